@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DEFAULT_DAEMON_TOML, loadDaemonConfig } from "./daemon_config.ts";
+
+Deno.test("first start writes daemon.toml with the defaults", () => {
+  const path = join(Deno.makeTempDirSync(), "etc/protect/daemon.toml");
+  const config = loadDaemonConfig(path);
+  assert.equal(Deno.readTextFileSync(path), DEFAULT_DAEMON_TOML);
+  assert.deepEqual(config, {
+    logLevel: "info",
+    driver: "fake",
+    zoneDefaults: { memoryMib: 512, cpus: 1 },
+    fakeBootDelayMs: 50,
+  });
+});
+
+Deno.test("a bad setting is named with its section", () => {
+  const path = join(Deno.makeTempDirSync(), "daemon.toml");
+  Deno.writeTextFileSync(path, '[daemon]\ndriver = "kvm"\n');
+  assert.throws(() => loadDaemonConfig(path), /invalid daemon\.driver: must be one of fake/);
+});

@@ -1,0 +1,46 @@
+import type { HypervisorBackend, ZoneSpec } from "../../proto/mod.ts";
+
+/** What a driver needs to start one zone. */
+export interface ZoneLaunch {
+  zoneId: string;
+  name: string;
+  spec: ZoneSpec;
+}
+
+/** A guest the driver knows about, as it reports it. */
+export interface GuestInfo {
+  zoneId: string;
+  /** Driver handle: Xen domid, process PID, fake counter. */
+  domainId: number;
+  /** False once the guest has shut down or crashed. */
+  running: boolean;
+  /** Why it stopped, when it did. */
+  exitReason?: string;
+}
+
+export interface CreatedGuest {
+  domainId: number;
+  /** The backend actually used (AUTO resolved). */
+  backend: HypervisorBackend;
+}
+
+/**
+ * One interface for every way of running a zone. Drivers hold no policy: the
+ * reconciler decides what to call and records what happened. All methods are
+ * idempotent by zone ID so a restarted daemon can safely repeat the last step.
+ */
+export interface HypervisorDriver {
+  readonly name: string;
+  /** False unless zones are real VMs; surfaced in status so no one mistakes it. */
+  readonly hardwareIsolation: boolean;
+  /** Hypervisor version string for host status ("" when not applicable). */
+  version(): Promise<string>;
+  /** Builds the guest; it may still be booting when this returns. */
+  createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest>;
+  /** Resolves once the guest's agent reports ready. */
+  awaitReady(zoneId: string, signal: AbortSignal): Promise<void>;
+  /** Removes the guest and everything the driver made for it; no error if already gone. */
+  destroyGuest(zoneId: string): Promise<void>;
+  /** Every guest this driver runs for protect, for re-adoption after a restart. */
+  listGuests(): Promise<GuestInfo[]>;
+}

@@ -1,0 +1,147 @@
+import type { DatabaseSync } from "node:sqlite";
+import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import {
+  HypervisorBackend,
+  type ZoneSpec,
+  ZoneSpecSchema,
+  ZoneState,
+} from "../../proto/mod.ts";
+import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
+
+/** What the daemon knows and wants of one zone. */
+export interface ZoneRecord {
+  id: string;
+  name: string;
+  spec: ZoneSpec;
+  /** The operator's intent; the reconciler moves `state` towards it. */
+  desired: "present" | "absent";
+  state: ZoneState;
+  error: string;
+  driver: string;
+  domainId: number;
+  backend: HypervisorBackend;
+  exitCode: number;
+  createdAt: Date;
+  readyAt?: Date;
+  exitedAt?: Date;
+}
+
+interface ZoneRow {
+  id: string;
+  name: string;
+  spec_json: string;
+  desired: string;
+  state: string;
+  error: string;
+  driver: string;
+  domain_id: number;
+  backend: string;
+  exit_code: number;
+  created_at: string;
+  ready_at: string | null;
+  exited_at: string | null;
+}
+
+const enumName = (e: Record<string, string | number>, v: number) => String(e[v]);
+const enumValue = <T>(e: Record<string, string | number>, name: string): T =>
+  (e[name] ?? 0) as T;
+
+function fromRow(row: ZoneRow): ZoneRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    spec: fromJsonString(ZoneSpecSchema, row.spec_json),
+    desired: row.desired as ZoneRecord["desired"],
+    state: enumValue<ZoneState>(ZoneState, row.state),
+    error: row.error,
+    driver: row.driver,
+    domainId: row.domain_id,
+    backend: enumValue<HypervisorBackend>(HypervisorBackend, row.backend),
+    exitCode: row.exit_code,
+    createdAt: new Date(row.created_at),
+    readyAt: row.ready_at ? new Date(row.ready_at) : undefined,
+    exitedAt: row.exited_at ? new Date(row.exited_at) : undefined,
+  };
+}
+
+/** Zone rows in SQLite; states are stored by name so the file stays readable. */
+export class ZoneStore {
+  constructor(private readonly db: DatabaseSync) {}
+
+  insert(zone: ZoneRecord): void {
+    try {
+      this.db.prepare(
+        `INSERT INTO zones (id, name, spec_json, desired, state, error, driver, domain_id,
+           backend, exit_code, created_at, ready_at, exited_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        zone.id,
+        zone.name,
+        toJsonString(ZoneSpecSchema, zone.spec),
+        zone.desired,
+        enumName(ZoneState, zone.state),
+        zone.error,
+        zone.driver,
+        zone.domainId,
+        enumName(HypervisorBackend, zone.backend),
+        zone.exitCode,
+        zone.createdAt.toISOString(),
+        zone.readyAt?.toISOString() ?? null,
+        zone.exitedAt?.toISOString() ?? null,
+      );
+    } catch (e) {
+      if (/UNIQUE constraint failed: zones.name/.test(String(e))) {
+        throw new AlreadyExistsError(`a zone named "${zone.name}" already exists`);
+      }
+      throw e;
+    }
+  }
+
+  /** Writes the mutable fields of `zone` back. */
+  update(zone: ZoneRecord): void {
+    this.db.prepare(
+      `UPDATE zones SET spec_json = ?, desired = ?, state = ?, error = ?, domain_id = ?,
+         backend = ?, exit_code = ?, ready_at = ?, exited_at = ? WHERE id = ?`,
+    ).run(
+      toJsonString(ZoneSpecSchema, zone.spec),
+      zone.desired,
+      enumName(ZoneState, zone.state),
+      zone.error,
+      zone.domainId,
+      enumName(HypervisorBackend, zone.backend),
+      zone.exitCode,
+      zone.readyAt?.toISOString() ?? null,
+      zone.exitedAt?.toISOString() ?? null,
+      zone.id,
+    );
+  }
+
+  delete(id: string): void {
+    this.db.prepare("DELETE FROM zones WHERE id = ?").run(id);
+  }
+
+  find(id: string): ZoneRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM zones WHERE id = ?").get(id) as
+      | ZoneRow
+      | undefined;
+    return row && fromRow(row);
+  }
+
+  get(id: string): ZoneRecord {
+    const zone = this.find(id);
+    if (!zone) throw new NotFoundError(`zone ${id} not found`);
+    return zone;
+  }
+
+  findByName(name: string): ZoneRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM zones WHERE name = ?").get(name) as
+      | ZoneRow
+      | undefined;
+    return row && fromRow(row);
+  }
+
+  list(): ZoneRecord[] {
+    return (this.db.prepare("SELECT * FROM zones ORDER BY created_at, name").all() as unknown[])
+      .map((r) => fromRow(r as ZoneRow));
+  }
+}

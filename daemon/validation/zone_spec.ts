@@ -1,0 +1,128 @@
+import { clone, create } from "@bufbuild/protobuf";
+import {
+  HypervisorBackend,
+  ZoneResourcesSchema,
+  type ZoneSpec,
+  ZoneSpecSchema,
+} from "../../proto/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+
+/** RFC 1123 label: what a hostname, a CRI sandbox name and a DNS record can all hold. */
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Checks a zone or workload name; `field` says where it came from. */
+export function validateName(name: string, field: string): void {
+  if (name === "") throw new InvalidArgumentError(field, "must not be empty");
+  if (!NAME_PATTERN.test(name)) {
+    throw new InvalidArgumentError(
+      field,
+      `"${name}" is not a DNS label (lowercase letters, digits and '-', ` +
+        "1-63 characters, starting and ending with a letter or digit)",
+    );
+  }
+}
+
+export interface ZoneDefaults {
+  memoryMib: number;
+  cpus: number;
+}
+
+const MAX_MEMORY_MIB = 1 << 20;
+const MIN_MEMORY_MIB = 64;
+const MAX_CPUS = 512;
+const MAX_ANNOTATIONS = 64;
+const MAX_KERNEL_OPTIONS_BYTES = 1024;
+
+/**
+ * Validates a zone spec and returns a copy with defaults filled in. Throws an
+ * InvalidArgumentError naming the first bad field; the input is not modified.
+ */
+export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDefaults): ZoneSpec {
+  if (!input) throw new InvalidArgumentError("spec", "is required");
+  const spec = clone(ZoneSpecSchema, input);
+  validateName(spec.name, "spec.name");
+
+  const r = spec.resources ?? create(ZoneResourcesSchema);
+  const target = r.targetMemoryMib || r.maxMemoryMib || BigInt(defaults.memoryMib);
+  const memory = {
+    min: r.minMemoryMib || target,
+    target,
+    max: r.maxMemoryMib || target,
+  };
+  const cpuTarget = r.targetCpus || r.maxCpus || defaults.cpus;
+  const cpus = { min: r.minCpus || 1, target: cpuTarget, max: r.maxCpus || cpuTarget };
+  for (const [key, value] of Object.entries(memory)) {
+    if (value < MIN_MEMORY_MIB || value > MAX_MEMORY_MIB) {
+      throw new InvalidArgumentError(
+        `spec.resources.${key}_memory_mib`,
+        `must be from ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB (got ${value})`,
+      );
+    }
+  }
+  if (!(memory.min <= memory.target && memory.target <= memory.max)) {
+    throw new InvalidArgumentError(
+      "spec.resources",
+      `memory must satisfy min <= target <= max (got ${memory.min}, ${memory.target}, ${memory.max})`,
+    );
+  }
+  for (const [key, value] of Object.entries(cpus)) {
+    if (value < 1 || value > MAX_CPUS) {
+      throw new InvalidArgumentError(
+        `spec.resources.${key}_cpus`,
+        `must be from 1 to ${MAX_CPUS} (got ${value})`,
+      );
+    }
+  }
+  if (!(cpus.min <= cpus.target && cpus.target <= cpus.max)) {
+    throw new InvalidArgumentError(
+      "spec.resources",
+      `cpus must satisfy min <= target <= max (got ${cpus.min}, ${cpus.target}, ${cpus.max})`,
+    );
+  }
+  spec.resources = create(ZoneResourcesSchema, {
+    minMemoryMib: memory.min,
+    targetMemoryMib: memory.target,
+    maxMemoryMib: memory.max,
+    minCpus: cpus.min,
+    targetCpus: cpus.target,
+    maxCpus: cpus.max,
+  });
+
+  if (!(spec.backend in HypervisorBackend)) {
+    throw new InvalidArgumentError("spec.backend", `unknown backend ${spec.backend}`);
+  }
+  if (spec.backend === HypervisorBackend.UNSPECIFIED) spec.backend = HypervisorBackend.AUTO;
+
+  for (const field of ["kernel", "initrd"] as const) {
+    if (spec[field].length > 4096 || spec[field].includes("\0")) {
+      throw new InvalidArgumentError(`spec.${field}`, "must be a path or reference under 4096 bytes");
+    }
+  }
+  const annotations = Object.entries(spec.annotations);
+  if (annotations.length > MAX_ANNOTATIONS) {
+    throw new InvalidArgumentError("spec.annotations", `at most ${MAX_ANNOTATIONS} entries`);
+  }
+  for (const [key, value] of annotations) {
+    if (key === "" || key.length > 253 || /\s/.test(key)) {
+      throw new InvalidArgumentError(`spec.annotations["${key}"]`, "key must be 1-253 non-space characters");
+    }
+    if (value.length > 4096) {
+      throw new InvalidArgumentError(`spec.annotations["${key}"]`, "value must be at most 4096 bytes");
+    }
+  }
+  spec.kernelOptions.forEach((option, i) => {
+    if (option === "" || /[\s\0]/.test(option)) {
+      throw new InvalidArgumentError(`spec.kernel_options[${i}]`, "must be one non-empty word");
+    }
+  });
+  if (spec.kernelOptions.join(" ").length > MAX_KERNEL_OPTIONS_BYTES) {
+    throw new InvalidArgumentError("spec.kernel_options", `at most ${MAX_KERNEL_OPTIONS_BYTES} bytes in all`);
+  }
+  spec.devices.forEach((d, i) => {
+    if (d.name === "") throw new InvalidArgumentError(`spec.devices[${i}].name`, "must not be empty");
+  });
+  if (spec.scratchDisk && spec.scratchDisk.sizeMib > BigInt(MAX_MEMORY_MIB * 16)) {
+    throw new InvalidArgumentError("spec.scratch_disk.size_mib", "must be at most 16 TiB");
+  }
+  return spec;
+}

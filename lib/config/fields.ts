@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from "../errors/mod.ts";
+
+/** A TOML table, or an empty one when the section is absent. */
+export function table(parent: Record<string, unknown>, key: string, where: string) {
+  const value = parent[key];
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`${where}${key}`, "must be a table");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A string setting that must be one of `allowed`. */
+export function oneOf<T extends string>(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = t[key] ?? fallback;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`${where}${key}`, `must be one of ${allowed.join(", ")}`);
+  }
+  return value as T;
+}
+
+/** An integer setting within [min, max]. */
+export function integer(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const raw = t[key] ?? fallback;
+  const value = typeof raw === "bigint" ? Number(raw) : raw;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${where}${key}`, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+/**
+ * Typed errors shared by every protect program. Each class names one known
+ * condition; `connect_codes.ts` maps them to Connect codes in one table so a
+ * known condition never reaches a client as `Unknown`.
+ */
+export class ProtectError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A named thing does not exist. */
+export class NotFoundError extends ProtectError {}
+
+/** A thing with that name or ID exists already. */
+export class AlreadyExistsError extends ProtectError {}
+
+/** A request field is invalid; `field` names it (dotted path, e.g. `spec.name`). */
+export class InvalidArgumentError extends ProtectError {
+  constructor(readonly field: string, readonly reason: string) {
+    super(`invalid ${field}: ${reason}`);
+  }
+}
+
+/** The target is in the wrong state for the operation. */
+export class FailedPreconditionError extends ProtectError {}
+
+/** The capability is not built yet; the message says which piece of work brings it. */
+export class UnimplementedError extends ProtectError {}
+
+/** A dependency (another daemon, the hypervisor) is not reachable right now. */
+export class UnavailableError extends ProtectError {}
+
+/** A limit was hit (queue full, watcher fell behind, size limit). */
+export class ResourceExhaustedError extends ProtectError {}
+
+/** The operation did not finish in time. */
+export class DeadlineExceededError extends ProtectError {}
+
+/** The caller lacks the right to do this. */
+export class PermissionDeniedError extends ProtectError {}
+
+/** An invariant broke: a bug, or state we cannot explain. */
+export class InternalError extends ProtectError {}

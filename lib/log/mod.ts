@@ -1,0 +1,2 @@
+/** Structured, leveled logging in logfmt style. */
+export * from "./logger.ts";

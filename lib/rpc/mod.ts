@@ -1,0 +1,8 @@
+/**
+ * ConnectRPC over Unix sockets: one universal core (connect's protocol
+ * package), thin adapters for Deno.serve and Deno's fetch.
+ */
+export type { RouterOptions, Routes } from "./router.ts";
+export { serveUnix, type UnixServer, type UnixServerOptions } from "./unix_server.ts";
+export { createInMemoryTransport, createUnixTransport, type UnixTransport } from "./transports.ts";
+export { errorInterceptor } from "./error_interceptor.ts";
