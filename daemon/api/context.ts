@@ -1,0 +1,20 @@
+import type { Logger } from "../../lib/log/mod.ts";
+import type { DaemonConfig } from "../config/mod.ts";
+import type { EventBus } from "../events/mod.ts";
+import type { HypervisorDriver } from "../hypervisor/mod.ts";
+import type { ZoneReconciler } from "../reconciler/mod.ts";
+import type { WorkloadStore } from "../state/mod.ts";
+import type { ZoneLedger } from "../zones/mod.ts";
+
+/** What the RPC handlers reach; built once by the daemon. */
+export interface ApiContext {
+  config: DaemonConfig;
+  hostUuid: string;
+  startedAt: Date;
+  driver: HypervisorDriver;
+  zones: ZoneLedger;
+  workloads: WorkloadStore;
+  reconciler: ZoneReconciler;
+  bus: EventBus;
+  log: Logger;
+}

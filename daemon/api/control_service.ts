@@ -1,0 +1,19 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { ControlService } from "../../proto/mod.ts";
+import type { ApiContext } from "./context.ts";
+import { hostHandlers } from "./host_handlers.ts";
+import { unimplementedHandlers } from "./unimplemented.ts";
+import { watchHandlers } from "./watch_handlers.ts";
+import { workloadHandlers } from "./workload_handlers.ts";
+import { zoneHandlers } from "./zone_handlers.ts";
+
+/** The whole ControlService: built handlers over the Unimplemented placeholders. */
+export function controlService(ctx: ApiContext): ServiceImpl<typeof ControlService> {
+  return {
+    ...unimplementedHandlers(),
+    ...hostHandlers(ctx),
+    ...zoneHandlers(ctx),
+    ...workloadHandlers(ctx),
+    ...watchHandlers(ctx),
+  } as ServiceImpl<typeof ControlService>;
+}

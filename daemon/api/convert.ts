@@ -1,0 +1,49 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  type Workload,
+  WorkloadSchema,
+  WorkloadStatusSchema,
+  type Zone,
+  ZoneSchema,
+  ZoneStatusSchema,
+} from "../../proto/mod.ts";
+import type { WorkloadRecord, ZoneRecord } from "../state/mod.ts";
+
+const ts = (d?: Date) => d && timestampFromDate(d);
+
+/** A stored zone as the API shows it. */
+export function zoneToProto(zone: ZoneRecord): Zone {
+  return create(ZoneSchema, {
+    id: zone.id,
+    spec: zone.spec,
+    status: create(ZoneStatusSchema, {
+      state: zone.state,
+      error: zone.error,
+      createdAt: ts(zone.createdAt),
+      readyAt: ts(zone.readyAt),
+      exitedAt: ts(zone.exitedAt),
+      driver: zone.driver,
+      domainId: zone.domainId,
+      backend: zone.backend,
+      exitCode: zone.exitCode,
+    }),
+  });
+}
+
+/** A stored workload as the API shows it. */
+export function workloadToProto(w: WorkloadRecord): Workload {
+  return create(WorkloadSchema, {
+    id: w.id,
+    zoneId: w.zoneId,
+    spec: w.spec,
+    status: create(WorkloadStatusSchema, {
+      state: w.state,
+      error: w.error,
+      exitCode: w.exitCode,
+      createdAt: ts(w.createdAt),
+      startedAt: ts(w.startedAt),
+      exitedAt: ts(w.exitedAt),
+    }),
+  });
+}

@@ -1,0 +1,46 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { ControlService } from "../../proto/mod.ts";
+import { UnimplementedError } from "../../lib/errors/mod.ts";
+
+type Method = keyof ServiceImpl<typeof ControlService>;
+
+/** Which piece of work brings each RPC that is not built yet. */
+const PENDING: Partial<Record<Method, string>> = {
+  readHypervisorConsole: "the Xen driver (issue: Real Xen)",
+  getHypervisorDebugInfo: "the Xen driver (issue: Real Xen)",
+  snoopIdm: "IDM and the zone agent (issue: Zones that run workloads)",
+  updateZoneResources: "live resource changes in the Xen driver (issue: Real Xen)",
+  attachZoneConsole: "the zone agent (issue: Zones that run workloads)",
+  execInsideZone: "the zone agent (issue: Zones that run workloads)",
+  readZoneMetrics: "in-zone metrics over IDM (issue: Zones that run workloads)",
+  createWorkload: "the zone agent (issue: Zones that run workloads)",
+  startWorkload: "the zone agent (issue: Zones that run workloads)",
+  stopWorkload: "the zone agent (issue: Zones that run workloads)",
+  destroyWorkload: "the zone agent (issue: Zones that run workloads)",
+  attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",
+  execInsideWorkload: "the zone agent (issue: Zones that run workloads)",
+  readWorkloadLogs: "the zone agent (issue: Zones that run workloads)",
+  pullImage: "protect-storage (issue: Storage daemon)",
+  importImage: "protect-storage (issue: Storage daemon)",
+  listImages: "protect-storage (issue: Storage daemon)",
+  removeImage: "protect-storage (issue: Storage daemon)",
+  createNetworkReservation: "protect-network (issue: Network daemon)",
+  destroyNetworkReservation: "protect-network (issue: Network daemon)",
+  listNetworkReservations: "protect-network (issue: Network daemon)",
+  listDevices: "device passthrough in the Xen driver (issue: Real Xen)",
+};
+
+/**
+ * Handlers for RPCs that are not built yet: each answers Unimplemented and
+ * names what will bring it, never a fake success.
+ */
+export function unimplementedHandlers(): Partial<ServiceImpl<typeof ControlService>> {
+  return Object.fromEntries(
+    Object.entries(PENDING).map(([method, bringer]) => [
+      method,
+      () => {
+        throw new UnimplementedError(`${method} is not available yet: it arrives with ${bringer}`);
+      },
+    ]),
+  );
+}

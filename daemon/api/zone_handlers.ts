@@ -1,0 +1,66 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  type ControlService,
+  CreateZoneResponseSchema,
+  DestroyZoneResponseSchema,
+  GetZoneResponseSchema,
+  HypervisorBackend,
+  ListZonesResponseSchema,
+  ResolveZoneIdResponseSchema,
+  ZoneState,
+} from "../../proto/mod.ts";
+import { NotFoundError } from "../../lib/errors/mod.ts";
+import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
+import type { ApiContext } from "./context.ts";
+import { zoneToProto } from "./convert.ts";
+import { requireId } from "./require_id.ts";
+
+/** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
+export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
+  return {
+    createZone(request) {
+      const spec = normalizeZoneSpec(request.spec, ctx.config.zoneDefaults);
+      const id = crypto.randomUUID();
+      ctx.zones.admit({
+        id,
+        name: spec.name,
+        spec,
+        desired: "present",
+        state: ZoneState.CREATING,
+        error: "",
+        driver: ctx.driver.name,
+        domainId: 0,
+        backend: HypervisorBackend.UNSPECIFIED,
+        exitCode: 0,
+        createdAt: new Date(),
+      });
+      ctx.reconciler.wake();
+      return create(CreateZoneResponseSchema, { zoneId: id });
+    },
+
+    destroyZone(request) {
+      ctx.zones.requestDestroy(requireId(request.zoneId, "zone_id"));
+      ctx.reconciler.wake();
+      return create(DestroyZoneResponseSchema);
+    },
+
+    getZone(request) {
+      const zone = ctx.zones.store.get(requireId(request.zoneId, "zone_id"));
+      return create(GetZoneResponseSchema, { zone: zoneToProto(zone) });
+    },
+
+    listZones() {
+      return create(ListZonesResponseSchema, {
+        zones: ctx.zones.store.list().map(zoneToProto),
+      });
+    },
+
+    resolveZoneId(request) {
+      validateName(request.name, "name");
+      const zone = ctx.zones.store.findByName(request.name);
+      if (!zone) throw new NotFoundError(`no zone named "${request.name}"`);
+      return create(ResolveZoneIdResponseSchema, { zoneId: zone.id });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { join } from "node:path";
+import { ControlService } from "../proto/mod.ts";
+import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
+import { protectPaths, type ProtectPaths } from "../lib/paths/mod.ts";
+import { errorInterceptor, serveUnix, type UnixServer } from "../lib/rpc/mod.ts";
+import { controlService } from "./api/mod.ts";
+import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
+import { EventBus } from "./events/mod.ts";
+import { FakeDriver, type HypervisorDriver } from "./hypervisor/mod.ts";
+import { ZoneReconciler } from "./reconciler/mod.ts";
+import {
+  EventLog,
+  loadOrCreateHostUuid,
+  openDatabase,
+  WorkloadStore,
+  ZoneStore,
+} from "./state/mod.ts";
+import { ZoneLedger } from "./zones/mod.ts";
+
+export interface DaemonOptions {
+  /** Root under which every path lives ("/" in production). */
+  root: string;
+  /** Overrides daemon.toml's log level. */
+  logLevel?: LogLevel;
+  /** Where log lines go; stderr by default. */
+  logSink?: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  paths: ProtectPaths;
+  config: DaemonConfig;
+  reconciler: ZoneReconciler;
+  close(): Promise<void>;
+}
+
+function createDriver(config: DaemonConfig, paths: ProtectPaths, log: Logger): HypervisorDriver {
+  log.warn(
+    "hypervisor driver 'fake': zones are simulated in memory; nothing runs and nothing is isolated",
+  );
+  return new FakeDriver({
+    bootDelayMs: config.fakeBootDelayMs,
+    statePath: join(paths.stateDir, "fake-driver.json"),
+  });
+}
+
+/** Wires state, driver, reconciler and API together and starts serving. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const paths = protectPaths(options.root);
+  for (const dir of [paths.runDir, paths.stateDir, paths.configDir]) {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  }
+  const config = loadDaemonConfig(paths.daemonConfig);
+  const log = createLogger("daemon", {
+    level: options.logLevel ?? config.logLevel,
+    sink: options.logSink,
+  });
+  const db = openDatabase(paths.database);
+  const hostUuid = loadOrCreateHostUuid(paths.hostUuid);
+  const driver = createDriver(config, paths, log);
+  const bus = new EventBus();
+  const zones = new ZoneLedger(new ZoneStore(db), new EventLog(db), bus, log);
+  const reconciler = new ZoneReconciler({ ledger: zones, driver, log });
+  await reconciler.recover();
+
+  let server: UnixServer;
+  try {
+    server = await serveUnix({
+      path: paths.daemonSocket,
+      log,
+      interceptors: [errorInterceptor(log)],
+      // Requests are small; anything bigger is a bug or an attack.
+      readMaxBytes: 4 * 1024 * 1024,
+      routes: (router) =>
+        router.service(
+          ControlService,
+          controlService({
+            config,
+            hostUuid,
+            startedAt: new Date(),
+            driver,
+            zones,
+            workloads: new WorkloadStore(db),
+            reconciler,
+            bus,
+            log,
+          }),
+        ),
+    });
+  } catch (e) {
+    await reconciler.stop();
+    db.close();
+    throw e;
+  }
+  log.info("protect-daemon serving", { socket: paths.daemonSocket, driver: driver.name });
+  return {
+    paths,
+    config,
+    reconciler,
+    close: async () => {
+      await reconciler.stop();
+      await server.close();
+      db.close();
+      log.info("protect-daemon stopped");
+    },
+  };
+}

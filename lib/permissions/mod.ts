@@ -1,0 +1,2 @@
+/** deno.json permission sets as `deno run` flags, rebased under a --root. */
+export { type PermissionSet, permissionFlags, readPermissionSet } from "./permission_flags.ts";

@@ -1,0 +1,33 @@
+/**
+ * Starts a protect program under its deno.json permission set, rebased under
+ * --root when one is given: `deno run -A tools/launch.ts daemon --root /tmp/x`.
+ * The launcher needs broad rights only to spawn; the program gets its own set.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { permissionFlags, readPermissionSet } from "../lib/permissions/mod.ts";
+
+const PROGRAMS: Record<string, { set: string; entry: string }> = {
+  daemon: { set: "daemon", entry: "daemon/main.ts" },
+  protect: { set: "cli", entry: "protect/main.ts" },
+};
+
+const repo = join(fileURLToPath(import.meta.url), "../..");
+const [name, ...args] = Deno.args;
+const program = PROGRAMS[name ?? ""];
+if (!program) {
+  console.error(`usage: launch.ts <${Object.keys(PROGRAMS).join("|")}> [args...]`);
+  Deno.exit(2);
+}
+const rootIndex = args.findIndex((a) => a === "--root");
+const root = args.find((a) => a.startsWith("--root="))?.slice(7) ??
+  (rootIndex >= 0 ? args[rootIndex + 1] : "/");
+const flags = permissionFlags(readPermissionSet(join(repo, "deno.json"), program.set), root);
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["run", ...flags, join(repo, program.entry), ...args],
+  stdin: "inherit",
+}).spawn();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => child.kill(signal));
+}
+Deno.exit((await child.status).code);
