@@ -24,7 +24,8 @@ const root = args.find((a) => a.startsWith("--root="))?.slice(7) ??
   (rootIndex >= 0 ? args[rootIndex + 1] : "/");
 const flags = permissionFlags(readPermissionSet(join(repo, "deno.json"), program.set), root);
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", ...flags, join(repo, program.entry), ...args],
+  // New abort semantics: request.signal fires when a client goes away, not on every response.
+  args: ["run", "--unstable-no-legacy-abort", ...flags, join(repo, program.entry), ...args],
   stdin: "inherit",
 }).spawn();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -21,22 +21,29 @@ export class EventBus {
     return this.#watchers.size;
   }
 
-  /** Events published from now on, until `signal` aborts. */
-  async *watch(signal?: AbortSignal): AsyncGenerator<WatchEventsResponse> {
+  /**
+   * Events published from now on, until `signal` aborts. The watcher is
+   * registered at call time, not on first read, so nothing published between
+   * the call and the first read is missed.
+   */
+  watch(signal?: AbortSignal): AsyncGenerator<WatchEventsResponse> {
     const watcher = new Watcher(this.queueLimit);
     this.#watchers.add(watcher);
     const onAbort = () => watcher.end();
     signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      while (true) {
-        const next = await watcher.next();
-        if (next === undefined) return;
-        yield next;
+    const watchers = this.#watchers;
+    return (async function* () {
+      try {
+        while (true) {
+          const next = await watcher.next();
+          if (next === undefined) return;
+          yield next;
+        }
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+        watchers.delete(watcher);
       }
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      this.#watchers.delete(watcher);
-    }
+    })();
   }
 }
 

@@ -12,8 +12,8 @@ Deno.test("watchers receive events published after they subscribe, in order", as
   const bus = new EventBus();
   const abort = new AbortController();
   const stream = bus.watch(abort.signal);
+  bus.publish(zoneEvent("a")); // before the first read: must not be lost
   const first = stream.next();
-  bus.publish(zoneEvent("a"));
   bus.publish(zoneEvent("b"));
   assert.equal((await first).value?.event.value?.id, "a");
   assert.equal((await stream.next()).value?.event.value?.id, "b");

@@ -1,0 +1,46 @@
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { ControlService } from "../../proto/mod.ts";
+import { createUnixTransport } from "../../lib/rpc/mod.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+
+export type ControlClient = Client<typeof ControlService>;
+
+export const DEFAULT_SOCKET = "/run/protect/daemon.sock";
+
+/** A ControlService client on `socket`; fails early and clearly when nothing is there. */
+export function connectDaemon(socket: string): ControlClient {
+  try {
+    if (!Deno.statSync(socket).isSocket) {
+      throw new CliError(`${socket} is not a socket`, EXIT.unreachable);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CliError(
+        `cannot reach protect-daemon: no socket at ${socket} (is the daemon running? ` +
+          "use --socket or PROTECT_SOCKET to point elsewhere)",
+        EXIT.unreachable,
+      );
+    }
+    throw e;
+  }
+  return createClient(ControlService, createUnixTransport(socket));
+}
+
+/** One line for an RPC failure: what the daemon said, without protocol noise. */
+export function describeRpcError(error: unknown, socket: string): CliError {
+  if (error instanceof ConnectError) {
+    const cause = error.cause instanceof Error ? error.cause.message : "";
+    if (
+      error.code === Code.Unavailable ||
+      (error.code === Code.Unknown && /connect|refused|No such file/i.test(cause))
+    ) {
+      return new CliError(
+        `cannot reach protect-daemon at ${socket}: ${cause || error.rawMessage}`,
+        EXIT.unreachable,
+      );
+    }
+    return new CliError(error.rawMessage, EXIT.failed);
+  }
+  if (error instanceof CliError) return error;
+  return new CliError(error instanceof Error ? error.message : String(error));
+}
