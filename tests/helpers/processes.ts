@@ -1,0 +1,106 @@
+/**
+ * Starts the real programs as subprocesses under their deno.json permission
+ * sets, the way an operator would, for integration tests.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { permissionFlags, readPermissionSet } from "../../lib/permissions/mod.ts";
+import { protectPaths } from "../../lib/paths/mod.ts";
+
+export const REPO = join(fileURLToPath(import.meta.url), "../../..");
+
+/** `deno run` arguments for a program under its permission set, rebased under `root`. */
+export function denoRunArgs(set: string, entry: string, root: string): string[] {
+  return [
+    "run",
+    "--unstable-no-legacy-abort",
+    ...permissionFlags(readPermissionSet(join(REPO, "deno.json"), set), root),
+    join(REPO, entry),
+  ];
+}
+
+export interface DaemonProcess {
+  root: string;
+  socket: string;
+  process: Deno.ChildProcess;
+  /** Everything the daemon logged so far. */
+  logs(): string;
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Starts protect-daemon on `root` and waits until its socket answers. */
+export async function startDaemonProcess(root: string): Promise<DaemonProcess> {
+  const socket = protectPaths(root).daemonSocket;
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [...denoRunArgs("daemon", "daemon/main.ts", root), "--root", root],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const decoder = new TextDecoder();
+  const pump = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeTo(
+      new WritableStream({ write: (chunk) => void (output += decoder.decode(chunk)) }),
+    );
+  const pumped = Promise.all([pump(process.stdout), pump(process.stderr)]);
+  const status = process.status;
+  let exited = false;
+  status.then(() => exited = true);
+  const deadline = Date.now() + 20_000;
+  while (true) {
+    if (exited) throw new Error(`daemon exited during start-up:\n${output}`);
+    try {
+      (await Deno.connect({ transport: "unix", path: socket })).close();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`daemon did not listen in 20s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    root,
+    socket,
+    process,
+    logs: () => output,
+    stop: async (signal = "SIGTERM") => {
+      if (!exited) process.kill(signal);
+      const result = await status;
+      await pumped;
+      return result;
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the protect CLI against the daemon on `root`. */
+export async function runCli(root: string, ...args: string[]): Promise<CliResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...denoRunArgs("cli", "protect/main.ts", root), "--root", root, ...args],
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+/** A fresh root directory for one test. */
+export function tempRoot(): string {
+  return Deno.makeTempDirSync({ prefix: "protect-test-" });
+}
+
+/** Writes daemon.toml before the daemon's first start. */
+export function writeDaemonConfig(root: string, toml: string): void {
+  const path = protectPaths(root).daemonConfig;
+  Deno.mkdirSync(join(path, ".."), { recursive: true });
+  Deno.writeTextFileSync(path, toml);
+}
