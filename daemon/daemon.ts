@@ -2,7 +2,12 @@ import { join } from "node:path";
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
 import { protectPaths, type ProtectPaths } from "../lib/paths/mod.ts";
-import { errorInterceptor, serveUnix, type UnixServer } from "../lib/rpc/mod.ts";
+import {
+  claimSocketPath,
+  errorInterceptor,
+  serveUnix,
+  type UnixServer,
+} from "../lib/rpc/mod.ts";
 import { controlService } from "./api/mod.ts";
 import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
 import { EventBus } from "./events/mod.ts";
@@ -54,6 +59,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     level: options.logLevel ?? config.logLevel,
     sink: options.logSink,
   });
+  // Before touching state: a second daemon on this root must not reconcile
+  // (and destroy "orphans") behind the back of the one already serving.
+  await claimSocketPath(paths.daemonSocket, log);
   const db = openDatabase(paths.database);
   const hostUuid = loadOrCreateHostUuid(paths.hostUuid);
   const driver = createDriver(config, paths, log);

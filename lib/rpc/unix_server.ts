@@ -33,7 +33,7 @@ async function socketIsLive(path: string): Promise<boolean> {
  * Refuses to take over a socket another process serves; removes one left
  * behind by a process that died.
  */
-async function claimSocketPath(path: string, log?: Logger): Promise<void> {
+export async function claimSocketPath(path: string, log?: Logger): Promise<void> {
   try {
     Deno.lstatSync(path);
   } catch (e) {
