@@ -1,13 +1,8 @@
 import { join } from "node:path";
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
-import { protectPaths, type ProtectPaths } from "../lib/paths/mod.ts";
-import {
-  claimSocketPath,
-  errorInterceptor,
-  serveUnix,
-  type UnixServer,
-} from "../lib/rpc/mod.ts";
+import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
+import { claimSocketPath, errorInterceptor, serveUnix, type UnixServer } from "../lib/rpc/mod.ts";
 import { controlService } from "./api/mod.ts";
 import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
 import { EventBus } from "./events/mod.ts";

@@ -92,12 +92,15 @@ Deno.test("CLI drives a zone through launch, list and destroy over the real sock
       assert.match(r.stdout, /hardware isolation\s+NO/);
     });
 
-    await t.step("workload list is empty; workload get of an unknown name fails cleanly", async () => {
-      assert.equal((await runCli(root, "workload", "list", "-o", "json")).stdout.trim(), "[]");
-      const r = await runCli(root, "workload", "get", "nosuch");
-      assert.equal(r.code, 1);
-      assert.equal(r.stderr.trim(), 'protect: no workload named "nosuch"');
-    });
+    await t.step(
+      "workload list is empty; workload get of an unknown name fails cleanly",
+      async () => {
+        assert.equal((await runCli(root, "workload", "list", "-o", "json")).stdout.trim(), "[]");
+        const r = await runCli(root, "workload", "get", "nosuch");
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr.trim(), 'protect: no workload named "nosuch"');
+      },
+    );
   } finally {
     const status = await daemon.stop();
     assert.equal(status.code, 0, daemon.logs());

@@ -13,7 +13,8 @@ export interface DaemonConfig {
 }
 
 /** Written to daemon.toml on first start; every setting is listed with its default. */
-export const DEFAULT_DAEMON_TOML = `# protect-daemon configuration. Delete this file to get the defaults back.
+export const DEFAULT_DAEMON_TOML =
+  `# protect-daemon configuration. Delete this file to get the defaults back.
 
 [daemon]
 # debug, info, warn or error

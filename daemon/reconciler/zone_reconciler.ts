@@ -140,7 +140,9 @@ export class ZoneReconciler {
   }
 
   async #destroy(zone: ZoneRecord): Promise<void> {
-    if (zone.state !== ZoneState.DESTROYING) this.deps.ledger.transition(zone.id, ZoneState.DESTROYING, {});
+    if (zone.state !== ZoneState.DESTROYING) {
+      this.deps.ledger.transition(zone.id, ZoneState.DESTROYING, {});
+    }
     try {
       await this.deps.driver.destroyGuest(zone.id);
     } catch (error) {
@@ -150,7 +152,9 @@ export class ZoneReconciler {
       this.deps.ledger.transition(zone.id, ZoneState.DESTROYING, { error: reason });
       return;
     }
-    const gone = this.deps.ledger.transition(zone.id, ZoneState.DESTROYED, { exitedAt: new Date() });
+    const gone = this.deps.ledger.transition(zone.id, ZoneState.DESTROYED, {
+      exitedAt: new Date(),
+    });
     if (gone) this.deps.ledger.forget(zone.id);
   }
 }

@@ -1,10 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import { fromJsonString } from "@bufbuild/protobuf";
-import {
-  type WorkloadSpec,
-  WorkloadSpecSchema,
-  WorkloadState,
-} from "../../proto/mod.ts";
+import { type WorkloadSpec, WorkloadSpecSchema, WorkloadState } from "../../proto/mod.ts";
 import { NotFoundError } from "../../lib/errors/mod.ts";
 
 /** What the daemon knows of one workload. Creation arrives with the zone agent. */

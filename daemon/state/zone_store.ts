@@ -1,11 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import {
-  HypervisorBackend,
-  type ZoneSpec,
-  ZoneSpecSchema,
-  ZoneState,
-} from "../../proto/mod.ts";
+import { HypervisorBackend, type ZoneSpec, ZoneSpecSchema, ZoneState } from "../../proto/mod.ts";
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
 
 /** What the daemon knows and wants of one zone. */
@@ -43,8 +38,7 @@ interface ZoneRow {
 }
 
 const enumName = (e: Record<string, string | number>, v: number) => String(e[v]);
-const enumValue = <T>(e: Record<string, string | number>, name: string): T =>
-  (e[name] ?? 0) as T;
+const enumValue = <T>(e: Record<string, string | number>, name: string): T => (e[name] ?? 0) as T;
 
 function fromRow(row: ZoneRow): ZoneRecord {
   return {

@@ -95,7 +95,10 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
 
   for (const field of ["kernel", "initrd"] as const) {
     if (spec[field].length > 4096 || spec[field].includes("\0")) {
-      throw new InvalidArgumentError(`spec.${field}`, "must be a path or reference under 4096 bytes");
+      throw new InvalidArgumentError(
+        `spec.${field}`,
+        "must be a path or reference under 4096 bytes",
+      );
     }
   }
   const annotations = Object.entries(spec.annotations);
@@ -104,10 +107,16 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
   }
   for (const [key, value] of annotations) {
     if (key === "" || key.length > 253 || /\s/.test(key)) {
-      throw new InvalidArgumentError(`spec.annotations["${key}"]`, "key must be 1-253 non-space characters");
+      throw new InvalidArgumentError(
+        `spec.annotations["${key}"]`,
+        "key must be 1-253 non-space characters",
+      );
     }
     if (value.length > 4096) {
-      throw new InvalidArgumentError(`spec.annotations["${key}"]`, "value must be at most 4096 bytes");
+      throw new InvalidArgumentError(
+        `spec.annotations["${key}"]`,
+        "value must be at most 4096 bytes",
+      );
     }
   }
   spec.kernelOptions.forEach((option, i) => {
@@ -116,10 +125,15 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
     }
   });
   if (spec.kernelOptions.join(" ").length > MAX_KERNEL_OPTIONS_BYTES) {
-    throw new InvalidArgumentError("spec.kernel_options", `at most ${MAX_KERNEL_OPTIONS_BYTES} bytes in all`);
+    throw new InvalidArgumentError(
+      "spec.kernel_options",
+      `at most ${MAX_KERNEL_OPTIONS_BYTES} bytes in all`,
+    );
   }
   spec.devices.forEach((d, i) => {
-    if (d.name === "") throw new InvalidArgumentError(`spec.devices[${i}].name`, "must not be empty");
+    if (d.name === "") {
+      throw new InvalidArgumentError(`spec.devices[${i}].name`, "must not be empty");
+    }
   });
   if (spec.scratchDisk && spec.scratchDisk.sizeMib > BigInt(MAX_MEMORY_MIB * 16)) {
     throw new InvalidArgumentError("spec.scratch_disk.size_mib", "must be at most 16 TiB");

@@ -45,7 +45,8 @@ Deno.test("bad resources name the field", () => {
 
 Deno.test("kernel options and annotations are bounded", () => {
   assert.throws(
-    () => normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", kernelOptions: ["a b"] }), defaults),
+    () =>
+      normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", kernelOptions: ["a b"] }), defaults),
     /invalid spec\.kernel_options\[0\]/,
   );
   const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"]));

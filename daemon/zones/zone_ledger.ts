@@ -57,7 +57,12 @@ export class ZoneLedger {
   #announce(zone: ZoneRecord): void {
     const state = ZoneState[zone.state];
     this.events.append("zone", zone.id, state, zone.error);
-    this.log.info("zone state", { zone: zone.name, id: zone.id, state, error: zone.error || undefined });
+    this.log.info("zone state", {
+      zone: zone.name,
+      id: zone.id,
+      state,
+      error: zone.error || undefined,
+    });
     this.bus.publish(create(WatchEventsResponseSchema, {
       event: { case: "zoneChanged", value: zoneToProto(zone) },
     }));

@@ -24,7 +24,10 @@ Deno.test("field readers name the key and the rule", () => {
   assert.throws(() => oneOf(t, "level", "daemon.", ["info", "debug"], "info"), {
     message: "invalid daemon.level: must be one of info, debug",
   });
-  assert.throws(() => integer(t, "n", "z.", 1, 9, 1), /invalid z\.n: must be an integer from 1 to 9/);
+  assert.throws(
+    () => integer(t, "n", "z.", 1, 9, 1),
+    /invalid z\.n: must be an integer from 1 to 9/,
+  );
   assert.throws(() => table(t, "sub", ""), /invalid sub: must be a table/);
   assert.equal(integer({}, "n", "", 1, 9, 4), 4);
 });

@@ -1,2 +1,2 @@
 /** deno.json permission sets as `deno run` flags, rebased under a --root. */
-export { type PermissionSet, permissionFlags, readPermissionSet } from "./permission_flags.ts";
+export { permissionFlags, type PermissionSet, readPermissionSet } from "./permission_flags.ts";

@@ -3,6 +3,11 @@
  * package), thin adapters for Deno.serve and Deno's fetch.
  */
 export type { RouterOptions, Routes } from "./router.ts";
-export { claimSocketPath, serveUnix, type UnixServer, type UnixServerOptions } from "./unix_server.ts";
+export {
+  claimSocketPath,
+  serveUnix,
+  type UnixServer,
+  type UnixServerOptions,
+} from "./unix_server.ts";
 export { createInMemoryTransport, createUnixTransport, type UnixTransport } from "./transports.ts";
 export { errorInterceptor } from "./error_interceptor.ts";

@@ -32,13 +32,17 @@ export interface UnixTransport extends Transport {
 export function createUnixTransport(path: string): UnixTransport {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   const transport = connectTransport(
-    createFetchClient(((input: RequestInfo | URL, init?: RequestInit) =>
-      fetch(input, { ...init, client })) as typeof fetch),
+    createFetchClient(
+      ((input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { ...init, client })) as typeof fetch,
+    ),
   );
   return Object.assign(transport, { close: () => client.close() });
 }
 
 /** A transport straight into handlers, no socket: for tests and as the bench reference. */
 export function createInMemoryTransport(routes: Routes, options: RouterOptions = {}): Transport {
-  return connectTransport(createUniversalHandlerClient([...buildHandlers(routes, options).values()]));
+  return connectTransport(
+    createUniversalHandlerClient([...buildHandlers(routes, options).values()]),
+  );
 }

@@ -35,7 +35,11 @@ async function socketIsLive(path: string): Promise<boolean> {
  */
 export async function claimSocketPath(path: string, log?: Logger): Promise<void> {
   try {
-    Deno.lstatSync(path);
+    if (!Deno.lstatSync(path).isSocket) {
+      throw new FailedPreconditionError(
+        `${path} exists and is not a socket; refusing to replace it`,
+      );
+    }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type ControlClient, connectDaemon, DEFAULT_SOCKET } from "./client.ts";
+import { connectDaemon, type ControlClient, DEFAULT_SOCKET } from "./client.ts";
 import type { OutputFormat } from "./output.ts";
 
 export interface GlobalOptions {

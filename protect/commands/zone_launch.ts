@@ -7,17 +7,29 @@ import { parseKeyValue, parsePositiveInt } from "../cli/parse.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson } from "../cli/zone_view.ts";
 
-const BACKENDS = { auto: HypervisorBackend.AUTO, pv: HypervisorBackend.PV, pvh: HypervisorBackend.PVH };
+const BACKENDS = {
+  auto: HypervisorBackend.AUTO,
+  pv: HypervisorBackend.PV,
+  pvh: HypervisorBackend.PVH,
+};
 
 export function zoneLaunchCommand(): Command {
   return new Command("launch")
     .description("create a zone and start it (add --wait to block until it is READY)")
     .requiredOption("-n, --name <name>", "zone name (DNS label)")
-    .option("-m, --memory <MiB>", "target memory in MiB (default: daemon's zone_defaults)", parsePositiveInt)
+    .option(
+      "-m, --memory <MiB>",
+      "target memory in MiB (default: daemon's zone_defaults)",
+      parsePositiveInt,
+    )
     .option("--max-memory <MiB>", "maximum memory in MiB (default: --memory)", parsePositiveInt)
     .option("-c, --cpus <n>", "virtual CPUs (default: daemon's zone_defaults)", parsePositiveInt)
     .option("--max-cpus <n>", "maximum virtual CPUs (default: --cpus)", parsePositiveInt)
-    .addOption(new Option("--backend <backend>", "guest type").choices(Object.keys(BACKENDS)).default("auto"))
+    .addOption(
+      new Option("--backend <backend>", "guest type").choices(Object.keys(BACKENDS)).default(
+        "auto",
+      ),
+    )
     .option("--kernel <path>", "zone kernel (default: the host's)")
     .option("--initrd <path>", "zone initrd (default: the host's)")
     .option("--kernel-option <opt>", "extra kernel command-line option (repeatable)", collect, [])

@@ -83,7 +83,6 @@ export async function runCli(root: string, ...args: string[]): Promise<CliResult
   const out = await new Deno.Command(Deno.execPath(), {
     args: [...denoRunArgs("cli", "protect/main.ts", root), "--root", root, ...args],
     stdin: "null",
-    env: { NO_COLOR: "1" },
   }).output();
   const decoder = new TextDecoder();
   return {

@@ -1,10 +1,5 @@
 import { HypervisorBackend } from "../../../proto/mod.ts";
-import type {
-  CreatedGuest,
-  GuestInfo,
-  HypervisorDriver,
-  ZoneLaunch,
-} from "../driver.ts";
+import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
 
 /**
  * Annotation a test sets on a zone to make the fake fail a step, e.g.

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ControlService, ZoneState } from "../../proto/mod.ts";
+import { FAKE_FAIL_ANNOTATION } from "../hypervisor/mod.ts";
+import { createHarness } from "../testing/harness.ts";
+import { controlService } from "./mod.ts";
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof ConnectError ? e.code : `not a ConnectError: ${e}`;
+  }
+  return "no error";
+};
+
+Deno.test("every ControlService method has a handler", () => {
+  const impl = controlService({} as never) as Record<string, unknown>;
+  for (const method of ControlService.methods) {
+    assert.equal(typeof impl[method.localName], "function", method.name);
+  }
+});
+
+Deno.test("RPCs not built yet answer Unimplemented and name what brings them", async () => {
+  const h = createHarness();
+  try {
+    const error = await h.client.listImages({}).catch((e) => e);
+    assert.ok(error instanceof ConnectError);
+    assert.equal(error.code, Code.Unimplemented);
+    assert.match(error.rawMessage, /listImages is not available yet: .*Storage daemon/);
+    assert.equal(await codeOf(h.client.createWorkload({})), Code.Unimplemented);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("create -> READY -> destroy -> gone, with watch events in order", async () => {
+  const h = createHarness();
+  try {
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const { event } of h.client.watchEvents({}, { signal: abort.signal })) {
+        if (event.case === "zoneChanged") seen.push(ZoneState[event.value.status!.state]);
+        if (seen.at(-1) === "DESTROYED") break;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 10));
+    const { zoneId } = await h.client.createZone({ spec: { name: "a" } });
+    await h.reconciler.idle();
+    const { zone } = await h.client.getZone({ zoneId });
+    assert.equal(zone?.status?.state, ZoneState.READY);
+    assert.equal(zone?.spec?.resources?.targetMemoryMib, 256n, "config default applied");
+    await h.client.destroyZone({ zoneId });
+    await h.reconciler.idle();
+    assert.equal(await codeOf(h.client.getZone({ zoneId })), Code.NotFound);
+    await watching;
+    abort.abort();
+    assert.deepEqual(seen, ["CREATING", "CREATED", "READY", "DESTROYING", "DESTROYED"]);
+    assert.deepEqual(await h.driver.listGuests(), []);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("destroying a zone while it boots interrupts the boot and removes it", async () => {
+  const h = createHarness(60_000);
+  try {
+    const { zoneId } = await h.client.createZone({ spec: { name: "slow" } });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await h.client.getZone({ zoneId })).zone?.status?.state, ZoneState.CREATED);
+    await h.client.destroyZone({ zoneId });
+    await h.reconciler.idle();
+    assert.equal(await codeOf(h.client.getZone({ zoneId })), Code.NotFound);
+    assert.deepEqual(await h.driver.listGuests(), []);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("driver failures are recorded as FAILED with the reason, guest cleaned up", async () => {
+  const h = createHarness();
+  try {
+    const { zoneId } = await h.client.createZone({
+      spec: { name: "bad", annotations: { [FAKE_FAIL_ANNOTATION]: "create" } },
+    });
+    await h.reconciler.idle();
+    const { zone } = await h.client.getZone({ zoneId });
+    assert.equal(zone?.status?.state, ZoneState.FAILED);
+    assert.equal(
+      zone?.status?.error,
+      "creating the guest failed: fake driver: injected create failure",
+    );
+    // A FAILED zone can still be destroyed.
+    await h.client.destroyZone({ zoneId });
+    await h.reconciler.idle();
+    assert.equal(await codeOf(h.client.getZone({ zoneId })), Code.NotFound);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("bad requests are rejected with codes and change nothing", async () => {
+  const h = createHarness();
+  try {
+    assert.equal(await codeOf(h.client.createZone({})), Code.InvalidArgument);
+    assert.equal(
+      await codeOf(h.client.createZone({ spec: { name: "UPPER" } })),
+      Code.InvalidArgument,
+    );
+    assert.equal(await codeOf(h.client.getZone({ zoneId: "" })), Code.InvalidArgument);
+    assert.equal(await codeOf(h.client.destroyZone({ zoneId: "nope" })), Code.NotFound);
+    assert.equal(await codeOf(h.client.resolveZoneId({ name: "nope" })), Code.NotFound);
+    assert.equal((await h.client.listZones({})).zones.length, 0);
+    await h.client.createZone({ spec: { name: "a" } });
+    assert.equal(await codeOf(h.client.createZone({ spec: { name: "a" } })), Code.AlreadyExists);
+    assert.equal((await h.client.listZones({})).zones.length, 1);
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,65 @@
+import { type Client, createClient } from "@connectrpc/connect";
+import { ControlService } from "../../proto/mod.ts";
+import { createLogger } from "../../lib/log/mod.ts";
+import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
+import { controlService } from "../api/mod.ts";
+import type { DaemonConfig } from "../config/mod.ts";
+import { EventBus } from "../events/mod.ts";
+import { FakeDriver } from "../hypervisor/mod.ts";
+import { ZoneReconciler } from "../reconciler/mod.ts";
+import { EventLog, openDatabase, WorkloadStore, ZoneStore } from "../state/mod.ts";
+import { ZoneLedger } from "../zones/mod.ts";
+
+export interface Harness {
+  client: Client<typeof ControlService>;
+  /** The same service, for serving it on a socket too (benchmarks). */
+  routes: Routes;
+  driver: FakeDriver;
+  reconciler: ZoneReconciler;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The daemon's logic over an in-memory database, fake driver and in-memory
+ * transport: fast unit tests of the API and reconciler, no socket, no files.
+ */
+export function createHarness(bootDelayMs = 5): Harness {
+  const logs: string[] = [];
+  const log = createLogger("test", { level: "debug", sink: (l) => logs.push(l) });
+  const db = openDatabase(":memory:");
+  const config: DaemonConfig = {
+    logLevel: "debug",
+    driver: "fake",
+    zoneDefaults: { memoryMib: 256, cpus: 1 },
+    fakeBootDelayMs: bootDelayMs,
+  };
+  const driver = new FakeDriver({ bootDelayMs });
+  const bus = new EventBus();
+  const zones = new ZoneLedger(new ZoneStore(db), new EventLog(db), bus, log);
+  const reconciler = new ZoneReconciler({ ledger: zones, driver, log });
+  const service = controlService({
+    config,
+    hostUuid: "00000000-0000-4000-8000-000000000000",
+    startedAt: new Date(),
+    driver,
+    zones,
+    workloads: new WorkloadStore(db),
+    reconciler,
+    bus,
+    log,
+  });
+  const routes: Routes = (router) => router.service(ControlService, service);
+  const transport = createInMemoryTransport(routes, { interceptors: [errorInterceptor(log)] });
+  return {
+    client: createClient(ControlService, transport),
+    routes,
+    driver,
+    reconciler,
+    logs,
+    close: async () => {
+      await reconciler.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the protect CLI as one JavaScript file with a shebang: dist/protect.
+# (`deno compile` would make a native binary, but it downloads a runtime these
+# build machines cannot reach; `./denow task compile` does it where it can.)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mkdir -p dist
+"${DENO:-./denow}" bundle --platform deno --minify -o dist/protect.bundle.js protect/main.ts
+# The CLI's grant for the default root, from deno.json's "cli" permission set.
+flags="$("${DENO:-./denow}" eval --quiet \
+  'import { permissionFlags, readPermissionSet } from "./lib/permissions/mod.ts";
+   console.log(permissionFlags(readPermissionSet("deno.json", "cli")).join(" "))')"
+{
+  echo "#!/usr/bin/env -S deno run --quiet $flags"
+  cat dist/protect.bundle.js
+} > dist/protect
+rm dist/protect.bundle.js
+chmod +x dist/protect
+echo "built dist/protect ($(wc -c < dist/protect) bytes)"
