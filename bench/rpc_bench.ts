@@ -32,7 +32,9 @@ async function unaryRpc(): Promise<void> {
     const socketUs = median(r.candidate) * 1000;
     const memoryUs = median(r.reference) * 1000;
     console.log(
-      `unary GetZone: unix socket ${socketUs.toFixed(0)} µs, in-memory ${memoryUs.toFixed(0)} µs, ` +
+      `unary GetZone: unix socket ${socketUs.toFixed(0)} µs, in-memory ${
+        memoryUs.toFixed(0)
+      } µs, ` +
         `ratio ${(socketUs / memoryUs).toFixed(2)}x (target <= 3x)`,
     );
   } finally {
