@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { Statements } from "./statements.ts";
 
 /** One persisted state change, for post-mortems of zones that are gone. */
 export interface LoggedEvent {
@@ -15,21 +16,24 @@ const MAX_EVENTS = 10_000;
 
 export class EventLog {
   #appended = 0;
-  constructor(private readonly db: DatabaseSync) {}
+  private readonly sql: Statements;
+  constructor(db: DatabaseSync) {
+    this.sql = new Statements(db);
+  }
 
   append(kind: LoggedEvent["kind"], subjectId: string, state: string, message = ""): void {
-    this.db.prepare(
+    this.sql.get(
       "INSERT INTO events (at, kind, subject_id, state, message) VALUES (?, ?, ?, ?, ?)",
     ).run(new Date().toISOString(), kind, subjectId, state, message);
     // Prune now and then rather than on every insert.
     if (++this.#appended % 500 === 0) {
-      this.db.prepare("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?")
+      this.sql.get("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?")
         .run(MAX_EVENTS);
     }
   }
 
   forSubject(subjectId: string): LoggedEvent[] {
-    const rows = this.db.prepare(
+    const rows = this.sql.get(
       "SELECT * FROM events WHERE subject_id = ? ORDER BY seq",
     ).all(subjectId) as Array<Record<string, string | number>>;
     return rows.map((r) => ({

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { Statements } from "./statements.ts";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { type WorkloadSpec, WorkloadSpecSchema, WorkloadState } from "../../proto/mod.ts";
 import { NotFoundError } from "../../lib/errors/mod.ts";
@@ -47,10 +48,13 @@ function fromRow(row: WorkloadRow): WorkloadRecord {
 
 /** Workload rows in SQLite (read side; the zone agent issue adds writers). */
 export class WorkloadStore {
-  constructor(private readonly db: DatabaseSync) {}
+  private readonly sql: Statements;
+  constructor(db: DatabaseSync) {
+    this.sql = new Statements(db);
+  }
 
   get(id: string): WorkloadRecord {
-    const row = this.db.prepare("SELECT * FROM workloads WHERE id = ?").get(id) as
+    const row = this.sql.get("SELECT * FROM workloads WHERE id = ?").get(id) as
       | WorkloadRow
       | undefined;
     if (!row) throw new NotFoundError(`workload ${id} not found`);
@@ -59,14 +63,14 @@ export class WorkloadStore {
 
   list(zoneId?: string): WorkloadRecord[] {
     const rows = zoneId
-      ? this.db.prepare("SELECT * FROM workloads WHERE zone_id = ? ORDER BY created_at").all(
+      ? this.sql.get("SELECT * FROM workloads WHERE zone_id = ? ORDER BY created_at").all(
         zoneId,
       )
-      : this.db.prepare("SELECT * FROM workloads ORDER BY created_at").all();
+      : this.sql.get("SELECT * FROM workloads ORDER BY created_at").all();
     return (rows as unknown[]).map((r) => fromRow(r as WorkloadRow));
   }
 
   count(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM workloads").get() as { n: number }).n;
+    return (this.sql.get("SELECT count(*) AS n FROM workloads").get() as { n: number }).n;
   }
 }

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { Statements } from "./statements.ts";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { HypervisorBackend, type ZoneSpec, ZoneSpecSchema, ZoneState } from "../../proto/mod.ts";
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
@@ -60,11 +61,14 @@ function fromRow(row: ZoneRow): ZoneRecord {
 
 /** Zone rows in SQLite; states are stored by name so the file stays readable. */
 export class ZoneStore {
-  constructor(private readonly db: DatabaseSync) {}
+  private readonly sql: Statements;
+  constructor(db: DatabaseSync) {
+    this.sql = new Statements(db);
+  }
 
   insert(zone: ZoneRecord): void {
     try {
-      this.db.prepare(
+      this.sql.get(
         `INSERT INTO zones (id, name, spec_json, desired, state, error, driver, domain_id,
            backend, exit_code, created_at, ready_at, exited_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -93,7 +97,7 @@ export class ZoneStore {
 
   /** Writes the mutable fields of `zone` back. */
   update(zone: ZoneRecord): void {
-    this.db.prepare(
+    this.sql.get(
       `UPDATE zones SET spec_json = ?, desired = ?, state = ?, error = ?, domain_id = ?,
          backend = ?, exit_code = ?, ready_at = ?, exited_at = ? WHERE id = ?`,
     ).run(
@@ -111,11 +115,11 @@ export class ZoneStore {
   }
 
   delete(id: string): void {
-    this.db.prepare("DELETE FROM zones WHERE id = ?").run(id);
+    this.sql.get("DELETE FROM zones WHERE id = ?").run(id);
   }
 
   find(id: string): ZoneRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM zones WHERE id = ?").get(id) as
+    const row = this.sql.get("SELECT * FROM zones WHERE id = ?").get(id) as
       | ZoneRow
       | undefined;
     return row && fromRow(row);
@@ -128,14 +132,14 @@ export class ZoneStore {
   }
 
   findByName(name: string): ZoneRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM zones WHERE name = ?").get(name) as
+    const row = this.sql.get("SELECT * FROM zones WHERE name = ?").get(name) as
       | ZoneRow
       | undefined;
     return row && fromRow(row);
   }
 
   list(): ZoneRecord[] {
-    return (this.db.prepare("SELECT * FROM zones ORDER BY created_at, name").all() as unknown[])
+    return (this.sql.get("SELECT * FROM zones ORDER BY created_at, name").all() as unknown[])
       .map((r) => fromRow(r as ZoneRow));
   }
 }

@@ -1,7 +1,8 @@
 import type { Transport } from "@connectrpc/connect";
-import { createFetchClient, createUniversalHandlerClient } from "@connectrpc/connect/protocol";
+import { createUniversalHandlerClient } from "@connectrpc/connect/protocol";
 import type { UniversalClientFn } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-connect";
+import { fetchClient } from "./fetch_adapters.ts";
 import { buildHandlers, type RouterOptions, type Routes } from "./router.ts";
 
 /** Connect protocol with binary protobuf over any universal HTTP client. */
@@ -32,7 +33,7 @@ export interface UnixTransport extends Transport {
 export function createUnixTransport(path: string): UnixTransport {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   const transport = connectTransport(
-    createFetchClient(
+    fetchClient(
       ((input: RequestInfo | URL, init?: RequestInit) =>
         fetch(input, { ...init, client })) as typeof fetch,
     ),

@@ -1,6 +1,6 @@
-import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { FailedPreconditionError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { fetchHandler } from "./fetch_adapters.ts";
 import { buildHandlers, type RouterOptions, type Routes } from "./router.ts";
 
 export interface UnixServerOptions extends RouterOptions {
@@ -59,7 +59,7 @@ export async function serveUnix(options: UnixServerOptions): Promise<UnixServer>
   const handlers = new Map(
     [...buildHandlers(options.routes, options).entries()].map((
       [path, h],
-    ) => [path, createFetchHandler(h)]),
+    ) => [path, fetchHandler(h)]),
   );
   const shutdown = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<void>();
