@@ -6,7 +6,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mkdir -p dist
-"${DENO:-./denow}" bundle --platform deno --minify -o dist/protect.bundle.js protect/main.ts
+# --platform browser: npm packages resolve to their ESM browser builds and no
+# node: import can sneak in. Deno's Node compatibility layer costs ~50 ms at
+# start-up once anything touches it; the CLI must start fast.
+"${DENO:-./denow}" bundle --platform browser --minify -o dist/protect.bundle.js protect/main.ts
+if grep -q '"node:' dist/protect.bundle.js; then
+  echo "bundle.sh: the CLI bundle imports a node: module; keep Node compat out of the CLI" >&2
+  exit 1
+fi
 # The CLI's grant for the default root, from deno.json's "cli" permission set.
 flags="$("${DENO:-./denow}" eval --quiet \
   'import { permissionFlags, readPermissionSet } from "./lib/permissions/mod.ts";

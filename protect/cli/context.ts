@@ -1,6 +1,5 @@
-import { join } from "node:path";
-import type { Command } from "commander";
 import { connectDaemon, type ControlClient, DEFAULT_SOCKET } from "./client.ts";
+import type { Options } from "./framework/mod.ts";
 import type { OutputFormat } from "./output.ts";
 
 export interface GlobalOptions {
@@ -8,16 +7,16 @@ export interface GlobalOptions {
   output: OutputFormat;
 }
 
-/** Global flags as seen from any subcommand. */
-export function globals(command: Command): GlobalOptions {
-  const opts = command.optsWithGlobals();
-  const socket = opts.socket ??
-    (opts.root ? join(opts.root, DEFAULT_SOCKET) : DEFAULT_SOCKET);
-  return { socket, output: opts.output };
+/** The daemon socket and output format chosen by the global flags. */
+export function globals(options: Options): GlobalOptions {
+  const root = options.root as string | undefined;
+  const socket = (options.socket as string | undefined) ??
+    (root ? root.replace(/\/+$/, "") + DEFAULT_SOCKET : DEFAULT_SOCKET);
+  return { socket, output: (options.output as OutputFormat | undefined) ?? "table" };
 }
 
 /** The client for this invocation, plus the global options. */
-export function daemonFor(command: Command): GlobalOptions & { client: ControlClient } {
-  const g = globals(command);
+export function daemonFor(options: Options): GlobalOptions & { client: ControlClient } {
+  const g = globals(options);
   return { ...g, client: connectDaemon(g.socket) };
 }

@@ -1,9 +1,9 @@
-import { InvalidArgumentError } from "commander";
+import { UsageError } from "./framework/mod.ts";
 
-/** Commander argument parser for counts and sizes. */
-export function parsePositiveInt(value: string): number {
+/** Flag parser for counts and sizes. */
+export function parsePositiveInt(value: string, flag: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(value)) {
-    throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+    throw new UsageError(`${flag} "${value}" is not a positive whole number`, "");
   }
   return Number(value);
 }
@@ -11,6 +11,6 @@ export function parsePositiveInt(value: string): number {
 /** Splits `key=value`; `flag` names the option in the error. */
 export function parseKeyValue(text: string, flag: string): [string, string] {
   const at = text.indexOf("=");
-  if (at <= 0) throw new InvalidArgumentError(`${flag} "${text}" must look like key=value`);
+  if (at <= 0) throw new UsageError(`${flag} "${text}" must look like key=value`, "");
   return [text.slice(0, at), text.slice(at + 1)];
 }

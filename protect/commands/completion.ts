@@ -1,25 +1,27 @@
-import { Command } from "commander";
+import type { CommandSpec } from "../cli/framework/mod.ts";
+import { UsageError } from "../cli/framework/mod.ts";
 
 /** Every command path ("", "zone", "zone launch", ...) with the words that may follow it. */
-function completionTable(root: Command): Map<string, string[]> {
+function completionTable(root: CommandSpec): Map<string, string[]> {
   const table = new Map<string, string[]>();
-  const walk = (command: Command, path: string[]) => {
-    const words = [
-      ...command.commands.map((c) => c.name()),
-      ...command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)),
+  const globals = root.options ?? [];
+  const walk = (command: CommandSpec, path: string[]) => {
+    const options = path.length === 0 ? globals : [...(command.options ?? []), ...globals];
+    table.set(path.join(" "), [
+      ...(command.commands ?? []).map((c) => c.name),
+      ...options.flatMap((o) => [`--${o.long}`, ...(o.short ? [`-${o.short}`] : [])]),
       "--help",
-    ];
-    table.set(path.join(" "), words);
-    for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+    ]);
+    for (const sub of command.commands ?? []) walk(sub, [...path, sub.name]);
   };
   walk(root, []);
   return table;
 }
 
 /** A bash completion script; zsh loads it through bashcompinit. */
-export function bashCompletion(root: Command): string {
+export function bashCompletion(root: CommandSpec): string {
   const entries = [...completionTable(root)]
-    .map(([path, words]) => `  [${JSON.stringify(path)}]=${JSON.stringify(words.join(" "))}`)
+    .map(([path, words]) => `    [${JSON.stringify(path)}]=${JSON.stringify(words.join(" "))}`)
     .join("\n");
   return `# protect shell completion: eval "$(protect completion bash)"
 _protect_complete() {
@@ -38,14 +40,17 @@ complete -F _protect_complete protect
 `;
 }
 
-export function completionCommand(root: () => Command): Command {
-  return new Command("completion")
-    .description("print a shell completion script (bash, or zsh with bashcompinit)")
-    .argument("[shell]", "bash or zsh", "bash")
-    .action((shell: string) => {
-      const script = bashCompletion(root());
-      if (shell === "zsh") console.log(`autoload -U +X bashcompinit && bashcompinit\n${script}`);
-      else if (shell === "bash") console.log(script);
-      else throw new Error(`no completion for shell "${shell}" (bash or zsh)`);
-    });
-}
+export const completionCommand: CommandSpec = {
+  name: "completion",
+  summary: "print a shell completion script (bash, or zsh with bashcompinit)",
+  args: [{ name: "shell", description: "bash or zsh", optional: true, default: "bash" }],
+  run({ args: [shell], root }) {
+    const script = bashCompletion(root);
+    if (shell === "zsh") console.log(`autoload -U +X bashcompinit && bashcompinit\n${script}`);
+    else if (shell === "bash") console.log(script);
+    else {throw new UsageError(
+        `no completion for shell "${shell}" (bash or zsh)`,
+        "protect completion",
+      );}
+  },
+};

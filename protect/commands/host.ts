@@ -1,8 +1,8 @@
 import { toJson } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Command } from "commander";
 import { type GetHostStatusResponse, GetHostStatusResponseSchema } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
+import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
 
 const mib = (bytes: bigint) => `${bytes / 1024n / 1024n} MiB`;
@@ -25,17 +25,24 @@ function statusLines(s: GetHostStatusResponse): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
 
-export function hostCommand(): Command {
-  const host = new Command("host").description("inspect the host and its hypervisor");
-  host.command("status").description("daemon, hypervisor and capacity at a glance")
-    .action(async (_opts, command: Command) => {
-      const { client, output } = daemonFor(command);
+export const hostCommand: CommandSpec = {
+  name: "host",
+  summary: "inspect the host and its hypervisor",
+  commands: [{
+    name: "status",
+    summary: "daemon, hypervisor and capacity at a glance",
+    async run({ options }) {
+      const { client, output } = daemonFor(options);
       const status = await client.getHostStatus({});
       console.log(
-        output === "table"
-          ? statusLines(status)
-          : render(output, [status], (s) => toJson(GetHostStatusResponseSchema, s), [], false),
+        output === "table" ? statusLines(status) : await render(
+          output,
+          [status],
+          (s) => toJson(GetHostStatusResponseSchema, s),
+          [],
+          false,
+        ),
       );
-    });
-  return host;
-}
+    },
+  }],
+};

@@ -1,7 +1,7 @@
 import { toJson } from "@bufbuild/protobuf";
-import { Command } from "commander";
 import { type Workload, WorkloadSchema, WorkloadState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
+import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
 import { resolveWorkloadId } from "../cli/resolve.ts";
 
@@ -16,23 +16,36 @@ const COLUMNS: Column<Workload>[] = [
 ];
 const asJson = (w: Workload) => toJson(WorkloadSchema, w);
 
-export function workloadCommand(): Command {
-  const workload = new Command("workload").description("inspect workloads (containers in zones)");
-
-  workload.command("list").alias("ls").description("list workloads")
-    .option("-z, --zone <zone>", "only this zone's workloads (name or ID)")
-    .action(async (opts, command: Command) => {
-      const { client, output } = daemonFor(command);
-      const { workloads } = await client.listWorkloads({ zone: opts.zone ?? "" });
-      console.log(render(output, workloads, asJson, COLUMNS));
-    });
-
-  workload.command("get").description("show one workload").argument("<workload>", "name or ID")
-    .action(async (ref: string, _opts, command: Command) => {
-      const { client, output } = daemonFor(command);
-      const id = await resolveWorkloadId(client, ref);
-      const { workload: w } = await client.getWorkload({ workloadId: id });
-      console.log(render(output, w ? [w] : [], asJson, COLUMNS, false));
-    });
-  return workload;
-}
+export const workloadCommand: CommandSpec = {
+  name: "workload",
+  summary: "inspect workloads (containers in zones)",
+  commands: [
+    {
+      name: "list",
+      aliases: ["ls"],
+      summary: "list workloads",
+      options: [{
+        long: "zone",
+        short: "z",
+        value: "zone",
+        description: "only this zone's workloads (name or ID)",
+      }],
+      async run({ options }) {
+        const { client, output } = daemonFor(options);
+        const { workloads } = await client.listWorkloads({ zone: (options.zone as string) ?? "" });
+        console.log(await render(output, workloads, asJson, COLUMNS));
+      },
+    },
+    {
+      name: "get",
+      summary: "show one workload",
+      args: [{ name: "workload", description: "workload name or ID" }],
+      async run({ args: [ref], options }) {
+        const { client, output } = daemonFor(options);
+        const id = await resolveWorkloadId(client, ref);
+        const { workload: w } = await client.getWorkload({ workloadId: id });
+        console.log(await render(output, w ? [w] : [], asJson, COLUMNS, false));
+      },
+    },
+  ],
+};

@@ -1,7 +1,7 @@
-import { Command, Option } from "commander";
 import { HypervisorBackend, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
+import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
 import { parseKeyValue, parsePositiveInt } from "../cli/parse.ts";
 import { waitForZone } from "../cli/wait.ts";
@@ -13,76 +13,121 @@ const BACKENDS = {
   pvh: HypervisorBackend.PVH,
 };
 
-export function zoneLaunchCommand(): Command {
-  return new Command("launch")
-    .description("create a zone and start it (add --wait to block until it is READY)")
-    .requiredOption("-n, --name <name>", "zone name (DNS label)")
-    .option(
-      "-m, --memory <MiB>",
-      "target memory in MiB (default: daemon's zone_defaults)",
-      parsePositiveInt,
-    )
-    .option("--max-memory <MiB>", "maximum memory in MiB (default: --memory)", parsePositiveInt)
-    .option("-c, --cpus <n>", "virtual CPUs (default: daemon's zone_defaults)", parsePositiveInt)
-    .option("--max-cpus <n>", "maximum virtual CPUs (default: --cpus)", parsePositiveInt)
-    .addOption(
-      new Option("--backend <backend>", "guest type").choices(Object.keys(BACKENDS)).default(
-        "auto",
-      ),
-    )
-    .option("--kernel <path>", "zone kernel (default: the host's)")
-    .option("--initrd <path>", "zone initrd (default: the host's)")
-    .option("--kernel-option <opt>", "extra kernel command-line option (repeatable)", collect, [])
-    .option("--annotation <key=value>", "annotation (repeatable)", collect, [])
-    .option("--scratch-disk <MiB>", "size of a writable ext4 scratch disk", parsePositiveInt)
-    .option("-w, --wait", "wait until the zone is READY (exit 1 if it FAILS)")
-    .option("--timeout <seconds>", "give up waiting after this long", parsePositiveInt, 300)
-    .action(async (opts, command: Command) => {
-      const { client, output } = daemonFor(command);
-      const { zoneId } = await client.createZone({
-        spec: {
-          name: opts.name,
-          kernel: opts.kernel ?? "",
-          initrd: opts.initrd ?? "",
-          backend: BACKENDS[opts.backend as keyof typeof BACKENDS],
-          resources: {
-            targetMemoryMib: BigInt(opts.memory ?? 0),
-            maxMemoryMib: BigInt(opts.maxMemory ?? 0),
-            targetCpus: opts.cpus ?? 0,
-            maxCpus: opts.maxCpus ?? 0,
-          },
-          kernelOptions: opts.kernelOption,
-          annotations: Object.fromEntries(
-            (opts.annotation as string[]).map((a) => parseKeyValue(a, "--annotation")),
-          ),
-          scratchDisk: opts.scratchDisk ? { sizeMib: BigInt(opts.scratchDisk) } : undefined,
-        },
-      });
-      const status = await client.getHostStatus({});
-      if (status.hypervisor?.driver === "fake") {
-        console.error(
-          "warning: protect-daemon uses the fake hypervisor driver: this zone is simulated, nothing runs in it",
-        );
-      }
-      if (opts.wait) {
-        await waitForZone(client, zoneId, (zone) => {
-          if (!zone) return { failed: `zone ${opts.name} vanished while launching` };
-          if (zone.status?.state === ZoneState.READY) return "done";
-          if (zone.status?.state === ZoneState.FAILED) {
-            return { failed: `zone ${opts.name} FAILED: ${zone.status.error}` };
-          }
-          return "continue";
-        }, opts.timeout * 1000);
-        const { zone } = await client.getZone({ zoneId });
-        if (!zone) throw new CliError("daemon returned no zone", EXIT.failed);
-        if (output === "table") console.log(`zone ${opts.name} READY (${zoneId})`);
-        else console.log(render(output, [zone], zoneJson, ZONE_COLUMNS, false));
-      } else {
-        console.log(zoneId);
-      }
-    });
-}
+export const TIMEOUT_OPTION = {
+  long: "timeout",
+  value: "seconds",
+  description: "give up waiting after this long",
+  default: 300,
+  parse: parsePositiveInt,
+};
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+export const zoneLaunchCommand: CommandSpec = {
+  name: "launch",
+  summary: "create a zone and start it (add --wait to block until it is READY)",
+  options: [
+    {
+      long: "name",
+      short: "n",
+      value: "name",
+      description: "zone name (DNS label)",
+      required: true,
+    },
+    {
+      long: "memory",
+      short: "m",
+      value: "MiB",
+      description: "target memory (default: the daemon's zone_defaults)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "max-memory",
+      value: "MiB",
+      description: "maximum memory (default: --memory)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "cpus",
+      short: "c",
+      value: "n",
+      description: "virtual CPUs (default: the daemon's zone_defaults)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "max-cpus",
+      value: "n",
+      description: "maximum virtual CPUs (default: --cpus)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "backend",
+      value: "type",
+      description: "guest type",
+      choices: Object.keys(BACKENDS),
+      default: "auto",
+    },
+    { long: "kernel", value: "path", description: "zone kernel (default: the host's)" },
+    { long: "initrd", value: "path", description: "zone initrd (default: the host's)" },
+    {
+      long: "kernel-option",
+      value: "opt",
+      description: "extra kernel command-line option",
+      repeatable: true,
+    },
+    { long: "annotation", value: "key=value", description: "annotation", repeatable: true },
+    {
+      long: "scratch-disk",
+      value: "MiB",
+      description: "size of a writable ext4 scratch disk",
+      parse: parsePositiveInt,
+    },
+    { long: "wait", short: "w", description: "wait until the zone is READY (exit 1 if it FAILS)" },
+    TIMEOUT_OPTION,
+  ],
+  async run({ options: o }) {
+    const { client, output } = daemonFor(o);
+    const name = o.name as string;
+    const { zoneId } = await client.createZone({
+      spec: {
+        name,
+        kernel: (o.kernel as string) ?? "",
+        initrd: (o.initrd as string) ?? "",
+        backend: BACKENDS[o.backend as keyof typeof BACKENDS],
+        resources: {
+          targetMemoryMib: BigInt((o.memory as number) ?? 0),
+          maxMemoryMib: BigInt((o["max-memory"] as number) ?? 0),
+          targetCpus: (o.cpus as number) ?? 0,
+          maxCpus: (o["max-cpus"] as number) ?? 0,
+        },
+        kernelOptions: o["kernel-option"] as string[],
+        annotations: Object.fromEntries(
+          (o.annotation as string[]).map((a) => parseKeyValue(a, "--annotation")),
+        ),
+        scratchDisk: o["scratch-disk"]
+          ? { sizeMib: BigInt(o["scratch-disk"] as number) }
+          : undefined,
+      },
+    });
+    const status = await client.getHostStatus({});
+    if (status.hypervisor?.driver === "fake") {
+      console.error(
+        "warning: protect-daemon uses the fake hypervisor driver: this zone is simulated, nothing runs in it",
+      );
+    }
+    if (!o.wait) {
+      console.log(zoneId);
+      return;
+    }
+    await waitForZone(client, zoneId, (zone) => {
+      if (!zone) return { failed: `zone ${name} vanished while launching` };
+      if (zone.status?.state === ZoneState.READY) return "done";
+      if (zone.status?.state === ZoneState.FAILED) {
+        return { failed: `zone ${name} FAILED: ${zone.status.error}` };
+      }
+      return "continue";
+    }, (o.timeout as number) * 1000);
+    const { zone } = await client.getZone({ zoneId });
+    if (!zone) throw new CliError("daemon returned no zone", EXIT.failed);
+    if (output === "table") console.log(`zone ${name} READY (${zoneId})`);
+    else console.log(await render(output, [zone], zoneJson, ZONE_COLUMNS, false));
+  },
+};
