@@ -1,0 +1,55 @@
+import { decompressedFile } from "./decompress.ts";
+import { type RootfsTools, RootfsWriter } from "./rootfs_writer.ts";
+import { DEFAULT_TAR_LIMITS, readTar, type TarLimits } from "./tar_reader.ts";
+
+export interface UnpackLimits extends TarLimits {
+  /** Uncompressed bytes allowed per layer (decompression-bomb guard). */
+  maxUnpackedBytes: number;
+}
+
+export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
+  ...DEFAULT_TAR_LIMITS,
+  maxUnpackedBytes: 8 * 1024 ** 3,
+};
+
+/** A layer failed to unpack; the message names the layer and the entry. */
+export class LayerRejectedError extends Error {}
+
+export interface LayerFile {
+  digest: string;
+  /** Verified blob on disk. */
+  path: string;
+}
+
+/**
+ * Unpacks verified layer blobs, in order, into a new directory `target`. On
+ * any failure `target` is removed entirely: a refused image leaves nothing.
+ */
+export async function unpackLayers(
+  layers: LayerFile[],
+  target: string,
+  tools: RootfsTools,
+  limits: UnpackLimits = DEFAULT_UNPACK_LIMITS,
+  onLayer?: (index: number) => void,
+): Promise<void> {
+  Deno.mkdirSync(target, { mode: 0o755 });
+  const writer = new RootfsWriter(target, tools);
+  try {
+    for (const [index, layer] of layers.entries()) {
+      onLayer?.(index);
+      try {
+        await writer.applyLayer(
+          readTar(decompressedFile(layer.path, limits.maxUnpackedBytes), limits),
+        );
+      } catch (e) {
+        throw new LayerRejectedError(`layer ${layer.digest}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    }
+    writer.finish();
+  } catch (e) {
+    Deno.removeSync(target, { recursive: true });
+    throw e;
+  }
+}
