@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { Statements } from "./statements.ts";
+import { Statements } from "../../lib/sqlite/mod.ts";
 
 /** One persisted state change, for post-mortems of zones that are gone. */
 export interface LoggedEvent {

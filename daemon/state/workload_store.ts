@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { Statements } from "./statements.ts";
+import { Statements } from "../../lib/sqlite/mod.ts";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { type WorkloadSpec, WorkloadSpecSchema, WorkloadState } from "../../proto/mod.ts";
 import { NotFoundError } from "../../lib/errors/mod.ts";

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { Statements } from "./statements.ts";
+import { Statements } from "../../lib/sqlite/mod.ts";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { HypervisorBackend, type ZoneSpec, ZoneSpecSchema, ZoneState } from "../../proto/mod.ts";
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
