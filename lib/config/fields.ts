@@ -41,3 +41,12 @@ export function integer(
   }
   return value;
 }
+
+/** A list of strings (empty when absent). */
+export function stringList(t: Record<string, unknown>, key: string, where: string): string[] {
+  const value = t[key] ?? [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new InvalidArgumentError(`${where}${key}`, "must be a list of strings");
+  }
+  return value;
+}

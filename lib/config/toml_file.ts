@@ -12,7 +12,13 @@ export function loadOrCreateToml(path: string, defaultText: string): Record<stri
     text = Deno.readTextFileSync(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-    Deno.mkdirSync(dirname(path), { recursive: true });
+    // Only create the directory when missing: a program may write its own
+    // file there without holding write access to the directory itself.
+    try {
+      Deno.statSync(dirname(path));
+    } catch {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+    }
     Deno.writeTextFileSync(path, defaultText, { createNew: true, mode: 0o640 });
     text = defaultText;
   }

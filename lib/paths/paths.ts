@@ -15,6 +15,9 @@ export interface ProtectPaths {
   imagesDir: string;
   zonesDir: string;
   daemonConfig: string;
+  storageConfig: string;
+  /** Docker-style registry credentials for protect-storage. */
+  registryCredentials: string;
 }
 
 /** The three top directories under the root; deno.json's permission sets grant exactly these. */
@@ -41,5 +44,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     imagesDir: join(stateDir, "images"),
     zonesDir: join(stateDir, "zones"),
     daemonConfig: join(configDir, "daemon.toml"),
+    storageConfig: join(configDir, "storage.toml"),
+    registryCredentials: join(configDir, "registries.json"),
   };
 }

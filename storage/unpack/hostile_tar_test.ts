@@ -9,10 +9,7 @@ import { buildTar, gzip, type TarMember } from "../testing/tar_builder.ts";
 import type { RootfsTools } from "./rootfs_writer.ts";
 import { DEFAULT_UNPACK_LIMITS, LayerRejectedError, unpackLayers } from "./unpack_layers.ts";
 
-const tools: RootfsTools = {
-  mknod: (path) => Deno.writeTextFile(path, ""),
-  setXattr: () => Promise.resolve(),
-};
+const tools: RootfsTools = { setXattr: () => Promise.resolve() };
 
 async function attempt(
   layers: Uint8Array[],

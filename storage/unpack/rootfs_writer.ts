@@ -7,10 +7,26 @@ const MAX_SYMLINK_HOPS = 40;
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 
-/** External tools the writer needs; injected so tests and permissions stay explicit. */
+/**
+ * A symlink, device node or FIFO. These are never created on the host: Deno
+ * refuses symlink creation under path-scoped permissions, and device nodes
+ * in a staging directory would be a hazard. The packer writes them straight
+ * into the image (mksquashfs pseudo definitions).
+ */
+export interface SpecialEntry {
+  type: "symlink" | "char" | "block" | "fifo";
+  /** Symlink target, verbatim. */
+  target: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  devmajor: number;
+  devminor: number;
+}
+
+/** External helpers the writer needs; injected so tests and permissions stay explicit. */
 export interface RootfsTools {
-  /** `mknod PATH TYPE [MAJOR MINOR]` (TYPE c, b or p). */
-  mknod(path: string, type: "c" | "b" | "p", major: number, minor: number): Promise<void>;
   /** Sets one extended attribute on PATH without following symlinks. */
   setXattr(path: string, name: string, value: Uint8Array): Promise<void>;
 }
@@ -27,16 +43,18 @@ function lstat(path: string): Deno.FileInfo | undefined {
 }
 
 /**
- * Applies OCI layers, in order, to a root directory. Every write stays inside
- * the root: member paths are cleaned, parent directories are resolved
- * component by component (symlinks followed only when they stay inside), and
- * existing entries are removed rather than written through.
+ * Applies OCI layers, in order, to a root directory. Regular files and
+ * directories go to disk; symlinks, devices and FIFOs are kept as
+ * `specials`. Every write stays inside the root: member paths are cleaned,
+ * parents are resolved component by component (symlinks followed only when
+ * they stay inside), and existing entries are replaced, never written through.
  */
 export class RootfsWriter {
+  /** Logical path ("usr/lib/x") → special entry. */
+  readonly specials = new Map<string, SpecialEntry>();
   #dirTimes = new Map<string, number>();
   /** Logical paths written by the current layer (opaque whiteouts spare them). */
   #thisLayer = new Set<string>();
-  /** Cache of resolved parent directories, cleared whenever links or removals change the tree. */
   #resolved = new Map<string, { dir: string; logical: string[] }>();
 
   constructor(readonly root: string, private readonly tools: RootfsTools) {}
@@ -49,7 +67,9 @@ export class RootfsWriter {
 
   /** Sets directory mtimes last, since writing children changes them. */
   finish(): void {
-    for (const [path, mtime] of this.#dirTimes) lutimesSync(path, mtime, mtime);
+    for (const [path, mtime] of this.#dirTimes) {
+      if (lstat(path)?.isDirectory) lutimesSync(path, mtime, mtime);
+    }
   }
 
   /** Real path of the directory holding `parts`' last component, creating missing parents. */
@@ -62,33 +82,33 @@ export class RootfsWriter {
     let hops = 0;
     while (pending.length > 0) {
       const [name, ...rest] = pending;
-      const here = join(this.root, ...logical, name);
-      const info = lstat(here);
-      if (!info) {
-        Deno.mkdirSync(here, { mode: 0o755 });
-        logical = [...logical, name];
-      } else if (info.isDirectory) {
-        logical = [...logical, name];
-      } else if (info.isSymlink) {
+      const next = [...logical, name];
+      const special = this.specials.get(next.join("/"));
+      if (special?.type === "symlink") {
         if (++hops > MAX_SYMLINK_HOPS) {
           throw new TarFormatError("too many symlinks in path", member);
         }
-        const target = resolveLinkTarget(logical, Deno.readLinkSync(here));
+        const target = resolveLinkTarget(logical, special.target);
         if (!target) {
           throw new TarFormatError(
-            `refused: parent "${[...logical, name].join("/")}" is a symlink that escapes the root`,
+            `refused: parent "${next.join("/")}" is a symlink that escapes the root`,
             member,
           );
         }
         logical = [];
         pending = [...target, ...rest];
         continue;
-      } else {
-        throw new TarFormatError(
-          `parent "${[...logical, name].join("/")}" is not a directory`,
-          member,
-        );
       }
+      if (special) {
+        throw new TarFormatError(`parent "${next.join("/")}" is not a directory`, member);
+      }
+      const here = join(this.root, ...next);
+      const info = lstat(here);
+      if (!info) Deno.mkdirSync(here, { mode: 0o755 });
+      else if (!info.isDirectory) {
+        throw new TarFormatError(`parent "${next.join("/")}" is not a directory`, member);
+      }
+      logical = next;
       pending = rest;
     }
     const resolved = { dir: join(this.root, ...logical), logical };
@@ -96,51 +116,75 @@ export class RootfsWriter {
     return resolved;
   }
 
-  #remove(path: string): void {
+  /** Removes whatever is at `logical` (disk tree and specials beneath it). */
+  #remove(logical: string): void {
     try {
-      Deno.removeSync(path, { recursive: true });
+      Deno.removeSync(join(this.root, logical), { recursive: true });
     } catch (e) {
       if (!notFound(e)) throw e;
     }
+    for (const key of this.specials.keys()) {
+      if (key === logical || key.startsWith(logical + "/")) this.specials.delete(key);
+    }
     this.#resolved.clear();
+  }
+
+  /** Names in a directory, on disk and special. */
+  #children(dir: string, logicalDir: string): string[] {
+    const names = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
+    const prefix = logicalDir ? `${logicalDir}/` : "";
+    for (const key of this.specials.keys()) {
+      if (key.startsWith(prefix) && !key.slice(prefix.length).includes("/")) {
+        names.add(key.slice(prefix.length));
+      }
+    }
+    return [...names];
   }
 
   async #apply(entry: TarEntry): Promise<void> {
     const parts = cleanMemberPath(entry.path);
     if (parts.length === 0) return; // the root itself
+    if (/[\n\r]/.test(entry.path) || /[\n\r]/.test(entry.linkname)) {
+      throw new TarFormatError(
+        "newline in a path or link name refused",
+        entry.path.replace(/\n/g, "\\n"),
+      );
+    }
     const name = parts[parts.length - 1];
     const { dir, logical } = this.#resolveParent(parts, entry.path);
-    const logicalPath = [...logical, name].join("/");
+    const logicalDir = logical.join("/");
+    const logicalPath = logicalDir ? `${logicalDir}/${name}` : name;
 
     if (name === OPAQUE) {
-      const keep = logical.join("/");
-      for (const child of Deno.readDirSync(dir)) {
-        const childLogical = keep ? `${keep}/${child.name}` : child.name;
-        if (!this.#thisLayer.has(childLogical)) this.#remove(join(dir, child.name));
+      for (const child of this.#children(dir, logicalDir)) {
+        const childLogical = logicalDir ? `${logicalDir}/${child}` : child;
+        if (!this.#thisLayer.has(childLogical)) this.#remove(childLogical);
       }
       return;
     }
     if (name.startsWith(WHITEOUT)) {
       const victim = name.slice(WHITEOUT.length);
-      if (victim === "" || victim === "." || victim === "..") {
+      if (victim === "" || victim === "." || victim === ".." || victim.startsWith(WHITEOUT)) {
         throw new TarFormatError("malformed whiteout", entry.path);
       }
-      this.#remove(join(dir, victim));
+      this.#remove(logicalDir ? `${logicalDir}/${victim}` : victim);
       return;
     }
 
     const path = join(dir, name);
-    const existing = lstat(path);
     this.#thisLayer.add(logicalPath);
     if (entry.type === "directory") {
-      if (existing && !existing.isDirectory) this.#remove(path);
-      if (!existing?.isDirectory) Deno.mkdirSync(path, { mode: 0o700 });
+      const existing = this.specials.has(logicalPath) ? undefined : lstat(path);
+      if (!existing?.isDirectory) {
+        this.#remove(logicalPath);
+        Deno.mkdirSync(path, { mode: 0o700 });
+      }
       this.#setMetadata(path, entry);
       this.#dirTimes.set(path, entry.mtime);
       await this.#setXattrs(path, entry);
       return;
     }
-    if (existing) this.#remove(path);
+    this.#remove(logicalPath);
     switch (entry.type) {
       case "file": {
         const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
@@ -152,55 +196,54 @@ export class RootfsWriter {
         } finally {
           file.close();
         }
-        break;
+        this.#setMetadata(path, entry);
+        await this.#setXattrs(path, entry);
+        return;
       }
-      case "symlink":
-        Deno.symlinkSync(entry.linkname, path);
-        this.#resolved.clear();
-        break;
-      case "hardlink": {
-        const targetParts = cleanMemberPath(
-          entry.linkname.replace(/^\/+/, ""), // absolute link names count from the root
-          entry.path,
-          `hard link target "${entry.linkname}"`,
-        );
-        if (targetParts.length === 0) throw new TarFormatError("hard link to the root", entry.path);
-        const target = join(
-          this.#resolveParent(targetParts, entry.path).dir,
-          targetParts[targetParts.length - 1],
-        );
-        const info = lstat(target);
-        if (!info) {
-          throw new TarFormatError(
-            `hard link target "${entry.linkname}" does not exist`,
-            entry.path,
-          );
-        }
-        if (info.isDirectory) throw new TarFormatError("hard link to a directory", entry.path);
-        Deno.linkSync(target, path);
-        return; // shares the target's inode and metadata
-      }
-      case "char":
-      case "block":
-        await this.tools.mknod(
-          path,
-          entry.type === "char" ? "c" : "b",
-          entry.devmajor,
-          entry.devminor,
-        );
-        break;
-      case "fifo":
-        await this.tools.mknod(path, "p", 0, 0);
-        break;
+      case "hardlink":
+        return this.#hardlink(entry, path, logicalPath);
+      default:
+        this.specials.set(logicalPath, {
+          type: entry.type,
+          target: entry.linkname,
+          mode: entry.type === "symlink" ? 0o777 : entry.mode,
+          uid: entry.uid,
+          gid: entry.gid,
+          mtime: entry.mtime,
+          devmajor: entry.devmajor,
+          devminor: entry.devminor,
+        });
     }
-    this.#setMetadata(path, entry);
-    await this.#setXattrs(path, entry);
+  }
+
+  #hardlink(entry: TarEntry, path: string, logicalPath: string): void {
+    const targetParts = cleanMemberPath(
+      entry.linkname.replace(/^\/+/, ""), // absolute link names count from the root
+      entry.path,
+      `hard link target "${entry.linkname}"`,
+    );
+    if (targetParts.length === 0) throw new TarFormatError("hard link to the root", entry.path);
+    const { dir, logical } = this.#resolveParent(targetParts, entry.path);
+    const targetName = targetParts[targetParts.length - 1];
+    const special = this.specials.get([...logical, targetName].join("/"));
+    if (special) {
+      // A hard link to a symlink or device: an identical entry serves the same purpose.
+      this.specials.set(logicalPath, { ...special });
+      return;
+    }
+    const target = join(dir, targetName);
+    const info = lstat(target);
+    if (!info) {
+      throw new TarFormatError(`hard link target "${entry.linkname}" does not exist`, entry.path);
+    }
+    if (info.isDirectory) throw new TarFormatError("hard link to a directory", entry.path);
+    Deno.linkSync(target, path);
   }
 
   #setMetadata(path: string, entry: TarEntry): void {
     lchownSync(path, entry.uid, entry.gid);
     // chmod after chown: chown clears setuid/setgid bits.
-    if (entry.type !== "symlink") Deno.chmodSync(path, entry.mode);
+    Deno.chmodSync(path, entry.mode);
     if (entry.type !== "directory") lutimesSync(path, entry.mtime, entry.mtime);
   }
 

@@ -1,5 +1,5 @@
 import { decompressedFile } from "./decompress.ts";
-import { type RootfsTools, RootfsWriter } from "./rootfs_writer.ts";
+import { type RootfsTools, RootfsWriter, type SpecialEntry } from "./rootfs_writer.ts";
 import { DEFAULT_TAR_LIMITS, readTar, type TarLimits } from "./tar_reader.ts";
 
 export interface UnpackLimits extends TarLimits {
@@ -22,8 +22,10 @@ export interface LayerFile {
 }
 
 /**
- * Unpacks verified layer blobs, in order, into a new directory `target`. On
- * any failure `target` is removed entirely: a refused image leaves nothing.
+ * Unpacks verified layer blobs, in order, into a new directory `target`, and
+ * returns the symlinks, devices and FIFOs (logical path → entry) that the
+ * packer adds to the image. On any failure `target` is removed entirely: a
+ * refused image leaves nothing.
  */
 export async function unpackLayers(
   layers: LayerFile[],
@@ -31,7 +33,7 @@ export async function unpackLayers(
   tools: RootfsTools,
   limits: UnpackLimits = DEFAULT_UNPACK_LIMITS,
   onLayer?: (index: number) => void,
-): Promise<void> {
+): Promise<Map<string, SpecialEntry>> {
   Deno.mkdirSync(target, { mode: 0o755 });
   const writer = new RootfsWriter(target, tools);
   try {
@@ -48,6 +50,7 @@ export async function unpackLayers(
       }
     }
     writer.finish();
+    return writer.specials;
   } catch (e) {
     Deno.removeSync(target, { recursive: true });
     throw e;

@@ -19,7 +19,7 @@ export function denoRunArgs(set: string, entry: string, root: string): string[] 
   ];
 }
 
-export interface DaemonProcess {
+export interface ProgramProcess {
   root: string;
   socket: string;
   process: Deno.ChildProcess;
@@ -28,11 +28,46 @@ export interface DaemonProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/** The programs tests can start: permission set, entry point, socket. */
+const PROGRAMS = {
+  daemon: {
+    set: "daemon",
+    entry: "daemon/main.ts",
+    socket: (root: string) => protectPaths(root).daemonSocket,
+  },
+  storage: {
+    set: "storage",
+    entry: "storage/main.ts",
+    socket: (root: string) => protectPaths(root).storageSocket,
+  },
+};
+
+export type DaemonProcess = ProgramProcess;
+
 /** Starts protect-daemon on `root` and waits until its socket answers. */
-export async function startDaemonProcess(root: string): Promise<DaemonProcess> {
-  const socket = protectPaths(root).daemonSocket;
+export function startDaemonProcess(root: string): Promise<ProgramProcess> {
+  return startProgramProcess("daemon", root);
+}
+
+/** Starts protect-storage on `root` and waits until its socket answers. */
+export function startStorageProcess(root: string): Promise<ProgramProcess> {
+  return startProgramProcess("storage", root);
+}
+
+/** Starts a program under its permission set and waits until its socket answers. */
+export async function startProgramProcess(
+  name: keyof typeof PROGRAMS,
+  root: string,
+): Promise<ProgramProcess> {
+  const program = PROGRAMS[name];
+  const socket = program.socket(root);
+  // What systemd's RuntimeDirectory/StateDirectory/ConfigurationDirectory make.
+  const paths = protectPaths(root);
+  for (const dir of [paths.runDir, paths.stateDir, paths.configDir]) {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  }
   const process = new Deno.Command(Deno.execPath(), {
-    args: [...denoRunArgs("daemon", "daemon/main.ts", root), "--root", root],
+    args: [...denoRunArgs(program.set, program.entry, root), "--root", root],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -49,12 +84,12 @@ export async function startDaemonProcess(root: string): Promise<DaemonProcess> {
   status.then(() => exited = true);
   const deadline = Date.now() + 20_000;
   while (true) {
-    if (exited) throw new Error(`daemon exited during start-up:\n${output}`);
+    if (exited) throw new Error(`${name} exited during start-up:\n${output}`);
     try {
       (await Deno.connect({ transport: "unix", path: socket })).close();
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`daemon did not listen in 20s:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not listen in 20s:\n${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -1,0 +1,138 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  CollectGarbageResponseSchema,
+  CreateScratchDiskResponseSchema,
+  DestroyScratchDiskResponseSchema,
+  GetImageResponseSchema,
+  ListImagesResponseSchema,
+  type PullImageResponse,
+  PullImageResponseSchema,
+  RemoveImageResponseSchema,
+  type StorageService,
+} from "../../proto/gen/protect/storage/v1/storage_pb.ts";
+import { NotFoundError, UnimplementedError } from "../../lib/errors/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import type { BlobStore } from "../blobs/blob_store.ts";
+import { collectGarbage } from "../gc/collect_garbage.ts";
+import type { ImageIndex } from "../images/image_index.ts";
+import type { PackFormatName } from "../pack/packer.ts";
+import type { PullProgress } from "../pull/progress.ts";
+import type { ImagePuller } from "../pull/puller.ts";
+import { formatReference, parseReference } from "../reference/reference.ts";
+import type { ScratchDisks } from "../scratch/scratch_disks.ts";
+import { formatFromProto, imageInfos } from "./convert.ts";
+import { SnapshotStream } from "./snapshot_stream.ts";
+
+export interface StorageContext {
+  puller: ImagePuller;
+  index: ImageIndex;
+  blobs: BlobStore;
+  scratch: ScratchDisks;
+  defaultFormat: PackFormatName;
+  log: Logger;
+}
+
+const progressMessage = (p: PullProgress): PullImageResponse =>
+  create(PullImageResponseSchema, {
+    phase: p.phase,
+    layers: p.layers.map((l) => ({
+      digest: l.digest,
+      bytesDone: BigInt(l.bytesDone),
+      bytesTotal: BigInt(l.bytesTotal),
+      phase: l.phase,
+    })),
+  });
+
+/** Canonical form of a reference from a request (names the field when bad). */
+const canonical = (reference: string) => formatReference(parseReference(reference));
+
+export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageService> {
+  return {
+    async *pullImage(request) {
+      const format = formatFromProto(request.format, ctx.defaultFormat);
+      const stream = new SnapshotStream<PullProgress>();
+      const credential = request.username || request.identityToken
+        ? {
+          username: request.username || undefined,
+          password: request.password,
+          identityToken: request.identityToken || undefined,
+        }
+        : undefined;
+      const pulled = ctx.puller.pull(
+        { reference: request.reference, format, platform: request.platform, credential },
+        (p) => stream.push(p),
+      ).then(
+        (image) => {
+          stream.end();
+          return image;
+        },
+        (error) => {
+          stream.end(error);
+          throw error;
+        },
+      );
+      pulled.catch(() => {}); // surfaced through the stream
+      for await (const p of stream) yield progressMessage(p);
+      const image = await pulled;
+      yield create(PullImageResponseSchema, {
+        phase: "done",
+        image: imageInfos(image, format)[0],
+      });
+    },
+
+    importImage() {
+      throw new UnimplementedError("image import is not built yet");
+    },
+
+    listImages() {
+      return create(ListImagesResponseSchema, {
+        images: ctx.index.list().flatMap((i) => imageInfos(i)),
+      });
+    },
+
+    getImage(request) {
+      const image = ctx.index.get(canonical(request.reference));
+      const format = formatFromProto(request.format, ctx.defaultFormat);
+      const info = imageInfos(image, format)[0];
+      if (!info) {
+        throw new NotFoundError(
+          `image ${image.reference} has no ${format} file; pull it with that format`,
+        );
+      }
+      return create(GetImageResponseSchema, { image: info });
+    },
+
+    removeImage(request) {
+      const reference = canonical(request.reference);
+      for (const pack of ctx.index.removeImage(reference)) {
+        try {
+          Deno.removeSync(pack.path);
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        }
+      }
+      const freed = collectGarbage(ctx.blobs, ctx.index);
+      ctx.log.info("image removed", { reference, blobs_removed: freed.removed });
+      return create(RemoveImageResponseSchema);
+    },
+
+    collectGarbage() {
+      const freed = collectGarbage(ctx.blobs, ctx.index);
+      return create(CollectGarbageResponseSchema, {
+        blobsRemoved: BigInt(freed.removed),
+        bytesFreed: BigInt(freed.bytes),
+      });
+    },
+
+    async createScratchDisk(request) {
+      const path = await ctx.scratch.create(request.owner, Number(request.sizeMib));
+      return create(CreateScratchDiskResponseSchema, { path });
+    },
+
+    destroyScratchDisk(request) {
+      ctx.scratch.destroy(request.owner);
+      return create(DestroyScratchDiskResponseSchema);
+    },
+  };
+}
