@@ -1,61 +1,211 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
-import { StorageService } from "../proto/gen/protect/storage/v1/storage_pb.ts";
+import { PackFormat, StorageService } from "../proto/gen/protect/storage/v1/storage_pb.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
+import { protectPaths } from "../lib/paths/mod.ts";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
-import { startStorageProcess, tempRoot } from "./helpers/processes.ts";
-import { pushImage, startRegistry } from "./helpers/registry.ts";
+import { buildTar, gzip } from "../storage/testing/tar_builder.ts";
+import { denoRunArgs, startStorageProcess, tempRoot } from "./helpers/processes.ts";
+import { pushImage, pushIndex, startRegistry } from "./helpers/registry.ts";
+import { startTokenProxy } from "./helpers/token_proxy.ts";
 
-async function unsquashfsListing(path: string): Promise<string> {
-  const out = await new Deno.Command("unsquashfs", { args: ["-lln", path] }).output();
+async function listing(path: string, tool = "unsquashfs"): Promise<string> {
+  const out = await new Deno.Command(tool, { args: ["-lln", path] }).output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("pull from a real registry into squashfs: modes, owners, links, devices, whiteouts", async () => {
+const files = (dir: string): string[] => {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      if (e.isDirectory) walk(join(d, e.name));
+      else out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+};
+
+Deno.test("protect-storage against a real registry", async (t) => {
   const registry = await startRegistry();
   const root = tempRoot();
   const storage = await startStorageProcess(root);
   const transport = createUnixTransport(storage.socket);
+  const client = createClient(StorageService, transport);
+  const ref = (repo: string) => `${registry.host}/${repo}`;
+  async function pull(request: Parameters<typeof client.pullImage>[0]) {
+    const phases: string[] = [];
+    let image;
+    for await (const message of client.pullImage(request)) {
+      if (phases.at(-1) !== message.phase) phases.push(message.phase);
+      if (message.image) image = message.image;
+    }
+    assert.ok(image, "the last message carries the image");
+    return { image, phases };
+  }
+
   try {
     await pushImage(registry.host, "test/busybox", "1", {
       layers: await busyboxLayers(),
       config: { Entrypoint: ["/bin/sh"], Env: ["PATH=/bin"], WorkingDir: "/" },
     });
-    const client = createClient(StorageService, transport);
-    const phases: string[] = [];
-    let image;
-    for await (
-      const message of client.pullImage({ reference: `${registry.host}/test/busybox:1` })
-    ) {
-      if (phases.at(-1) !== message.phase) phases.push(message.phase);
-      if (message.image) image = message.image;
-    }
-    assert.deepEqual(phases.filter((p) => p !== "done"), [
-      "resolving",
-      "downloading",
-      "unpacking",
-      "packing",
-    ]);
-    assert.ok(image, "final message carries the image");
-    assert.equal(image.reference, `${registry.host}/test/busybox:1`);
-    assert.deepEqual(image.config?.entrypoint, ["/bin/sh"]);
-    assert.equal(image.platform, "linux/amd64");
 
-    const listing = await unsquashfsListing(image.path);
-    assert.match(listing, /-rwxr-xr-x 0\/0\s+\d+ \S+ \S+ squashfs-root\/bin\/busybox/);
-    assert.match(listing, /lrwxrwxrwx 0\/0\s+7 \S+ \S+ squashfs-root\/bin\/sh -> busybox/);
-    assert.match(listing, /-rw------- 1000\/1000\s+19 \S+ \S+ squashfs-root\/etc\/motd/);
-    assert.match(listing, /crw-rw-rw- 0\/0\s+1,\s*3 \S+ \S+ squashfs-root\/dev\/null/);
-    assert.match(listing, /drwxrwxrwt 0\/0 .* squashfs-root\/tmp/);
-    assert.doesNotMatch(listing, /old\.conf/, "whiteout applied");
-    assert.doesNotMatch(listing, /\.wh\./, "no whiteout markers left");
+    await t.step("pull into squashfs: modes, owners, links, devices, whiteouts", async () => {
+      const { image, phases } = await pull({ reference: ref("test/busybox:1") });
+      assert.deepEqual(phases.filter((p) => p !== "done"), [
+        "resolving",
+        "downloading",
+        "unpacking",
+        "packing",
+      ]);
+      assert.equal(image.reference, ref("test/busybox:1"));
+      assert.deepEqual(image.config?.entrypoint, ["/bin/sh"]);
+      assert.equal(image.platform, "linux/amd64");
+      const l = await listing(image.path);
+      assert.match(l, /-rwxr-xr-x 0\/0\s+\d+ \S+ \S+ squashfs-root\/bin\/busybox/);
+      assert.match(l, /lrwxrwxrwx 0\/0\s+7 \S+ \S+ squashfs-root\/bin\/sh -> busybox/);
+      assert.match(l, /-rw------- 1000\/1000\s+19 \S+ \S+ squashfs-root\/etc\/motd/);
+      assert.match(l, /crw-rw-rw- 0\/0\s+1,\s*3 \S+ \S+ squashfs-root\/dev\/null/);
+      assert.match(l, /drwxrwxrwt 0\/0 .* squashfs-root\/tmp/);
+      assert.doesNotMatch(l, /old\.conf/, "whiteout applied");
+      assert.doesNotMatch(l, /\.wh\./, "no whiteout markers left");
+    });
 
-    const { images } = await client.listImages({});
-    assert.deepEqual(images.map((i) => i.reference), [`${registry.host}/test/busybox:1`]);
+    await t.step("erofs from the same blobs", async () => {
+      const { image } = await pull({ reference: ref("test/busybox:1"), format: PackFormat.EROFS });
+      assert.match(image.path, /\.erofs$/);
+      const head = Deno.readFileSync(image.path).subarray(1024, 1028);
+      assert.deepEqual([...head], [0xe2, 0xe1, 0xf5, 0xe0], "erofs superblock magic");
+    });
+
+    await t.step("an already-packed image is not unpacked again", async () => {
+      const { phases } = await pull({ reference: ref("test/busybox:1") });
+      assert.ok(!phases.includes("unpacking"), phases.join(","));
+    });
+
+    await t.step("concurrent pulls of one image share the work", async () => {
+      await pushImage(registry.host, "test/twice", "1", {
+        layers: await busyboxLayers([{ path: "x", content: "2" }]),
+      });
+      const [a, b] = await Promise.all([
+        pull({ reference: ref("test/twice:1") }),
+        pull({ reference: ref("test/twice:1") }),
+      ]);
+      assert.equal(a.image.path, b.image.path);
+    });
+
+    await t.step("multi-arch index: default linux/amd64, or the platform asked for", async () => {
+      const amd = await pushImage(registry.host, "test/multi", "amd", {
+        layers: [await gzip(buildTar([{ path: "arch", content: "amd64" }]))],
+      });
+      const arm = await pushImage(registry.host, "test/multi", "arm", {
+        layers: [await gzip(buildTar([{ path: "arch", content: "arm64" }]))],
+        architecture: "arm64",
+      });
+      await pushIndex(registry.host, "test/multi", "latest", [
+        { ...arm, architecture: "arm64" },
+        { ...amd, architecture: "amd64" },
+      ]);
+      const def = await pull({ reference: ref("test/multi") });
+      assert.equal(def.image.manifestDigest, amd.digest);
+      const picked = await pull({ reference: ref("test/multi:latest"), platform: "linux/arm64" });
+      assert.equal(picked.image.manifestDigest, arm.digest);
+      await assert.rejects(
+        pull({ reference: ref("test/multi"), platform: "linux/s390x" }),
+        /no linux\/s390x image/,
+      );
+    });
+
+    await t.step("Docker schema 2 manifests and pulls by digest", async () => {
+      const pushed = await pushImage(registry.host, "test/docker", "v2", {
+        layers: await busyboxLayers(),
+        flavour: "docker",
+      });
+      const { image } = await pull({ reference: `${ref("test/docker")}@${pushed.digest}` });
+      assert.equal(image.manifestDigest, pushed.digest);
+    });
+
+    await t.step("token auth: challenge, token with basic credentials, pull", async () => {
+      const proxy = startTokenProxy(registry.host, "alice", "s3cret");
+      try {
+        await assert.rejects(
+          pull({ reference: `${proxy.host}/test/busybox:1` }),
+          /token server .* refused/,
+        );
+        const { image } = await pull({
+          reference: `${proxy.host}/test/busybox:1`,
+          username: "alice",
+          password: "s3cret",
+        });
+        assert.ok(image.path);
+        assert.ok(proxy.tokenRequests >= 2);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    await t.step("a hostile layer is refused and leaves no image or scratch behind", async () => {
+      await pushImage(registry.host, "test/evil", "1", {
+        layers: [await gzip(buildTar([{ path: "../../../etc/cron.d/x", content: "pwned" }]))],
+      });
+      await assert.rejects(
+        pull({ reference: ref("test/evil:1") }),
+        /\.\.\/\.\.\/\.\.\/etc\/cron\.d\/x: path traversal/,
+      );
+      const images = protectPaths(root).imagesDir;
+      assert.deepEqual(files(join(images, "tmp")), []);
+      assert.ok(!(await client.listImages({})).images.some((i) => i.reference.includes("evil")));
+    });
+
+    await t.step("unknown images and bad references give clear errors", async () => {
+      await assert.rejects(pull({ reference: ref("test/nope:1") }), /not found/);
+      await assert.rejects(pull({ reference: "Bad Ref" }), /invalid reference/);
+    });
+
+    await t.step("remove drops the files and collects unreferenced blobs", async () => {
+      const before = (await client.listImages({})).images.find((i) =>
+        i.reference === ref("test/twice:1")
+      );
+      assert.ok(before);
+      await client.removeImage({ reference: ref("test/twice:1") });
+      assert.throws(() => Deno.statSync(before.path), Deno.errors.NotFound);
+      const gc = await client.collectGarbage({});
+      assert.equal(gc.blobsRemoved, 0n, "remove already collected");
+      await assert.rejects(
+        client.getImage({ reference: ref("test/twice:1") }),
+        /not in the local store/,
+      );
+    });
+
+    await t.step("scratch disks are ext4 images", async () => {
+      const { path } = await client.createScratchDisk({ owner: "zone-1", sizeMib: 16n });
+      const out = await new Deno.Command("dumpe2fs", { args: ["-h", path], stderr: "null" })
+        .output();
+      assert.match(new TextDecoder().decode(out.stdout), /Filesystem volume name:\s+scratch/);
+      await client.destroyScratchDisk({ owner: "zone-1" });
+      assert.throws(() => Deno.statSync(path), Deno.errors.NotFound);
+    });
   } finally {
     transport.close();
-    await storage.stop();
+    const status = await storage.stop();
     await registry.stop();
+    assert.equal(status.code, 0, storage.logs());
   }
+});
+
+Deno.test("protect-storage is refused reads outside its grant", async () => {
+  const root = tempRoot();
+  const args = denoRunArgs("storage", "tests/helpers/permission_probe.ts", root);
+  args.push(join(root, "var/lib/protect/images"));
+  Deno.mkdirSync(join(root, "var/lib/protect"), { recursive: true });
+  const out = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const states = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(states["read /etc/passwd"], "NotCapable");
+  assert.equal(states["write /tmp"], "NotCapable");
+  assert.equal(states["write own state dir"], "allowed");
+  assert.equal(states["env"], "NotCapable");
+  assert.equal(states["ffi"], "NotCapable");
 });

@@ -66,7 +66,7 @@ export async function packRootfs(
       ]);
     } else {
       await materialize(rootfs, specials);
-      await runTool("mkfs.erofs", ["-q", partial, rootfs]);
+      await runTool("mkfs.erofs", [partial, rootfs]);
     }
     Deno.renameSync(partial, out);
   } finally {
