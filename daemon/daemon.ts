@@ -16,6 +16,7 @@ import {
   ZoneStore,
 } from "./state/mod.ts";
 import { ZoneLedger } from "./zones/mod.ts";
+import { StorageConnection } from "./storage_client/storage_client.ts";
 
 export interface DaemonOptions {
   /** Root under which every path lives ("/" in production). */
@@ -85,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             workloads: new WorkloadStore(db),
             reconciler,
             bus,
+            storage: new StorageConnection(paths.storageSocket),
             log,
           }),
         ),

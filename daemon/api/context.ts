@@ -3,6 +3,7 @@ import type { DaemonConfig } from "../config/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
+import type { StorageConnection } from "../storage_client/storage_client.ts";
 import type { WorkloadStore } from "../state/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 
@@ -16,5 +17,6 @@ export interface ApiContext {
   workloads: WorkloadStore;
   reconciler: ZoneReconciler;
   bus: EventBus;
+  storage: StorageConnection;
   log: Logger;
 }

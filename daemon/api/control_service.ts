@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { ControlService } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { hostHandlers } from "./host_handlers.ts";
+import { imageHandlers } from "./image_handlers.ts";
 import { unimplementedHandlers } from "./unimplemented.ts";
 import { watchHandlers } from "./watch_handlers.ts";
 import { workloadHandlers } from "./workload_handlers.ts";
@@ -15,5 +16,6 @@ export function controlService(ctx: ApiContext): ServiceImpl<typeof ControlServi
     ...zoneHandlers(ctx),
     ...workloadHandlers(ctx),
     ...watchHandlers(ctx),
+    ...imageHandlers(ctx.storage),
   } as ServiceImpl<typeof ControlService>;
 }

@@ -9,6 +9,7 @@ import { FakeDriver } from "../hypervisor/mod.ts";
 import { ZoneReconciler } from "../reconciler/mod.ts";
 import { EventLog, openDatabase, WorkloadStore, ZoneStore } from "../state/mod.ts";
 import { ZoneLedger } from "../zones/mod.ts";
+import { StorageConnection } from "../storage_client/storage_client.ts";
 
 export interface Harness {
   client: Client<typeof ControlService>;
@@ -47,6 +48,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     workloads: new WorkloadStore(db),
     reconciler,
     bus,
+    storage: new StorageConnection("/nonexistent/storage.sock"),
     log,
   });
   const routes: Routes = (router) => router.service(ControlService, service);

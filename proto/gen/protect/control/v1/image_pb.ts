@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/image.proto.
  */
 export const file_protect_control_v1_image: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wcm90ZWN0L2NvbnRyb2wvdjEvaW1hZ2UucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSKnAQoFSW1hZ2USEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIvCgZmb3JtYXQYAyABKA4yHy5wcm90ZWN0LmNvbnRyb2wudjEuSW1hZ2VGb3JtYXQSEgoKc2l6ZV9ieXRlcxgEIAEoBBItCglwdWxsZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImgKEFB1bGxJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi8KBmZvcm1hdBgCIAEoDjIfLnByb3RlY3QuY29udHJvbC52MS5JbWFnZUZvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIpkBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuTGF5ZXJQcm9ncmVzcxISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEigKBWltYWdlGAQgASgLMhkucHJvdGVjdC5jb250cm9sLnYxLkltYWdlImcKEkltcG9ydEltYWdlUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkSLwoGZm9ybWF0GAIgASgOMh8ucHJvdGVjdC5jb250cm9sLnYxLkltYWdlRm9ybWF0Eg0KBWNodW5rGAMgASgMIj8KE0ltcG9ydEltYWdlUmVzcG9uc2USKAoFaW1hZ2UYASABKAsyGS5wcm90ZWN0LmNvbnRyb2wudjEuSW1hZ2UiEwoRTGlzdEltYWdlc1JlcXVlc3QiPwoSTGlzdEltYWdlc1Jlc3BvbnNlEikKBmltYWdlcxgBIAMoCzIZLnByb3RlY3QuY29udHJvbC52MS5JbWFnZSInChJSZW1vdmVJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJIhUKE1JlbW92ZUltYWdlUmVzcG9uc2UqXgoLSW1hZ2VGb3JtYXQSHAoYSU1BR0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASGQoVSU1BR0VfRk9STUFUX1NRVUFTSEZTEAESFgoSSU1BR0VfRk9STUFUX0VST0ZTEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5wcm90ZWN0L2NvbnRyb2wvdjEvaW1hZ2UucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSLHAQoFSW1hZ2USEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIvCgZmb3JtYXQYAyABKA4yHy5wcm90ZWN0LmNvbnRyb2wudjEuSW1hZ2VGb3JtYXQSEgoKc2l6ZV9ieXRlcxgEIAEoBBItCglwdWxsZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHBsYXRmb3JtGAYgASgJEgwKBHBhdGgYByABKAkijAEKEFB1bGxJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi8KBmZvcm1hdBgCIAEoDjIfLnByb3RlY3QuY29udHJvbC52MS5JbWFnZUZvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIqgBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuTGF5ZXJQcm9ncmVzcxISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEigKBWltYWdlGAQgASgLMhkucHJvdGVjdC5jb250cm9sLnYxLkltYWdlEg0KBXBoYXNlGAUgASgJImcKEkltcG9ydEltYWdlUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkSLwoGZm9ybWF0GAIgASgOMh8ucHJvdGVjdC5jb250cm9sLnYxLkltYWdlRm9ybWF0Eg0KBWNodW5rGAMgASgMIj8KE0ltcG9ydEltYWdlUmVzcG9uc2USKAoFaW1hZ2UYASABKAsyGS5wcm90ZWN0LmNvbnRyb2wudjEuSW1hZ2UiEwoRTGlzdEltYWdlc1JlcXVlc3QiPwoSTGlzdEltYWdlc1Jlc3BvbnNlEikKBmltYWdlcxgBIAMoCzIZLnByb3RlY3QuY29udHJvbC52MS5JbWFnZSInChJSZW1vdmVJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJIhUKE1JlbW92ZUltYWdlUmVzcG9uc2UqXgoLSW1hZ2VGb3JtYXQSHAoYSU1BR0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASGQoVSU1BR0VfRk9STUFUX1NRVUFTSEZTEAESFgoSSU1BR0VfRk9STUFUX0VST0ZTEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message protect.control.v1.Image
@@ -44,6 +44,20 @@ export type Image = Message<"protect.control.v1.Image"> & {
    * @generated from field: google.protobuf.Timestamp pulled_at = 5;
    */
   pulledAt?: Timestamp | undefined;
+
+  /**
+   * "os/arch[/variant]".
+   *
+   * @generated from field: string platform = 6;
+   */
+  platform: string;
+
+  /**
+   * Packed image file on the host.
+   *
+   * @generated from field: string path = 7;
+   */
+  path: string;
 };
 
 /**
@@ -73,6 +87,18 @@ export type PullImageRequest = Message<"protect.control.v1.PullImageRequest"> & 
    * @generated from field: string platform = 3;
    */
   platform: string;
+
+  /**
+   * Credentials for this pull only (else the storage daemon's credentials file).
+   *
+   * @generated from field: string username = 4;
+   */
+  username: string;
+
+  /**
+   * @generated from field: string password = 5;
+   */
+  password: string;
 };
 
 /**
@@ -102,7 +128,7 @@ export type LayerProgress = Message<"protect.control.v1.LayerProgress"> & {
   bytesTotal: bigint;
 
   /**
-   * "waiting", "downloading", "verifying", "unpacking", "done".
+   * "waiting", "downloading", "cached", "unpacking", "done".
    *
    * @generated from field: string phase = 4;
    */
@@ -141,6 +167,13 @@ export type PullImageResponse = Message<"protect.control.v1.PullImageResponse"> 
    * @generated from field: protect.control.v1.Image image = 4;
    */
   image?: Image | undefined;
+
+  /**
+   * "resolving", "downloading", "unpacking", "packing", "done".
+   *
+   * @generated from field: string phase = 5;
+   */
+  phase: string;
 };
 
 /**
