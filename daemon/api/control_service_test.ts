@@ -27,7 +27,10 @@ Deno.test("RPCs not built yet answer Unimplemented and name what brings them", a
     const error = await h.client.listNetworkReservations({}).catch((e) => e);
     assert.ok(error instanceof ConnectError);
     assert.equal(error.code, Code.Unimplemented);
-    assert.match(error.rawMessage, /listNetworkReservations is not available yet: .*Network daemon/);
+    assert.match(
+      error.rawMessage,
+      /listNetworkReservations is not available yet: .*Network daemon/,
+    );
     assert.equal(await codeOf(h.client.createWorkload({})), Code.Unimplemented);
   } finally {
     await h.close();
@@ -39,7 +42,10 @@ Deno.test("image RPCs without protect-storage answer Unavailable naming the sock
   try {
     const error = await h.client.listImages({}).catch((e) => e);
     assert.equal(error.code, Code.Unavailable);
-    assert.match(error.rawMessage, /protect-storage is not running \(no socket at .*storage\.sock\)/);
+    assert.match(
+      error.rawMessage,
+      /protect-storage is not running \(no socket at .*storage\.sock\)/,
+    );
   } finally {
     await h.close();
   }

@@ -1,4 +1,4 @@
-import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { ControlService } from "../../proto/mod.ts";
 import { createUnixTransport } from "../../lib/rpc/mod.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -29,13 +29,13 @@ export function connectDaemon(socket: string): ControlClient {
 /** One line for an RPC failure: what the daemon said, without protocol noise. */
 export function describeRpcError(error: unknown, socket: string): CliError {
   if (error instanceof ConnectError) {
-    const cause = error.cause instanceof Error ? error.cause.message : "";
-    if (
-      error.code === Code.Unavailable ||
-      (error.code === Code.Unknown && /connect|refused|No such file/i.test(cause))
-    ) {
+    // A transport failure carries the fetch error as its cause; errors the
+    // daemon sent (even Unavailable, e.g. storage down) do not.
+    if (error.cause instanceof TypeError || error.cause instanceof Deno.errors.ConnectionRefused) {
+      const root = (error.cause as Error).cause;
+      const why = root instanceof Error ? root.message : error.cause.message;
       return new CliError(
-        `cannot reach protect-daemon at ${socket}: ${cause || error.rawMessage}`,
+        `cannot reach protect-daemon at ${socket}: ${why} (is the daemon running?)`,
         EXIT.unreachable,
       );
     }

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { busyboxLayers } from "../storage/testing/busybox_image.ts";
+import { runCli, startDaemonProcess, startStorageProcess, tempRoot } from "./helpers/processes.ts";
+import { pushImage, startRegistry } from "./helpers/registry.ts";
+
+Deno.test("protect image pull/list/remove through the daemon and protect-storage", async (t) => {
+  const registry = await startRegistry();
+  const root = tempRoot();
+  const daemon = await startDaemonProcess(root);
+  const storage = await startStorageProcess(root);
+  const reference = `${registry.host}/test/busybox:1`;
+  try {
+    await pushImage(registry.host, "test/busybox", "1", { layers: await busyboxLayers() });
+
+    await t.step("pull prints progress, then the image", async () => {
+      const r = await runCli(root, "image", "pull", reference);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /resolving\.\.\.\ndownloading\.\.\./);
+      assert.match(r.stderr, /layer [0-9a-f]{12} downloaded/);
+      assert.match(r.stderr, /unpacking\.\.\.\npacking\.\.\./);
+      assert.match(
+        r.stdout,
+        new RegExp(`^pulled ${reference} \\(sha256:[0-9a-f]{64}\\) /.*\\.squashfs\\n$`),
+      );
+    });
+
+    await t.step("list shows it (table and json)", async () => {
+      const table = await runCli(root, "image", "list");
+      assert.match(table.stdout, /^REFERENCE\s+DIGEST\s+FORMAT\s+SIZE\s+PLATFORM/);
+      assert.match(
+        table.stdout,
+        new RegExp(`${reference}\\s+[0-9a-f]{12}\\s+squashfs\\s+[\\d.]+ (KiB|MiB)\\s+linux/amd64`),
+      );
+      const json = JSON.parse((await runCli(root, "image", "list", "-o", "json")).stdout);
+      assert.equal(json[0].reference, reference);
+    });
+
+    await t.step("errors are one line", async () => {
+      const missing = await runCli(root, "image", "pull", `${registry.host}/test/none:1`);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /^(resolving\.\.\.\n)?protect: manifest .*test\/none:1 not found/,
+      );
+      const bad = await runCli(root, "image", "pull", "UPPER/case");
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /protect: invalid reference: repository component "UPPER"/);
+    });
+
+    await t.step("remove", async () => {
+      const r = await runCli(root, "image", "remove", reference);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse((await runCli(root, "image", "list", "-o", "json")).stdout), []);
+    });
+  } finally {
+    await storage.stop();
+    await daemon.stop();
+    await registry.stop();
+  }
+});
+
+Deno.test("image commands without protect-storage say so", async () => {
+  const root = tempRoot();
+  const daemon = await startDaemonProcess(root);
+  try {
+    const r = await runCli(root, "image", "list");
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^protect: protect-storage is not running \(no socket at .*storage\.sock\)/,
+    );
+  } finally {
+    await daemon.stop();
+  }
+});
