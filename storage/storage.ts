@@ -6,6 +6,7 @@ import { claimSocketPath, errorInterceptor, serveUnix } from "../lib/rpc/mod.ts"
 import { storageService } from "./api/storage_service.ts";
 import { BlobStore } from "./blobs/blob_store.ts";
 import { loadStorageConfig, type StorageConfig } from "./config/storage_config.ts";
+import { ImageAssembler } from "./images/image_assembler.ts";
 import { ImageIndex } from "./images/image_index.ts";
 import { ImagePuller } from "./pull/puller.ts";
 import { loadCredentials } from "./registry/credentials.ts";
@@ -56,21 +57,23 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     log,
     maxManifestBytes: config.maxManifestBytes,
   });
-  const puller = new ImagePuller({
-    registry,
+  const assembler = new ImageAssembler({
     blobs,
     index,
     rootfsTools: systemRootfsTools,
-    limits: {
-      ...DEFAULT_TAR_LIMITS,
-      maxUnpackedBytes: config.maxUnpackedBytes,
-      maxBlobBytes: config.maxBlobBytes,
-      maxManifestBytes: config.maxManifestBytes,
-    },
-    concurrency: config.pullConcurrency,
+    limits: { ...DEFAULT_TAR_LIMITS, maxUnpackedBytes: config.maxUnpackedBytes },
     squashfsCompression: config.squashfsCompression,
     packDir: dirs.packs,
     tmpDir: dirs.tmp,
+    log,
+  });
+  const puller = new ImagePuller({
+    registry,
+    blobs,
+    assembler,
+    maxBlobBytes: config.maxBlobBytes,
+    maxManifestBytes: config.maxManifestBytes,
+    concurrency: config.pullConcurrency,
     log,
   });
   const server = await serveUnix({

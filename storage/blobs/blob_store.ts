@@ -151,6 +151,39 @@ export class BlobStore {
     return final;
   }
 
+  /**
+   * Stores bytes whose digest is not known in advance (docker save layers)
+   * and returns it. Bounded by `maxBytes`.
+   */
+  async ingestUnknown(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
+    const partial = join(this.ingestDir, `unknown-${crypto.randomUUID()}.partial`);
+    const hash = createHash("sha256");
+    const output = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
+    let done = 0;
+    try {
+      for await (const chunk of body) {
+        done += chunk.byteLength;
+        if (done > maxBytes) throw new BlobVerificationError(`blob larger than ${maxBytes} bytes`);
+        hash.update(chunk);
+        let written = 0;
+        while (written < chunk.byteLength) written += await output.write(chunk.subarray(written));
+      }
+    } catch (e) {
+      output.close();
+      Deno.removeSync(partial);
+      throw e;
+    }
+    output.close();
+    const digest = `sha256:${hash.digest("hex")}`;
+    if (this.size(digest) === undefined) {
+      Deno.renameSync(partial, this.path(digest));
+      Deno.chmodSync(this.path(digest), 0o400);
+    } else {
+      Deno.removeSync(partial);
+    }
+    return digest;
+  }
+
   remove(digest: string): void {
     try {
       Deno.removeSync(this.path(digest));

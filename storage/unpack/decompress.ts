@@ -17,29 +17,65 @@ async function* fromNode(stream: NodeJS.ReadableStream): AsyncGenerator<Uint8Arr
   for await (const chunk of stream) yield chunk as Uint8Array;
 }
 
+/** The first chunk(s) of a stream, re-yielded after peeking at them. */
+async function peek(
+  source: AsyncIterable<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const seen: Uint8Array[] = [];
+  let length = 0;
+  while (length < n) {
+    const next = await iterator.next();
+    if (next.done) break;
+    seen.push(next.value);
+    length += next.value.byteLength;
+  }
+  const head = new Uint8Array(Math.min(n, length));
+  let at = 0;
+  for (const chunk of seen) {
+    if (at >= head.length) break;
+    const take = chunk.subarray(0, head.length - at);
+    head.set(take, at);
+    at += take.length;
+  }
+  return {
+    head,
+    rest: (async function* () {
+      yield* seen;
+      while (true) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })(),
+  };
+}
+
+const toStream = (source: AsyncIterable<Uint8Array>) =>
+  ReadableStream.from(source) as ReadableStream<Uint8Array<ArrayBuffer>>;
+
 /**
- * Decompressed bytes of `file`, stopping with DecompressionLimitError as soon
- * as more than `maxBytes` come out.
+ * Decompressed bytes of `source` (gzip, zstd or plain, detected from the
+ * bytes), stopping with DecompressionLimitError as soon as more than
+ * `maxBytes` come out.
  */
-export async function* decompressedFile(
-  path: string,
+export async function* decompressed(
+  source: AsyncIterable<Uint8Array>,
   maxBytes: number,
 ): AsyncGenerator<Uint8Array> {
-  const head = new Uint8Array(4);
-  using probe = Deno.openSync(path);
-  probe.readSync(head);
+  const { head, rest } = await peek(source, 4);
   const compression = detectCompression(head);
-  const file = await Deno.open(path);
-  let source: AsyncIterable<Uint8Array>;
+  let output: AsyncIterable<Uint8Array>;
   if (compression === "gzip") {
-    source = file.readable.pipeThrough(new DecompressionStream("gzip"));
+    output = toStream(rest).pipeThrough(new DecompressionStream("gzip"));
   } else if (compression === "zstd") {
-    source = fromNode(Readable.fromWeb(file.readable as never).pipe(createZstdDecompress()));
+    output = fromNode(Readable.from(rest).pipe(createZstdDecompress()));
   } else {
-    source = file.readable;
+    output = rest;
   }
   let total = 0;
-  for await (const chunk of source) {
+  for await (const chunk of output) {
     total += chunk.byteLength;
     if (total > maxBytes) {
       throw new DecompressionLimitError(
@@ -48,4 +84,13 @@ export async function* decompressedFile(
     }
     yield chunk;
   }
+}
+
+/** Decompressed bytes of a file; see `decompressed`. */
+export async function* decompressedFile(
+  path: string,
+  maxBytes: number,
+): AsyncGenerator<Uint8Array> {
+  const file = await Deno.open(path);
+  yield* decompressed(file.readable, maxBytes);
 }

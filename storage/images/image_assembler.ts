@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import type { Logger } from "../../lib/log/mod.ts";
+import { digestHex } from "../blobs/digest.ts";
+import type { BlobStore } from "../blobs/blob_store.ts";
+import { type PackFormatName, packRootfs } from "../pack/packer.ts";
+import type { PullProgress } from "../pull/progress.ts";
+import type { ImageManifest, RuntimeConfig } from "../registry/manifest.ts";
+import type { RootfsTools } from "../unpack/rootfs_writer.ts";
+import { unpackLayers, type UnpackLimits } from "../unpack/unpack_layers.ts";
+import type { ImageIndex, ImageRecord } from "./image_index.ts";
+
+export interface AssemblerDeps {
+  blobs: BlobStore;
+  index: ImageIndex;
+  rootfsTools: RootfsTools;
+  limits: UnpackLimits;
+  squashfsCompression: string;
+  packDir: string;
+  tmpDir: string;
+  log: Logger;
+}
+
+export interface AssembleRequest {
+  reference: string;
+  manifestDigest: string;
+  manifest: ImageManifest;
+  runtimeConfig: RuntimeConfig;
+  platform: string;
+  format: PackFormatName;
+}
+
+/**
+ * Turns verified blobs into a named, packed image: records the manifest,
+ * unpacks and packs once per (manifest, format) — concurrent requests share
+ * the work — and points the reference at it. Used by pull and import alike.
+ */
+export class ImageAssembler {
+  #packing = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: AssemblerDeps) {}
+
+  async assemble(
+    request: AssembleRequest,
+    progress: PullProgress,
+    report: () => void,
+  ): Promise<ImageRecord> {
+    const { index, blobs } = this.deps;
+    const layers = request.manifest.layers.map((l) => {
+      if (blobs.size(l.digest) === undefined) {
+        throw new Error(`layer ${l.digest} is missing from the store`);
+      }
+      return { digest: l.digest, path: blobs.path(l.digest) };
+    });
+    index.recordManifest({
+      digest: request.manifestDigest,
+      configDigest: request.manifest.config.digest,
+      platform: request.platform,
+      runtimeConfig: request.runtimeConfig,
+      blobs: [
+        request.manifestDigest,
+        request.manifest.config.digest,
+        ...layers.map((l) => l.digest),
+      ],
+    });
+    await this.#ensurePacked(request.manifestDigest, request.format, layers, progress, report);
+    index.recordImage(request.reference, request.manifestDigest);
+    progress.phase = "done";
+    report();
+    this.deps.log.info("image ready", {
+      reference: request.reference,
+      manifest: request.manifestDigest,
+      format: request.format,
+    });
+    return index.get(request.reference);
+  }
+
+  #ensurePacked(
+    manifestDigest: string,
+    format: PackFormatName,
+    layers: Array<{ digest: string; path: string }>,
+    progress: PullProgress,
+    report: () => void,
+  ): Promise<void> {
+    const existing = this.deps.index.pack(manifestDigest, format);
+    if (existing && exists(existing.path)) return Promise.resolve();
+    const key = `${manifestDigest}|${format}`;
+    const running = this.#packing.get(key);
+    if (running) return running;
+    const work = (async () => {
+      const staging = Deno.makeTempDirSync({ dir: this.deps.tmpDir, prefix: "unpack-" });
+      try {
+        progress.phase = "unpacking";
+        report();
+        const rootfs = join(staging, "rootfs");
+        const specials = await unpackLayers(
+          layers,
+          rootfs,
+          this.deps.rootfsTools,
+          this.deps.limits,
+          (i) => {
+            if (progress.layers[i]) progress.layers[i].phase = "unpacking";
+            report();
+          },
+        );
+        progress.phase = "packing";
+        report();
+        const out = join(this.deps.packDir, `${digestHex(manifestDigest)}.${format}`);
+        const size = await packRootfs(rootfs, specials, out, format, {
+          squashfsCompression: this.deps.squashfsCompression,
+        });
+        this.deps.index.recordPack({ manifestDigest, format, path: out, size });
+      } finally {
+        Deno.removeSync(staging, { recursive: true });
+      }
+    })().finally(() => this.#packing.delete(key));
+    this.#packing.set(key, work);
+    return work;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
