@@ -89,6 +89,13 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
           index,
           blobs,
           scratch: new ScratchDisks(dirs.scratch),
+          importer: {
+            blobs,
+            assembler,
+            maxBlobBytes: config.maxBlobBytes,
+            maxManifestBytes: config.maxManifestBytes,
+            log,
+          },
           defaultFormat: config.defaultFormat,
           log,
         }),

@@ -47,9 +47,36 @@ Deno.test("protect image pull/list/remove through the daemon and protect-storage
       assert.match(bad.stderr, /protect: invalid reference: repository component "UPPER"/);
     });
 
-    await t.step("remove", async () => {
-      const r = await runCli(root, "image", "remove", reference);
+    await t.step("import a docker save archive through the daemon", async () => {
+      const tar = `${Deno.makeTempDirSync()}/saved.tar`;
+      const archive = `${tar}.gz`;
+      const made = await new Deno.Command("sh", {
+        args: [
+          "-c",
+          `skopeo copy -q --src-tls-verify=false docker://${reference} docker-archive:${tar}:x/y:1 && gzip ${tar}`,
+        ],
+      }).output();
+      assert.ok(made.success, new TextDecoder().decode(made.stderr));
+      const r = await runCli(
+        root,
+        "image",
+        "import",
+        archive,
+        "--reference",
+        "local/busybox:imported",
+      );
       assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^imported docker\.io\/local\/busybox:imported \(sha256:/);
+      const missing = await runCli(root, "image", "import", "/nonexistent.tar");
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^protect: cannot read \/nonexistent\.tar: /);
+    });
+
+    await t.step("remove", async () => {
+      for (const ref of [reference, "local/busybox:imported"]) {
+        const r = await runCli(root, "image", "remove", ref);
+        assert.equal(r.code, 0, r.stderr);
+      }
       assert.deepEqual(JSON.parse((await runCli(root, "image", "list", "-o", "json")).stdout), []);
     });
   } finally {

@@ -5,6 +5,7 @@ import {
   type Image,
   ImageFormat,
   ImageSchema,
+  ImportImageResponseSchema,
   ListImagesResponseSchema,
   PullImageResponseSchema,
   RemoveImageResponseSchema,
@@ -61,6 +62,24 @@ export function imageHandlers(
             image: m.image ? toImage(m.image) : undefined,
           });
         }
+      } catch (e) {
+        throw storageError(e, storage.socket);
+      }
+    },
+
+    async importImage(requests) {
+      try {
+        const forwarded = (async function* () {
+          for await (const r of requests) {
+            yield {
+              reference: r.reference,
+              format: PACK_FORMATS[r.format] ?? PackFormat.UNSPECIFIED,
+              chunk: r.chunk,
+            };
+          }
+        })();
+        const { image } = await storage.client.importImage(forwarded);
+        return create(ImportImageResponseSchema, { image: image ? toImage(image) : undefined });
       } catch (e) {
         throw storageError(e, storage.socket);
       }

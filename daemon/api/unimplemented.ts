@@ -20,7 +20,6 @@ const PENDING: Partial<Record<Method, string>> = {
   attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",
   execInsideWorkload: "the zone agent (issue: Zones that run workloads)",
   readWorkloadLogs: "the zone agent (issue: Zones that run workloads)",
-  importImage: "image import in protect-storage (issue: Storage daemon)",
   createNetworkReservation: "protect-network (issue: Network daemon)",
   destroyNetworkReservation: "protect-network (issue: Network daemon)",
   listNetworkReservations: "protect-network (issue: Network daemon)",

@@ -1,10 +1,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   AlreadyExistsError,
+  DataLossError,
   DeadlineExceededError,
   FailedPreconditionError,
   InternalError,
   InvalidArgumentError,
+  InvalidContentError,
   NotFoundError,
   PermissionDeniedError,
   ProtectError,
@@ -18,6 +20,8 @@ const CODE_TABLE: ReadonlyArray<[new (...args: never[]) => ProtectError, Code]> 
   [NotFoundError, Code.NotFound],
   [AlreadyExistsError, Code.AlreadyExists],
   [InvalidArgumentError, Code.InvalidArgument],
+  [InvalidContentError, Code.InvalidArgument],
+  [DataLossError, Code.DataLoss],
   [FailedPreconditionError, Code.FailedPrecondition],
   [UnimplementedError, Code.Unimplemented],
   [UnavailableError, Code.Unavailable],

@@ -23,6 +23,12 @@ export class InvalidArgumentError extends ProtectError {
   }
 }
 
+/** Untrusted content (an image layer, an archive, a zone's message) was refused. */
+export class InvalidContentError extends ProtectError {}
+
+/** Bytes did not match what they claimed to be (digest, size). */
+export class DataLossError extends ProtectError {}
+
 /** The target is in the wrong state for the operation. */
 export class FailedPreconditionError extends ProtectError {}
 

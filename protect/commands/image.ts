@@ -21,7 +21,7 @@ const asJson = (i: Image) => toJson(ImageSchema, i);
 
 export const imageCommand: CommandSpec = {
   name: "image",
-  summary: "OCI images: pull from registries, list, remove",
+  summary: "OCI images: pull from registries, import archives, list, remove",
   commands: [
     {
       name: "pull",
@@ -73,6 +73,48 @@ export const imageCommand: CommandSpec = {
         } else {
           console.log(await render(output, [image], asJson, COLUMNS, false));
         }
+      },
+    },
+    {
+      name: "import",
+      summary:
+        "import an OCI image layout tar or a `docker save` tar (for hosts without registry access)",
+      args: [{
+        name: "file",
+        description: "archive path (gzip/zstd compressed is fine), or - for stdin",
+      }],
+      options: [
+        {
+          long: "reference",
+          short: "r",
+          value: "ref",
+          description: "name to give it (default: the name inside the archive)",
+        },
+        {
+          long: "format",
+          value: "format",
+          description: "image file format",
+          choices: Object.keys(FORMATS),
+          default: "squashfs",
+        },
+      ],
+      async run({ args: [file], options }) {
+        const { client, output } = daemonFor(options);
+        const source = file === "-" ? Deno.stdin : await Deno.open(file).catch((e) => {
+          throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+        });
+        const requests = (async function* () {
+          yield {
+            reference: (options.reference as string) ?? "",
+            format: FORMATS[options.format as keyof typeof FORMATS],
+          };
+          for await (const chunk of source.readable) yield { chunk };
+        })();
+        const { image } = await client.importImage(requests);
+        if (!image) throw new CliError("the import ended without an image");
+        if (output === "table") {
+          console.log(`imported ${image.reference} (${image.manifestDigest}) ${image.path}`);
+        } else console.log(await render(output, [image], asJson, COLUMNS, false));
       },
     },
     {

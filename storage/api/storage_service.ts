@@ -5,16 +5,19 @@ import {
   CreateScratchDiskResponseSchema,
   DestroyScratchDiskResponseSchema,
   GetImageResponseSchema,
+  type ImportImageRequest,
+  ImportImageResponseSchema,
   ListImagesResponseSchema,
   type PullImageResponse,
   PullImageResponseSchema,
   RemoveImageResponseSchema,
   type StorageService,
 } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
-import { NotFoundError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { BlobStore } from "../blobs/blob_store.ts";
 import { collectGarbage } from "../gc/collect_garbage.ts";
+import { importArchive, type ImportDeps } from "../import/import_archive.ts";
 import type { ImageIndex } from "../images/image_index.ts";
 import type { PackFormatName } from "../pack/packer.ts";
 import type { PullProgress } from "../pull/progress.ts";
@@ -29,6 +32,7 @@ export interface StorageContext {
   index: ImageIndex;
   blobs: BlobStore;
   scratch: ScratchDisks;
+  importer: ImportDeps;
   defaultFormat: PackFormatName;
   log: Logger;
 }
@@ -81,8 +85,26 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
       });
     },
 
-    importImage() {
-      throw new UnimplementedError("image import is not built yet");
+    async importImage(requests) {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) throw new InvalidArgumentError("request", "no import header message");
+      const header: ImportImageRequest = first.value;
+      const format = formatFromProto(header.format, ctx.defaultFormat);
+      const chunks = (async function* () {
+        if (header.chunk.byteLength > 0) yield header.chunk;
+        while (true) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value.chunk;
+        }
+      })();
+      const image = await importArchive(
+        chunks,
+        { reference: header.reference, format, platform: "" },
+        ctx.importer,
+      );
+      return create(ImportImageResponseSchema, { image: imageInfos(image, format)[0] });
     },
 
     listImages() {

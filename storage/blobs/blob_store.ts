@@ -1,9 +1,10 @@
+import { DataLossError } from "../../lib/errors/mod.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { digestHex } from "./digest.ts";
 
 /** Bytes did not match their digest or declared size; nothing was stored. */
-export class BlobVerificationError extends Error {}
+export class BlobVerificationError extends DataLossError {}
 
 /** Source of a blob's bytes, from `offset` on; `resumed` says whether it honoured the offset. */
 export type BlobSource = (

@@ -1,5 +1,6 @@
+import { InternalError } from "../../lib/errors/mod.ts";
 /** A failed external tool: the message carries its stderr, trimmed. */
-export class ToolError extends Error {}
+export class ToolError extends InternalError {}
 
 /**
  * Runs one of the external tools the storage daemon is allowed to run

@@ -1,8 +1,9 @@
+import { InvalidContentError } from "../../lib/errors/mod.ts";
 import { Readable } from "node:stream";
 import { createZstdDecompress } from "node:zlib";
 
 /** Size limit crossed while decompressing: the likely sign of a decompression bomb. */
-export class DecompressionLimitError extends Error {}
+export class DecompressionLimitError extends InvalidContentError {}
 
 export type Compression = "gzip" | "zstd" | "none";
 

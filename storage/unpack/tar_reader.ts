@@ -1,7 +1,8 @@
+import { InvalidContentError } from "../../lib/errors/mod.ts";
 import { ByteReader } from "./byte_reader.ts";
 
 /** Why a tar stream was refused; `entry` names the offending member. */
-export class TarFormatError extends Error {
+export class TarFormatError extends InvalidContentError {
   constructor(message: string, readonly entry?: string) {
     super(entry ? `${entry}: ${message}` : message);
   }
@@ -134,7 +135,14 @@ export async function* readTar(
     }
     if (block.every((b) => b === 0)) return;
     const rawName = cString(block, 0, 100);
-    if (!checksumOk(block)) {
+    let valid = false;
+    try {
+      valid = checksumOk(block);
+    } catch { /* a non-numeric checksum field is just as invalid */ }
+    if (!valid && entries === 0 && reader.offset === BLOCK) {
+      throw new TarFormatError("not a tar archive (the first header is invalid)");
+    }
+    if (!valid) {
       throw new TarFormatError(
         `header checksum mismatch at byte ${reader.offset - BLOCK}`,
         rawName || undefined,

@@ -57,12 +57,18 @@ Deno.test("PAX long paths and xattrs; unread bodies are skipped", async () => {
 
 Deno.test("malformed input is refused with the entry named", async () => {
   await assert.rejects(
-    entries(buildTar([{ path: "bad", content: "x", badChecksum: true }])),
+    entries(
+      buildTar([{ path: "ok", content: "y" }, { path: "bad", content: "x", badChecksum: true }]),
+    ),
     (e) => {
       assert.ok(e instanceof TarFormatError);
       assert.match(e.message, /^bad: header checksum mismatch/);
       return true;
     },
+  );
+  await assert.rejects(
+    entries(new TextEncoder().encode("plain text ".repeat(100))),
+    /not a tar archive/,
   );
   const truncated = buildTar([{ path: "cut", content: "x".repeat(5000) }]).subarray(0, 1500);
   await assert.rejects(entries(truncated), /cut: truncated file data/);

@@ -1,3 +1,4 @@
+import { InvalidContentError } from "../../lib/errors/mod.ts";
 import { decompressedFile } from "./decompress.ts";
 import { type RootfsTools, RootfsWriter, type SpecialEntry } from "./rootfs_writer.ts";
 import { DEFAULT_TAR_LIMITS, readTar, type TarLimits } from "./tar_reader.ts";
@@ -13,7 +14,7 @@ export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
 };
 
 /** A layer failed to unpack; the message names the layer and the entry. */
-export class LayerRejectedError extends Error {}
+export class LayerRejectedError extends InvalidContentError {}
 
 export interface LayerFile {
   digest: string;
