@@ -92,6 +92,7 @@ export class ImageAssembler {
         progress.phase = "unpacking";
         report();
         const rootfs = join(staging, "rootfs");
+        const unpackStart = performance.now();
         const specials = await unpackLayers(
           layers,
           rootfs,
@@ -102,13 +103,22 @@ export class ImageAssembler {
             report();
           },
         );
+        const unpackMs = Math.round(performance.now() - unpackStart);
         progress.phase = "packing";
         report();
+        const packStart = performance.now();
         const out = join(this.deps.packDir, `${digestHex(manifestDigest)}.${format}`);
         const size = await packRootfs(rootfs, specials, out, format, {
           squashfsCompression: this.deps.squashfsCompression,
         });
         this.deps.index.recordPack({ manifestDigest, format, path: out, size });
+        this.deps.log.info("image packed", {
+          manifest: manifestDigest,
+          format,
+          unpack_ms: unpackMs,
+          pack_ms: Math.round(performance.now() - packStart),
+          bytes: size,
+        });
       } finally {
         Deno.removeSync(staging, { recursive: true });
       }

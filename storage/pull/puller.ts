@@ -83,6 +83,7 @@ export class ImagePuller {
       phase: blobs.size(l.digest) === l.size ? "cached" : "waiting",
     }));
     report();
+    const downloadStart = performance.now();
     await mapLimit(manifest.layers, this.deps.concurrency, async (layer, i) => {
       const state = progress.layers[i];
       if (state.phase !== "cached") state.phase = "downloading";

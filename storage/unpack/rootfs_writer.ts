@@ -57,7 +57,13 @@ export class RootfsWriter {
   #thisLayer = new Set<string>();
   #resolved = new Map<string, { dir: string; logical: string[] }>();
 
-  constructor(readonly root: string, private readonly tools: RootfsTools) {}
+  /** Owner new files get anyway (the process's); chown is skipped when it matches. */
+  readonly #defaultOwner: { uid: number; gid: number };
+
+  constructor(readonly root: string, private readonly tools: RootfsTools) {
+    const info = Deno.statSync(root);
+    this.#defaultOwner = { uid: info.uid ?? -1, gid: info.gid ?? -1 };
+  }
 
   async applyLayer(entries: AsyncIterable<TarEntry>): Promise<void> {
     this.#thisLayer.clear();
@@ -116,17 +122,23 @@ export class RootfsWriter {
     return resolved;
   }
 
-  /** Removes whatever is at `logical` (disk tree and specials beneath it). */
-  #remove(logical: string): void {
-    try {
-      Deno.removeSync(join(this.root, logical), { recursive: true });
-    } catch (e) {
-      if (!notFound(e)) throw e;
+  /**
+   * Removes whatever is at `logical`: the disk entry (recursively) and any
+   * special entries at or beneath it. Cheap when nothing is there, which is
+   * the common case for a new file.
+   */
+  #remove(logical: string, known?: Deno.FileInfo): void {
+    const real = join(this.root, logical);
+    const info = known ?? lstat(real);
+    if (info) {
+      Deno.removeSync(real, { recursive: info.isDirectory });
+      this.#resolved.clear();
     }
-    for (const key of this.specials.keys()) {
-      if (key === logical || key.startsWith(logical + "/")) this.specials.delete(key);
+    if (this.specials.delete(logical)) this.#resolved.clear();
+    if (info?.isDirectory) {
+      const prefix = logical + "/";
+      for (const key of this.specials.keys()) if (key.startsWith(prefix)) this.specials.delete(key);
     }
-    this.#resolved.clear();
   }
 
   /** Names in a directory, on disk and special. */
@@ -173,18 +185,18 @@ export class RootfsWriter {
 
     const path = join(dir, name);
     this.#thisLayer.add(logicalPath);
+    const existing = lstat(path);
     if (entry.type === "directory") {
-      const existing = this.specials.has(logicalPath) ? undefined : lstat(path);
-      if (!existing?.isDirectory) {
-        this.#remove(logicalPath);
-        Deno.mkdirSync(path, { mode: 0o700 });
+      if (this.specials.has(logicalPath) || (existing && !existing.isDirectory)) {
+        this.#remove(logicalPath, existing);
       }
+      if (!existing?.isDirectory) Deno.mkdirSync(path, { mode: 0o700 });
       this.#setMetadata(path, entry);
       this.#dirTimes.set(path, entry.mtime);
       await this.#setXattrs(path, entry);
       return;
     }
-    this.#remove(logicalPath);
+    if (existing || this.specials.has(logicalPath)) this.#remove(logicalPath, existing);
     switch (entry.type) {
       case "file": {
         const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
@@ -241,7 +253,9 @@ export class RootfsWriter {
   }
 
   #setMetadata(path: string, entry: TarEntry): void {
-    lchownSync(path, entry.uid, entry.gid);
+    if (entry.uid !== this.#defaultOwner.uid || entry.gid !== this.#defaultOwner.gid) {
+      lchownSync(path, entry.uid, entry.gid);
+    }
     // chmod after chown: chown clears setuid/setgid bits.
     Deno.chmodSync(path, entry.mode);
     if (entry.type !== "directory") lutimesSync(path, entry.mtime, entry.mtime);

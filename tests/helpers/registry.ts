@@ -126,11 +126,23 @@ export async function pushImage(
   image: TestImage,
 ): Promise<{ digest: string; size: number; mediaType: string }> {
   const docker = image.flavour === "docker";
+  // diff_ids: digests of the uncompressed layers, as real images carry (umoci checks them).
+  const diffIds = await Promise.all(image.layers.map(async (layer) =>
+    sha256(
+      new Uint8Array(
+        await new Response(
+          new Blob([layer as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+            new DecompressionStream("gzip"),
+          ),
+        ).arrayBuffer(),
+      ),
+    )
+  ));
   const config = json({
     architecture: image.architecture ?? "amd64",
     os: "linux",
     config: image.config ?? {},
-    rootfs: { type: "layers", diff_ids: [] },
+    rootfs: { type: "layers", diff_ids: diffIds },
   });
   const configDigest = await pushBlob(host, repo, config);
   const layers = [];
