@@ -54,12 +54,10 @@ Deno.test("protect-storage against a real registry", async (t) => {
 
     await t.step("pull into squashfs: modes, owners, links, devices, whiteouts", async () => {
       const { image, phases } = await pull({ reference: ref("test/busybox:1") });
-      assert.deepEqual(phases.filter((p) => p !== "done"), [
-        "resolving",
-        "downloading",
-        "unpacking",
-        "packing",
-      ]);
+      // Unpacking overlaps downloads, so phases may alternate; first sightings keep order.
+      const firstSeen = [...new Set(phases)];
+      assert.deepEqual(firstSeen, ["resolving", "downloading", "unpacking", "packing", "done"]);
+
       assert.equal(image.reference, ref("test/busybox:1"));
       assert.deepEqual(image.config?.entrypoint, ["/bin/sh"]);
       assert.equal(image.platform, "linux/amd64");

@@ -6,7 +6,7 @@ import { type PackFormatName, packRootfs } from "../pack/packer.ts";
 import type { PullProgress } from "../pull/progress.ts";
 import type { ImageManifest, RuntimeConfig } from "../registry/manifest.ts";
 import type { RootfsTools } from "../unpack/rootfs_writer.ts";
-import { unpackLayers, type UnpackLimits } from "../unpack/unpack_layers.ts";
+import { type LayerFile, unpackLayers, type UnpackLimits } from "../unpack/unpack_layers.ts";
 import type { ImageIndex, ImageRecord } from "./image_index.ts";
 
 export interface AssemblerDeps {
@@ -39,17 +39,23 @@ export class ImageAssembler {
 
   constructor(private readonly deps: AssemblerDeps) {}
 
+  /**
+   * `arriving`, when given, are the layers still downloading (in manifest
+   * order): unpacking starts with the first verified one instead of waiting
+   * for all of them.
+   */
   async assemble(
     request: AssembleRequest,
     progress: PullProgress,
     report: () => void,
+    arriving?: ReadonlyArray<Promise<LayerFile>>,
   ): Promise<ImageRecord> {
     const { index, blobs } = this.deps;
-    const layers = request.manifest.layers.map((l) => {
+    const layers = arriving ?? request.manifest.layers.map((l) => {
       if (blobs.size(l.digest) === undefined) {
         throw new Error(`layer ${l.digest} is missing from the store`);
       }
-      return { digest: l.digest, path: blobs.path(l.digest) };
+      return Promise.resolve({ digest: l.digest, path: blobs.path(l.digest) });
     });
     index.recordManifest({
       digest: request.manifestDigest,
@@ -59,10 +65,13 @@ export class ImageAssembler {
       blobs: [
         request.manifestDigest,
         request.manifest.config.digest,
-        ...layers.map((l) => l.digest),
+        ...request.manifest.layers.map((l) => l.digest),
       ],
     });
     await this.#ensurePacked(request.manifestDigest, request.format, layers, progress, report);
+    // Every layer must be verified and stored before the image is named, even
+    // when an existing pack made unpacking unnecessary.
+    await Promise.all(layers);
     index.recordImage(request.reference, request.manifestDigest);
     progress.phase = "done";
     report();
@@ -77,7 +86,7 @@ export class ImageAssembler {
   #ensurePacked(
     manifestDigest: string,
     format: PackFormatName,
-    layers: Array<{ digest: string; path: string }>,
+    layers: ReadonlyArray<Promise<LayerFile>>,
     progress: PullProgress,
     report: () => void,
   ): Promise<void> {
@@ -89,8 +98,6 @@ export class ImageAssembler {
     const work = (async () => {
       const staging = Deno.makeTempDirSync({ dir: this.deps.tmpDir, prefix: "unpack-" });
       try {
-        progress.phase = "unpacking";
-        report();
         const rootfs = join(staging, "rootfs");
         const unpackStart = performance.now();
         const specials = await unpackLayers(
@@ -99,6 +106,8 @@ export class ImageAssembler {
           this.deps.rootfsTools,
           this.deps.limits,
           (i) => {
+            // Called once layer i is verified: until the first one, the pull is still "downloading".
+            progress.phase = "unpacking";
             if (progress.layers[i]) progress.layers[i].phase = "unpacking";
             report();
           },

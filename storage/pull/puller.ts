@@ -16,6 +16,7 @@ import {
   selectPlatform,
 } from "../registry/manifest.ts";
 import type { RegistryClient } from "../registry/registry_client.ts";
+import type { LayerFile } from "../unpack/unpack_layers.ts";
 import { mapLimit } from "./map_limit.ts";
 import type { LayerProgressState, ProgressListener, PullProgress } from "./progress.ts";
 
@@ -83,11 +84,15 @@ export class ImagePuller {
       phase: blobs.size(l.digest) === l.size ? "cached" : "waiting",
     }));
     report();
+    // One promise per layer, resolved when that layer is verified, so
+    // unpacking overlaps the remaining downloads.
+    const arrived = manifest.layers.map(() => Promise.withResolvers<LayerFile>());
+    for (const a of arrived) a.promise.catch(() => {}); // rejections surface through assemble
     const downloadStart = performance.now();
-    await mapLimit(manifest.layers, this.deps.concurrency, async (layer, i) => {
+    mapLimit(manifest.layers, this.deps.concurrency, async (layer, i) => {
       const state = progress.layers[i];
       if (state.phase !== "cached") state.phase = "downloading";
-      await blobs.ingest(
+      const path = await blobs.ingest(
         {
           digest: layer.digest,
           size: layer.size,
@@ -102,7 +107,15 @@ export class ImagePuller {
       state.bytesDone = layer.size;
       if (state.phase !== "cached") state.phase = "done";
       report();
-    });
+      arrived[i].resolve({ digest: layer.digest, path });
+    }).then(
+      () =>
+        log.info("layers verified", {
+          reference,
+          download_ms: Math.round(performance.now() - downloadStart),
+        }),
+      (error) => arrived.forEach((a) => a.reject(error)),
+    );
 
     return await this.deps.assembler.assemble(
       {
@@ -115,6 +128,7 @@ export class ImagePuller {
       },
       progress,
       report,
+      arrived.map((a) => a.promise),
     );
   }
 }

@@ -23,13 +23,13 @@ export interface LayerFile {
 }
 
 /**
- * Unpacks verified layer blobs, in order, into a new directory `target`, and
+ * Unpacks verified layer blobs (or promises of them), in order, into a new directory `target`, and
  * returns the symlinks, devices and FIFOs (logical path → entry) that the
  * packer adds to the image. On any failure `target` is removed entirely: a
  * refused image leaves nothing.
  */
 export async function unpackLayers(
-  layers: LayerFile[],
+  layers: ReadonlyArray<LayerFile | Promise<LayerFile>>,
   target: string,
   tools: RootfsTools,
   limits: UnpackLimits = DEFAULT_UNPACK_LIMITS,
@@ -38,7 +38,9 @@ export async function unpackLayers(
   Deno.mkdirSync(target, { mode: 0o755 });
   const writer = new RootfsWriter(target, tools);
   try {
-    for (const [index, layer] of layers.entries()) {
+    for (const [index, pending] of layers.entries()) {
+      // Layers may still be downloading: each is applied as soon as it is verified.
+      const layer = await pending;
       onLayer?.(index);
       try {
         await writer.applyLayer(
