@@ -33,6 +33,32 @@ export interface RootfsTools {
 
 const notFound = (e: unknown) => e instanceof Deno.errors.NotFound;
 
+/** Files up to this size are written with one call from memory; larger ones stream. */
+const SMALL_FILE_BYTES = 1 << 20;
+
+/** Creates `path` (never following or reusing an existing entry) with the entry's bytes. */
+async function writeBody(path: string, entry: TarEntry): Promise<void> {
+  if (entry.size <= SMALL_FILE_BYTES) {
+    const data = new Uint8Array(entry.size);
+    let at = 0;
+    for await (const chunk of entry.body) {
+      data.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    Deno.writeFileSync(path, data, { createNew: true, mode: 0o600 });
+    return;
+  }
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    for await (const chunk of entry.body) {
+      let written = 0;
+      while (written < chunk.byteLength) written += file.writeSync(chunk.subarray(written));
+    }
+  } finally {
+    file.close();
+  }
+}
+
 function lstat(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.lstatSync(path);
@@ -199,15 +225,7 @@ export class RootfsWriter {
     if (existing || this.specials.has(logicalPath)) this.#remove(logicalPath, existing);
     switch (entry.type) {
       case "file": {
-        const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
-        try {
-          for await (const chunk of entry.body) {
-            let written = 0;
-            while (written < chunk.byteLength) written += file.writeSync(chunk.subarray(written));
-          }
-        } finally {
-          file.close();
-        }
+        await writeBody(path, entry);
         this.#setMetadata(path, entry);
         await this.#setXattrs(path, entry);
         return;
