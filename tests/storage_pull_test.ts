@@ -9,6 +9,7 @@ import { buildTar, gzip } from "../storage/testing/tar_builder.ts";
 import { denoRunArgs, startStorageProcess, tempRoot } from "./helpers/processes.ts";
 import { pushImage, pushIndex, startRegistry } from "./helpers/registry.ts";
 import { startTokenProxy } from "./helpers/token_proxy.ts";
+import { startFlakyProxy } from "./helpers/flaky_proxy.ts";
 
 async function listing(path: string, tool = "unsquashfs"): Promise<string> {
   const out = await new Deno.Command(tool, { args: ["-lln", path] }).output();
@@ -206,4 +207,95 @@ Deno.test("protect-storage is refused reads outside its grant", async () => {
   assert.equal(states["write own state dir"], "allowed");
   assert.equal(states["env"], "NotCapable");
   assert.equal(states["ffi"], "NotCapable");
+});
+
+Deno.test("credentials file, basic auth, identity tokens and mirrors from storage.toml", async (t) => {
+  const registry = await startRegistry();
+  await pushImage(registry.host, "test/busybox", "1", { layers: await busyboxLayers() });
+  const bearer = startTokenProxy(registry.host, "alice", "s3cret");
+  const basic = startTokenProxy(registry.host, "bob", "pw", { scheme: "basic" });
+  const identity = startTokenProxy(registry.host, "carol", "unused", {
+    identityToken: "refresh-me",
+  });
+  const root = tempRoot();
+  const paths = protectPaths(root);
+  Deno.mkdirSync(paths.configDir, { recursive: true });
+  Deno.writeTextFileSync(
+    paths.registryCredentials,
+    JSON.stringify({
+      auths: {
+        [bearer.host]: { auth: btoa("alice:s3cret") },
+        [basic.host]: { username: "bob", password: "pw" },
+        [`http://${identity.host}`]: { identitytoken: "refresh-me" },
+      },
+    }),
+  );
+  // "mirror.invalid" does not resolve: a successful pull proves the mirror served it.
+  Deno.writeTextFileSync(
+    paths.storageConfig,
+    `[registries.mirrors]\n"mirror.invalid" = ["${registry.host}"]\n`,
+  );
+  const storage = await startStorageProcess(root);
+  const transport = createUnixTransport(storage.socket);
+  const client = createClient(StorageService, transport);
+  const pulls = async (reference: string) => {
+    let image;
+    for await (const m of client.pullImage({ reference })) image = m.image ?? image;
+    return image;
+  };
+  try {
+    await t.step("bearer token with credentials from the file", async () => {
+      assert.ok((await pulls(`${bearer.host}/test/busybox:1`))?.path);
+    });
+    await t.step("basic auth from the file", async () => {
+      assert.ok((await pulls(`${basic.host}/test/busybox:1`))?.path);
+    });
+    await t.step("identity token (OAuth2 refresh token) from the file", async () => {
+      assert.ok((await pulls(`${identity.host}/test/busybox:1`))?.path);
+    });
+    await t.step("mirror configured for a registry name", async () => {
+      const image = await pulls("mirror.invalid/test/busybox:1");
+      assert.equal(image?.reference, "mirror.invalid/test/busybox:1");
+    });
+  } finally {
+    transport.close();
+    await storage.stop();
+    await Promise.all([bearer.stop(), basic.stop(), identity.stop()]);
+    await registry.stop();
+  }
+});
+
+Deno.test("an interrupted pull resumes the partial blob with a Range request", async () => {
+  const registry = await startRegistry();
+  const big = new Uint8Array(4 << 20);
+  for (let at = 0; at < big.length; at += 65536) {
+    crypto.getRandomValues(big.subarray(at, at + 65536));
+  }
+  await pushImage(registry.host, "test/big", "1", {
+    layers: [await gzip(buildTar([{ path: "blob", content: big }]))],
+  });
+  const flaky = startFlakyProxy(registry.host);
+  const root = tempRoot();
+  const storage = await startStorageProcess(root);
+  const transport = createUnixTransport(storage.socket);
+  const client = createClient(StorageService, transport);
+  const pull = async () => {
+    let image;
+    for await (const m of client.pullImage({ reference: `${flaky.host}/test/big:1` })) {
+      image = m.image ?? image;
+    }
+    return image;
+  };
+  try {
+    await assert.rejects(pull(), /dropped|error|reset|closed/i);
+    const image = await pull();
+    assert.ok(image?.path);
+    assert.equal(flaky.ranges.length, 1, "the second attempt asked only for the rest");
+    assert.match(flaky.ranges[0], /^bytes=[1-9]\d*-$/);
+  } finally {
+    transport.close();
+    await storage.stop();
+    await flaky.stop();
+    await registry.stop();
+  }
 });

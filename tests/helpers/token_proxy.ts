@@ -12,7 +12,20 @@ export interface TokenProxy {
   stop(): Promise<void>;
 }
 
-export function startTokenProxy(upstream: string, user: string, password: string): TokenProxy {
+export interface TokenProxyOptions {
+  /** "bearer" (default): token flow; "basic": plain basic auth on every request. */
+  scheme?: "bearer" | "basic";
+  /** An OAuth2 refresh token the token endpoint also accepts (docker identity tokens). */
+  identityToken?: string;
+}
+
+export function startTokenProxy(
+  upstream: string,
+  user: string,
+  password: string,
+  options: TokenProxyOptions = {},
+): TokenProxy {
+  const basic = `Basic ${btoa(`${user}:${password}`)}`;
   const port = freePort();
   const host = `127.0.0.1:${port}`;
   const tokens = new Set<string>();
@@ -21,7 +34,13 @@ export function startTokenProxy(upstream: string, user: string, password: string
     const url = new URL(request.url);
     if (url.pathname === "/token") {
       state.tokenRequests++;
-      if (request.headers.get("authorization") !== `Basic ${btoa(`${user}:${password}`)}`) {
+      const form = request.method === "POST"
+        ? new URLSearchParams(await request.text())
+        : undefined;
+      const byIdentity = options.identityToken !== undefined &&
+        form?.get("grant_type") === "refresh_token" &&
+        form.get("refresh_token") === options.identityToken;
+      if (!byIdentity && request.headers.get("authorization") !== basic) {
         return new Response("bad credentials", { status: 401 });
       }
       const token = crypto.randomUUID();
@@ -29,7 +48,14 @@ export function startTokenProxy(upstream: string, user: string, password: string
       return Response.json({ token, expires_in: 300 });
     }
     const auth = request.headers.get("authorization") ?? "";
-    if (!tokens.has(auth.replace(/^Bearer /, ""))) {
+    if (options.scheme === "basic") {
+      if (auth !== basic) {
+        return new Response("auth required", {
+          status: 401,
+          headers: { "www-authenticate": 'Basic realm="protect-test"' },
+        });
+      }
+    } else if (!tokens.has(auth.replace(/^Bearer /, ""))) {
       const repo = /^\/v2\/(.+)\/(manifests|blobs)\//.exec(url.pathname)?.[1] ?? "";
       return new Response("auth required", {
         status: 401,
