@@ -9,6 +9,7 @@ import { permissionFlags, readPermissionSet } from "../lib/permissions/mod.ts";
 
 const PROGRAMS: Record<string, { set: string; entry: string }> = {
   daemon: { set: "daemon", entry: "daemon/main.ts" },
+  storage: { set: "storage", entry: "storage/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };
 

@@ -51,7 +51,8 @@ export class PullProgressView {
       if (m.phase !== "done") write(`${m.phase}...\n`);
     }
     for (const l of m.layers) {
-      if ((l.phase === "done" || l.phase === "cached") && !this.#finished.has(l.digest)) {
+      const downloaded = l.phase === "done" || l.phase === "cached" || l.phase === "unpacking";
+      if (downloaded && !this.#finished.has(l.digest)) {
         this.#finished.add(l.digest);
         write(
           `  layer ${l.digest.slice(7, 19)} ${
