@@ -1,0 +1,118 @@
+import { crc32 } from "./crc32.ts";
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, VERSION } from "./frame.ts";
+
+/** What the decoder has seen; corrupt input is counted, never fatal. */
+export interface DecoderStats {
+  frames: number;
+  /** Frames refused: bad CRC, bad version, or declared longer than the limit. */
+  corrupt: number;
+  /** Bytes skipped while resynchronising on the magic. */
+  skippedBytes: number;
+}
+
+/**
+ * Turns a byte stream into frame payloads. A corrupt frame is skipped by
+ * resynchronising on the next magic — starting one byte past the bad one,
+ * so a good frame hidden inside a bogus length is still found — never by
+ * discarding buffered data. Memory stays below limit + one chunk.
+ */
+export class FrameDecoder {
+  readonly stats: DecoderStats = { frames: 0, corrupt: 0, skippedBytes: 0 };
+  #buffer = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+
+  constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Bytes currently held (for tests of the memory bound). */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Feeds bytes; returns the payloads of every complete, valid frame. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    this.#append(chunk);
+    const out: Uint8Array[] = [];
+    while (true) {
+      const payload = this.#next();
+      if (payload === undefined) break;
+      out.push(payload);
+    }
+    return out;
+  }
+
+  #append(chunk: Uint8Array): void {
+    const live = this.#end - this.#start;
+    if (this.#end + chunk.length > this.#buffer.length) {
+      const size = Math.max(
+        live + chunk.length,
+        Math.min(this.#buffer.length * 2, this.maxFrameBytes * 2 + HEADER_BYTES),
+      );
+      const next = new Uint8Array(Math.max(size, live + chunk.length));
+      next.set(this.#buffer.subarray(this.#start, this.#end), 0);
+      this.#buffer = next;
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** Index of the next magic at or after `from`, or -1 (a partial magic at the end counts). */
+  #findMagic(from: number): number {
+    const b = this.#buffer;
+    for (let i = from; i < this.#end; i++) {
+      if (b[i] !== MAGIC[0]) continue;
+      let match = true;
+      for (let k = 1; k < 4 && i + k < this.#end; k++) {
+        if (b[i + k] !== MAGIC[k]) {
+          match = false;
+          break;
+        }
+      }
+      if (match) return i;
+    }
+    return -1;
+  }
+
+  #skipTo(index: number): void {
+    this.stats.skippedBytes += index - this.#start;
+    this.#start = index;
+  }
+
+  #next(): Uint8Array | undefined {
+    while (true) {
+      const at = this.#findMagic(this.#start);
+      if (at < 0) {
+        this.#skipTo(this.#end);
+        return undefined;
+      }
+      if (at > this.#start) this.#skipTo(at);
+      if (this.#end - this.#start < HEADER_BYTES) return undefined;
+      const view = new DataView(
+        this.#buffer.buffer,
+        this.#buffer.byteOffset + this.#start,
+        HEADER_BYTES,
+      );
+      const version = this.#buffer[this.#start + 4];
+      const length = view.getUint32(8, true);
+      if (version !== VERSION || length > this.maxFrameBytes) {
+        this.stats.corrupt++;
+        this.#skipTo(this.#start + 1);
+        continue;
+      }
+      if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
+      const payloadStart = this.#start + HEADER_BYTES;
+      const payload = this.#buffer.slice(payloadStart, payloadStart + length);
+      if (crc32(payload) !== view.getUint32(12, true)) {
+        this.stats.corrupt++;
+        this.#skipTo(this.#start + 1);
+        continue;
+      }
+      this.#start = payloadStart + length;
+      this.stats.frames++;
+      if (this.#start === this.#end) this.#start = this.#end = 0;
+      return payload;
+    }
+  }
+}
