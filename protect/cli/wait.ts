@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Zone, ZoneState } from "../../proto/mod.ts";
+import { type WatchEventsResponse, type Zone, ZoneState } from "../../proto/mod.ts";
 import type { ControlClient } from "./client.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 
@@ -17,7 +17,7 @@ export async function waitForZone(
   timeoutMs: number,
 ): Promise<void> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const deadline = setTimeout(() => abort.abort(), timeoutMs);
   const events = client.watchEvents({}, { signal: abort.signal })[Symbol.asyncIterator]();
   const read = async () => {
     try {
@@ -27,29 +27,41 @@ export async function waitForZone(
       throw e;
     }
   };
+  // One outstanding read of the stream at a time; its rejection on abort is expected.
+  let pending: Promise<IteratorResult<WatchEventsResponse>> | undefined;
   try {
     let zone = await read();
     while (true) {
       const verdict = decide(zone);
       if (verdict === "done") return;
       if (verdict !== "continue") throw new CliError(verdict.failed, EXIT.failed);
+      if (!pending) {
+        pending = events.next();
+        pending.catch(() => {});
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const next = await Promise.race([
-        events.next(),
-        new Promise<"poll">((r) => setTimeout(() => r("poll"), 1000)),
+        pending,
+        new Promise<"poll">((r) => timer = setTimeout(() => r("poll"), 1000)),
       ]);
+      clearTimeout(timer);
       if (abort.signal.aborted) break;
-      if (next !== "poll" && !next.done && next.value.event.case === "zoneChanged") {
-        if (next.value.event.value.id !== zoneId) continue;
+      if (next === "poll") {
+        zone = await read();
+        continue;
+      }
+      pending = undefined;
+      if (next.done) {
+        zone = await read();
+      } else if (next.value.event.case === "zoneChanged" && next.value.event.value.id === zoneId) {
         zone = next.value.event.value;
         if (zone.status?.state === ZoneState.DESTROYED) zone = undefined;
-      } else {
-        zone = await read();
       }
     }
   } catch (e) {
     if (!abort.signal.aborted) throw e;
   } finally {
-    clearTimeout(timer);
+    clearTimeout(deadline);
     abort.abort();
   }
   throw new CliError(`gave up waiting after ${timeoutMs / 1000}s`, EXIT.timeout);
