@@ -1,0 +1,284 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type Packet, PacketKind, PacketSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../errors/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame } from "./frame.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
+import { IdmStream } from "./stream.ts";
+import type { IdmTransport } from "./transport.ts";
+
+export type Direction = "in" | "out";
+
+export interface PeerOptions {
+  log: Logger;
+  maxFrameBytes?: number;
+  requestTimeoutMs?: number;
+  /** Data packets in flight per stream. */
+  streamWindow?: number;
+  maxStreams?: number;
+  maxPendingRequests?: number;
+  /** Stream IDs this side allocates are odd (host) or even (zone), so they never clash. */
+  role: "host" | "zone";
+  /** Sees every packet, both ways (the daemon's idm-snoop tee). */
+  onPacket?: (direction: Direction, packet: Packet) => void;
+}
+
+type RequestHandler = (payload: Uint8Array, packet: Packet) => Promise<Uint8Array> | Uint8Array;
+type EventHandler = (payload: Uint8Array, packet: Packet) => void;
+type StreamHandler = (stream: IdmStream, payload: Uint8Array) => void;
+
+/** Counters an operator (or a test) reads to see what a zone has been sending. */
+export interface PeerStats {
+  framesCorrupt: number;
+  packetsMalformed: number;
+  protocolViolations: number;
+}
+
+/**
+ * One end of an IDM channel: events, requests with timeouts, and streams with
+ * credit-based flow control, over any transport. Bad input from the other
+ * side (corrupt frames, undecodable packets, protocol violations) is counted
+ * and logged; it never crashes the peer or reaches a handler.
+ */
+export class IdmPeer {
+  readonly stats: PeerStats = { framesCorrupt: 0, packetsMalformed: 0, protocolViolations: 0 };
+  #decoder: FrameDecoder;
+  #nextId: bigint;
+  #pending = new Map<bigint, { resolve: (p: Packet) => void; reject: (e: Error) => void }>();
+  #streams = new Map<bigint, IdmStream>();
+  #requestHandlers = new Map<string, RequestHandler>();
+  #eventHandlers = new Map<string, EventHandler>();
+  #streamHandlers = new Map<string, StreamHandler>();
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+  /** Resolves when the other side goes away (or close() is called). */
+  readonly done: Promise<void>;
+
+  constructor(private readonly transport: IdmTransport, private readonly options: PeerOptions) {
+    this.#decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.#nextId = options.role === "host" ? 1n : 2n;
+    this.done = this.#readLoop();
+  }
+
+  onRequest(type: string, handler: RequestHandler): void {
+    this.#requestHandlers.set(type, handler);
+  }
+
+  onEvent(type: string, handler: EventHandler): void {
+    this.#eventHandlers.set(type, handler);
+  }
+
+  onStream(type: string, handler: StreamHandler): void {
+    this.#streamHandlers.set(type, handler);
+  }
+
+  async sendEvent(type: string, payload: Uint8Array, channel = 0): Promise<void> {
+    await this.#send(create(PacketSchema, { kind: PacketKind.EVENT, type, payload, channel }));
+  }
+
+  /** Sends a request and waits for its response (or times out). */
+  async request(type: string, payload: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    if (this.#pending.size >= (this.options.maxPendingRequests ?? 256)) {
+      throw new ResourceExhaustedError("too many IDM requests in flight");
+    }
+    const id = this.#allocateId();
+    const timeout = timeoutMs ?? this.options.requestTimeoutMs ?? 10_000;
+    const { promise, resolve, reject } = Promise.withResolvers<Packet>();
+    const timer = setTimeout(() => {
+      this.#pending.delete(id);
+      reject(new DeadlineExceededError(`IDM request ${type} got no answer in ${timeout} ms`));
+    }, timeout);
+    this.#pending.set(id, { resolve, reject });
+    try {
+      await this.#send(create(PacketSchema, { id, kind: PacketKind.REQUEST, type, payload }));
+      const response = await promise;
+      if (response.error) throw new Error(`${type} failed in the other side: ${response.error}`);
+      return response.payload;
+    } finally {
+      clearTimeout(timer);
+      this.#pending.delete(id);
+    }
+  }
+
+  /** Opens a stream; the other side's handler for `type` gets the other end. */
+  async openStream(type: string, payload: Uint8Array, channel = 0): Promise<IdmStream> {
+    const stream = this.#newStream(this.#allocateId(), type);
+    await this.#send(
+      create(PacketSchema, { id: stream.id, kind: PacketKind.STREAM_OPEN, type, payload, channel }),
+    );
+    return stream;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.transport.close();
+  }
+
+  #allocateId(): bigint {
+    const id = this.#nextId;
+    this.#nextId += 2n;
+    return id;
+  }
+
+  #newStream(id: bigint, type: string): IdmStream {
+    if (this.#streams.size >= (this.options.maxStreams ?? 64)) {
+      throw new ResourceExhaustedError(`too many IDM streams open (${this.#streams.size})`);
+    }
+    const stream = new IdmStream(id, type, {
+      sendData: (sid, data) =>
+        this.#send(
+          create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data }),
+        ),
+      sendCredit: (sid, credit) =>
+        this.#send(create(PacketSchema, { id: sid, kind: PacketKind.STREAM_CREDIT, type, credit })),
+      sendClose: (sid, error) =>
+        this.#send(
+          create(PacketSchema, {
+            id: sid,
+            kind: PacketKind.STREAM_CLOSE,
+            type,
+            error: error ?? "",
+          }),
+        ),
+      forget: (sid) => this.#streams.delete(sid),
+    }, this.options.streamWindow ?? 64);
+    this.#streams.set(id, stream);
+    return stream;
+  }
+
+  /** Frames are written one at a time, in order. */
+  #send(packet: Packet): Promise<void> {
+    if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
+    this.options.onPacket?.("out", packet);
+    const frame = encodeFrame(toBinary(PacketSchema, packet));
+    const next = this.#writing.then(() => this.transport.write(frame));
+    this.#writing = next.catch(() => {});
+    return next;
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      for await (const chunk of this.transport.readable) {
+        const before = this.#decoder.stats.corrupt;
+        for (const payload of this.#decoder.push(chunk)) this.#dispatch(payload);
+        if (this.#decoder.stats.corrupt > before) {
+          this.stats.framesCorrupt = this.#decoder.stats.corrupt;
+          this.options.log.warn("corrupt IDM frames skipped", { total: this.stats.framesCorrupt });
+        }
+      }
+    } catch (e) {
+      if (!this.#closed) this.options.log.warn("IDM channel read failed", { error: e });
+    } finally {
+      this.#closed = true;
+      for (const p of this.#pending.values()) p.reject(new UnavailableError("IDM channel closed"));
+      for (const s of this.#streams.values()) s.receiveClose("IDM channel closed");
+    }
+  }
+
+  #violation(reason: string, packet?: Packet): void {
+    this.stats.protocolViolations++;
+    this.options.log.warn("IDM protocol violation", { reason, type: packet?.type, id: packet?.id });
+  }
+
+  #dispatch(bytes: Uint8Array): void {
+    let packet: Packet;
+    try {
+      packet = fromBinary(PacketSchema, bytes);
+    } catch (e) {
+      this.stats.packetsMalformed++;
+      this.options.log.warn("malformed IDM packet dropped", {
+        error: e,
+        total: this.stats.packetsMalformed,
+      });
+      return;
+    }
+    if (packet.type.length > 64) return this.#violation("type name longer than 64 bytes");
+    this.options.onPacket?.("in", packet);
+    switch (packet.kind) {
+      case PacketKind.EVENT: {
+        const handler = this.#eventHandlers.get(packet.type);
+        if (!handler) return this.#violation("event of unknown type", packet);
+        return this.#guard(() => handler(packet.payload, packet), packet);
+      }
+      case PacketKind.REQUEST:
+        return void this.#answer(packet);
+      case PacketKind.RESPONSE: {
+        const pending = this.#pending.get(packet.id);
+        if (!pending) return this.#violation("response to no request", packet);
+        return pending.resolve(packet);
+      }
+      case PacketKind.STREAM_OPEN: {
+        const handler = this.#streamHandlers.get(packet.type);
+        if (!handler || this.#streams.has(packet.id)) {
+          this.#violation(handler ? "stream ID reused" : "stream of unknown type", packet);
+          return void this.#send(create(PacketSchema, {
+            id: packet.id,
+            kind: PacketKind.STREAM_CLOSE,
+            type: packet.type,
+            error: handler ? "stream ID in use" : `no stream handler for ${packet.type}`,
+          })).catch(() => {});
+        }
+        let stream: IdmStream;
+        try {
+          stream = this.#newStream(packet.id, packet.type);
+        } catch (e) {
+          return this.#violation((e as Error).message, packet);
+        }
+        return this.#guard(() => handler(stream, packet.payload), packet);
+      }
+      case PacketKind.STREAM_DATA:
+      case PacketKind.STREAM_CREDIT:
+      case PacketKind.STREAM_CLOSE: {
+        const stream = this.#streams.get(packet.id);
+        if (!stream) return this.#violation("packet for no open stream", packet);
+        try {
+          if (packet.kind === PacketKind.STREAM_DATA) stream.receiveData(packet.payload);
+          else if (packet.kind === PacketKind.STREAM_CREDIT) stream.receiveCredit(packet.credit);
+          else stream.receiveClose(packet.error);
+        } catch (e) {
+          this.#violation((e as Error).message, packet);
+          stream.receiveClose((e as Error).message);
+          void stream.close((e as Error).message).catch(() => {});
+        }
+        return;
+      }
+      default:
+        return this.#violation("unknown packet kind", packet);
+    }
+  }
+
+  #guard(fn: () => void, packet: Packet): void {
+    try {
+      fn();
+    } catch (e) {
+      this.options.log.error("IDM handler failed", { type: packet.type, error: e });
+    }
+  }
+
+  async #answer(packet: Packet): Promise<void> {
+    const handler = this.#requestHandlers.get(packet.type);
+    let payload = new Uint8Array();
+    let error = "";
+    if (!handler) {
+      error = `no handler for ${packet.type}`;
+      this.#violation("request of unknown type", packet);
+    } else {
+      try {
+        payload = await handler(packet.payload, packet) as Uint8Array<ArrayBuffer>;
+      } catch (e) {
+        error = (e as Error).message || String(e);
+      }
+    }
+    await this.#send(
+      create(PacketSchema, {
+        id: packet.id,
+        kind: PacketKind.RESPONSE,
+        type: packet.type,
+        payload,
+        error,
+      }),
+    )
+      .catch(() => {});
+  }
+}

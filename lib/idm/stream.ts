@@ -1,0 +1,101 @@
+import { ResourceExhaustedError } from "../errors/mod.ts";
+
+/** What a stream needs from its peer. */
+export interface StreamLink {
+  sendData(id: bigint, data: Uint8Array): Promise<void>;
+  sendCredit(id: bigint, credit: number): Promise<void>;
+  sendClose(id: bigint, error?: string): Promise<void>;
+  forget(id: bigint): void;
+}
+
+/**
+ * One direction-agnostic IDM stream with credit-based flow control: the
+ * receiver grants credit as its reader consumes, the sender waits when it has
+ * none. So neither side can be made to drop data or buffer without bound.
+ */
+export class IdmStream implements AsyncIterable<Uint8Array> {
+  #credit: number;
+  #creditWaiters: Array<() => void> = [];
+  #inbox: Uint8Array[] = [];
+  #consumed = 0;
+  #readWaiter?: () => void;
+  #remoteClosed = false;
+  #remoteError?: string;
+  #localClosed = false;
+
+  constructor(
+    readonly id: bigint,
+    readonly type: string,
+    private readonly link: StreamLink,
+    /** Data packets each side may have in flight. */
+    readonly window: number,
+  ) {
+    this.#credit = window;
+  }
+
+  /** Sends one data packet, waiting for credit first. */
+  async write(data: Uint8Array): Promise<void> {
+    while (this.#credit === 0 && !this.#remoteClosed) {
+      await new Promise<void>((r) => this.#creditWaiters.push(r));
+    }
+    if (this.#remoteClosed || this.#localClosed) {
+      throw new Error(`IDM stream ${this.type} is closed`);
+    }
+    this.#credit--;
+    await this.link.sendData(this.id, data);
+  }
+
+  /** Ends our side; `error` tells the other side why. */
+  async close(error?: string): Promise<void> {
+    if (this.#localClosed) return;
+    this.#localClosed = true;
+    await this.link.sendClose(this.id, error);
+    if (this.#remoteClosed) this.link.forget(this.id);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    while (true) {
+      const next = this.#inbox.shift();
+      if (next) {
+        // Give credit back in halves of the window: fewer credit packets.
+        if (++this.#consumed >= Math.max(1, this.window >> 1)) {
+          const grant = this.#consumed;
+          this.#consumed = 0;
+          if (!this.#remoteClosed) await this.link.sendCredit(this.id, grant);
+        }
+        yield next;
+        continue;
+      }
+      if (this.#remoteClosed) {
+        if (this.#remoteError) throw new Error(this.#remoteError);
+        return;
+      }
+      await new Promise<void>((r) => this.#readWaiter = r);
+      this.#readWaiter = undefined;
+    }
+  }
+
+  // Called by the peer.
+
+  receiveData(data: Uint8Array): void {
+    if (this.#inbox.length >= this.window) {
+      // The other side ignored flow control: refuse rather than buffer without bound.
+      throw new ResourceExhaustedError(`IDM stream ${this.type} sent past its credit`);
+    }
+    this.#inbox.push(data);
+    this.#readWaiter?.();
+  }
+
+  receiveCredit(credit: number): void {
+    this.#credit = Math.min(this.#credit + credit, this.window);
+    for (const w of this.#creditWaiters.splice(0)) w();
+  }
+
+  receiveClose(error?: string): void {
+    this.#remoteClosed = true;
+    this.#remoteError = error || undefined;
+    this.#readWaiter?.();
+    for (const w of this.#creditWaiters.splice(0)) w();
+    if (this.#localClosed) this.link.forget(this.id);
+  }
+}
