@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProcessDriver } from "./hypervisor/process/process_driver.ts";
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
@@ -35,6 +37,19 @@ export interface RunningDaemon {
 }
 
 function createDriver(config: DaemonConfig, paths: ProtectPaths, log: Logger): HypervisorDriver {
+  if (config.driver === "process") {
+    log.warn(
+      "hypervisor driver 'process': zones are namespaced processes on this host; NO hardware isolation",
+    );
+    return new ProcessDriver({
+      zonesDir: join(paths.zonesDir, "process"),
+      endpointPath: join(paths.runDir, "zones.sock"),
+      denoPath: Deno.execPath(),
+      agentEntry: fileURLToPath(new URL("../zone/main.ts", import.meta.url)),
+      bootTimeoutMs: config.bootTimeoutMs,
+      log: log.with({ driver: "process" }),
+    });
+  }
   log.warn(
     "hypervisor driver 'fake': zones are simulated in memory; nothing runs and nothing is isolated",
   );
@@ -93,6 +108,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
   } catch (e) {
     await reconciler.stop();
+    driver.close?.();
     db.close();
     throw e;
   }
@@ -104,6 +120,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     close: async () => {
       await reconciler.stop();
       await server.close();
+      driver.close?.();
       db.close();
       log.info("protect-daemon stopped");
     },

@@ -9,6 +9,8 @@ import { permissionFlags, readPermissionSet } from "../lib/permissions/mod.ts";
 
 const PROGRAMS: Record<string, { set: string; entry: string }> = {
   daemon: { set: "daemon", entry: "daemon/main.ts" },
+  // The daemon with the process driver: may run unshare(1) and read /proc.
+  "daemon-process": { set: "daemon-process", entry: "daemon/main.ts" },
   storage: { set: "storage", entry: "storage/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };

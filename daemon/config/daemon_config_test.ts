@@ -11,11 +11,15 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     driver: "fake",
     zoneDefaults: { memoryMib: 512, cpus: 1 },
     fakeBootDelayMs: 50,
+    bootTimeoutMs: 30_000,
   });
 });
 
 Deno.test("a bad setting is named with its section", () => {
   const path = join(Deno.makeTempDirSync(), "daemon.toml");
   Deno.writeTextFileSync(path, '[daemon]\ndriver = "kvm"\n');
-  assert.throws(() => loadDaemonConfig(path), /invalid daemon\.driver: must be one of fake/);
+  assert.throws(
+    () => loadDaemonConfig(path),
+    /invalid daemon\.driver: must be one of fake, process/,
+  );
 });

@@ -43,4 +43,6 @@ export interface HypervisorDriver {
   destroyGuest(zoneId: string): Promise<void>;
   /** Every guest this driver runs for protect, for re-adoption after a restart. */
   listGuests(): Promise<GuestInfo[]>;
+  /** Releases the driver's own resources (listeners, handles); guests keep running. */
+  close?(): void;
 }

@@ -34,6 +34,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     driver: "fake",
     zoneDefaults: { memoryMib: 256, cpus: 1 },
     fakeBootDelayMs: bootDelayMs,
+    bootTimeoutMs: 30_000,
   };
   const driver = new FakeDriver({ bootDelayMs });
   const bus = new EventBus();

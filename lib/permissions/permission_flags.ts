@@ -1,11 +1,12 @@
 import { isAbsolute, join } from "node:path";
+import { CONFIG_DIR, RUN_DIR, STATE_DIR } from "../paths/mod.ts";
 
 /** One program's grants, as written in deno.json's "permissions" sets. */
 export type PermissionSet = Record<string, boolean | string[]>;
 
 /**
- * Turns a deno.json permission set into `deno run` flags, with absolute paths
- * moved under `root` — so a test daemon under /tmp/x gets exactly the grant
+ * Turns a deno.json permission set into `deno run` flags, with protect's own
+ * paths moved under `root` — so a test daemon under /tmp/x gets exactly the grant
  * production gets under /, and nothing more. deno.json stays the one source.
  */
 export function permissionFlags(set: PermissionSet, root = "/"): string[] {
@@ -22,10 +23,18 @@ export function permissionFlags(set: PermissionSet, root = "/"): string[] {
   return flags;
 }
 
-/** File paths, and Unix socket addresses (`unix:/path`), move under the root. */
+/** protect's own directories move under the root; system paths (/proc, /dev) do not. */
+const OWN_DIRS = [RUN_DIR, STATE_DIR, CONFIG_DIR];
+const isOwn = (path: string) => OWN_DIRS.some((d) => path === d || path.startsWith(d + "/"));
+
+/** File paths and Unix socket addresses (`unix:/path`) of protect's own dirs move under the root. */
 function rebase(kind: string, entry: string, root: string): string {
-  if ((kind === "read" || kind === "write") && isAbsolute(entry)) return join(root, entry);
-  if (kind === "net" && entry.startsWith("unix:/")) return "unix:" + join(root, entry.slice(5));
+  if ((kind === "read" || kind === "write") && isAbsolute(entry) && isOwn(entry)) {
+    return join(root, entry);
+  }
+  if (kind === "net" && entry.startsWith("unix:/") && isOwn(entry.slice(5))) {
+    return "unix:" + join(root, entry.slice(5));
+  }
   return entry;
 }
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { permissionFlags } from "./mod.ts";
 
-Deno.test("paths move under the root; denied kinds add no flag", () => {
+Deno.test("protect's paths move under the root, system paths stay; denied kinds add no flag", () => {
   const flags = permissionFlags({
-    read: ["/run/protect", "rel"],
+    read: ["/run/protect", "rel", "/proc"],
     write: ["/var/lib/protect"],
     sys: ["hostname"],
     net: ["unix:/run/protect/daemon.sock"],
@@ -12,7 +12,7 @@ Deno.test("paths move under the root; denied kinds add no flag", () => {
   }, "/tmp/t");
   assert.deepEqual(flags, [
     "--no-prompt",
-    "--allow-read=/tmp/t/run/protect,rel",
+    "--allow-read=/tmp/t/run/protect,rel,/proc",
     "--allow-write=/tmp/t/var/lib/protect",
     "--allow-sys=hostname",
     "--allow-net=unix:/tmp/t/run/protect/daemon.sock",

@@ -35,6 +35,11 @@ const PROGRAMS = {
     entry: "daemon/main.ts",
     socket: (root: string) => protectPaths(root).daemonSocket,
   },
+  "daemon-process": {
+    set: "daemon-process",
+    entry: "daemon/main.ts",
+    socket: (root: string) => protectPaths(root).daemonSocket,
+  },
   storage: {
     set: "storage",
     entry: "storage/main.ts",

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIo4BCglCb290c3RyYXASDwoHem9uZV9pZBgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRI0CgppbnRlcmZhY2VzGAMgAygLMiAucHJvdGVjdC5pZG0udjEuTmV0d29ya0ludGVyZmFjZRITCgtkbnNfc2VydmVycxgEIAMoCRITCgtyYW5kb21fc2VlZBgFIAEoDCIeCgVSZWFkeRIVCg1hZ2VudF92ZXJzaW9uGAEgASgJIhgKBFBpbmcSEAoIc2VxdWVuY2UYASABKAQiGAoEUG9uZxIQCghzZXF1ZW5jZRgBIAEoBCrqAQoKUGFja2V0S2luZBIbChdQQUNLRVRfS0lORF9VTlNQRUNJRklFRBAAEhUKEVBBQ0tFVF9LSU5EX0VWRU5UEAESFwoTUEFDS0VUX0tJTkRfUkVRVUVTVBACEhgKFFBBQ0tFVF9LSU5EX1JFU1BPTlNFEAMSGwoXUEFDS0VUX0tJTkRfU1RSRUFNX09QRU4QBBIbChdQQUNLRVRfS0lORF9TVFJFQU1fREFUQRAFEhwKGFBBQ0tFVF9LSU5EX1NUUkVBTV9DTE9TRRAGEh0KGVBBQ0tFVF9LSU5EX1NUUkVBTV9DUkVESVQQB2IGcHJvdG8z");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -136,7 +136,32 @@ export const NetworkInterfaceSchema: GenMessage<NetworkInterface> = /*@__PURE__*
   messageDesc(file_protect_idm_v1_idm, 2);
 
 /**
- * Host → zone, first message after the channel opens ("bootstrap" request).
+ * Zone → host, first packet on a shared endpoint ("hello" event): says which
+ * zone this is and proves it with the token the host gave that zone.
+ *
+ * @generated from message protect.idm.v1.Hello
+ */
+export type Hello = Message<"protect.idm.v1.Hello"> & {
+  /**
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+
+  /**
+   * @generated from field: string token = 2;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.Hello.
+ * Use `create(HelloSchema)` to create a new message.
+ */
+export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 3);
+
+/**
+ * Host → zone, first request after the channel opens ("bootstrap" request).
  *
  * @generated from message protect.idm.v1.Bootstrap
  */
@@ -174,7 +199,7 @@ export type Bootstrap = Message<"protect.idm.v1.Bootstrap"> & {
  * Use `create(BootstrapSchema)` to create a new message.
  */
 export const BootstrapSchema: GenMessage<Bootstrap> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 3);
+  messageDesc(file_protect_idm_v1_idm, 4);
 
 /**
  * Zone → host ("ready" event) once bootstrap is applied.
@@ -193,7 +218,7 @@ export type Ready = Message<"protect.idm.v1.Ready"> & {
  * Use `create(ReadySchema)` to create a new message.
  */
 export const ReadySchema: GenMessage<Ready> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 4);
+  messageDesc(file_protect_idm_v1_idm, 5);
 
 /**
  * Health check ("ping" request → Pong response).
@@ -212,7 +237,7 @@ export type Ping = Message<"protect.idm.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 5);
+  messageDesc(file_protect_idm_v1_idm, 6);
 
 /**
  * @generated from message protect.idm.v1.Pong
@@ -229,7 +254,7 @@ export type Pong = Message<"protect.idm.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 6);
+  messageDesc(file_protect_idm_v1_idm, 7);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind

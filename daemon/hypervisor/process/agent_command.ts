@@ -1,0 +1,51 @@
+/** How the process driver starts a zone: namespaces from unshare(1), then the agent under Deno. */
+export interface AgentCommand {
+  denoPath: string;
+  agentEntry: string;
+  socket: string;
+  logFile: string;
+  zoneId: string;
+  /** Proves the agent's identity on the shared socket. */
+  token: string;
+}
+
+/**
+ * `unshare` args: own PID, mount, UTS and IPC namespaces, /proc remounted,
+ * and the agent killed with unshare. The agent gets only what it uses: its
+ * socket, its log file, /dev/urandom, its token variable, and hostname(1).
+ */
+export function agentArgs(c: AgentCommand): string[] {
+  return [
+    "--fork",
+    "--kill-child",
+    "--pid",
+    "--mount",
+    "--uts",
+    "--ipc",
+    "--mount-proc",
+    "--",
+    c.denoPath,
+    "run",
+    "--no-prompt",
+    `--allow-net=unix:${c.socket}`,
+    `--allow-read=${c.socket}`,
+    `--allow-write=${c.socket},${c.logFile},/dev/urandom`,
+    `--allow-env=PROTECT_ZONE_TOKEN`,
+    "--allow-run=hostname",
+    c.agentEntry,
+    "--idm-socket",
+    c.socket,
+    "--zone-id",
+    c.zoneId,
+    "--log-file",
+    c.logFile,
+  ];
+}
+
+/** The agent reads its token from the environment, not argv (argv shows in ps). */
+export function agentEnv(c: AgentCommand): Record<string, string> {
+  return {
+    PROTECT_ZONE_TOKEN: c.token,
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  };
+}

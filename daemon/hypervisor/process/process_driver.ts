@@ -1,0 +1,188 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { join } from "node:path";
+import { BootstrapSchema, PingSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { HypervisorBackend } from "../../../proto/mod.ts";
+import { DeadlineExceededError } from "../../../lib/errors/mod.ts";
+import type { Logger } from "../../../lib/log/mod.ts";
+import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
+import { agentArgs, agentEnv } from "./agent_command.ts";
+import { ZoneEndpoint } from "./zone_endpoint.ts";
+
+export interface ProcessDriverOptions {
+  /** One directory per zone: guest.json, agent.log. */
+  zonesDir: string;
+  /** The IDM socket every agent connects to. */
+  endpointPath: string;
+  denoPath: string;
+  agentEntry: string;
+  bootTimeoutMs: number;
+  log: Logger;
+}
+
+interface GuestFile {
+  pid: number;
+  name: string;
+  token: string;
+}
+
+/**
+ * Development backend: a zone is a namespaced process tree on the host (own
+ * PID/mount/UTS/IPC namespaces) running the real zone agent, IDM over a Unix
+ * socket. NO hardware isolation — it says so in its name and status.
+ */
+export class ProcessDriver implements HypervisorDriver {
+  readonly name = "process";
+  readonly hardwareIsolation = false;
+  readonly endpoint: ZoneEndpoint;
+
+  constructor(private readonly options: ProcessDriverOptions) {
+    Deno.mkdirSync(options.zonesDir, { recursive: true, mode: 0o700 });
+    this.endpoint = new ZoneEndpoint(options.endpointPath, options.log);
+  }
+
+  version(): Promise<string> {
+    return Promise.resolve("process sandbox (no hypervisor)");
+  }
+
+  #dir(zoneId: string): string {
+    return join(this.options.zonesDir, zoneId);
+  }
+
+  createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
+    const dir = this.#dir(launch.zoneId);
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const token = Array.from(
+      crypto.getRandomValues(new Uint8Array(24)),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
+      .join("");
+    this.endpoint.expect(launch.zoneId, token);
+    const command = {
+      denoPath: this.options.denoPath,
+      agentEntry: this.options.agentEntry,
+      socket: this.options.endpointPath,
+      logFile: join(dir, "agent.log"),
+      zoneId: launch.zoneId,
+      token,
+    };
+    const child = new Deno.Command("unshare", {
+      args: agentArgs(command),
+      env: agentEnv(command),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    child.unref(); // the zone outlives a daemon restart, like a Xen domain
+    const guest: GuestFile = { pid: child.pid, name: launch.name, token };
+    Deno.writeTextFileSync(join(dir, "guest.json"), JSON.stringify(guest), { mode: 0o600 });
+    return Promise.resolve({ domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED });
+  }
+
+  async awaitReady(zoneId: string, signal: AbortSignal): Promise<void> {
+    const guest = this.#guest(zoneId);
+    if (!guest) throw new Error("zone process record is missing");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DeadlineExceededError(
+              `zone agent did not report ready within ${this.options.bootTimeoutMs} ms`,
+            ),
+          ),
+        this.options.bootTimeoutMs,
+      );
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    timeout.catch(() => {});
+    try {
+      const peer = await Promise.race([this.endpoint.peer(zoneId), timeout]);
+      const ready = new Promise<void>((resolve) => peer.onEvent("ready", () => resolve()));
+      const bootstrap = create(BootstrapSchema, {
+        zoneId,
+        hostname: guest.name,
+        randomSeed: crypto.getRandomValues(new Uint8Array(32)),
+      });
+      await Promise.race([
+        peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap)),
+        timeout,
+      ]);
+      await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async destroyGuest(zoneId: string): Promise<void> {
+    const guest = this.#guest(zoneId);
+    if (guest && this.#alive(guest.pid, zoneId)) {
+      // kill(1), not Deno.kill: Deno.kill needs an unscoped run grant.
+      // unshare --kill-child takes the agent and everything under it along.
+      const out = await new Deno.Command("kill", {
+        args: ["-KILL", String(guest.pid)],
+        stderr: "piped",
+      }).output();
+      if (!out.success && this.#alive(guest.pid, zoneId)) {
+        throw new Error(
+          `could not kill zone process ${guest.pid}: ${
+            new TextDecoder().decode(out.stderr).trim()
+          }`,
+        );
+      }
+    }
+    this.endpoint.forget(zoneId);
+    try {
+      Deno.removeSync(this.#dir(zoneId), { recursive: true });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+
+  listGuests(): Promise<GuestInfo[]> {
+    const guests: GuestInfo[] = [];
+    for (const entry of Deno.readDirSync(this.options.zonesDir)) {
+      const guest = this.#guest(entry.name);
+      if (!guest) continue;
+      const running = this.#alive(guest.pid, entry.name);
+      // Re-adopt: the agent reconnects and proves itself with the same token.
+      if (running) this.endpoint.expect(entry.name, guest.token);
+      guests.push({
+        zoneId: entry.name,
+        domainId: guest.pid,
+        running,
+        exitReason: running ? undefined : "zone process exited while the daemon was down",
+      });
+    }
+    return Promise.resolve(guests);
+  }
+
+  /** Health check over IDM. */
+  async ping(zoneId: string): Promise<void> {
+    const peer = await this.endpoint.peer(zoneId);
+    await peer.request("ping", toBinary(PingSchema, create(PingSchema, { sequence: 1n })), 5_000);
+  }
+
+  close(): void {
+    this.endpoint.close();
+  }
+
+  #guest(zoneId: string): GuestFile | undefined {
+    try {
+      return JSON.parse(Deno.readTextFileSync(join(this.#dir(zoneId), "guest.json")));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The recorded PID still runs this zone's unshare (PIDs get reused). Asks
+   * ps(1): Deno refuses /proc/<pid>/cmdline to anything short of --allow-all.
+   */
+  #alive(pid: number, zoneId: string): boolean {
+    const out = new Deno.Command("ps", { args: ["-o", "args=", "-p", String(pid)], stderr: "null" })
+      .outputSync();
+    const args = new TextDecoder().decode(out.stdout);
+    return out.success && args.includes("unshare") && args.includes(zoneId);
+  }
+}

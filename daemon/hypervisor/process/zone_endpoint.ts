@@ -1,0 +1,86 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { HelloSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { connTransport, IdmPeer } from "../../../lib/idm/mod.ts";
+import type { Logger } from "../../../lib/log/mod.ts";
+
+/** Time an agent has to say hello after connecting. */
+const HELLO_TIMEOUT_MS = 5_000;
+
+/**
+ * The process driver's one IDM socket. Each agent connects, says hello with
+ * its zone ID and the token the host gave it, and becomes that zone's peer;
+ * anything else is logged and dropped. (Per-zone socket paths would need a
+ * net grant per path, which Deno permission sets cannot express.)
+ */
+export class ZoneEndpoint {
+  #listener: Deno.UnixListener;
+  #tokens = new Map<string, string>();
+  #peers = new Map<string, IdmPeer>();
+  #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
+
+  constructor(readonly path: string, private readonly log: Logger) {
+    try {
+      Deno.removeSync(path);
+    } catch { /* not there */ }
+    this.#listener = Deno.listen({ transport: "unix", path });
+    Deno.chmodSync(path, 0o600);
+    this.#accept().catch((error) => log.error("zone endpoint stopped", { error }));
+  }
+
+  /** Expects `zoneId` to connect with `token`. */
+  expect(zoneId: string, token: string): void {
+    this.#tokens.set(zoneId, token);
+  }
+
+  forget(zoneId: string): void {
+    this.#tokens.delete(zoneId);
+    this.#peers.get(zoneId)?.close();
+    this.#peers.delete(zoneId);
+  }
+
+  /** The zone's connected peer, waiting for it if needed. */
+  peer(zoneId: string): Promise<IdmPeer> {
+    const peer = this.#peers.get(zoneId);
+    if (peer) return Promise.resolve(peer);
+    const { promise, resolve } = Promise.withResolvers<IdmPeer>();
+    this.#waiters.set(zoneId, [...(this.#waiters.get(zoneId) ?? []), resolve]);
+    return promise;
+  }
+
+  close(): void {
+    for (const peer of this.#peers.values()) peer.close();
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+  }
+
+  async #accept(): Promise<void> {
+    for await (const conn of this.#listener) {
+      const peer = new IdmPeer(connTransport(conn), { log: this.log, role: "host" });
+      const timer = setTimeout(() => {
+        this.log.warn("zone agent connected but never said hello; dropped");
+        peer.close();
+      }, HELLO_TIMEOUT_MS);
+      peer.onEvent("hello", (payload) => {
+        clearTimeout(timer);
+        const hello = fromBinary(HelloSchema, payload);
+        const expected = this.#tokens.get(hello.zoneId);
+        if (!expected || expected !== hello.token) {
+          this.log.warn("zone agent hello refused (unknown zone or wrong token)", {
+            zone: hello.zoneId.slice(0, 64),
+          });
+          peer.close();
+          return;
+        }
+        this.#peers.get(hello.zoneId)?.close(); // a reconnect replaces the old channel
+        this.#peers.set(hello.zoneId, peer);
+        peer.done.then(() => {
+          if (this.#peers.get(hello.zoneId) === peer) this.#peers.delete(hello.zoneId);
+        });
+        for (const resolve of this.#waiters.get(hello.zoneId) ?? []) resolve(peer);
+        this.#waiters.delete(hello.zoneId);
+        this.log.info("zone agent connected", { zone: hello.zoneId });
+      });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { Logger } from "../lib/log/mod.ts";
+
+/** The host effects of bootstrap, injected so the agent's logic tests without root. */
+export interface System {
+  setHostname(name: string): Promise<void>;
+  /** Mixes host-provided randomness into the kernel pool. */
+  addEntropy(seed: Uint8Array): Promise<void>;
+}
+
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Validates and applies the host's bootstrap message. */
+export async function applyBootstrap(b: Bootstrap, system: System, log: Logger): Promise<void> {
+  if (!HOSTNAME.test(b.hostname)) {
+    throw new Error(`bootstrap hostname "${b.hostname}" is not a DNS label`);
+  }
+  if (b.randomSeed.length < 16 || b.randomSeed.length > 4096) {
+    throw new Error(`bootstrap random seed of ${b.randomSeed.length} bytes (want 16-4096)`);
+  }
+  await system.setHostname(b.hostname);
+  await system.addEntropy(b.randomSeed);
+  log.info("bootstrap applied", { zone: b.zoneId, hostname: b.hostname });
+}
+
+/** The real effects, for an agent running as root in its own UTS namespace. */
+export const linuxSystem: System = {
+  async setHostname(name) {
+    const out = await new Deno.Command("hostname", { args: [name], stderr: "piped" }).output();
+    if (!out.success) {
+      throw new Error(`hostname ${name}: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+  },
+  async addEntropy(seed) {
+    // Writing mixes the bytes in (crediting them needs an ioctl Deno cannot make).
+    await Deno.writeFile("/dev/urandom", seed);
+  },
+};
