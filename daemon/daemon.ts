@@ -5,19 +5,11 @@ import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
 import { claimSocketPath, errorInterceptor, serveUnix, type UnixServer } from "../lib/rpc/mod.ts";
-import { controlService } from "./api/mod.ts";
+import { type ApiContext, controlService } from "./api/mod.ts";
+import { buildCore } from "./core.ts";
 import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
-import { EventBus } from "./events/mod.ts";
 import { FakeDriver, type HypervisorDriver } from "./hypervisor/mod.ts";
-import { ZoneReconciler } from "./reconciler/mod.ts";
-import {
-  EventLog,
-  loadOrCreateHostUuid,
-  openDatabase,
-  WorkloadStore,
-  ZoneStore,
-} from "./state/mod.ts";
-import { ZoneLedger } from "./zones/mod.ts";
+import { loadOrCreateHostUuid, openDatabase } from "./state/mod.ts";
 import { StorageConnection } from "./storage_client/storage_client.ts";
 
 export interface DaemonOptions {
@@ -32,7 +24,7 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   paths: ProtectPaths;
   config: DaemonConfig;
-  reconciler: ZoneReconciler;
+  reconciler: ApiContext["reconciler"];
   close(): Promise<void>;
 }
 
@@ -76,9 +68,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const db = openDatabase(paths.database);
   const hostUuid = loadOrCreateHostUuid(paths.hostUuid);
   const driver = createDriver(config, paths, log);
-  const bus = new EventBus();
-  const zones = new ZoneLedger(new ZoneStore(db), new EventLog(db), bus, log);
-  const reconciler = new ZoneReconciler({ ledger: zones, driver, log });
+  const core = buildCore({
+    db,
+    config,
+    hostUuid,
+    driver,
+    storage: new StorageConnection(paths.storageSocket),
+    log,
+  });
+  const { reconciler } = core;
   await reconciler.recover();
 
   let server: UnixServer;
@@ -89,22 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       interceptors: [errorInterceptor(log)],
       // Requests are small; anything bigger is a bug or an attack.
       readMaxBytes: 4 * 1024 * 1024,
-      routes: (router) =>
-        router.service(
-          ControlService,
-          controlService({
-            config,
-            hostUuid,
-            startedAt: new Date(),
-            driver,
-            zones,
-            workloads: new WorkloadStore(db),
-            reconciler,
-            bus,
-            storage: new StorageConnection(paths.storageSocket),
-            log,
-          }),
-        ),
+      routes: (router) => router.service(ControlService, controlService(core)),
     });
   } catch (e) {
     await reconciler.stop();

@@ -4,21 +4,63 @@ import {
   PingSchema,
   PongSchema,
   ReadySchema,
+  WorkloadExitSchema,
+  WorkloadOutputSchema,
+  WorkloadStartSchema,
+  WorkloadStopSchema,
 } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { IdmPeer, type IdmTransport } from "../lib/idm/mod.ts";
 import { PROTECT_VERSION } from "../lib/version/mod.ts";
 import { applyBootstrap, type System } from "./bootstrap.ts";
+import type { RunnerEvents } from "./runtime/workload_runner.ts";
+
+/** What the agent runs workloads with (the real runner, or a test double). */
+export interface Runtime {
+  start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
+  stop(workloadId: string, graceSeconds: number): Promise<void>;
+}
+
+export interface AgentState {
+  hostname: string;
+}
+
+/**
+ * Runner events go to whichever host connection is current: the agent
+ * reconnects after a daemon restart and workloads keep reporting.
+ */
+export class HostLink implements RunnerEvents {
+  peer?: IdmPeer;
+
+  output(workloadId: string, stream: "stdout" | "stderr", data: Uint8Array): void {
+    const message = create(WorkloadOutputSchema, { workloadId, [stream]: data });
+    this.peer?.sendEvent("workload.output", toBinary(WorkloadOutputSchema, message)).catch(
+      () => {},
+    );
+  }
+
+  exit(workloadId: string, exitCode: number, error?: string): void {
+    const message = create(WorkloadExitSchema, { workloadId, exitCode, error: error ?? "" });
+    this.peer?.sendEvent("workload.exit", toBinary(WorkloadExitSchema, message)).catch(() => {});
+  }
+}
 
 /**
  * The in-zone agent: answers the host's bootstrap, reports ready, answers
- * health checks. Workload handling arrives with the in-zone runtime.
+ * health checks, and starts and stops workloads.
  */
-export function serveAgent(transport: IdmTransport, system: System, log: Logger): IdmPeer {
+export function serveAgent(
+  transport: IdmTransport,
+  system: System,
+  log: Logger,
+  runtime?: Runtime,
+  state: AgentState = { hostname: "zone" },
+): IdmPeer {
   const peer = new IdmPeer(transport, { log, role: "zone" });
   peer.onRequest("bootstrap", async (payload) => {
     const bootstrap = fromBinary(BootstrapSchema, payload);
     await applyBootstrap(bootstrap, system, log);
+    state.hostname = bootstrap.hostname;
     // Ready goes out after the response, so the host sees them in that order.
     queueMicrotask(() => {
       peer.sendEvent(
@@ -33,5 +75,16 @@ export function serveAgent(transport: IdmTransport, system: System, log: Logger)
     const ping = fromBinary(PingSchema, payload);
     return toBinary(PongSchema, create(PongSchema, { sequence: ping.sequence }));
   });
+  if (runtime) {
+    peer.onRequest("workload.start", async (payload) => {
+      await runtime.start(fromBinary(WorkloadStartSchema, payload));
+      return new Uint8Array();
+    });
+    peer.onRequest("workload.stop", async (payload) => {
+      const stop = fromBinary(WorkloadStopSchema, payload);
+      await runtime.stop(stop.workloadId, stop.gracePeriodSeconds || 10);
+      return new Uint8Array();
+    });
+  }
   return peer;
 }

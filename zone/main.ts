@@ -8,7 +8,8 @@ import { createLogger } from "../lib/log/mod.ts";
 import { connectUnix } from "../lib/idm/mod.ts";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { HelloSchema } from "../proto/gen/protect/idm/v1/idm_pb.ts";
-import { serveAgent } from "./agent.ts";
+import { type AgentState, HostLink, serveAgent } from "./agent.ts";
+import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem } from "./bootstrap.ts";
 
 const { values } = parseArgs({
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     "idm-socket": { type: "string" },
     "zone-id": { type: "string", default: "" },
     "log-file": { type: "string" },
+    "work-dir": { type: "string" },
   },
   strict: true,
 });
@@ -34,9 +36,25 @@ const log = createLogger("zone-agent", {
   sink: logFile ? (line) => void logFile.writeSync(encoder.encode(line + "\n")) : undefined,
 }).with({ zone: values["zone-id"] });
 
+// Workloads live on a tmpfs private to this zone's mount namespace.
+const workDir = values["work-dir"];
+let runner: WorkloadRunner | undefined;
+const link = new HostLink();
+const state: AgentState = { hostname: "zone" };
+if (workDir) {
+  Deno.mkdirSync(workDir, { recursive: true });
+  const mounted = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "mode=0700", "zone-work", workDir],
+  })
+    .output();
+  if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
+  runner = new WorkloadRunner(workDir, () => state.hostname, link, log);
+}
+
 while (true) {
   try {
-    const peer = serveAgent(await connectUnix(socket), linuxSystem, log);
+    const peer = serveAgent(await connectUnix(socket), linuxSystem, log, runner, state);
+    link.peer = peer;
     // First packet on the shared endpoint: who we are, with the host's token.
     await peer.sendEvent(
       "hello",

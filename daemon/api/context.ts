@@ -6,6 +6,8 @@ import type { ZoneReconciler } from "../reconciler/mod.ts";
 import type { StorageConnection } from "../storage_client/storage_client.ts";
 import type { WorkloadStore } from "../state/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
+import type { WorkloadManager } from "../workloads/workload_manager.ts";
+import type { WorkloadLogs } from "../workloads/workload_logs.ts";
 
 /** What the RPC handlers reach; built once by the daemon. */
 export interface ApiContext {
@@ -18,5 +20,7 @@ export interface ApiContext {
   reconciler: ZoneReconciler;
   bus: EventBus;
   storage: StorageConnection;
+  workloadManager: WorkloadManager;
+  workloadLogs: WorkloadLogs;
   log: Logger;
 }

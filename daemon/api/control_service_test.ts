@@ -31,7 +31,7 @@ Deno.test("RPCs not built yet answer Unimplemented and name what brings them", a
       error.rawMessage,
       /listNetworkReservations is not available yet: .*Network daemon/,
     );
-    assert.equal(await codeOf(h.client.createWorkload({})), Code.Unimplemented);
+    assert.equal(await codeOf(h.client.startWorkload({})), Code.Unimplemented);
   } finally {
     await h.close();
   }
@@ -112,6 +112,22 @@ Deno.test("driver failures are recorded as FAILED with the reason, guest cleaned
     await h.client.destroyZone({ zoneId });
     await h.reconciler.idle();
     assert.equal(await codeOf(h.client.getZone({ zoneId })), Code.NotFound);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("workloads need a READY zone whose driver runs an agent", async () => {
+  const h = createHarness();
+  try {
+    const spec = { zone: "z", image: "busybox", process: { args: ["true"] } };
+    assert.equal(await codeOf(h.client.createWorkload({ spec })), Code.NotFound);
+    await h.client.createZone({ spec: { name: "z" } });
+    await h.reconciler.idle();
+    const error = await h.client.createWorkload({ spec }).catch((e) => e);
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.match(error.rawMessage, /the fake driver cannot run workloads/);
+    assert.equal((await h.client.listWorkloads({})).workloads.length, 0, "nothing recorded");
   } finally {
     await h.close();
   }

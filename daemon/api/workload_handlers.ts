@@ -2,16 +2,46 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type ControlService,
+  CreateWorkloadResponseSchema,
+  DestroyWorkloadResponseSchema,
   GetWorkloadResponseSchema,
   ListWorkloadsResponseSchema,
+  ReadWorkloadLogsResponseSchema,
+  StopWorkloadResponseSchema,
 } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { workloadToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
 
-/** Workload read RPCs; the writers arrive with the zone agent. */
+/** Workload RPCs; the zone agent does the running. */
 export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
+    async createWorkload(request) {
+      const workloadId = await ctx.workloadManager.create(request.spec);
+      return create(CreateWorkloadResponseSchema, { workloadId });
+    },
+
+    async stopWorkload(request) {
+      await ctx.workloadManager.stop(
+        requireId(request.workloadId, "workload_id"),
+        request.gracePeriodSeconds || 10,
+      );
+      return create(StopWorkloadResponseSchema);
+    },
+
+    async destroyWorkload(request) {
+      await ctx.workloadManager.destroy(requireId(request.workloadId, "workload_id"));
+      return create(DestroyWorkloadResponseSchema);
+    },
+
+    async *readWorkloadLogs(request, call) {
+      const id = requireId(request.workloadId, "workload_id");
+      ctx.workloads.get(id); // NotFound for unknown IDs
+      for await (const chunk of ctx.workloadLogs.read(id, request.follow, call.signal)) {
+        yield create(ReadWorkloadLogsResponseSchema, { [chunk.stream]: chunk.data });
+      }
+    },
+
     getWorkload(request) {
       const workload = ctx.workloads.get(requireId(request.workloadId, "workload_id"));
       return create(GetWorkloadResponseSchema, { workload: workloadToProto(workload) });

@@ -1,4 +1,5 @@
 import type { HypervisorBackend, ZoneSpec } from "../../proto/mod.ts";
+import type { IdmPeer } from "../../lib/idm/mod.ts";
 
 /** What a driver needs to start one zone. */
 export interface ZoneLaunch {
@@ -43,6 +44,10 @@ export interface HypervisorDriver {
   destroyGuest(zoneId: string): Promise<void>;
   /** Every guest this driver runs for protect, for re-adoption after a restart. */
   listGuests(): Promise<GuestInfo[]>;
+  /** The zone's IDM channel, for drivers whose zones run an agent (not the fake). */
+  channel?(zoneId: string): Promise<IdmPeer>;
+  /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
+  onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
   /** Releases the driver's own resources (listeners, handles); guests keep running. */
   close?(): void;
 }

@@ -2,7 +2,8 @@ import type { DatabaseSync } from "node:sqlite";
 import { Statements } from "../../lib/sqlite/mod.ts";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { type WorkloadSpec, WorkloadSpecSchema, WorkloadState } from "../../proto/mod.ts";
-import { NotFoundError } from "../../lib/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
+import { toJsonString } from "@bufbuild/protobuf";
 
 /** What the daemon knows of one workload. Creation arrives with the zone agent. */
 export interface WorkloadRecord {
@@ -46,7 +47,10 @@ function fromRow(row: WorkloadRow): WorkloadRecord {
   };
 }
 
-/** Workload rows in SQLite (read side; the zone agent issue adds writers). */
+const stateName = (s: WorkloadState) => String(WorkloadState[s]);
+const iso = (d?: Date) => d?.toISOString() ?? null;
+
+/** Workload rows in SQLite; states are stored by name so the file stays readable. */
 export class WorkloadStore {
   private readonly sql: Statements;
   constructor(db: DatabaseSync) {
@@ -68,6 +72,48 @@ export class WorkloadStore {
       )
       : this.sql.get("SELECT * FROM workloads ORDER BY created_at").all();
     return (rows as unknown[]).map((r) => fromRow(r as WorkloadRow));
+  }
+
+  insert(w: WorkloadRecord): void {
+    try {
+      this.sql.get(
+        `INSERT INTO workloads (id, zone_id, name, spec_json, desired, state, error, exit_code,
+           created_at, started_at, exited_at) VALUES (?, ?, ?, ?, 'present', ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        w.id,
+        w.zoneId,
+        w.name,
+        toJsonString(WorkloadSpecSchema, w.spec),
+        stateName(w.state),
+        w.error,
+        w.exitCode,
+        w.createdAt.toISOString(),
+        iso(w.startedAt),
+        iso(w.exitedAt),
+      );
+    } catch (e) {
+      if (/UNIQUE constraint failed/.test(String(e))) {
+        throw new AlreadyExistsError(`a workload named "${w.name}" already exists in this zone`);
+      }
+      throw e;
+    }
+  }
+
+  update(w: WorkloadRecord): void {
+    this.sql.get(
+      "UPDATE workloads SET state = ?, error = ?, exit_code = ?, started_at = ?, exited_at = ? WHERE id = ?",
+    ).run(stateName(w.state), w.error, w.exitCode, iso(w.startedAt), iso(w.exitedAt), w.id);
+  }
+
+  delete(id: string): void {
+    this.sql.get("DELETE FROM workloads WHERE id = ?").run(id);
+  }
+
+  find(id: string): WorkloadRecord | undefined {
+    const row = this.sql.get("SELECT * FROM workloads WHERE id = ?").get(id) as
+      | WorkloadRow
+      | undefined;
+    return row && fromRow(row);
   }
 
   count(): number {

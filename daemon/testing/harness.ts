@@ -4,11 +4,10 @@ import { createLogger } from "../../lib/log/mod.ts";
 import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
 import { controlService } from "../api/mod.ts";
 import type { DaemonConfig } from "../config/mod.ts";
-import { EventBus } from "../events/mod.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
-import { ZoneReconciler } from "../reconciler/mod.ts";
-import { EventLog, openDatabase, WorkloadStore, ZoneStore } from "../state/mod.ts";
-import { ZoneLedger } from "../zones/mod.ts";
+import { openDatabase } from "../state/mod.ts";
+import type { ZoneReconciler } from "../reconciler/mod.ts";
+import { buildCore } from "../core.ts";
 import { StorageConnection } from "../storage_client/storage_client.ts";
 
 export interface Harness {
@@ -37,21 +36,16 @@ export function createHarness(bootDelayMs = 5): Harness {
     bootTimeoutMs: 30_000,
   };
   const driver = new FakeDriver({ bootDelayMs });
-  const bus = new EventBus();
-  const zones = new ZoneLedger(new ZoneStore(db), new EventLog(db), bus, log);
-  const reconciler = new ZoneReconciler({ ledger: zones, driver, log });
-  const service = controlService({
+  const core = buildCore({
+    db,
     config,
     hostUuid: "00000000-0000-4000-8000-000000000000",
-    startedAt: new Date(),
     driver,
-    zones,
-    workloads: new WorkloadStore(db),
-    reconciler,
-    bus,
     storage: new StorageConnection("/nonexistent/storage.sock"),
     log,
   });
+  const { reconciler } = core;
+  const service = controlService(core);
   const routes: Routes = (router) => router.service(ControlService, service);
   const transport = createInMemoryTransport(routes, { interceptors: [errorInterceptor(log)] });
   return {

@@ -7,12 +7,15 @@ export interface AgentCommand {
   zoneId: string;
   /** Proves the agent's identity on the shared socket. */
   token: string;
+  /** Where the agent mounts its private tmpfs for workloads. */
+  workDir: string;
 }
 
 /**
  * `unshare` args: own PID, mount, UTS and IPC namespaces, /proc remounted,
  * and the agent killed with unshare. The agent gets only what it uses: its
- * socket, its log file, /dev/urandom, its token variable, and hostname(1).
+ * socket, its log file and work dir, /dev/urandom, its token variable, and
+ * hostname(1), mount(8), umount(8) and runc(8).
  */
 export function agentArgs(c: AgentCommand): string[] {
   return [
@@ -28,10 +31,10 @@ export function agentArgs(c: AgentCommand): string[] {
     "run",
     "--no-prompt",
     `--allow-net=unix:${c.socket}`,
-    `--allow-read=${c.socket}`,
-    `--allow-write=${c.socket},${c.logFile},/dev/urandom`,
+    `--allow-read=${c.socket},${c.workDir}`,
+    `--allow-write=${c.socket},${c.logFile},/dev/urandom,${c.workDir}`,
     `--allow-env=PROTECT_ZONE_TOKEN`,
-    "--allow-run=hostname",
+    "--allow-run=hostname,mount,umount,runc",
     c.agentEntry,
     "--idm-socket",
     c.socket,
@@ -39,6 +42,8 @@ export function agentArgs(c: AgentCommand): string[] {
     c.zoneId,
     "--log-file",
     c.logFile,
+    "--work-dir",
+    c.workDir,
   ];
 }
 

@@ -4,6 +4,7 @@ import { BootstrapSchema, PingSchema } from "../../../proto/gen/protect/idm/v1/i
 import { HypervisorBackend } from "../../../proto/mod.ts";
 import { DeadlineExceededError } from "../../../lib/errors/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
+import type { IdmPeer } from "../../../lib/idm/mod.ts";
 import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
@@ -64,6 +65,7 @@ export class ProcessDriver implements HypervisorDriver {
       logFile: join(dir, "agent.log"),
       zoneId: launch.zoneId,
       token,
+      workDir: join(dir, "work"),
     };
     const child = new Deno.Command("unshare", {
       args: agentArgs(command),
@@ -155,6 +157,14 @@ export class ProcessDriver implements HypervisorDriver {
       });
     }
     return Promise.resolve(guests);
+  }
+
+  channel(zoneId: string): Promise<IdmPeer> {
+    return this.endpoint.peer(zoneId);
+  }
+
+  onChannel(attach: (zoneId: string, peer: IdmPeer) => void): void {
+    this.endpoint.onPeer = attach;
   }
 
   /** Health check over IDM. */

@@ -17,6 +17,8 @@ export class ZoneEndpoint {
   #tokens = new Map<string, string>();
   #peers = new Map<string, IdmPeer>();
   #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
+  /** Told about every authenticated connection. */
+  onPeer?: (zoneId: string, peer: IdmPeer) => void;
 
   constructor(readonly path: string, private readonly log: Logger) {
     try {
@@ -77,6 +79,7 @@ export class ZoneEndpoint {
         peer.done.then(() => {
           if (this.#peers.get(hello.zoneId) === peer) this.#peers.delete(hello.zoneId);
         });
+        this.onPeer?.(hello.zoneId, peer);
         for (const resolve of this.#waiters.get(hello.zoneId) ?? []) resolve(peer);
         this.#waiters.delete(hello.zoneId);
         this.log.info("zone agent connected", { zone: hello.zoneId });

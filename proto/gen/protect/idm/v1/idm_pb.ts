@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIpgCCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDSJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIkUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkiQQoMV29ya2xvYWRTdG9wEhMKC3dvcmtsb2FkX2lkGAEgASgJEhwKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgNKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -255,6 +255,169 @@ export type Pong = Message<"protect.idm.v1.Pong"> & {
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 7);
+
+/**
+ * Host → zone ("workload.start" request): run a workload from a packed image.
+ * The response comes once the workload's process has started.
+ *
+ * @generated from message protect.idm.v1.WorkloadStart
+ */
+export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
+  /**
+   * @generated from field: string workload_id = 1;
+   */
+  workloadId: string;
+
+  /**
+   * Read-only image file (squashfs) on the host.
+   *
+   * @generated from field: string image_path = 2;
+   */
+  imagePath: string;
+
+  /**
+   * @generated from field: repeated string args = 3;
+   */
+  args: string[];
+
+  /**
+   * @generated from field: repeated string env = 4;
+   */
+  env: string[];
+
+  /**
+   * @generated from field: string working_directory = 5;
+   */
+  workingDirectory: string;
+
+  /**
+   * "uid[:gid]", numeric.
+   *
+   * @generated from field: string user = 6;
+   */
+  user: string;
+
+  /**
+   * @generated from field: bool read_only_root_filesystem = 7;
+   */
+  readOnlyRootFilesystem: boolean;
+
+  /**
+   * @generated from field: bool privileged = 8;
+   */
+  privileged: boolean;
+
+  /**
+   * @generated from field: repeated string add_capabilities = 9;
+   */
+  addCapabilities: string[];
+
+  /**
+   * @generated from field: repeated string drop_capabilities = 10;
+   */
+  dropCapabilities: string[];
+
+  /**
+   * @generated from field: uint64 memory_limit_bytes = 11;
+   */
+  memoryLimitBytes: bigint;
+
+  /**
+   * @generated from field: uint32 pids_limit = 12;
+   */
+  pidsLimit: number;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadStart.
+ * Use `create(WorkloadStartSchema)` to create a new message.
+ */
+export const WorkloadStartSchema: GenMessage<WorkloadStart> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 8);
+
+/**
+ * Zone → host ("workload.output" event): a chunk of a workload's output.
+ *
+ * @generated from message protect.idm.v1.WorkloadOutput
+ */
+export type WorkloadOutput = Message<"protect.idm.v1.WorkloadOutput"> & {
+  /**
+   * @generated from field: string workload_id = 1;
+   */
+  workloadId: string;
+
+  /**
+   * @generated from field: bytes stdout = 2;
+   */
+  stdout: Uint8Array;
+
+  /**
+   * @generated from field: bytes stderr = 3;
+   */
+  stderr: Uint8Array;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadOutput.
+ * Use `create(WorkloadOutputSchema)` to create a new message.
+ */
+export const WorkloadOutputSchema: GenMessage<WorkloadOutput> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 9);
+
+/**
+ * Zone → host ("workload.exit" event): the workload ended.
+ *
+ * @generated from message protect.idm.v1.WorkloadExit
+ */
+export type WorkloadExit = Message<"protect.idm.v1.WorkloadExit"> & {
+  /**
+   * @generated from field: string workload_id = 1;
+   */
+  workloadId: string;
+
+  /**
+   * @generated from field: int32 exit_code = 2;
+   */
+  exitCode: number;
+
+  /**
+   * Set when it could not run at all.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadExit.
+ * Use `create(WorkloadExitSchema)` to create a new message.
+ */
+export const WorkloadExitSchema: GenMessage<WorkloadExit> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 10);
+
+/**
+ * Host → zone ("workload.stop" request): SIGTERM, then SIGKILL after the grace period.
+ *
+ * @generated from message protect.idm.v1.WorkloadStop
+ */
+export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
+  /**
+   * @generated from field: string workload_id = 1;
+   */
+  workloadId: string;
+
+  /**
+   * @generated from field: uint32 grace_period_seconds = 2;
+   */
+  gracePeriodSeconds: number;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadStop.
+ * Use `create(WorkloadStopSchema)` to create a new message.
+ */
+export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 11);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind

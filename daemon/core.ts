@@ -1,0 +1,60 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { Logger } from "../lib/log/mod.ts";
+import type { ApiContext } from "./api/mod.ts";
+import type { DaemonConfig } from "./config/mod.ts";
+import { EventBus } from "./events/mod.ts";
+import type { HypervisorDriver } from "./hypervisor/mod.ts";
+import { ZoneReconciler } from "./reconciler/mod.ts";
+import { EventLog, WorkloadStore, ZoneStore } from "./state/mod.ts";
+import type { StorageConnection } from "./storage_client/storage_client.ts";
+import { WorkloadLogs } from "./workloads/workload_logs.ts";
+import { WorkloadManager } from "./workloads/workload_manager.ts";
+import { ZoneLedger } from "./zones/mod.ts";
+
+export interface CoreInputs {
+  db: DatabaseSync;
+  config: DaemonConfig;
+  hostUuid: string;
+  driver: HypervisorDriver;
+  storage: StorageConnection;
+  log: Logger;
+}
+
+/**
+ * The daemon's logic, wired: stores, event bus, zone reconciler, workload
+ * manager, and the context the API handlers use. Shared by the real daemon
+ * and the in-memory test harness so both run the same wiring.
+ */
+export function buildCore(inputs: CoreInputs): ApiContext {
+  const { db, driver, log } = inputs;
+  const bus = new EventBus();
+  const events = new EventLog(db);
+  const zones = new ZoneLedger(new ZoneStore(db), events, bus, log);
+  const workloads = new WorkloadStore(db);
+  const workloadLogs = new WorkloadLogs();
+  const workloadManager = new WorkloadManager({
+    workloads,
+    zones,
+    driver,
+    storage: inputs.storage,
+    logs: workloadLogs,
+    events,
+    bus,
+    log,
+  });
+  driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
+  return {
+    config: inputs.config,
+    hostUuid: inputs.hostUuid,
+    startedAt: new Date(),
+    driver,
+    zones,
+    workloads,
+    reconciler: new ZoneReconciler({ ledger: zones, driver, log }),
+    bus,
+    storage: inputs.storage,
+    workloadManager,
+    workloadLogs,
+    log,
+  };
+}

@@ -1,0 +1,235 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  WorkloadExitSchema,
+  WorkloadOutputSchema,
+  WorkloadStartSchema,
+  WorkloadStopSchema,
+} from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
+import {
+  WatchEventsResponseSchema,
+  type WorkloadSpec,
+  WorkloadState,
+  ZoneState,
+} from "../../proto/mod.ts";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
+import type { IdmPeer } from "../../lib/idm/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import { workloadToProto } from "../api/convert.ts";
+import type { EventBus } from "../events/mod.ts";
+import type { HypervisorDriver } from "../hypervisor/mod.ts";
+import type { EventLog, WorkloadRecord, WorkloadStore } from "../state/mod.ts";
+import type { StorageConnection } from "../storage_client/storage_client.ts";
+import { validateName } from "../validation/mod.ts";
+import type { ZoneLedger } from "../zones/mod.ts";
+import type { WorkloadLogs } from "./workload_logs.ts";
+
+export interface WorkloadManagerDeps {
+  workloads: WorkloadStore;
+  zones: ZoneLedger;
+  driver: HypervisorDriver;
+  storage: StorageConnection;
+  logs: WorkloadLogs;
+  events: EventLog;
+  bus: EventBus;
+  log: Logger;
+}
+
+const MAX_ARGS = 4096;
+const MAX_ARG_BYTES = 128 * 1024;
+
+/**
+ * Workloads in zones: resolves the image through protect-storage, hands the
+ * zone agent a start request over IDM, and records output and exit as the
+ * agent reports them. The zone is untrusted: its reports are size-checked
+ * and only accepted for workloads of that zone.
+ */
+export class WorkloadManager {
+  constructor(private readonly deps: WorkloadManagerDeps) {}
+
+  /** Wires a zone's IDM peer: output and exit reports for its workloads. */
+  attach(zoneId: string, peer: IdmPeer): void {
+    const own = (workloadId: string) => this.deps.workloads.find(workloadId)?.zoneId === zoneId;
+    peer.onEvent("workload.output", (payload) => {
+      const m = fromBinary(WorkloadOutputSchema, payload);
+      if (!own(m.workloadId)) {
+        return this.deps.log.warn("zone reported output for a workload it does not run", {
+          zone: zoneId,
+        });
+      }
+      if (m.stdout.length) {
+        this.deps.logs.append(m.workloadId, { stream: "stdout", data: m.stdout });
+      }
+      if (m.stderr.length) {
+        this.deps.logs.append(m.workloadId, { stream: "stderr", data: m.stderr });
+      }
+    });
+    peer.onEvent("workload.exit", (payload) => {
+      const m = fromBinary(WorkloadExitSchema, payload);
+      if (!own(m.workloadId)) {
+        return this.deps.log.warn("zone reported an exit for a workload it does not run", {
+          zone: zoneId,
+        });
+      }
+      this.#transition(m.workloadId, m.error ? WorkloadState.FAILED : WorkloadState.COMPLETED, {
+        exitCode: m.exitCode,
+        error: m.error.slice(0, 4096),
+        exitedAt: new Date(),
+      });
+      this.deps.logs.finish(m.workloadId);
+    });
+  }
+
+  #resolveZone(ref: string) {
+    if (ref === "") throw new InvalidArgumentError("spec.zone", "must name a zone");
+    const zone = this.deps.zones.store.find(ref) ?? this.deps.zones.store.findByName(ref);
+    if (!zone) throw new NotFoundError(`no zone named "${ref}"`);
+    if (zone.state !== ZoneState.READY) {
+      throw new FailedPreconditionError(`zone ${zone.name} is ${ZoneState[zone.state]}, not READY`);
+    }
+    return zone;
+  }
+
+  async #image(reference: string) {
+    const storage = this.deps.storage.client;
+    try {
+      return (await storage.getImage({ reference, format: PackFormat.SQUASHFS })).image!;
+    } catch (e) {
+      if (!(e instanceof ConnectError && e.code === Code.NotFound)) throw e;
+    }
+    this.deps.log.info("image not in the local store; pulling it", { image: reference });
+    let image;
+    for await (const m of storage.pullImage({ reference, format: PackFormat.SQUASHFS })) {
+      image = m.image ?? image;
+    }
+    if (!image) throw new NotFoundError(`pulling ${reference} produced no image`);
+    return image;
+  }
+
+  /** Validates, records and starts a workload; returns its ID once it runs (or has failed). */
+  async create(spec: WorkloadSpec | undefined): Promise<string> {
+    if (!spec) throw new InvalidArgumentError("spec", "is required");
+    const zone = this.#resolveZone(spec.zone);
+    if (!this.deps.driver.channel) {
+      throw new FailedPreconditionError(`the ${this.deps.driver.name} driver cannot run workloads`);
+    }
+    if (spec.image === "") throw new InvalidArgumentError("spec.image", "is required");
+    const id = crypto.randomUUID();
+    const name = spec.name || `w-${id.slice(0, 8)}`;
+    validateName(name, "spec.name");
+    const args = spec.process?.args ?? [];
+    if (args.length > MAX_ARGS || args.join("").length > MAX_ARG_BYTES) {
+      throw new InvalidArgumentError("spec.process.args", "too many or too long");
+    }
+    const image = await this.#image(spec.image);
+    const config = image.config;
+    // docker run semantics: the entrypoint stays, given args replace the image's CMD.
+    const argv = [...(config?.entrypoint ?? []), ...(args.length ? args : config?.cmd ?? [])];
+    if (argv.length === 0) {
+      throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
+    }
+    const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
+    for (const e of spec.process?.env ?? []) {
+      if (!/^[^=\0]+=/.test(e)) {
+        throw new InvalidArgumentError("spec.process.env", `"${e}" is not NAME=value`);
+      }
+      env.set(e.split("=")[0], e);
+    }
+    const record: WorkloadRecord = {
+      id,
+      zoneId: zone.id,
+      name,
+      spec: { ...spec, name },
+      state: WorkloadState.CREATING,
+      error: "",
+      exitCode: 0,
+      createdAt: new Date(),
+    };
+    this.deps.workloads.insert(record);
+    this.#announce(record);
+    try {
+      const peer = await this.deps.driver.channel(zone.id);
+      await peer.request(
+        "workload.start",
+        toBinary(
+          WorkloadStartSchema,
+          create(WorkloadStartSchema, {
+            workloadId: id,
+            imagePath: image.path,
+            args: argv,
+            env: [...env.values()],
+            workingDirectory: spec.process?.workingDirectory || config?.workingDir || "/",
+            user: spec.process?.user || config?.user || "",
+            readOnlyRootFilesystem: spec.security?.readOnlyRootFilesystem ?? false,
+            privileged: spec.security?.privileged ?? false,
+            addCapabilities: spec.security?.addCapabilities ?? [],
+            dropCapabilities: spec.security?.dropCapabilities ?? [],
+            memoryLimitBytes: spec.resources?.memoryLimitBytes ?? 0n,
+            pidsLimit: spec.resources?.pidsLimit ?? 0,
+          }),
+        ),
+        60_000,
+      );
+      // The exit may already have been reported while the start answer travelled.
+      if (this.deps.workloads.find(id)?.state === WorkloadState.CREATING) {
+        this.#transition(id, WorkloadState.RUNNING, { startedAt: new Date() });
+      }
+    } catch (e) {
+      this.#transition(id, WorkloadState.FAILED, {
+        error: `starting failed: ${(e as Error).message}`,
+      });
+      this.deps.logs.finish(id);
+    }
+    return id;
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const w = this.deps.workloads.get(id);
+    if (w.state !== WorkloadState.RUNNING) return;
+    const peer = await this.deps.driver.channel!(w.zoneId);
+    await peer.request(
+      "workload.stop",
+      toBinary(
+        WorkloadStopSchema,
+        create(WorkloadStopSchema, { workloadId: id, gracePeriodSeconds: graceSeconds }),
+      ),
+      (graceSeconds + 30) * 1000,
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    const w = this.deps.workloads.get(id);
+    if (w.state === WorkloadState.RUNNING) await this.stop(id, 10);
+    this.#transition(id, WorkloadState.DESTROYED, {});
+    this.deps.workloads.delete(id);
+    this.deps.logs.forget(id);
+  }
+
+  #transition(id: string, state: WorkloadState, patch: Partial<WorkloadRecord>): void {
+    const w = this.deps.workloads.find(id);
+    if (!w) return;
+    Object.assign(w, patch, { state });
+    this.deps.workloads.update(w);
+    this.#announce(w);
+  }
+
+  #announce(w: WorkloadRecord): void {
+    const state = WorkloadState[w.state];
+    this.deps.events.append("workload", w.id, state, w.error);
+    this.deps.log.info("workload state", {
+      workload: w.name,
+      id: w.id,
+      state,
+      exit_code: w.exitCode,
+      error: w.error || undefined,
+    });
+    this.deps.bus.publish(create(WatchEventsResponseSchema, {
+      event: { case: "workloadChanged", value: workloadToProto(w) },
+    }));
+  }
+}

@@ -1,0 +1,173 @@
+import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+
+/** Docker's default capability set: what an unprivileged container gets. */
+export const DEFAULT_CAPABILITIES = [
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
+];
+
+const ALL_CAPABILITIES = [
+  ...DEFAULT_CAPABILITIES,
+  "CAP_SYS_ADMIN",
+  "CAP_NET_ADMIN",
+  "CAP_SYS_PTRACE",
+  "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO",
+  "CAP_SYS_TIME",
+  "CAP_SYS_RESOURCE",
+  "CAP_SYS_NICE",
+  "CAP_IPC_LOCK",
+  "CAP_IPC_OWNER",
+  "CAP_LINUX_IMMUTABLE",
+  "CAP_DAC_READ_SEARCH",
+  "CAP_LEASE",
+  "CAP_SYSLOG",
+  "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",
+  "CAP_AUDIT_CONTROL",
+  "CAP_MAC_ADMIN",
+  "CAP_MAC_OVERRIDE",
+  "CAP_SYS_BOOT",
+  "CAP_SYS_PACCT",
+  "CAP_SYS_TTY_CONFIG",
+  "CAP_AUDIT_READ",
+  "CAP_BPF",
+  "CAP_PERFMON",
+  "CAP_CHECKPOINT_RESTORE",
+];
+
+const MASKED_PATHS = [
+  "/proc/acpi",
+  "/proc/asound",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+];
+const READONLY_PATHS = [
+  "/proc/bus",
+  "/proc/fs",
+  "/proc/irq",
+  "/proc/sys",
+  "/proc/sysrq-trigger",
+];
+
+const capName = (c: string) => {
+  const upper = c.toUpperCase();
+  return upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+};
+
+function capabilities(spec: WorkloadStart): string[] {
+  if (spec.privileged) return ALL_CAPABILITIES;
+  const set = new Set(DEFAULT_CAPABILITIES);
+  for (const c of spec.addCapabilities) {
+    if (!ALL_CAPABILITIES.includes(capName(c))) throw new Error(`unknown capability "${c}"`);
+    set.add(capName(c));
+  }
+  for (const c of spec.dropCapabilities) set.delete(capName(c));
+  return [...set];
+}
+
+function user(text: string): { uid: number; gid: number } {
+  if (text === "") return { uid: 0, gid: 0 };
+  const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(text);
+  if (!m) throw new Error(`user "${text}" must be numeric uid[:gid]`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/**
+ * The OCI runtime config for a workload: its own PID, mount, IPC and UTS
+ * namespaces (the process is PID 1 there), Docker's default capabilities,
+ * masked /proc paths, cgroup limits, and the image as its root.
+ */
+export function ociConfig(
+  spec: WorkloadStart,
+  rootfs: string,
+  hostname: string,
+): Record<string, unknown> {
+  if (spec.args.length === 0) {
+    throw new Error("workload has no command (args empty, image has none)");
+  }
+  const caps = capabilities(spec);
+  const resources: Record<string, unknown> = {};
+  if (spec.memoryLimitBytes > 0n) resources.memory = { limit: Number(spec.memoryLimitBytes) };
+  if (spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: user(spec.user),
+      args: spec.args,
+      env: spec.env.length
+        ? spec.env
+        : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      cwd: spec.workingDirectory || "/",
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: !spec.privileged,
+      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1048576, soft: 1048576 }],
+    },
+    root: { path: rootfs, readonly: spec.readOnlyRootFilesystem },
+    hostname,
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+      },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
+      },
+      {
+        destination: "/dev/shm",
+        type: "tmpfs",
+        source: "shm",
+        options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+      },
+      {
+        destination: "/dev/mqueue",
+        type: "mqueue",
+        source: "mqueue",
+        options: ["nosuid", "noexec", "nodev"],
+      },
+      {
+        destination: "/sys",
+        type: "sysfs",
+        source: "sysfs",
+        options: ["nosuid", "noexec", "nodev", "ro"],
+      },
+      {
+        destination: "/tmp",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "nodev", "mode=1777"],
+      },
+    ],
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      resources,
+      maskedPaths: spec.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { join } from "node:path";
+import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import { ociConfig } from "./oci_config.ts";
+
+/** What the runner reports back (the agent turns these into IDM events). */
+export interface RunnerEvents {
+  output(workloadId: string, stream: "stdout" | "stderr", data: Uint8Array): void;
+  exit(workloadId: string, code: number, error?: string): void;
+}
+
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+async function run(tool: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(tool, { args, stdout: "null", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(
+      `${tool} ${args[0]}: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`,
+    );
+  }
+}
+
+/**
+ * Runs workloads with runc: the image file is mounted read-only (squashfs on
+ * a loop device) as the lower layer of an overlay whose writable upper layer
+ * lives on a tmpfs, then `runc run` starts the process as PID 1 of its own
+ * namespaces. Output streams back as it comes; the exit code is reported.
+ */
+export class WorkloadRunner {
+  #running = new Map<string, Deno.ChildProcess>();
+
+  constructor(
+    /** Private to the zone: a tmpfs the agent mounts at start. */
+    private readonly workDir: string,
+    private readonly hostname: () => string,
+    private readonly events: RunnerEvents,
+    private readonly log: Logger,
+  ) {}
+
+  #dirs(id: string) {
+    const base = join(this.workDir, "workloads", id);
+    return {
+      base,
+      lower: join(base, "lower"),
+      upper: join(base, "upper"),
+      work: join(base, "work"),
+      bundle: join(base, "bundle"),
+      rootfs: join(base, "bundle", "rootfs"),
+      state: join(this.workDir, "runc"),
+    };
+  }
+
+  /** Prepares the root filesystem and starts the process; resolves once it runs. */
+  async start(spec: WorkloadStart): Promise<void> {
+    if (!ID.test(spec.workloadId)) throw new Error("workload_id is not a valid ID");
+    if (this.#running.has(spec.workloadId)) {
+      throw new Error(`workload ${spec.workloadId} is already running`);
+    }
+    const d = this.#dirs(spec.workloadId);
+    for (const dir of [d.lower, d.upper, d.work, d.rootfs, d.state]) {
+      Deno.mkdirSync(dir, { recursive: true });
+    }
+    await run("mount", ["-t", "squashfs", "-o", "loop,ro", spec.imagePath, d.lower]);
+    try {
+      await run("mount", [
+        "-t",
+        "overlay",
+        "overlay",
+        "-o",
+        `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`,
+        d.rootfs,
+      ]);
+      Deno.writeTextFileSync(
+        join(d.bundle, "config.json"),
+        JSON.stringify(ociConfig(spec, d.rootfs, this.hostname())),
+      );
+    } catch (e) {
+      await this.#cleanup(spec.workloadId);
+      throw e;
+    }
+    const child = new Deno.Command("runc", {
+      args: ["--root", d.state, "run", "--bundle", d.bundle, spec.workloadId],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#running.set(spec.workloadId, child);
+    const pump = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
+      for await (const chunk of stream) this.events.output(spec.workloadId, name, chunk);
+    };
+    (async () => {
+      await Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
+      const status = await child.status;
+      this.#running.delete(spec.workloadId);
+      await this.#cleanup(spec.workloadId);
+      // A signal death reads as 128+n, as in a shell.
+      const code = status.signal ? 128 + (SIGNALS[status.signal] ?? 0) : status.code;
+      this.log.info("workload exited", { workload: spec.workloadId, code });
+      this.events.exit(spec.workloadId, code);
+    })().catch((error) => {
+      this.log.error("workload supervision failed", { workload: spec.workloadId, error });
+      this.events.exit(spec.workloadId, -1, String(error));
+    });
+  }
+
+  /** SIGTERM, then SIGKILL once the grace period is over. */
+  async stop(workloadId: string, graceSeconds: number): Promise<void> {
+    const child = this.#running.get(workloadId);
+    if (!child) return;
+    const state = this.#dirs(workloadId).state;
+    await run("runc", ["--root", state, "kill", workloadId, "TERM"]).catch(() => {});
+    const done = child.status.then(() => true);
+    const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceSeconds * 1000));
+    if (!(await Promise.race([done, timedOut]))) {
+      await run("runc", ["--root", state, "kill", workloadId, "KILL"]).catch(() => {});
+    }
+  }
+
+  async #cleanup(id: string): Promise<void> {
+    const d = this.#dirs(id);
+    await run("runc", ["--root", d.state, "delete", "--force", id]).catch(() => {});
+    await run("umount", [d.rootfs]).catch(() => {});
+    await run("umount", ["-d", d.lower]).catch(() => {});
+    try {
+      Deno.removeSync(d.base, { recursive: true });
+    } catch { /* best effort */ }
+  }
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGKILL: 9,
+  SIGTERM: 15,
+  SIGSEGV: 11,
+  SIGABRT: 6,
+  SIGPIPE: 13,
+};
