@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     const error = e instanceof CliError ? e : describeRpcError(e, globals(options).socket);
-    console.error(`protect: ${error.message}`);
+    // An empty message carries only an exit code (a workload's own exit status).
+    if (error.message) console.error(`protect: ${error.message}`);
     return error.exitCode;
   }
 }

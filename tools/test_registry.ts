@@ -9,7 +9,7 @@ import { pushImage, startRegistry } from "../tests/helpers/registry.ts";
 const registry = await startRegistry();
 await pushImage(registry.host, "test/busybox", "1", {
   layers: await busyboxLayers(),
-  config: { Entrypoint: ["/bin/sh"], Env: ["PATH=/bin"] },
+  config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
 });
 console.log(registry.host);
 const { promise, resolve } = Promise.withResolvers<void>();

@@ -4,6 +4,8 @@ import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
 import { resolveWorkloadId } from "../cli/resolve.ts";
+import { parsePositiveInt } from "../cli/parse.ts";
+import { workloadLaunchCommand } from "./workload_launch.ts";
 
 const COLUMNS: Column<Workload>[] = [
   { header: "NAME", cell: (w) => w.spec?.name ?? "" },
@@ -16,10 +18,63 @@ const COLUMNS: Column<Workload>[] = [
 ];
 const asJson = (w: Workload) => toJson(WorkloadSchema, w);
 
+const WORKLOAD_ARG = [{ name: "workload", description: "workload name or ID" }];
+
 export const workloadCommand: CommandSpec = {
   name: "workload",
-  summary: "inspect workloads (containers in zones)",
+  summary: "run and inspect workloads (containers in zones)",
   commands: [
+    workloadLaunchCommand,
+    {
+      name: "logs",
+      summary: "print a workload's output (-f to follow)",
+      args: WORKLOAD_ARG,
+      options: [{
+        long: "follow",
+        short: "f",
+        description: "keep printing new output until it exits",
+      }],
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        const workloadId = await resolveWorkloadId(client, ref);
+        for await (
+          const chunk of client.readWorkloadLogs({ workloadId, follow: options.follow === true })
+        ) {
+          if (chunk.stdout.length) await Deno.stdout.write(chunk.stdout);
+          if (chunk.stderr.length) await Deno.stderr.write(chunk.stderr);
+        }
+      },
+    },
+    {
+      name: "stop",
+      summary: "stop a workload: SIGTERM, then SIGKILL after the grace period",
+      args: WORKLOAD_ARG,
+      options: [{
+        long: "time",
+        short: "t",
+        value: "seconds",
+        description: "grace period",
+        default: 10,
+        parse: parsePositiveInt,
+      }],
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        const workloadId = await resolveWorkloadId(client, ref);
+        await client.stopWorkload({ workloadId, gracePeriodSeconds: options.time as number });
+        console.log(`workload ${ref} stopped`);
+      },
+    },
+    {
+      name: "destroy",
+      aliases: ["rm"],
+      summary: "stop (if running) and remove a workload",
+      args: WORKLOAD_ARG,
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        await client.destroyWorkload({ workloadId: await resolveWorkloadId(client, ref) });
+        console.log(`workload ${ref} destroyed`);
+      },
+    },
     {
       name: "list",
       aliases: ["ls"],

@@ -120,7 +120,6 @@ export function ociConfig(
       cwd: spec.workingDirectory || "/",
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: !spec.privileged,
-      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1048576, soft: 1048576 }],
     },
     root: { path: rootfs, readonly: spec.readOnlyRootFilesystem },
     hostname,

@@ -23,7 +23,9 @@ function section(title: string, rows: [string, string][]): string {
 
 /** Help text for `command`, reached through `path` (e.g. ["protect", "zone"]). */
 export function helpText(command: CommandSpec, path: string[], globals: OptionSpec[]): string {
-  const args = (command.args ?? []).map((a) => a.optional ? `[${a.name}]` : `<${a.name}>`);
+  const args = (command.args ?? []).map((a) =>
+    a.variadic ? `[--] [${a.name}...]` : a.optional ? `[${a.name}]` : `<${a.name}>`
+  );
   const usage = [
     ...path,
     ...(command.commands?.length ? ["<command>"] : []),

@@ -119,12 +119,17 @@ export function parseArgv(
     if (command.commands?.length && !command.run) {
       throw new UsageError(`unknown command "${positional[0]}"`, where);
     }
-    if (positional.length > specs.length) {
+    const variadic = specs.at(-1)?.variadic === true;
+    if (!variadic && positional.length > specs.length) {
       throw new UsageError(`unexpected argument "${positional[specs.length]}"`, where);
     }
-    const missing = specs.slice(positional.length).find((a) => !a.optional);
+    const missing = specs.slice(positional.length).find((a) => !a.optional && !a.variadic);
     if (missing) throw new UsageError(`missing argument <${missing.name}>`, where);
   }
-  const args = specs.map((a, i) => positional[i] ?? a.default ?? "");
+  const fixed = specs.filter((a) => !a.variadic);
+  const args = [
+    ...fixed.map((a, i) => positional[i] ?? a.default ?? ""),
+    ...(specs.at(-1)?.variadic ? positional.slice(fixed.length) : []),
+  ];
   return { command, path, args, options, help };
 }

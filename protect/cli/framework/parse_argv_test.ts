@@ -71,6 +71,31 @@ Deno.test("defaults and environment fill absent flags; flags beat env", () => {
   assert.deepEqual(parseArgv(root, ["zone", "launch", "-n", "a"], noEnv).args, ["x"]);
 });
 
+Deno.test("a variadic last argument takes the rest of the words", () => {
+  const tree: CommandSpec = {
+    name: "t",
+    summary: "",
+    commands: [{
+      name: "run",
+      summary: "",
+      args: [{ name: "image", description: "" }, {
+        name: "command",
+        description: "",
+        variadic: true,
+      }],
+      options: [{ long: "zone", value: "z", description: "" }],
+      run,
+    }],
+  };
+  const call = parseArgv(
+    tree,
+    ["run", "--zone", "a", "img", "--", "sh", "-c", "echo hi; exit 3"],
+    noEnv,
+  );
+  assert.deepEqual(call.args, ["img", "sh", "-c", "echo hi; exit 3"]);
+  assert.deepEqual(parseArgv(tree, ["run", "img"], noEnv).args, ["img"]);
+});
+
 Deno.test("`--` ends flags", () => {
   assert.deepEqual(parseArgv(root, ["zone", "launch", "-n", "a", "--", "-w"], noEnv).args, ["-w"]);
 });

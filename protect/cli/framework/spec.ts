@@ -26,6 +26,8 @@ export interface ArgSpec {
   description: string;
   optional?: boolean;
   default?: string;
+  /** Last argument only: takes every remaining word (e.g. a command line after `--`). */
+  variadic?: boolean;
 }
 
 /** Parsed flags by long name (repeatables as arrays, switches as true). */

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { busyboxLayers } from "../storage/testing/busybox_image.ts";
+import {
+  runCli,
+  startProgramProcess,
+  startStorageProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "./helpers/processes.ts";
+import { pushImage, startRegistry } from "./helpers/registry.ts";
+
+Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 1, stop", async (t) => {
+  const registry = await startRegistry();
+  const root = tempRoot();
+  writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
+  const daemon = await startProgramProcess("daemon-process", root);
+  const storage = await startStorageProcess(root);
+  const image = `${registry.host}/test/busybox:1`;
+  try {
+    await pushImage(registry.host, "test/busybox", "1", {
+      layers: await busyboxLayers(),
+      config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
+    });
+    const launched = await runCli(root, "zone", "launch", "-n", "z", "--wait", "--timeout", "60");
+    assert.equal(launched.code, 0, launched.stderr + daemon.logs());
+
+    await t.step("launch prints the output and exits with the workload's code", async () => {
+      const r = await runCli(
+        root,
+        "workload",
+        "launch",
+        "--zone",
+        "z",
+        "--name",
+        "hello",
+        image,
+        "--",
+        "sh",
+        "-c",
+        "echo hi; exit 3",
+      );
+      assert.equal(r.stdout, "hi\n", r.stderr);
+      assert.equal(r.code, 3, r.stderr);
+    });
+
+    await t.step("logs replay the output; get shows COMPLETED with the code", async () => {
+      const logs = await runCli(root, "workload", "logs", "hello");
+      assert.equal(logs.stdout, "hi\n");
+      const w = JSON.parse((await runCli(root, "workload", "get", "hello", "-o", "json")).stdout);
+      assert.equal(w.status.state, "WORKLOAD_STATE_COMPLETED");
+      assert.equal(w.status.exitCode, 3);
+    });
+
+    await t.step("the process is PID 1 of its namespace, with the zone's hostname", async () => {
+      const r = await runCli(
+        root,
+        "workload",
+        "launch",
+        "--zone",
+        "z",
+        image,
+        "--",
+        "sh",
+        "-c",
+        "echo $$ $(hostname)",
+      );
+      assert.equal(r.stdout, "1 z\n", r.stderr);
+      assert.equal(r.code, 0);
+    });
+
+    await t.step("stop: SIGTERM, then SIGKILL after the grace period", async () => {
+      const r = await runCli(
+        root,
+        "workload",
+        "launch",
+        "-d",
+        "--zone",
+        "z",
+        "--name",
+        "sleeper",
+        image,
+        "--",
+        "busybox",
+        "sleep",
+        "1000",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const stop = await runCli(root, "workload", "stop", "sleeper", "--time", "1");
+      assert.equal(stop.code, 0, stop.stderr);
+      const w = JSON.parse((await runCli(root, "workload", "get", "sleeper", "-o", "json")).stdout);
+      assert.equal(w.status.state, "WORKLOAD_STATE_COMPLETED");
+      assert.equal(w.status.exitCode, 137);
+    });
+
+    await t.step("a command that does not exist reports the failure", async () => {
+      const r = await runCli(
+        root,
+        "workload",
+        "launch",
+        "--zone",
+        "z",
+        image,
+        "--",
+        "/no/such/binary",
+      );
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /no such file|not found/i);
+    });
+
+    await t.step("workloads need a READY zone", async () => {
+      const r = await runCli(root, "workload", "launch", "--zone", "nosuch", image, "--", "true");
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr.trim(), 'protect: no zone named "nosuch"');
+    });
+
+    await t.step("destroying the zone removes its workloads", async () => {
+      assert.equal((await runCli(root, "zone", "destroy", "z", "--wait")).code, 0);
+      assert.deepEqual(
+        JSON.parse((await runCli(root, "workload", "list", "-o", "json")).stdout),
+        [],
+      );
+    });
+  } finally {
+    await storage.stop();
+    await daemon.stop();
+    await registry.stop();
+  }
+});
