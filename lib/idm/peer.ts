@@ -160,11 +160,24 @@ export class IdmPeer {
   async #readLoop(): Promise<void> {
     try {
       for await (const chunk of this.transport.readable) {
-        const before = this.#decoder.stats.corrupt;
-        for (const payload of this.#decoder.push(chunk)) this.#dispatch(payload);
-        if (this.#decoder.stats.corrupt > before) {
-          this.stats.framesCorrupt = this.#decoder.stats.corrupt;
-          this.options.log.warn("corrupt IDM frames skipped", { total: this.stats.framesCorrupt });
+        const { corrupt, skippedBytes } = this.#decoder.stats;
+        for (const payload of this.#decoder.push(chunk)) {
+          try {
+            this.#dispatch(payload);
+          } catch (e) {
+            // One bad packet must not take the channel down.
+            this.options.log.error("IDM dispatch failed", { error: e });
+          }
+        }
+        const stats = this.#decoder.stats;
+        if (stats.corrupt > corrupt) {
+          this.stats.framesCorrupt = stats.corrupt;
+          this.options.log.warn("corrupt IDM frames skipped", { total: stats.corrupt });
+        }
+        if (stats.skippedBytes > skippedBytes) {
+          this.options.log.warn("non-frame bytes skipped on the IDM channel", {
+            bytes: stats.skippedBytes - skippedBytes,
+          });
         }
       }
     } catch (e) {

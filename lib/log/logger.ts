@@ -26,11 +26,17 @@ const stderrSink = (line: string) => Deno.stderr.writeSync(encoder.encode(line +
 
 /** Quotes a logfmt value only when it needs it, so lines stay greppable. */
 function formatValue(value: unknown): string {
-  const text = value instanceof Error
-    ? value.message
-    : typeof value === "string"
-    ? value
-    : JSON.stringify(value);
+  let text: string;
+  if (value instanceof Error) text = value.message;
+  else if (typeof value === "string") text = value;
+  else if (typeof value === "bigint") text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value, (_, v) => typeof v === "bigint" ? String(v) : v);
+    } catch {
+      text = String(value); // a log line must never throw
+    }
+  }
   return /^[\w.:/@+-]+$/.test(text ?? "") ? text : JSON.stringify(text);
 }
 

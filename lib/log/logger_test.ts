@@ -25,3 +25,17 @@ Deno.test("parseLogLevel accepts only known levels", () => {
   assert.equal(parseLogLevel("debug"), "debug");
   assert.equal(parseLogLevel("loud"), undefined);
 });
+
+Deno.test("bigints and unserialisable values never make logging throw", () => {
+  const lines: string[] = [];
+  const log = createLogger("x", { sink: (l) => lines.push(l), now: fixed });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  log.info("m", { id: 5n, nested: { n: 1n }, cyclic });
+  assert.equal(
+    lines[0],
+    `2026-01-02T03:04:05.000Z INFO x: m id=5 nested=${
+      JSON.stringify('{"n":"1"}')
+    } cyclic="[object Object]"`,
+  );
+});
