@@ -10,6 +10,7 @@ import type { StorageConnection } from "./storage_client/storage_client.ts";
 import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger } from "./zones/mod.ts";
+import { SnoopHub } from "./idm/snoop_hub.ts";
 
 export interface CoreInputs {
   db: DatabaseSync;
@@ -43,6 +44,8 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     log,
   });
   driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
+  const snoop = new SnoopHub();
+  driver.onPacket?.((zoneId, direction, packet) => snoop.tap(zoneId, direction, packet));
   return {
     config: inputs.config,
     hostUuid: inputs.hostUuid,
@@ -55,6 +58,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     storage: inputs.storage,
     workloadManager,
     workloadLogs,
+    snoop,
     log,
   };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import {
+  denoRunArgs,
   runCli,
   startProgramProcess,
   startStorageProcess,
@@ -111,6 +112,55 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       const r = await runCli(root, "workload", "launch", "--zone", "nosuch", image, "--", "true");
       assert.equal(r.code, 1);
       assert.equal(r.stderr.trim(), 'protect: no zone named "nosuch"');
+    });
+
+    await t.step("idm-snoop shows the traffic, decoded, secrets redacted", async () => {
+      const { promise: got, resolve } = Promise.withResolvers<string>();
+      const snoop = new Deno.Command(Deno.execPath(), {
+        args: [
+          ...denoRunArgs("cli", "protect/main.ts", root),
+          "--root",
+          root,
+          "host",
+          "idm-snoop",
+          "-o",
+          "jsonl",
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      (async () => {
+        let text = "";
+        for await (const chunk of snoop.stdout.pipeThrough(new TextDecoderStream())) {
+          text += chunk;
+          if (text.includes("workload.exit")) resolve(text);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 500));
+      await runCli(
+        root,
+        "workload",
+        "launch",
+        "--zone",
+        "z",
+        image,
+        "--",
+        "sh",
+        "-c",
+        "echo snooped",
+      );
+      const text = await got;
+      snoop.kill();
+      await snoop.status;
+      const lines = text.trim().split("\n").map((l) => JSON.parse(l));
+      const start = lines.find((l) =>
+        l.packet.type === "workload.start" && l.packet.kind === "REQUEST"
+      );
+      assert.equal(start.direction, "host->zone");
+      assert.deepEqual(start.packet.payload.args, ["sh", "-c", "echo snooped"]);
+      const output = lines.find((l) => l.packet.type === "workload.output");
+      assert.equal(output.direction, "zone->host");
+      assert.equal(atob(output.packet.payload.stdout), "snooped\n");
     });
 
     await t.step("destroying the zone removes its workloads", async () => {

@@ -8,6 +8,7 @@ import type { WorkloadStore } from "../state/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
 import type { WorkloadLogs } from "../workloads/workload_logs.ts";
+import type { SnoopHub } from "../idm/snoop_hub.ts";
 
 /** What the RPC handlers reach; built once by the daemon. */
 export interface ApiContext {
@@ -22,5 +23,6 @@ export interface ApiContext {
   storage: StorageConnection;
   workloadManager: WorkloadManager;
   workloadLogs: WorkloadLogs;
+  snoop: SnoopHub;
   log: Logger;
 }

@@ -8,7 +8,6 @@ type Method = keyof ServiceImpl<typeof ControlService>;
 const PENDING: Partial<Record<Method, string>> = {
   readHypervisorConsole: "the Xen driver (issue: Real Xen)",
   getHypervisorDebugInfo: "the Xen driver (issue: Real Xen)",
-  snoopIdm: "IDM and the zone agent (issue: Zones that run workloads)",
   updateZoneResources: "live resource changes in the Xen driver (issue: Real Xen)",
   attachZoneConsole: "the zone agent (issue: Zones that run workloads)",
   execInsideZone: "the zone agent (issue: Zones that run workloads)",

@@ -1,5 +1,6 @@
 import type { HypervisorBackend, ZoneSpec } from "../../proto/mod.ts";
-import type { IdmPeer } from "../../lib/idm/mod.ts";
+import type { Direction, IdmPeer } from "../../lib/idm/mod.ts";
+import type { Packet } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 
 /** What a driver needs to start one zone. */
 export interface ZoneLaunch {
@@ -48,6 +49,8 @@ export interface HypervisorDriver {
   channel?(zoneId: string): Promise<IdmPeer>;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
   onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
+  /** Calls `tap` with every IDM packet, both ways (the idm-snoop tee). */
+  onPacket?(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void;
   /** Releases the driver's own resources (listeners, handles); guests keep running. */
   close?(): void;
 }

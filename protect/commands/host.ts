@@ -4,6 +4,7 @@ import { type GetHostStatusResponse, GetHostStatusResponseSchema } from "../../p
 import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
+import { resolveZoneId } from "../cli/resolve.ts";
 
 const mib = (bytes: bigint) => `${bytes / 1024n / 1024n} MiB`;
 
@@ -25,10 +26,46 @@ function statusLines(s: GetHostStatusResponse): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
 
+const idmSnoopCommand: CommandSpec = {
+  name: "idm-snoop",
+  summary: "show IDM traffic between the daemon and zones as it happens (Ctrl-C to stop)",
+  options: [
+    { long: "zone", short: "z", value: "zone", description: "only this zone (name or ID)" },
+    {
+      long: "type",
+      short: "t",
+      value: "type",
+      description: "only this message type",
+      repeatable: true,
+    },
+  ],
+  async run({ options }) {
+    const { client, output } = daemonFor(options);
+    const zoneId = options.zone ? await resolveZoneId(client, options.zone as string) : "";
+    for await (const m of client.snoopIdm({ zoneId, messageTypes: options.type as string[] })) {
+      const at = m.at ? timestampDate(m.at).toISOString() : "";
+      if (output === "table") {
+        console.log(
+          `${at} ${m.zoneId.slice(0, 8) || "-"} ${m.direction} ${m.messageType} ${m.json}`,
+        );
+      } else {
+        console.log(
+          JSON.stringify({
+            at,
+            zoneId: m.zoneId,
+            direction: m.direction,
+            packet: JSON.parse(m.json),
+          }),
+        );
+      }
+    }
+  },
+};
+
 export const hostCommand: CommandSpec = {
   name: "host",
   summary: "inspect the host and its hypervisor",
-  commands: [{
+  commands: [idmSnoopCommand, {
     name: "status",
     summary: "daemon, hypervisor and capacity at a glance",
     async run({ options }) {

@@ -1,10 +1,14 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { join } from "node:path";
-import { BootstrapSchema, PingSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import {
+  BootstrapSchema,
+  type Packet,
+  PingSchema,
+} from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { HypervisorBackend } from "../../../proto/mod.ts";
 import { DeadlineExceededError } from "../../../lib/errors/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
-import type { IdmPeer } from "../../../lib/idm/mod.ts";
+import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
@@ -165,6 +169,10 @@ export class ProcessDriver implements HypervisorDriver {
 
   onChannel(attach: (zoneId: string, peer: IdmPeer) => void): void {
     this.endpoint.onPeer = attach;
+  }
+
+  onPacket(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void {
+    this.endpoint.onPacket = tap;
   }
 
   /** Health check over IDM. */

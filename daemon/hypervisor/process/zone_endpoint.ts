@@ -1,6 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { HelloSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
-import { connTransport, IdmPeer } from "../../../lib/idm/mod.ts";
+import { HelloSchema, type Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { connTransport, type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 
 /** Time an agent has to say hello after connecting. */
@@ -19,6 +19,8 @@ export class ZoneEndpoint {
   #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
   /** Told about every authenticated connection. */
   onPeer?: (zoneId: string, peer: IdmPeer) => void;
+  /** Sees every packet (zone ID "" before the agent has said who it is). */
+  onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
 
   constructor(readonly path: string, private readonly log: Logger) {
     try {
@@ -58,7 +60,12 @@ export class ZoneEndpoint {
 
   async #accept(): Promise<void> {
     for await (const conn of this.#listener) {
-      const peer = new IdmPeer(connTransport(conn), { log: this.log, role: "host" });
+      let zoneId = "";
+      const peer = new IdmPeer(connTransport(conn), {
+        log: this.log,
+        role: "host",
+        onPacket: (direction, packet) => this.onPacket?.(zoneId || "", direction, packet),
+      });
       const timer = setTimeout(() => {
         this.log.warn("zone agent connected but never said hello; dropped");
         peer.close();
@@ -74,6 +81,7 @@ export class ZoneEndpoint {
           peer.close();
           return;
         }
+        zoneId = hello.zoneId;
         this.#peers.get(hello.zoneId)?.close(); // a reconnect replaces the old channel
         this.#peers.set(hello.zoneId, peer);
         peer.done.then(() => {
