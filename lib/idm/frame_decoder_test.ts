@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32 } from "./crc32.ts";
+import { crc32, crc32Portable } from "./crc32.ts";
 import { encodeFrame } from "./frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
 
@@ -56,4 +56,23 @@ Deno.test("frames over the limit are refused; garbage between frames is skipped"
   assert.deepEqual(got, ["ok"]);
   assert.ok(d.stats.corrupt >= 1);
   assert.ok(d.stats.skippedBytes > 0);
+});
+
+Deno.test("crc32 agrees with the bytewise definition at every length and offset", () => {
+  const bytewise = (d: Uint8Array) => {
+    let c = 0xffffffff;
+    for (const b of d) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const data = crypto.getRandomValues(new Uint8Array(300));
+  for (let len = 0; len < 40; len++) {
+    for (const off of [0, 1, 3, 7]) {
+      const slice = data.subarray(off, off + len);
+      assert.equal(crc32(slice), bytewise(slice));
+      assert.equal(crc32Portable(slice), bytewise(slice));
+    }
+  }
 });

@@ -1,0 +1,129 @@
+/**
+ * IDM over the Unix socket transport vs the raw socket, same run:
+ *  - round trip: IDM request/response vs a raw 32-byte ping-pong;
+ *  - stream throughput: an IDM stream (64 KiB data packets, credit flow
+ *    control) vs raw writes of the same bytes, one way (target >= 0.8x).
+ * Run: ./denow run -A bench/idm_bench.ts
+ */
+import { join } from "node:path";
+import { createLogger } from "../lib/log/mod.ts";
+import { connTransport, IdmPeer } from "../lib/idm/mod.ts";
+import { median } from "./stats.ts";
+
+const quiet = createLogger("bench", { level: "error", sink: () => {} });
+const CHUNK = 64 * 1024;
+const TOTAL = 256 * 1024 * 1024;
+
+async function socketPair(): Promise<[Deno.Conn, Deno.Conn, () => void]> {
+  const path = join(Deno.makeTempDirSync(), "b.sock");
+  const listener = Deno.listen({ transport: "unix", path });
+  const [a, b] = await Promise.all([Deno.connect({ transport: "unix", path }), listener.accept()]);
+  return [a, b, () => listener.close()];
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array) {
+  let at = 0;
+  while (at < data.length) at += await conn.write(data.subarray(at));
+}
+
+async function rawRoundTrips(n: number): Promise<number> {
+  const [a, b, done] = await socketPair();
+  const buf = new Uint8Array(32);
+  (async () => {
+    const inbuf = new Uint8Array(32);
+    while (true) {
+      const got = await b.read(inbuf);
+      if (got === null) return;
+      await writeAll(b, inbuf.subarray(0, got));
+    }
+  })().catch(() => {}); // ends when the sockets close
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    await writeAll(a, buf);
+    let got = 0;
+    while (got < 32) got += (await a.read(buf)) ?? 32;
+  }
+  const us = (performance.now() - start) / n * 1000;
+  a.close();
+  b.close();
+  done();
+  return us;
+}
+
+async function idmPair() {
+  const [a, b, done] = await socketPair();
+  const host = new IdmPeer(connTransport(a), { log: quiet, role: "host", streamWindow: 64 });
+  const zone = new IdmPeer(connTransport(b), { log: quiet, role: "zone", streamWindow: 64 });
+  return { host, zone, close: () => (host.close(), zone.close(), done()) };
+}
+
+async function idmRoundTrips(n: number): Promise<number> {
+  const p = await idmPair();
+  p.zone.onRequest("ping", (x) => x);
+  const payload = new Uint8Array(32);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await p.host.request("ping", payload);
+  const us = (performance.now() - start) / n * 1000;
+  p.close();
+  return us;
+}
+
+async function rawThroughput(): Promise<number> {
+  const [a, b, done] = await socketPair();
+  const chunk = new Uint8Array(CHUNK);
+  const reader = (async () => {
+    let got = 0;
+    const buf = new Uint8Array(CHUNK);
+    while (got < TOTAL) got += (await b.read(buf)) ?? TOTAL;
+  })();
+  const start = performance.now();
+  for (let sent = 0; sent < TOTAL; sent += CHUNK) await writeAll(a, chunk);
+  await reader;
+  const mbps = TOTAL / 2 ** 20 / ((performance.now() - start) / 1000);
+  a.close();
+  b.close();
+  done();
+  return mbps;
+}
+
+async function idmThroughput(): Promise<number> {
+  const p = await idmPair();
+  const received = Promise.withResolvers<void>();
+  p.zone.onStream("bulk", (stream) => {
+    (async () => {
+      let got = 0;
+      for await (const c of stream) got += c.length;
+      if (got === TOTAL) received.resolve();
+    })();
+  });
+  const chunk = new Uint8Array(CHUNK);
+  const start = performance.now();
+  const stream = await p.host.openStream("bulk", new Uint8Array());
+  for (let sent = 0; sent < TOTAL; sent += CHUNK) await stream.write(chunk);
+  await stream.close();
+  await received.promise;
+  const mbps = TOTAL / 2 ** 20 / ((performance.now() - start) / 1000);
+  p.close();
+  return mbps;
+}
+
+const rounds = 3;
+const rtt = { raw: [] as number[], idm: [] as number[] };
+const tput = { raw: [] as number[], idm: [] as number[] };
+await rawRoundTrips(500);
+await idmRoundTrips(500);
+for (let i = 0; i < rounds; i++) {
+  rtt.raw.push(await rawRoundTrips(3000));
+  rtt.idm.push(await idmRoundTrips(3000));
+  tput.raw.push(await rawThroughput());
+  tput.idm.push(await idmThroughput());
+}
+const [rr, ri, tr, ti] = [median(rtt.raw), median(rtt.idm), median(tput.raw), median(tput.idm)];
+console.log(
+  `round trip: raw ${rr.toFixed(0)} µs, IDM request ${ri.toFixed(0)} µs (${(ri / rr).toFixed(2)}x)`,
+);
+console.log(
+  `stream throughput: raw ${tr.toFixed(0)} MiB/s, IDM ${ti.toFixed(0)} MiB/s, ratio ${
+    (ti / tr).toFixed(2)
+  }x (target >= 0.8x)`,
+);
