@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   BootstrapSchema,
+  ExecStartSchema,
   PingSchema,
   PongSchema,
   ReadySchema,
@@ -14,11 +15,13 @@ import { IdmPeer, type IdmTransport } from "../lib/idm/mod.ts";
 import { PROTECT_VERSION } from "../lib/version/mod.ts";
 import { applyBootstrap, type System } from "./bootstrap.ts";
 import type { RunnerEvents } from "./runtime/workload_runner.ts";
+import { runExec } from "./runtime/exec.ts";
 
 /** What the agent runs workloads with (the real runner, or a test double). */
 export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
+  stateDir(workloadId: string): string;
 }
 
 export interface AgentState {
@@ -79,6 +82,20 @@ export function serveAgent(
     peer.onRequest("workload.start", async (payload) => {
       await runtime.start(fromBinary(WorkloadStartSchema, payload));
       return new Uint8Array();
+    });
+    peer.onStream("workload.exec", (stream, payload) => {
+      const start = fromBinary(ExecStartSchema, payload);
+      let stateDir: string;
+      try {
+        stateDir = runtime.stateDir(start.workloadId);
+      } catch (e) {
+        stream.close((e as Error).message).catch(() => {});
+        return;
+      }
+      runExec(stateDir, start, stream).catch((error) => {
+        log.error("exec failed", { workload: start.workloadId, error });
+        stream.close(String(error)).catch(() => {});
+      });
     });
     peer.onRequest("workload.stop", async (payload) => {
       const stop = fromBinary(WorkloadStopSchema, payload);

@@ -15,7 +15,6 @@ const PENDING: Partial<Record<Method, string>> = {
   startWorkload:
     "created-but-not-started workloads (issue: Zones that run workloads); create starts them",
   attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",
-  execInsideWorkload: "the zone agent (issue: Zones that run workloads)",
   createNetworkReservation: "protect-network (issue: Network daemon)",
   destroyNetworkReservation: "protect-network (issue: Network daemon)",
   listNetworkReservations: "protect-network (issue: Network daemon)",

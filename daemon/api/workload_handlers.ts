@@ -4,6 +4,7 @@ import {
   type ControlService,
   CreateWorkloadResponseSchema,
   DestroyWorkloadResponseSchema,
+  ExecInsideWorkloadResponseSchema,
   GetWorkloadResponseSchema,
   ListWorkloadsResponseSchema,
   ReadWorkloadLogsResponseSchema,
@@ -32,6 +33,20 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
     async destroyWorkload(request) {
       await ctx.workloadManager.destroy(requireId(request.workloadId, "workload_id"));
       return create(DestroyWorkloadResponseSchema);
+    },
+
+    async *execInsideWorkload(requests) {
+      for await (const event of ctx.workloadManager.exec(requests)) {
+        yield create(ExecInsideWorkloadResponseSchema, {
+          output: {
+            stdout: event.stdout,
+            stderr: event.stderr,
+            exited: event.exited,
+            exitCode: event.exitCode,
+            error: event.error,
+          },
+        });
+      }
     },
 
     async *readWorkloadLogs(request, call) {

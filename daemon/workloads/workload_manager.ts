@@ -1,5 +1,9 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
+  type ExecEvent,
+  ExecEventSchema,
+  ExecInputSchema,
+  ExecStartSchema,
   WorkloadExitSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
@@ -7,6 +11,7 @@ import {
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
+  type ExecInsideWorkloadRequest,
   WatchEventsResponseSchema,
   type WorkloadSpec,
   WorkloadState,
@@ -186,6 +191,67 @@ export class WorkloadManager {
       this.deps.logs.finish(id);
     }
     return id;
+  }
+
+  /**
+   * Runs a process inside a running workload. The first request names the
+   * workload and the command; later ones carry stdin. Yields output, then a
+   * last message with the exit code.
+   */
+  async *exec(requests: AsyncIterable<ExecInsideWorkloadRequest>): AsyncGenerator<ExecEvent> {
+    const iterator = requests[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done) throw new InvalidArgumentError("request", "no exec header message");
+    const header = first.value;
+    const w = this.deps.workloads.get(header.workloadId);
+    if (w.state !== WorkloadState.RUNNING) {
+      throw new FailedPreconditionError(
+        `workload ${w.name} is ${WorkloadState[w.state]}, not RUNNING`,
+      );
+    }
+    const spec = header.spec;
+    if (!spec || spec.args.length === 0) {
+      throw new InvalidArgumentError("spec.args", "must name a command");
+    }
+    const peer = await this.deps.driver.channel!(w.zoneId);
+    const stream = await peer.openStream(
+      "workload.exec",
+      toBinary(
+        ExecStartSchema,
+        create(ExecStartSchema, {
+          workloadId: w.id,
+          args: spec.args,
+          env: spec.env,
+          workingDirectory: spec.workingDirectory,
+          tty: spec.tty,
+        }),
+      ),
+    );
+    const forward = async (input: ExecInsideWorkloadRequest) => {
+      if (input.stdin.length || input.stdinClosed) {
+        await stream.write(toBinary(
+          ExecInputSchema,
+          create(ExecInputSchema, {
+            stdin: input.stdin,
+            stdinClosed: input.stdinClosed,
+          }),
+        ));
+      }
+    };
+    const feeding = (async () => {
+      await forward(header);
+      while (true) {
+        const next = await iterator.next();
+        if (next.done) break;
+        await forward(next.value);
+      }
+    })().catch(() => {}); // the client went away or the exec ended first
+    try {
+      for await (const data of stream) yield fromBinary(ExecEventSchema, data);
+    } finally {
+      await stream.close().catch(() => {});
+      void feeding;
+    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

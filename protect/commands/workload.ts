@@ -6,6 +6,7 @@ import { type Column, render } from "../cli/output.ts";
 import { resolveWorkloadId } from "../cli/resolve.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 import { workloadLaunchCommand } from "./workload_launch.ts";
+import { workloadExecCommand } from "./workload_exec.ts";
 
 const COLUMNS: Column<Workload>[] = [
   { header: "NAME", cell: (w) => w.spec?.name ?? "" },
@@ -25,6 +26,7 @@ export const workloadCommand: CommandSpec = {
   summary: "run and inspect workloads (containers in zones)",
   commands: [
     workloadLaunchCommand,
+    workloadExecCommand,
     {
       name: "logs",
       summary: "print a workload's output (-f to follow)",

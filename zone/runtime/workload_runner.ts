@@ -103,6 +103,12 @@ export class WorkloadRunner {
     });
   }
 
+  /** runc's state directory for a running workload (exec joins it there). */
+  stateDir(workloadId: string): string {
+    if (!this.#running.has(workloadId)) throw new Error(`workload ${workloadId} is not running`);
+    return this.#dirs(workloadId).state;
+  }
+
   /** SIGTERM, then SIGKILL once the grace period is over. */
   async stop(workloadId: string, graceSeconds: number): Promise<void> {
     const child = this.#running.get(workloadId);

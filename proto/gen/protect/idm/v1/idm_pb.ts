@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIpgCCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDSJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIkUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkiQQoMV29ya2xvYWRTdG9wEhMKC3dvcmtsb2FkX2lkGAEgASgJEhwKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgNKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIpgCCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDSJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIkUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkiQQoMV29ya2xvYWRTdG9wEhMKC3dvcmtsb2FkX2lkGAEgASgJEhwKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgNImMKCUV4ZWNTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRIMCgRhcmdzGAIgAygJEgsKA2VudhgDIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgEIAEoCRILCgN0dHkYBSABKAgiMAoJRXhlY0lucHV0Eg0KBXN0ZGluGAEgASgMEhQKDHN0ZGluX2Nsb3NlZBgCIAEoCCJdCglFeGVjRXZlbnQSDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDBIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFEg0KBWVycm9yGAUgASgJKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -418,6 +418,110 @@ export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
  */
 export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 11);
+
+/**
+ * Host → zone: opens a "workload.exec" stream; a process joins a running workload.
+ *
+ * @generated from message protect.idm.v1.ExecStart
+ */
+export type ExecStart = Message<"protect.idm.v1.ExecStart"> & {
+  /**
+   * @generated from field: string workload_id = 1;
+   */
+  workloadId: string;
+
+  /**
+   * @generated from field: repeated string args = 2;
+   */
+  args: string[];
+
+  /**
+   * @generated from field: repeated string env = 3;
+   */
+  env: string[];
+
+  /**
+   * @generated from field: string working_directory = 4;
+   */
+  workingDirectory: string;
+
+  /**
+   * Give the process a terminal (stdout and stderr then arrive merged).
+   *
+   * @generated from field: bool tty = 5;
+   */
+  tty: boolean;
+};
+
+/**
+ * Describes the message protect.idm.v1.ExecStart.
+ * Use `create(ExecStartSchema)` to create a new message.
+ */
+export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 12);
+
+/**
+ * Host → zone data on an exec stream.
+ *
+ * @generated from message protect.idm.v1.ExecInput
+ */
+export type ExecInput = Message<"protect.idm.v1.ExecInput"> & {
+  /**
+   * @generated from field: bytes stdin = 1;
+   */
+  stdin: Uint8Array;
+
+  /**
+   * @generated from field: bool stdin_closed = 2;
+   */
+  stdinClosed: boolean;
+};
+
+/**
+ * Describes the message protect.idm.v1.ExecInput.
+ * Use `create(ExecInputSchema)` to create a new message.
+ */
+export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 13);
+
+/**
+ * Zone → host data on an exec stream; the last one has exited = true.
+ *
+ * @generated from message protect.idm.v1.ExecEvent
+ */
+export type ExecEvent = Message<"protect.idm.v1.ExecEvent"> & {
+  /**
+   * @generated from field: bytes stdout = 1;
+   */
+  stdout: Uint8Array;
+
+  /**
+   * @generated from field: bytes stderr = 2;
+   */
+  stderr: Uint8Array;
+
+  /**
+   * @generated from field: bool exited = 3;
+   */
+  exited: boolean;
+
+  /**
+   * @generated from field: int32 exit_code = 4;
+   */
+  exitCode: number;
+
+  /**
+   * @generated from field: string error = 5;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.ExecEvent.
+ * Use `create(ExecEventSchema)` to create a new message.
+ */
+export const ExecEventSchema: GenMessage<ExecEvent> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 14);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind
