@@ -31,7 +31,13 @@ export interface UnixTransport extends Transport {
  * streams request bodies, so client-streaming and bidi RPCs work too.
  */
 export function createUnixTransport(path: string): UnixTransport {
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  // HTTP/2 with prior knowledge: over HTTP/1.1 Deno's fetch stalls a streamed
+  // request body once responses start flowing, which breaks bidi RPCs (exec).
+  const client = Deno.createHttpClient({
+    proxy: { transport: "unix", path },
+    http2: true,
+    http1: false,
+  });
   const transport = connectTransport(
     fetchClient(
       ((input: RequestInfo | URL, init?: RequestInit) =>

@@ -18,7 +18,9 @@ export async function waitForZone(
 ): Promise<void> {
   const abort = new AbortController();
   const deadline = setTimeout(() => abort.abort(), timeoutMs);
-  const events = client.watchEvents({}, { signal: abort.signal })[Symbol.asyncIterator]();
+  // Opened only when first needed: a call opened and then aborted unread
+  // would reject with nobody listening.
+  let events: AsyncIterator<WatchEventsResponse> | undefined;
   const read = async () => {
     try {
       return (await client.getZone({ zoneId })).zone;
@@ -36,6 +38,7 @@ export async function waitForZone(
       if (verdict === "done") return;
       if (verdict !== "continue") throw new CliError(verdict.failed, EXIT.failed);
       if (!pending) {
+        events ??= client.watchEvents({}, { signal: abort.signal })[Symbol.asyncIterator]();
         pending = events.next();
         pending.catch(() => {});
       }

@@ -44,8 +44,8 @@ export async function runExec(
     : ["runc", runcArgs];
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("runc", {
-      args: runcArgs,
+    child = new Deno.Command(command, {
+      args,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
