@@ -5,7 +5,8 @@ import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
 import { resolveWorkloadId } from "../cli/resolve.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
-import { workloadLaunchCommand } from "./workload_launch.ts";
+import { followWorkload, workloadLaunchCommand } from "./workload_launch.ts";
+import { CliError } from "../cli/exit_codes.ts";
 import { workloadExecCommand } from "./workload_exec.ts";
 
 const COLUMNS: Column<Workload>[] = [
@@ -45,6 +46,17 @@ export const workloadCommand: CommandSpec = {
           if (chunk.stdout.length) await Deno.stdout.write(chunk.stdout);
           if (chunk.stderr.length) await Deno.stderr.write(chunk.stderr);
         }
+      },
+    },
+    {
+      name: "attach",
+      summary:
+        "follow a workload's output until it exits, then exit with its code (Ctrl-C detaches)",
+      args: WORKLOAD_ARG,
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        const code = await followWorkload(client, await resolveWorkloadId(client, ref));
+        if (code !== 0) throw new CliError("", code);
       },
     },
     {
