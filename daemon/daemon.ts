@@ -102,6 +102,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     reconciler,
     close: async () => {
       await reconciler.stop();
+      // Long-lived streams (watch, snoop, logs -f) would hold the server open.
+      core.bus.close();
+      core.snoop.close();
+      core.workloadLogs.close();
       await server.close();
       driver.close?.();
       db.close();

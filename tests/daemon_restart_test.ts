@@ -87,3 +87,20 @@ Deno.test("a second daemon on the same root refuses to start", async () => {
     await daemon.stop();
   }
 });
+
+Deno.test("SIGTERM stops the daemon even with clients streaming from it", async () => {
+  const root = tempRoot();
+  const daemon = await startDaemonProcess(root);
+  const watcher = new Deno.Command(Deno.execPath(), {
+    args: [...denoRunArgs("cli", "protect/main.ts", root), "--root", root, "zone", "watch"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1000));
+  const stopped = await Promise.race([
+    daemon.stop("SIGTERM").then((s) => s.code),
+    new Promise<string>((r) => setTimeout(() => r("still running after 10 s"), 10_000)),
+  ]);
+  assert.equal(stopped, 0);
+  await watcher.status; // the watch ends with the daemon
+});

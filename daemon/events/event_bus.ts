@@ -17,6 +17,11 @@ export class EventBus {
     for (const w of this.#watchers) w.push(event);
   }
 
+  /** Ends every watch stream (daemon shutdown). */
+  close(): void {
+    for (const w of this.#watchers) w.end();
+  }
+
   get watcherCount(): number {
     return this.#watchers.size;
   }

@@ -65,6 +65,7 @@ const QUEUE_LIMIT = 4096;
  */
 export class SnoopHub {
   #subscribers = new Set<Subscriber>();
+  #closed = false;
 
   /** Called by the IDM endpoint for every packet. */
   tap(zoneId: string, direction: Direction, packet: Packet): void {
@@ -94,6 +95,12 @@ export class SnoopHub {
     }
   }
 
+  /** Ends every subscription (daemon shutdown). */
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#subscribers) s.wake?.();
+  }
+
   async *subscribe(
     zoneId: string,
     types: string[],
@@ -104,7 +111,7 @@ export class SnoopHub {
     const onAbort = () => s.wake?.();
     signal.addEventListener("abort", onAbort);
     try {
-      while (!signal.aborted) {
+      while (!signal.aborted && !this.#closed) {
         if (s.overflowed) {
           throw new ResourceExhaustedError(
             `idm-snoop fell ${QUEUE_LIMIT} packets behind; snoop again`,

@@ -46,6 +46,14 @@ export class WorkloadLogs {
     log.followers.clear();
   }
 
+  /** Ends every follower (daemon shutdown); buffered output stays. */
+  close(): void {
+    for (const log of this.#logs.values()) {
+      for (const f of log.followers) f(undefined);
+      log.followers.clear();
+    }
+  }
+
   forget(id: string): void {
     this.finish(id);
     this.#logs.delete(id);
