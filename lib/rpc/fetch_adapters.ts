@@ -40,11 +40,15 @@ const isUnaryContentType = (contentType: string | null) =>
  * Content-Length (a streamed body costs ~5x more per call in Deno's fetch);
  * streaming RPCs keep a streamed body, so client streams and bidi work.
  */
-export function fetchClient(fetchFn: typeof fetch): UniversalClientFn {
+export function fetchClient(
+  fetchFn: typeof fetch,
+  /** For streaming RPCs, when they need a different connection (HTTP/2). */
+  streamFetchFn: typeof fetch = fetchFn,
+): UniversalClientFn {
   return async (request) => {
     if (request.body === undefined || !isUnaryContentType(request.header.get("content-type"))) {
       return universalClientResponseFromFetch(
-        await fetchFn(universalClientRequestToFetch(request)),
+        await streamFetchFn(universalClientRequestToFetch(request)),
       );
     }
     const response = await fetchFn(request.url, {

@@ -31,20 +31,33 @@ export interface UnixTransport extends Transport {
  * streams request bodies, so client-streaming and bidi RPCs work too.
  */
 export function createUnixTransport(path: string): UnixTransport {
-  // HTTP/2 with prior knowledge: over HTTP/1.1 Deno's fetch stalls a streamed
-  // request body once responses start flowing, which breaks bidi RPCs (exec).
-  const client = Deno.createHttpClient({
-    proxy: { transport: "unix", path },
-    http2: true,
-    http1: false,
-  });
+  const via = (client: Deno.HttpClient) =>
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      fetch(input, { ...init, client })) as typeof fetch;
+  // Unary calls over HTTP/1.1 (cheapest per call); streaming calls over
+  // HTTP/2 with prior knowledge, because over HTTP/1.1 Deno's fetch stalls a
+  // streamed request body once responses start flowing (bidi: exec).
+  const unary = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  let streaming: Deno.HttpClient | undefined;
+  const streamingClient = () =>
+    streaming ??= Deno.createHttpClient({
+      proxy: { transport: "unix", path },
+      http2: true,
+      http1: false,
+    });
   const transport = connectTransport(
     fetchClient(
+      via(unary),
       ((input: RequestInfo | URL, init?: RequestInit) =>
-        fetch(input, { ...init, client })) as typeof fetch,
+        fetch(input, { ...init, client: streamingClient() })) as typeof fetch,
     ),
   );
-  return Object.assign(transport, { close: () => client.close() });
+  return Object.assign(transport, {
+    close: () => {
+      unary.close();
+      streaming?.close();
+    },
+  });
 }
 
 /** A transport straight into handlers, no socket: for tests and as the bench reference. */
