@@ -78,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
   const { reconciler } = core;
   await reconciler.recover();
+  core.workloadManager.recover();
 
   let server: UnixServer;
   try {

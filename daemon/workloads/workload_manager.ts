@@ -57,6 +57,21 @@ const MAX_ARG_BYTES = 128 * 1024;
 export class WorkloadManager {
   constructor(private readonly deps: WorkloadManagerDeps) {}
 
+  /**
+   * After a restart: a workload caught mid-start cannot be finished (the
+   * request died with the old daemon), so it is FAILED with the reason.
+   * RUNNING ones keep running in their zone and report as usual.
+   */
+  recover(): void {
+    for (const w of this.deps.workloads.list()) {
+      if (w.state === WorkloadState.CREATING) {
+        this.#transition(w.id, WorkloadState.FAILED, {
+          error: "the daemon restarted while the workload was starting",
+        });
+      }
+    }
+  }
+
   /** Wires a zone's IDM peer: output and exit reports for its workloads. */
   attach(zoneId: string, peer: IdmPeer): void {
     const own = (workloadId: string) => this.deps.workloads.find(workloadId)?.zoneId === zoneId;
