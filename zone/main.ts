@@ -1,16 +1,14 @@
 /**
- * The zone agent: connects to the host's IDM endpoint and serves it. Under
- * the process driver the endpoint is a Unix socket; the agent reconnects if
- * the daemon restarts, so running zones are re-adopted.
+ * The zone agent: flags and wiring. It connects to the host's IDM endpoint
+ * (a Unix socket under the process driver) and serves it — see agent.ts and
+ * host_session.ts.
  */
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log/mod.ts";
-import { connectUnix } from "../lib/idm/mod.ts";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { HelloSchema } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import { type AgentState, HostLink, serveAgent } from "./agent.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem } from "./bootstrap.ts";
+import { keepHostSession } from "./host_session.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -51,26 +49,10 @@ if (workDir) {
   runner = new WorkloadRunner(workDir, () => state.hostname, link, log);
 }
 
-while (true) {
-  try {
-    const peer = serveAgent(await connectUnix(socket), linuxSystem, log, runner, state);
-    link.peer = peer;
-    // First packet on the shared endpoint: who we are, with the host's token.
-    await peer.sendEvent(
-      "hello",
-      toBinary(
-        HelloSchema,
-        create(HelloSchema, {
-          zoneId: values["zone-id"],
-          token: Deno.env.get("PROTECT_ZONE_TOKEN") ?? "",
-        }),
-      ),
-    );
-    log.info("connected to the host", { socket });
-    await peer.done;
-    log.warn("host went away; reconnecting");
-  } catch (e) {
-    log.debug("host not reachable yet", { error: e });
-  }
-  await new Promise((r) => setTimeout(r, 500));
-}
+await keepHostSession({
+  socket,
+  zoneId: values["zone-id"],
+  token: Deno.env.get("PROTECT_ZONE_TOKEN") ?? "",
+  serve: (transport) => link.peer = serveAgent(transport, linuxSystem, log, runner, state),
+  log,
+});
