@@ -41,6 +41,8 @@ Deno.test("process driver: a real zone agent boots, survives a daemon kill -9, a
           join(protectPaths(root).zonesDir, "process", zoneId, "agent.log"),
         );
         assert.match(agentLog, /bootstrap applied .*hostname=p1/);
+        const logs = await runCli(root, "zone", "logs", "p1");
+        assert.match(logs.stdout, /bootstrap applied .*hostname=p1/, logs.stderr);
         const status = await runCli(root, "host", "status");
         assert.match(status.stdout, /driver\s+process/);
         assert.match(status.stdout, /hardware isolation\s+NO/);

@@ -9,7 +9,6 @@ const PENDING: Partial<Record<Method, string>> = {
   readHypervisorConsole: "the Xen driver (issue: Real Xen)",
   getHypervisorDebugInfo: "the Xen driver (issue: Real Xen)",
   updateZoneResources: "live resource changes in the Xen driver (issue: Real Xen)",
-  attachZoneConsole: "the zone agent (issue: Zones that run workloads)",
   execInsideZone: "the zone agent (issue: Zones that run workloads)",
   readZoneMetrics: "in-zone metrics over IDM (issue: Zones that run workloads)",
   startWorkload:

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
+  AttachZoneConsoleResponseSchema,
   type ControlService,
   CreateZoneResponseSchema,
   DestroyZoneResponseSchema,
@@ -10,7 +11,11 @@ import {
   ResolveZoneIdResponseSchema,
   ZoneState,
 } from "../../proto/mod.ts";
-import { NotFoundError } from "../../lib/errors/mod.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
 import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
@@ -54,6 +59,20 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       return create(ListZonesResponseSchema, {
         zones: ctx.zones.store.list().map(zoneToProto),
       });
+    },
+
+    async *attachZoneConsole(requests, call) {
+      const first = await requests[Symbol.asyncIterator]().next();
+      if (first.done) throw new InvalidArgumentError("request", "no console header message");
+      const zone = ctx.zones.store.get(requireId(first.value.zoneId, "zone_id"));
+      if (!ctx.driver.console) {
+        throw new FailedPreconditionError(`the ${ctx.driver.name} driver has no zone console`);
+      }
+      // Only output for now: console input is not wired to anything yet.
+      const { replayHistory, follow } = first.value;
+      for await (const data of ctx.driver.console(zone.id, replayHistory, follow, call.signal)) {
+        yield create(AttachZoneConsoleResponseSchema, { data });
+      }
     },
 
     resolveZoneId(request) {

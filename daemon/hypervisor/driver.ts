@@ -49,6 +49,16 @@ export interface HypervisorDriver {
   channel?(zoneId: string): Promise<IdmPeer>;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
   onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
+  /**
+   * The zone's console output (kernel/agent log): from the start if `replay`
+   * (else from now), then, if `follow`, new output until `signal` aborts.
+   */
+  console?(
+    zoneId: string,
+    replay: boolean,
+    follow: boolean,
+    signal: AbortSignal,
+  ): AsyncIterable<Uint8Array>;
   /** Calls `tap` with every IDM packet, both ways (the idm-snoop tee). */
   onPacket?(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void;
   /** Releases the driver's own resources (listeners, handles); guests keep running. */

@@ -61,6 +61,26 @@ export const zoneCommand: CommandSpec = {
       },
     },
     {
+      name: "logs",
+      summary: "print a zone's console (the agent's log under the process driver; -f to follow)",
+      args: ZONE_ARG,
+      options: [{
+        long: "follow",
+        short: "f",
+        description: "keep printing new output (Ctrl-C to stop)",
+      }],
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        const zoneId = await resolveZoneId(client, ref);
+        const requests = (async function* () {
+          yield { zoneId, replayHistory: true, follow: options.follow === true };
+        })();
+        for await (const { data } of client.attachZoneConsole(requests)) {
+          await Deno.stdout.write(data);
+        }
+      },
+    },
+    {
       name: "watch",
       summary: "stream zone changes as they happen (Ctrl-C to stop)",
       async run({ options }) {

@@ -175,6 +175,42 @@ export class ProcessDriver implements HypervisorDriver {
     this.endpoint.onPacket = tap;
   }
 
+  /** A process zone's console is its agent's log file. */
+  async *console(
+    zoneId: string,
+    replay: boolean,
+    follow: boolean,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
+    const path = join(this.#dir(zoneId), "agent.log");
+    let offset = 0;
+    if (!replay) {
+      try {
+        offset = Deno.statSync(path).size;
+      } catch { /* no log yet */ }
+    }
+    while (!signal.aborted) {
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return;
+        throw e;
+      }
+      try {
+        await file.seek(offset, Deno.SeekMode.Start);
+        for await (const chunk of file.readable) {
+          offset += chunk.length;
+          yield chunk;
+        }
+      } catch {
+        file.close();
+      }
+      if (!follow) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
   /** Health check over IDM. */
   async ping(zoneId: string): Promise<void> {
     const peer = await this.endpoint.peer(zoneId);
