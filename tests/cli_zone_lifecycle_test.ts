@@ -132,5 +132,5 @@ Deno.test("completion prints a bash script that knows the subcommands", async ()
   const r = await runCli(tempRoot(), "completion", "bash");
   assert.equal(r.code, 0);
   assert.match(r.stdout, /complete -F _protect_complete protect/);
-  assert.match(r.stdout, /\["zone"\]="launch list get destroy watch/);
+  assert.match(r.stdout, /\["zone"\]="launch list get destroy logs watch/);
 });
