@@ -117,7 +117,9 @@ async function readArchive(
   deps: ImportDeps,
 ): Promise<ArchiveContents> {
   const contents: ArchiveContents = { files: new Map(), blobsByPath: new Map(), links: new Map() };
-  for await (const entry of readTar(decompressed(source, Number.MAX_SAFE_INTEGER))) {
+  // The whole archive, uncompressed, is bounded like one blob: a compressed
+  // archive cannot expand without limit (decompression bomb).
+  for await (const entry of readTar(decompressed(source, deps.maxBlobBytes))) {
     const parts = cleanMemberPath(entry.path);
     const path = parts.join("/");
     if (entry.type === "symlink") {
