@@ -20,15 +20,16 @@ const TABLES = (() => {
 })();
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES;
 
-const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-export function crc32(data: Uint8Array): number {
-  return native ? native(data) : crc32Portable(data);
+/** CRC of `data`, continuing from `previous` (the CRC of the bytes before it). */
+export function crc32(data: Uint8Array, previous = 0): number {
+  return native ? native(data, previous) : crc32Portable(data, previous);
 }
 
 /** Slicing-by-8: eight table lookups per 8 bytes. */
-export function crc32Portable(data: Uint8Array): number {
-  let crc = 0xffffffff;
+export function crc32Portable(data: Uint8Array, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0;
   let i = 0;
   const end8 = data.length - (data.length % 8);
   for (; i < end8; i += 8) {

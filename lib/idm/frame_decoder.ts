@@ -18,7 +18,10 @@ export interface DecoderStats {
  */
 export class FrameDecoder {
   readonly stats: DecoderStats = { frames: 0, corrupt: 0, skippedBytes: 0 };
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array = new Uint8Array(0);
+  /** While `push` reads straight from the caller's chunk, our own buffer waits here. */
+  #owned: Uint8Array = new Uint8Array(0);
+  #borrowed = false;
   #start = 0;
   #end = 0;
 
@@ -29,14 +32,35 @@ export class FrameDecoder {
     return this.#end - this.#start;
   }
 
-  /** Feeds bytes; returns the payloads of every complete, valid frame. */
+  /**
+   * Feeds bytes; returns the payloads of every complete, valid frame. Takes
+   * ownership of `chunk`: when nothing is buffered, payloads are returned as
+   * views into it instead of copies (the common case for big frames).
+   */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.#append(chunk);
+    const borrow = this.#start === this.#end;
+    if (borrow) {
+      this.#owned = this.#buffer;
+      this.#buffer = chunk;
+      this.#start = 0;
+      this.#end = chunk.length;
+      this.#borrowed = true;
+    } else {
+      this.#append(chunk);
+    }
     const out: Uint8Array[] = [];
     while (true) {
       const payload = this.#next();
       if (payload === undefined) break;
       out.push(payload);
+    }
+    if (borrow) {
+      // Keep any partial frame in our own buffer, never in the caller's chunk.
+      const rest = this.#buffer.subarray(this.#start, this.#end);
+      this.#buffer = this.#owned;
+      this.#start = this.#end = 0;
+      this.#borrowed = false;
+      if (rest.length) this.#append(rest);
     }
     return out;
   }
@@ -103,7 +127,9 @@ export class FrameDecoder {
       }
       if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
       const payloadStart = this.#start + HEADER_BYTES;
-      const payload = this.#buffer.slice(payloadStart, payloadStart + length);
+      const payload = this.#borrowed
+        ? this.#buffer.subarray(payloadStart, payloadStart + length)
+        : this.#buffer.slice(payloadStart, payloadStart + length);
       if (crc32(payload) !== view.getUint32(12, true)) {
         this.stats.corrupt++;
         this.#skipTo(this.#start + 1);
@@ -111,7 +137,7 @@ export class FrameDecoder {
       }
       this.#start = payloadStart + length;
       this.stats.frames++;
-      if (this.#start === this.#end) this.#start = this.#end = 0;
+      if (this.#start === this.#end && !this.#borrowed) this.#start = this.#end = 0;
       return payload;
     }
   }

@@ -76,3 +76,16 @@ Deno.test("crc32 agrees with the bytewise definition at every length and offset"
     }
   }
 });
+
+Deno.test("frames built in parts decode to the same packet bytes", async () => {
+  const { encodeFrameParts } = await import("./frame.ts");
+  for (const size of [0, 5, 200, 20_000, 300_000]) {
+    const head = new Uint8Array([8, 7, 16, 1]);
+    const tail = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+    const parts = encodeFrameParts(head, 5, tail);
+    const [payload] = new FrameDecoder(1 << 20).push(concat(...parts));
+    assert.ok(payload, `size ${size}`);
+    assert.deepEqual(payload.subarray(0, 4), head);
+    assert.deepEqual(payload.subarray(payload.length - size), tail);
+  }
+});

@@ -2,7 +2,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Packet, PacketKind, PacketSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame } from "./frame.ts";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrameParts } from "./frame.ts";
+
+const EMPTY = new Uint8Array();
 import { FrameDecoder } from "./frame_decoder.ts";
 import { IdmStream } from "./stream.ts";
 import type { IdmTransport } from "./transport.ts";
@@ -151,8 +153,12 @@ export class IdmPeer {
   #send(packet: Packet): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
     this.options.onPacket?.("out", packet);
-    const frame = encodeFrame(toBinary(PacketSchema, packet));
-    const next = this.#writing.then(() => this.transport.write(frame));
+    // The payload (field 5) is framed without being copied into the message.
+    const head = toBinary(PacketSchema, { ...packet, payload: EMPTY });
+    const parts = encodeFrameParts(head, 5, packet.payload);
+    const next = this.#writing.then(async () => {
+      for (const part of parts) await this.transport.write(part);
+    });
     this.#writing = next.catch(() => {});
     return next;
   }
