@@ -52,6 +52,35 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       assert.equal(w.status.exitCode, 3);
     });
 
+    await t.step("create without starting, then start attached", async () => {
+      const created = await runCli(
+        root,
+        "workload",
+        "launch",
+        "--no-start",
+        "--zone",
+        "z",
+        "--name",
+        "later",
+        image,
+        "--",
+        "sh",
+        "-c",
+        "echo later; exit 5",
+      );
+      assert.equal(created.code, 0, created.stderr);
+      const before = JSON.parse(
+        (await runCli(root, "workload", "get", "later", "-o", "json")).stdout,
+      );
+      assert.equal(before.status.state, "WORKLOAD_STATE_CREATED");
+      const started = await runCli(root, "workload", "start", "-a", "later");
+      assert.equal(started.stdout, "later\n");
+      assert.equal(started.code, 5);
+      const again = await runCli(root, "workload", "start", "later");
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /is COMPLETED, not CREATED/);
+    });
+
     await t.step("the process is PID 1 of its namespace, with the zone's hostname", async () => {
       const r = await runCli(
         root,

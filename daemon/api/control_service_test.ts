@@ -31,7 +31,7 @@ Deno.test("RPCs not built yet answer Unimplemented and name what brings them", a
       error.rawMessage,
       /listNetworkReservations is not available yet: .*Network daemon/,
     );
-    assert.equal(await codeOf(h.client.startWorkload({})), Code.Unimplemented);
+    assert.equal(await codeOf(h.client.updateZoneResources({})), Code.Unimplemented);
   } finally {
     await h.close();
   }

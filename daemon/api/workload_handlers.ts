@@ -8,6 +8,7 @@ import {
   GetWorkloadResponseSchema,
   ListWorkloadsResponseSchema,
   ReadWorkloadLogsResponseSchema,
+  StartWorkloadResponseSchema,
   StopWorkloadResponseSchema,
 } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
@@ -18,8 +19,13 @@ import { requireId } from "./require_id.ts";
 export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
     async createWorkload(request) {
-      const workloadId = await ctx.workloadManager.create(request.spec);
+      const workloadId = await ctx.workloadManager.create(request.spec, request.start);
       return create(CreateWorkloadResponseSchema, { workloadId });
+    },
+
+    async startWorkload(request) {
+      await ctx.workloadManager.start(requireId(request.workloadId, "workload_id"));
+      return create(StartWorkloadResponseSchema);
     },
 
     async stopWorkload(request) {

@@ -131,8 +131,11 @@ export class WorkloadManager {
     return image;
   }
 
-  /** Validates, records and starts a workload; returns its ID once it runs (or has failed). */
-  async create(spec: WorkloadSpec | undefined): Promise<string> {
+  /**
+   * Validates and records a workload (pulling its image if needed); starts it
+   * too when `start`. Returns its ID once it runs, has failed, or is CREATED.
+   */
+  async create(spec: WorkloadSpec | undefined, start = true): Promise<string> {
     if (!spec) throw new InvalidArgumentError("spec", "is required");
     const zone = this.#resolveZone(spec.zone);
     if (!this.deps.driver.channel) {
@@ -146,19 +149,14 @@ export class WorkloadManager {
     if (args.length > MAX_ARGS || args.join("").length > MAX_ARG_BYTES) {
       throw new InvalidArgumentError("spec.process.args", "too many or too long");
     }
-    const image = await this.#image(spec.image);
-    const config = image.config;
-    // docker run semantics: the entrypoint stays, given args replace the image's CMD.
-    const argv = [...(config?.entrypoint ?? []), ...(args.length ? args : config?.cmd ?? [])];
-    if (argv.length === 0) {
-      throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
-    }
-    const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
     for (const e of spec.process?.env ?? []) {
       if (!/^[^=\0]+=/.test(e)) {
         throw new InvalidArgumentError("spec.process.env", `"${e}" is not NAME=value`);
       }
-      env.set(e.split("=")[0], e);
+    }
+    const image = await this.#image(spec.image);
+    if (args.length === 0 && !image.config?.entrypoint.length && !image.config?.cmd.length) {
+      throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
     }
     const record: WorkloadRecord = {
       id,
@@ -172,8 +170,37 @@ export class WorkloadManager {
     };
     this.deps.workloads.insert(record);
     this.#announce(record);
+    if (start) await this.#run(id);
+    else this.#transition(id, WorkloadState.CREATED, {});
+    return id;
+  }
+
+  /** Starts a CREATED workload. */
+  async start(id: string): Promise<void> {
+    const w = this.deps.workloads.get(id);
+    if (w.state !== WorkloadState.CREATED) {
+      throw new FailedPreconditionError(
+        `workload ${w.name} is ${WorkloadState[w.state]}, not CREATED`,
+      );
+    }
+    this.#resolveZone(w.zoneId);
+    this.#transition(id, WorkloadState.CREATING, {});
+    await this.#run(id);
+  }
+
+  /** Hands the workload to its zone's agent: CREATING → RUNNING, or FAILED with the reason. */
+  async #run(id: string): Promise<void> {
+    const w = this.deps.workloads.get(id);
+    const spec = w.spec;
     try {
-      const peer = await this.deps.driver.channel(zone.id);
+      const image = await this.#image(spec.image);
+      const config = image.config;
+      const args = spec.process?.args ?? [];
+      // docker run semantics: the entrypoint stays, given args replace the image's CMD.
+      const argv = [...(config?.entrypoint ?? []), ...(args.length ? args : config?.cmd ?? [])];
+      const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
+      for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
+      const peer = await this.deps.driver.channel!(w.zoneId);
       await peer.request(
         "workload.start",
         toBinary(
@@ -205,7 +232,6 @@ export class WorkloadManager {
       });
       this.deps.logs.finish(id);
     }
-    return id;
   }
 
   /**

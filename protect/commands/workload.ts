@@ -49,6 +49,23 @@ export const workloadCommand: CommandSpec = {
       },
     },
     {
+      name: "start",
+      summary: "start a CREATED workload (-a: stay attached and exit with its code)",
+      args: WORKLOAD_ARG,
+      options: [{ long: "attach", short: "a", description: "follow its output until it exits" }],
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        const workloadId = await resolveWorkloadId(client, ref);
+        await client.startWorkload({ workloadId });
+        if (!options.attach) {
+          console.log(`workload ${ref} started`);
+          return;
+        }
+        const code = await followWorkload(client, workloadId);
+        if (code !== 0) throw new CliError("", code);
+      },
+    },
+    {
       name: "attach",
       summary:
         "follow a workload's output until it exits, then exit with its code (Ctrl-C detaches)",

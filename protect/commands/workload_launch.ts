@@ -75,11 +75,12 @@ export const workloadLaunchCommand: CommandSpec = {
     },
     { long: "pids-limit", value: "n", description: "process limit", parse: parsePositiveInt },
     { long: "detach", short: "d", description: "print the workload ID and return" },
+    { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
   ],
   async run({ args: [image, ...command], options: o }) {
     const { client } = daemonFor(o);
     const { workloadId } = await client.createWorkload({
-      start: true,
+      start: o["no-start"] !== true,
       spec: {
         zone: o.zone as string,
         name: (o.name as string) ?? "",
@@ -102,7 +103,7 @@ export const workloadLaunchCommand: CommandSpec = {
         },
       },
     });
-    if (o.detach) {
+    if (o.detach || o["no-start"]) {
       console.log(workloadId);
       return;
     }
