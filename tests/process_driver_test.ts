@@ -41,6 +41,15 @@ Deno.test("process driver: a real zone agent boots, survives a daemon kill -9, a
           join(protectPaths(root).zonesDir, "process", zoneId, "agent.log"),
         );
         assert.match(agentLog, /bootstrap applied .*hostname=p1/);
+        const metrics = JSON.parse(
+          (await runCli(root, "zone", "metrics", "p1", "-o", "json")).stdout,
+        );
+        assert.ok(Number(metrics.memoryTotalBytes) > 0);
+        // The zone's own PID namespace: unshare's child (the agent) and the ps it ran.
+        assert.ok(
+          metrics.processCount >= 1 && metrics.processCount < 10,
+          `processes ${metrics.processCount}`,
+        );
         const logs = await runCli(root, "zone", "logs", "p1");
         assert.match(logs.stdout, /bootstrap applied .*hostname=p1/, logs.stderr);
         const status = await runCli(root, "host", "status");

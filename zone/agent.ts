@@ -9,6 +9,7 @@ import {
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
+  ZoneMetricsReportSchema,
 } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { IdmPeer, type IdmTransport } from "../lib/idm/mod.ts";
@@ -16,6 +17,7 @@ import { PROTECT_VERSION } from "../lib/version/mod.ts";
 import { applyBootstrap, type System } from "./bootstrap.ts";
 import type { RunnerEvents } from "./runtime/workload_runner.ts";
 import { runExec } from "./runtime/exec.ts";
+import { MetricsSampler } from "./runtime/metrics.ts";
 
 /** What the agent runs workloads with (the real runner, or a test double). */
 export interface Runtime {
@@ -74,6 +76,12 @@ export function serveAgent(
     });
     return new Uint8Array();
   });
+  const metrics = new MetricsSampler();
+  peer.onRequest(
+    "metrics",
+    async () =>
+      toBinary(ZoneMetricsReportSchema, create(ZoneMetricsReportSchema, await metrics.sample())),
+  );
   peer.onRequest("ping", (payload) => {
     const ping = fromBinary(PingSchema, payload);
     return toBinary(PongSchema, create(PongSchema, { sequence: ping.sequence }));

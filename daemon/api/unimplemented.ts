@@ -10,7 +10,6 @@ const PENDING: Partial<Record<Method, string>> = {
   getHypervisorDebugInfo: "the Xen driver (issue: Real Xen)",
   updateZoneResources: "live resource changes in the Xen driver (issue: Real Xen)",
   execInsideZone: "the zone agent (issue: Zones that run workloads)",
-  readZoneMetrics: "in-zone metrics over IDM (issue: Zones that run workloads)",
   startWorkload:
     "created-but-not-started workloads (issue: Zones that run workloads); create starts them",
   attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",

@@ -1,4 +1,6 @@
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { ZoneMetricsReportSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   AttachZoneConsoleResponseSchema,
@@ -8,6 +10,7 @@ import {
   GetZoneResponseSchema,
   HypervisorBackend,
   ListZonesResponseSchema,
+  ReadZoneMetricsResponseSchema,
   ResolveZoneIdResponseSchema,
   ZoneState,
 } from "../../proto/mod.ts";
@@ -73,6 +76,27 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       for await (const data of ctx.driver.console(zone.id, replayHistory, follow, call.signal)) {
         yield create(AttachZoneConsoleResponseSchema, { data });
       }
+    },
+
+    async readZoneMetrics(request) {
+      const zone = ctx.zones.store.get(requireId(request.zoneId, "zone_id"));
+      if (!ctx.driver.channel) {
+        throw new FailedPreconditionError(`the ${ctx.driver.name} driver has no zone agent to ask`);
+      }
+      const peer = await ctx.driver.channel(zone.id);
+      const report = fromBinary(
+        ZoneMetricsReportSchema,
+        await peer.request("metrics", new Uint8Array(), 10_000),
+      );
+      return create(ReadZoneMetricsResponseSchema, {
+        metrics: {
+          memoryTotalBytes: report.memoryTotalBytes,
+          memoryUsedBytes: report.memoryTotalBytes - report.memoryAvailableBytes,
+          cpuPercent: report.cpuBusyPercent,
+          processCount: report.processCount,
+          sampledAt: timestampNow(),
+        },
+      });
     },
 
     resolveZoneId(request) {

@@ -1,4 +1,5 @@
-import { ZoneState } from "../../proto/mod.ts";
+import { toJson } from "@bufbuild/protobuf";
+import { ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
@@ -78,6 +79,30 @@ export const zoneCommand: CommandSpec = {
         for await (const { data } of client.attachZoneConsole(requests)) {
           await Deno.stdout.write(data);
         }
+      },
+    },
+    {
+      name: "metrics",
+      summary: "memory, CPU and processes as the zone reports them",
+      args: ZONE_ARG,
+      async run({ args: [ref], options }) {
+        const { client, output } = daemonFor(options);
+        const { metrics } = await client.readZoneMetrics({
+          zoneId: await resolveZoneId(client, ref),
+        });
+        if (!metrics) return;
+        if (output !== "table") {
+          console.log(
+            await render(output, [metrics], (m) => toJson(ZoneMetricsSchema, m), [], false),
+          );
+          return;
+        }
+        const mib = (b: bigint) => `${b / 1024n / 1024n} MiB`;
+        console.log(
+          `memory     ${mib(metrics.memoryUsedBytes)} used of ${mib(metrics.memoryTotalBytes)}`,
+        );
+        console.log(`cpu        ${metrics.cpuPercent}% busy since the last sample`);
+        console.log(`processes  ${metrics.processCount}`);
       },
     },
     {
