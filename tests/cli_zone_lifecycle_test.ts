@@ -132,5 +132,8 @@ Deno.test("completion prints a bash script that knows the subcommands", async ()
   const r = await runCli(tempRoot(), "completion", "bash");
   assert.equal(r.code, 0);
   assert.match(r.stdout, /complete -F _protect_complete protect/);
-  assert.match(r.stdout, /\["zone"\]="launch list get destroy logs watch/);
+  const zoneWords = /\["zone"\]="([^"]*)"/.exec(r.stdout)?.[1].split(" ") ?? [];
+  for (const verb of ["launch", "list", "get", "destroy", "logs", "metrics", "watch"]) {
+    assert.ok(zoneWords.includes(verb), verb);
+  }
 });
