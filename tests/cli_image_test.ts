@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
-import { runCli, startDaemonProcess, startStorageProcess, tempRoot } from "./helpers/processes.ts";
+import {
+  cliJson,
+  runCli,
+  startDaemonProcess,
+  startStorageProcess,
+  tempRoot,
+} from "./helpers/processes.ts";
 import { pushImage, startRegistry } from "./helpers/registry.ts";
 
 Deno.test("protect image pull/list/remove through the daemon and protect-storage", async (t) => {
@@ -32,7 +38,7 @@ Deno.test("protect image pull/list/remove through the daemon and protect-storage
         table.stdout,
         new RegExp(`${reference}\\s+[0-9a-f]{12}\\s+squashfs\\s+[\\d.]+ (KiB|MiB)\\s+linux/amd64`),
       );
-      const json = JSON.parse((await runCli(root, "image", "list", "-o", "json")).stdout);
+      const json = await cliJson(root, "image", "list");
       assert.equal(json[0].reference, reference);
     });
 
@@ -78,7 +84,7 @@ Deno.test("protect image pull/list/remove through the daemon and protect-storage
         const r = await runCli(root, "image", "remove", ref);
         assert.equal(r.code, 0, r.stderr);
       }
-      assert.deepEqual(JSON.parse((await runCli(root, "image", "list", "-o", "json")).stdout), []);
+      assert.deepEqual(await cliJson(root, "image", "list"), []);
     });
   } finally {
     await storage.stop();

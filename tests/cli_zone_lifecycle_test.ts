@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCli, startDaemonProcess, tempRoot } from "./helpers/processes.ts";
+import { cliJson, runCli, startDaemonProcess, tempRoot } from "./helpers/processes.ts";
 
 Deno.test("CLI drives a zone through launch, list and destroy over the real socket", async (t) => {
   const root = tempRoot();
@@ -34,7 +34,7 @@ Deno.test("CLI drives a zone through launch, list and destroy over the real sock
     });
 
     await t.step("get accepts the ID as well as the name", async () => {
-      const id = JSON.parse((await runCli(root, "zone", "get", "a", "-o", "json")).stdout).id;
+      const id = (await cliJson(root, "zone", "get", "a")).id;
       const r = await runCli(root, "zone", "get", id, "-o", "json");
       assert.equal(JSON.parse(r.stdout).spec.name, "a");
     });
@@ -80,7 +80,7 @@ Deno.test("CLI drives a zone through launch, list and destroy over the real sock
       );
       assert.equal(r.code, 1);
       assert.match(r.stderr, /zone broken FAILED: waiting for the zone to be ready failed: .*boot/);
-      const get = JSON.parse((await runCli(root, "zone", "get", "broken", "-o", "json")).stdout);
+      const get = await cliJson(root, "zone", "get", "broken");
       assert.equal(get.status.state, "ZONE_STATE_FAILED");
       assert.match(get.status.error, /injected boot failure/);
     });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { protectPaths } from "../lib/paths/mod.ts";
 import {
+  cliJson,
   denoRunArgs,
   runCli,
   startDaemonProcess,
@@ -10,7 +11,7 @@ import {
 } from "./helpers/processes.ts";
 
 const zoneState = async (root: string, name: string) =>
-  JSON.parse((await runCli(root, "zone", "get", name, "-o", "json")).stdout).status;
+  (await cliJson(root, "zone", "get", name)).status;
 
 Deno.test("kill -9 mid-launch: the restarted daemon resumes the launch from the database", async () => {
   const root = tempRoot();

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { protectPaths } from "../lib/paths/mod.ts";
-import { runCli, startProgramProcess, tempRoot, writeDaemonConfig } from "./helpers/processes.ts";
+import {
+  cliJson,
+  runCli,
+  startProgramProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "./helpers/processes.ts";
 
 /** PIDs of unshare processes running the given zone. */
 function zoneProcesses(zoneId: string): number[] {
@@ -23,8 +29,7 @@ Deno.test("process driver: a real zone agent boots, survives a daemon kill -9, a
   const root = tempRoot();
   writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
   let daemon = await startProgramProcess("daemon-process", root);
-  const zone = async (name: string) =>
-    JSON.parse((await runCli(root, "zone", "get", name, "-o", "json")).stdout);
+  const zone = async (name: string) => await cliJson(root, "zone", "get", name);
   let zoneId = "";
   try {
     await t.step(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import {
+  cliJson,
   denoRunArgs,
   runCli,
   startProgramProcess,
@@ -47,7 +48,7 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
     await t.step("logs replay the output; get shows COMPLETED with the code", async () => {
       const logs = await runCli(root, "workload", "logs", "hello");
       assert.equal(logs.stdout, "hi\n");
-      const w = JSON.parse((await runCli(root, "workload", "get", "hello", "-o", "json")).stdout);
+      const w = await cliJson(root, "workload", "get", "hello");
       assert.equal(w.status.state, "WORKLOAD_STATE_COMPLETED");
       assert.equal(w.status.exitCode, 3);
     });
@@ -117,7 +118,7 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       assert.equal(r.code, 0, r.stderr);
       const stop = await runCli(root, "workload", "stop", "sleeper", "--time", "1");
       assert.equal(stop.code, 0, stop.stderr);
-      const w = JSON.parse((await runCli(root, "workload", "get", "sleeper", "-o", "json")).stdout);
+      const w = await cliJson(root, "workload", "get", "sleeper");
       assert.equal(w.status.state, "WORKLOAD_STATE_COMPLETED");
       assert.equal(w.status.exitCode, 137);
     });
@@ -195,7 +196,7 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
     await t.step("destroying the zone removes its workloads", async () => {
       assert.equal((await runCli(root, "zone", "destroy", "z", "--wait")).code, 0);
       assert.deepEqual(
-        JSON.parse((await runCli(root, "workload", "list", "-o", "json")).stdout),
+        await cliJson(root, "workload", "list"),
         [],
       );
     });

@@ -12,6 +12,7 @@ import { encodeFrame, HEADER_BYTES } from "../lib/idm/mod.ts";
 import { protectPaths } from "../lib/paths/mod.ts";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import {
+  cliJson,
   runCli,
   startProgramProcess,
   startStorageProcess,
@@ -41,7 +42,7 @@ Deno.test("a zone sending garbage, oversized and forged messages is contained", 
         0,
       );
     }
-    const evil = JSON.parse((await runCli(root, "zone", "get", "evil", "-o", "json")).stdout).id;
+    const evil = (await cliJson(root, "zone", "get", "evil")).id;
     const victim = await runCli(
       root,
       "workload",
@@ -57,8 +58,7 @@ Deno.test("a zone sending garbage, oversized and forged messages is contained", 
       "echo fine",
     );
     assert.equal(victim.code, 0);
-    const victimId =
-      JSON.parse((await runCli(root, "workload", "get", "victim", "-o", "json")).stdout).id;
+    const victimId = (await cliJson(root, "workload", "get", "victim")).id;
 
     // Play a compromised agent of zone "evil": its real token, then hostile traffic.
     const token = JSON.parse(
@@ -116,7 +116,7 @@ Deno.test("a zone sending garbage, oversized and forged messages is contained", 
     assert.match(daemon.logs(), /malformed IDM packet dropped/);
     assert.match(daemon.logs(), /IDM protocol violation/);
     assert.match(daemon.logs(), /zone reported an exit for a workload it does not run/);
-    const v = JSON.parse((await runCli(root, "workload", "get", "victim", "-o", "json")).stdout);
+    const v = await cliJson(root, "workload", "get", "victim");
     assert.equal(v.status.exitCode ?? 0, 0, "the forged exit was ignored");
     assert.equal(
       (await runCli(root, "workload", "logs", "victim")).stdout,
@@ -137,7 +137,7 @@ Deno.test("a zone sending garbage, oversized and forged messages is contained", 
     );
     assert.equal(again.stdout, "still fine\n");
     assert.equal(
-      JSON.parse((await runCli(root, "zone", "get", "good", "-o", "json")).stdout).status.state,
+      (await cliJson(root, "zone", "get", "good")).status.state,
       "ZONE_STATE_READY",
     );
   } finally {

@@ -69,12 +69,7 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
     },
 
     listWorkloads(request) {
-      let zoneId: string | undefined;
-      if (request.zone !== "") {
-        const zones = ctx.zones.store;
-        zoneId = (zones.find(request.zone) ?? zones.findByName(request.zone) ??
-          zones.get(request.zone)).id;
-      }
+      const zoneId = request.zone === "" ? undefined : ctx.zones.store.resolve(request.zone).id;
       return create(ListWorkloadsResponseSchema, {
         workloads: ctx.workloads.list(zoneId).map(workloadToProto),
       });

@@ -138,6 +138,13 @@ export class ZoneStore {
     return row && fromRow(row);
   }
 
+  /** A zone by ID or name (what users may type anywhere). */
+  resolve(ref: string): ZoneRecord {
+    const zone = this.find(ref) ?? this.findByName(ref);
+    if (!zone) throw new NotFoundError(`no zone named "${ref}"`);
+    return zone;
+  }
+
   list(): ZoneRecord[] {
     return (this.sql.get("SELECT * FROM zones ORDER BY created_at, name").all() as unknown[])
       .map((r) => fromRow(r as ZoneRow));

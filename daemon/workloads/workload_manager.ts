@@ -107,8 +107,7 @@ export class WorkloadManager {
 
   #resolveZone(ref: string) {
     if (ref === "") throw new InvalidArgumentError("spec.zone", "must name a zone");
-    const zone = this.deps.zones.store.find(ref) ?? this.deps.zones.store.findByName(ref);
-    if (!zone) throw new NotFoundError(`no zone named "${ref}"`);
+    const zone = this.deps.zones.store.resolve(ref);
     if (zone.state !== ZoneState.READY) {
       throw new FailedPreconditionError(`zone ${zone.name} is ${ZoneState[zone.state]}, not READY`);
     }

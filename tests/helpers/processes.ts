@@ -143,3 +143,10 @@ export function writeDaemonConfig(root: string, toml: string): void {
   Deno.mkdirSync(join(path, ".."), { recursive: true });
   Deno.writeTextFileSync(path, toml);
 }
+
+/** Runs a CLI command with `-o json` and parses its output (fails loudly if it did not succeed). */
+export async function cliJson(root: string, ...args: string[]) {
+  const r = await runCli(root, ...args, "-o", "json");
+  if (r.code !== 0) throw new Error(`protect ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
