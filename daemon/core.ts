@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { ZoneState } from "../proto/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { ApiContext } from "./api/mod.ts";
 import type { DaemonConfig } from "./config/mod.ts";
@@ -44,6 +45,14 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     log,
   });
   driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
+  driver.onGuestExit?.((zoneId, reason, crashed) => {
+    // Only READY zones: a guest lost while booting fails the boot step itself.
+    if (zones.store.find(zoneId)?.state !== ZoneState.READY) return;
+    zones.transition(zoneId, crashed ? ZoneState.FAILED : ZoneState.EXITED, {
+      error: crashed ? reason : "",
+      exitedAt: new Date(),
+    });
+  });
   const snoop = new SnoopHub();
   driver.onPacket?.((zoneId, direction, packet) => snoop.tap(zoneId, direction, packet));
   return {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessDriver } from "./hypervisor/process/process_driver.ts";
+import { XenDriver } from "./hypervisor/xen/xen_driver.ts";
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
@@ -40,6 +41,15 @@ function createDriver(config: DaemonConfig, paths: ProtectPaths, log: Logger): H
       agentEntry: fileURLToPath(new URL("../zone/main.ts", import.meta.url)),
       bootTimeoutMs: config.bootTimeoutMs,
       log: log.with({ driver: "process" }),
+    });
+  }
+  if (config.driver === "xen") {
+    return new XenDriver({
+      boot: config.xen,
+      bootTimeoutMs: config.bootTimeoutMs,
+      libxlLogPath: join(paths.stateDir, "libxl.log"),
+      consoleLogDir: config.xen.consoleLogDir,
+      log: log.with({ driver: "xen" }),
     });
   }
   log.warn(

@@ -11,6 +11,8 @@ const PROGRAMS: Record<string, { set: string; entry: string }> = {
   daemon: { set: "daemon", entry: "daemon/main.ts" },
   // The daemon with the process driver: may run unshare(1) and read /proc.
   "daemon-process": { set: "daemon-process", entry: "daemon/main.ts" },
+  // The daemon with the Xen driver: unscoped FFI for the Xen libraries.
+  "daemon-xen": { set: "daemon-xen", entry: "daemon/main.ts" },
   storage: { set: "storage", entry: "storage/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };

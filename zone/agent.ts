@@ -24,6 +24,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** The OCI runtime binary: runc or crun. */
+  readonly runtime: string;
 }
 
 export interface AgentState {
@@ -100,7 +102,7 @@ export function serveAgent(
         stream.close((e as Error).message).catch(() => {});
         return;
       }
-      runExec(stateDir, start, stream).catch((error) => {
+      runExec(runtime.runtime, stateDir, start, stream).catch((error) => {
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});
       });

@@ -1,38 +1,49 @@
 /**
- * The zone agent: flags and wiring. It connects to the host's IDM endpoint
- * (a Unix socket under the process driver) and serves it — see agent.ts and
- * host_session.ts.
+ * The zone agent: flags and wiring. It connects to the host's IDM endpoint —
+ * a Unix socket under the process driver, a vchan under Xen — and serves it
+ * (see agent.ts and host_session.ts).
  */
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log/mod.ts";
+import { connectUnix } from "../lib/idm/mod.ts";
 import { type AgentState, HostLink, serveAgent } from "./agent.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
+import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     "idm-socket": { type: "string" },
+    "xen": { type: "boolean", default: false },
     "zone-id": { type: "string", default: "" },
     "log-file": { type: "string" },
     "work-dir": { type: "string" },
+    "runtime": { type: "string", default: "runc" },
   },
   strict: true,
 });
 const socket = values["idm-socket"];
-if (!socket) {
-  console.error("protect-zone-agent: --idm-socket PATH is required");
+if (!socket && !values.xen) {
+  console.error("protect-zone-agent: --idm-socket PATH or --xen is required");
   Deno.exit(2);
 }
+if (values.runtime !== "runc" && values.runtime !== "crun") {
+  console.error("protect-zone-agent: --runtime must be runc or crun");
+  Deno.exit(2);
+}
+const zoneId = values["zone-id"] ||
+  (values.xen ? zoneIdFromCmdline(Deno.readTextFileSync("/proc/cmdline")) : "");
 // A log file rather than stderr: the agent must outlive the daemon that started it.
+// Under Xen, stderr is the zone's console, which xenconsoled keeps for the host.
 const logFile = values["log-file"]
   ? Deno.openSync(values["log-file"], { append: true, create: true })
   : undefined;
 const encoder = new TextEncoder();
 const log = createLogger("zone-agent", {
   sink: logFile ? (line) => void logFile.writeSync(encoder.encode(line + "\n")) : undefined,
-}).with({ zone: values["zone-id"] });
+}).with({ zone: zoneId });
 
 // Workloads live on a tmpfs private to this zone's mount namespace.
 const workDir = values["work-dir"];
@@ -46,12 +57,15 @@ if (workDir) {
   })
     .output();
   if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
-  runner = new WorkloadRunner(workDir, () => state.hostname, link, log);
+  runner = new WorkloadRunner(workDir, () => state.hostname, link, log, values.runtime);
 }
 
+const xen = values.xen ? new XenHostChannel() : undefined;
 await keepHostSession({
-  socket,
-  zoneId: values["zone-id"],
+  connect: () => xen ? xen.connect() : connectUnix(socket!),
+  describe: xen ? "xen vchan" : socket!,
+  replaced: xen ? (signal) => xen.replaced(signal) : undefined,
+  zoneId,
   token: Deno.env.get("PROTECT_ZONE_TOKEN") ?? "",
   serve: (transport) => link.peer = serveAgent(transport, linuxSystem, log, runner, state),
   log,

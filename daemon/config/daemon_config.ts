@@ -1,7 +1,7 @@
-import { integer, loadOrCreateToml, oneOf, table } from "../../lib/config/mod.ts";
+import { absolutePath, integer, loadOrCreateToml, oneOf, table } from "../../lib/config/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 
-export const DRIVER_NAMES = ["fake", "process"] as const;
+export const DRIVER_NAMES = ["fake", "process", "xen"] as const;
 export type DriverName = typeof DRIVER_NAMES[number];
 
 export interface DaemonConfig {
@@ -12,7 +12,24 @@ export interface DaemonConfig {
   fakeBootDelayMs: number;
   /** How long a zone's agent has to connect and report ready. */
   bootTimeoutMs: number;
+  /** Xen driver: the files every zone boots from, and where Xen's tools log. */
+  xen: {
+    kernel: string;
+    initrd: string;
+    addons: string;
+    hotplugScript: string;
+    consoleLogDir: string;
+  };
 }
+
+/** The [xen] defaults: the layout the lab and the packaged dom0 install use. */
+export const DEFAULT_XEN_CONFIG: DaemonConfig["xen"] = {
+  kernel: "/var/lib/protect/xen/zone-vmlinux",
+  initrd: "/var/lib/protect/xen/zone-initrd.cpio.gz",
+  addons: "/var/lib/protect/xen/addons.sqfs",
+  hotplugScript: "/etc/protect/xen/block-protect",
+  consoleLogDir: "/var/log/xen/console",
+};
 
 /** Written to daemon.toml on first start; every setting is listed with its default. */
 export const DEFAULT_DAEMON_TOML =
@@ -26,7 +43,8 @@ log_level = "info"
 #   "process" a zone is a namespaced process tree running the real zone agent;
 #             NO hardware isolation (development). Start the daemon with the
 #             "daemon-process" permission set (tools/launch.ts daemon-process).
-#   "xen" comes with the Xen driver.
+#   "xen"     each zone is a Xen guest with its own kernel (dom0 only). Start
+#             the daemon with the "daemon-xen" permission set.
 driver = "fake"
 
 [zone_defaults]
@@ -41,6 +59,18 @@ boot_timeout_ms = 30000
 [fake]
 # Simulated time between creating a zone and it becoming READY.
 boot_delay_ms = 50
+
+[xen]
+# Built by tests/xen/lab/build_zone_files.sh (see docs/xen.md).
+# Uncompressed kernel: loading a vmlinux is much faster than a bzImage.
+kernel = "/var/lib/protect/xen/zone-vmlinux"
+initrd = "/var/lib/protect/xen/zone-initrd.cpio.gz"
+# Read-only squashfs shared by every zone: Deno, the zone agent, crun and runc.
+addons = "/var/lib/protect/xen/addons.sqfs"
+# libxl hotplug script for file-backed disks (the stock one times out under libxl).
+hotplug_script = "/etc/protect/xen/block-protect"
+# Where xenconsoled writes guest consoles (xenconsoled --log=guest --log-dir=...).
+console_log_dir = "/var/log/xen/console"
 `;
 
 /** Loads daemon.toml (creating it with defaults), naming any bad key. */
@@ -50,6 +80,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   const defaults = table(doc, "zone_defaults", "");
   const fake = table(doc, "fake", "");
   const zones = table(doc, "zones", "");
+  const xen = table(doc, "xen", "");
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
@@ -59,5 +90,17 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     },
     fakeBootDelayMs: integer(fake, "boot_delay_ms", "fake.", 0, 600_000, 50),
     bootTimeoutMs: integer(zones, "boot_timeout_ms", "zones.", 1000, 3_600_000, 30_000),
+    xen: {
+      kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),
+      initrd: absolutePath(xen, "initrd", "xen.", DEFAULT_XEN_CONFIG.initrd),
+      addons: absolutePath(xen, "addons", "xen.", DEFAULT_XEN_CONFIG.addons),
+      hotplugScript: absolutePath(
+        xen,
+        "hotplug_script",
+        "xen.",
+        DEFAULT_XEN_CONFIG.hotplugScript,
+      ),
+      consoleLogDir: absolutePath(xen, "console_log_dir", "xen.", DEFAULT_XEN_CONFIG.consoleLogDir),
+    },
   };
 }

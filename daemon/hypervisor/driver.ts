@@ -61,6 +61,16 @@ export interface HypervisorDriver {
   ): AsyncIterable<Uint8Array>;
   /** Calls `tap` with every IDM packet, both ways (the idm-snoop tee). */
   onPacket?(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void;
+  /**
+   * Makes an image file visible inside the zone (Xen: hot-adds it as a
+   * read-only disk) and returns its path there. Drivers without it share the
+   * host path as is.
+   */
+  attachImage?(zoneId: string, workloadId: string, hostPath: string): Promise<string>;
+  /** Undoes attachImage once the workload is gone; no error if nothing is attached. */
+  detachImage?(zoneId: string, workloadId: string): Promise<void>;
+  /** Calls `exited` when a running guest shuts down or crashes on its own. */
+  onGuestExit?(exited: (zoneId: string, reason: string, crashed: boolean) => void): void;
   /** Releases the driver's own resources (listeners, handles); guests keep running. */
   close?(): void;
 }

@@ -3,7 +3,7 @@ import { ControlService } from "../../proto/mod.ts";
 import { createLogger } from "../../lib/log/mod.ts";
 import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
 import { controlService } from "../api/mod.ts";
-import type { DaemonConfig } from "../config/mod.ts";
+import { type DaemonConfig, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
 import { openDatabase } from "../state/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
@@ -34,6 +34,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     zoneDefaults: { memoryMib: 256, cpus: 1 },
     fakeBootDelayMs: bootDelayMs,
     bootTimeoutMs: 30_000,
+    xen: DEFAULT_XEN_CONFIG,
   };
   const driver = new FakeDriver({ bootDelayMs });
   const core = buildCore({

@@ -102,7 +102,15 @@ export class WorkloadManager {
         exitedAt: new Date(),
       });
       this.deps.logs.finish(m.workloadId);
+      this.#detachImage(zoneId, m.workloadId);
     });
+  }
+
+  /** Gives the image disk back once its workload has ended (Xen hot-unplug). */
+  #detachImage(zoneId: string, workloadId: string): void {
+    this.deps.driver.detachImage?.(zoneId, workloadId).catch((error) =>
+      this.deps.log.warn("detaching the workload's image failed", { workload: workloadId, error })
+    );
   }
 
   #resolveZone(ref: string) {
@@ -200,13 +208,16 @@ export class WorkloadManager {
       const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
       for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
       const peer = await this.deps.driver.channel!(w.zoneId);
+      const imagePath = this.deps.driver.attachImage
+        ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
+        : image.path;
       await peer.request(
         "workload.start",
         toBinary(
           WorkloadStartSchema,
           create(WorkloadStartSchema, {
             workloadId: id,
-            imagePath: image.path,
+            imagePath,
             args: argv,
             env: [...env.values()],
             workingDirectory: spec.process?.workingDirectory || config?.workingDir || "/",
@@ -230,6 +241,7 @@ export class WorkloadManager {
         error: `starting failed: ${(e as Error).message}`,
       });
       this.deps.logs.finish(id);
+      this.#detachImage(w.zoneId, id);
     }
   }
 

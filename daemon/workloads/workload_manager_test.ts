@@ -1,3 +1,4 @@
+import { DEFAULT_XEN_CONFIG } from "../config/mod.ts";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -23,6 +24,7 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
       zoneDefaults: { memoryMib: 64, cpus: 1 },
       fakeBootDelayMs: 0,
       bootTimeoutMs: 1000,
+      xen: DEFAULT_XEN_CONFIG,
     },
     hostUuid: "h",
     driver: new FakeDriver({ bootDelayMs: 0 }),

@@ -50,3 +50,17 @@ export function stringList(t: Record<string, unknown>, key: string, where: strin
   }
   return value;
 }
+
+/** An absolute path setting. */
+export function absolutePath(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  fallback: string,
+): string {
+  const value = t[key] ?? fallback;
+  if (typeof value !== "string" || !value.startsWith("/") || value.includes("\0")) {
+    throw new InvalidArgumentError(`${where}${key}`, "must be an absolute path");
+  }
+  return value;
+}

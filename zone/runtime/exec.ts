@@ -10,11 +10,12 @@ import type { IdmStream } from "../../lib/idm/mod.ts";
 const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
 /**
- * Runs a process inside a running workload (`runc exec`) and connects it to
+ * Runs a process inside a running workload (`runc exec`, or crun's) and connects it to
  * an IDM stream: stdin from the host, output and the exit code back. (runc's
  * --console-socket is not an option: Deno cannot receive file descriptors.)
  */
 export async function runExec(
+  runtime: string,
   stateDir: string,
   start: ExecStart,
   stream: IdmStream,
@@ -38,10 +39,10 @@ export async function runExec(
       "-f",
       "-e",
       "-c",
-      ["runc", ...runcArgs].map(shellQuote).join(" "),
+      [runtime, ...runcArgs].map(shellQuote).join(" "),
       "/dev/null",
     ]]
-    : ["runc", runcArgs];
+    : [runtime, runcArgs];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(command, {

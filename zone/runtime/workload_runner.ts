@@ -20,8 +20,32 @@ async function run(tool: string, args: string[]): Promise<void> {
   }
 }
 
+/** How long a hot-plugged image disk may take to appear in the zone. */
+const DISK_WAIT_MS = 30_000;
+
 /**
- * Runs workloads with runc: the image file is mounted read-only (squashfs on
+ * Mounts the image read-only: a file through a loop device (process driver),
+ * or a block device the host hot-plugged (Xen), once it has appeared.
+ */
+async function mountImage(path: string, target: string): Promise<void> {
+  if (!path.startsWith("/dev/")) {
+    return await run("mount", ["-t", "squashfs", "-o", "loop,ro", path, target]);
+  }
+  const deadline = Date.now() + DISK_WAIT_MS;
+  while (true) {
+    try {
+      Deno.statSync(path);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`image disk ${path} did not appear`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await run("mount", ["-t", "squashfs", "-o", "ro", path, target]);
+}
+
+/**
+ * Runs workloads with runc or crun: the image file is mounted read-only (squashfs on
  * a loop device) as the lower layer of an overlay whose writable upper layer
  * lives on a tmpfs, then `runc run` starts the process as PID 1 of its own
  * namespaces. Output streams back as it comes; the exit code is reported.
@@ -35,6 +59,8 @@ export class WorkloadRunner {
     private readonly hostname: () => string,
     private readonly events: RunnerEvents,
     private readonly log: Logger,
+    /** runc on hybrid-cgroup hosts (process driver); crun in Xen zones (pure cgroup2). */
+    readonly runtime: "runc" | "crun" = "runc",
   ) {}
 
   #dirs(id: string) {
@@ -60,7 +86,7 @@ export class WorkloadRunner {
     for (const dir of [d.lower, d.upper, d.work, d.rootfs, d.state]) {
       Deno.mkdirSync(dir, { recursive: true });
     }
-    await run("mount", ["-t", "squashfs", "-o", "loop,ro", spec.imagePath, d.lower]);
+    await mountImage(spec.imagePath, d.lower);
     try {
       await run("mount", [
         "-t",
@@ -78,7 +104,7 @@ export class WorkloadRunner {
       await this.#cleanup(spec.workloadId);
       throw e;
     }
-    const child = new Deno.Command("runc", {
+    const child = new Deno.Command(this.runtime, {
       args: ["--root", d.state, "run", "--bundle", d.bundle, spec.workloadId],
       stdin: "null",
       stdout: "piped",
@@ -114,17 +140,17 @@ export class WorkloadRunner {
     const child = this.#running.get(workloadId);
     if (!child) return;
     const state = this.#dirs(workloadId).state;
-    await run("runc", ["--root", state, "kill", workloadId, "TERM"]).catch(() => {});
+    await run(this.runtime, ["--root", state, "kill", workloadId, "TERM"]).catch(() => {});
     const done = child.status.then(() => true);
     const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceSeconds * 1000));
     if (!(await Promise.race([done, timedOut]))) {
-      await run("runc", ["--root", state, "kill", workloadId, "KILL"]).catch(() => {});
+      await run(this.runtime, ["--root", state, "kill", workloadId, "KILL"]).catch(() => {});
     }
   }
 
   async #cleanup(id: string): Promise<void> {
     const d = this.#dirs(id);
-    await run("runc", ["--root", d.state, "delete", "--force", id]).catch(() => {});
+    await run(this.runtime, ["--root", d.state, "delete", "--force", id]).catch(() => {});
     await run("umount", [d.rootfs]).catch(() => {});
     await run("umount", ["-d", d.lower]).catch(() => {});
     try {

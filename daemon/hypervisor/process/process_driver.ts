@@ -1,17 +1,13 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { join } from "node:path";
-import {
-  BootstrapSchema,
-  type Packet,
-  PingSchema,
-} from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { type Packet, PingSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { HypervisorBackend } from "../../../proto/mod.ts";
-import { DeadlineExceededError } from "../../../lib/errors/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
+import { bootstrapZone } from "../zone_bootstrap.ts";
 
 export interface ProcessDriverOptions {
   /** One directory per zone: guest.json, agent.log. */
@@ -88,36 +84,13 @@ export class ProcessDriver implements HypervisorDriver {
   async awaitReady(zoneId: string, signal: AbortSignal): Promise<void> {
     const guest = this.#guest(zoneId);
     if (!guest) throw new Error("zone process record is missing");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DeadlineExceededError(
-              `zone agent did not report ready within ${this.options.bootTimeoutMs} ms`,
-            ),
-          ),
-        this.options.bootTimeoutMs,
-      );
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    await bootstrapZone({
+      zoneId,
+      hostname: guest.name,
+      peer: this.endpoint.peer(zoneId),
+      timeoutMs: this.options.bootTimeoutMs,
+      signal,
     });
-    timeout.catch(() => {});
-    try {
-      const peer = await Promise.race([this.endpoint.peer(zoneId), timeout]);
-      const ready = new Promise<void>((resolve) => peer.onEvent("ready", () => resolve()));
-      const bootstrap = create(BootstrapSchema, {
-        zoneId,
-        hostname: guest.name,
-        randomSeed: crypto.getRandomValues(new Uint8Array(32)),
-      });
-      await Promise.race([
-        peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap)),
-        timeout,
-      ]);
-      await Promise.race([ready, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async destroyGuest(zoneId: string): Promise<void> {

@@ -1,0 +1,96 @@
+import { HypervisorBackend, type ZoneSpec } from "../../../proto/mod.ts";
+
+/** Host files every zone boots from (DESIGN.md "Zone contents"). */
+export interface ZoneBootFiles {
+  /** Uncompressed vmlinux: libxenguest's XZ decompression is slow. */
+  kernel: string;
+  /** Stage 1: loads the Xen block/vchan modules, mounts the addons disk. */
+  initrd: string;
+  /** Read-only squashfs: Deno, the bundled agent, crun/runc and their libraries. */
+  addons: string;
+  /** libxl block hotplug script for file-backed disks (losetup + physical-device). */
+  hotplugScript: string;
+}
+
+export interface DomainConfigInput {
+  zoneId: string;
+  name: string;
+  spec: ZoneSpec;
+  boot: ZoneBootFiles;
+}
+
+/** libxl_device_disk JSON for a file-backed disk. */
+export function diskJson(
+  path: string,
+  vdev: string,
+  readWrite: boolean,
+  script: string,
+): Record<string, unknown> {
+  return {
+    pdev_path: path,
+    vdev,
+    backend: "phy",
+    format: "raw",
+    readwrite: readWrite ? 1 : 0,
+    script,
+  };
+}
+
+/**
+ * The backend a zone runs as. AUTO is PV for now: PVH needs a hypervisor with
+ * HAP, which the TCG lab lacks, and PV boots Debian's stock kernel.
+ */
+export function resolveBackend(requested: HypervisorBackend): HypervisorBackend {
+  return requested === HypervisorBackend.PVH ? HypervisorBackend.PVH : HypervisorBackend.PV;
+}
+
+/**
+ * Zone spec → libxl_domain_config JSON (the shape libxl_domain_config_from_json
+ * reads). The domain's UUID is the zone ID, so a restarted daemon can tell its
+ * domains apart from anyone else's without a side table.
+ */
+export function domainConfig(input: DomainConfigInput): Record<string, unknown> {
+  const { spec, boot } = input;
+  const r = spec.resources!;
+  const maxMib = Number(r.maxMemoryMib || r.targetMemoryMib);
+  const targetMib = Number(r.targetMemoryMib || maxMib);
+  const maxCpus = r.maxCpus || r.targetCpus || 1;
+  const cpus = r.targetCpus || maxCpus;
+  const backend = resolveBackend(spec.backend);
+  const cmdline = [
+    "console=hvc0",
+    "quiet",
+    `protect.zone=${input.zoneId}`,
+    ...spec.kernelOptions,
+  ].join(" ");
+  return {
+    c_info: {
+      type: backend === HypervisorBackend.PVH ? "pvh" : "pv",
+      name: input.name,
+      uuid: input.zoneId,
+    },
+    b_info: {
+      max_vcpus: maxCpus,
+      avail_vcpus: Array.from({ length: cpus }, (_, i) => i),
+      max_memkb: maxMib * 1024,
+      target_memkb: targetMib * 1024,
+      kernel: spec.kernel || boot.kernel,
+      ramdisk: spec.initrd || boot.initrd,
+      cmdline,
+      [backend === HypervisorBackend.PVH ? "type.pvh" : "type.pv"]: {},
+    },
+    disks: [diskJson(boot.addons, "xvda", false, boot.hotplugScript)],
+    // libxl leaves these to the toolstack; our reaper destroys shut-down domains.
+    on_poweroff: "destroy",
+    on_reboot: "destroy",
+    on_crash: "destroy",
+  };
+}
+
+/** xvdb, xvdc, … for image disks; xvda is the addons disk. */
+export function imageVdev(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > 24) {
+    throw new RangeError(`image disk slot ${index} is out of range (0..24)`);
+  }
+  return `xvd${String.fromCharCode("b".charCodeAt(0) + index)}`;
+}

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { HypervisorBackend, ZoneSpecSchema } from "../../../proto/mod.ts";
+import { domainConfig, imageVdev } from "./domain_config.ts";
+
+type Config = {
+  c_info: Record<string, unknown>;
+  b_info: Record<string, unknown>;
+  disks: Record<string, unknown>[];
+};
+
+const boot = {
+  kernel: "/k/vmlinux",
+  initrd: "/k/initrd",
+  addons: "/k/addons.sqfs",
+  hotplugScript: "/etc/protect/xen/block",
+};
+
+Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs from the spec", () => {
+  const spec = create(ZoneSpecSchema, {
+    name: "web",
+    resources: { targetMemoryMib: 256n, maxMemoryMib: 512n, targetCpus: 1, maxCpus: 2 },
+    kernelOptions: ["loglevel=7"],
+  });
+  const id = "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10";
+  const c = domainConfig({ zoneId: id, name: "web", spec, boot }) as unknown as Config;
+  assert.deepEqual(c.c_info, { type: "pv", name: "web", uuid: id });
+  assert.equal(c.b_info.max_memkb, 512 * 1024);
+  assert.equal(c.b_info.target_memkb, 256 * 1024);
+  assert.equal(c.b_info.max_vcpus, 2);
+  assert.deepEqual(c.b_info.avail_vcpus, [0]);
+  assert.equal(c.b_info.cmdline, `console=hvc0 quiet protect.zone=${id} loglevel=7`);
+  assert.deepEqual(c.b_info["type.pv"], {});
+  assert.equal(c.disks[0].vdev, "xvda");
+  assert.equal(c.disks[0].readwrite, 0);
+  assert.equal(c.disks[0].script, boot.hotplugScript);
+});
+
+Deno.test("domainConfig: PVH when asked; AUTO resolves to PV", () => {
+  const pvh = domainConfig({
+    zoneId: "z",
+    name: "a",
+    spec: create(ZoneSpecSchema, {
+      resources: { targetMemoryMib: 128n },
+      backend: HypervisorBackend.PVH,
+    }),
+    boot,
+  }) as unknown as Config;
+  assert.equal(pvh.c_info.type, "pvh");
+  assert.deepEqual(pvh.b_info["type.pvh"], {});
+  const auto = domainConfig({
+    zoneId: "z",
+    name: "a",
+    spec: create(ZoneSpecSchema, {
+      resources: { targetMemoryMib: 128n },
+      backend: HypervisorBackend.AUTO,
+    }),
+    boot,
+  }) as unknown as Config;
+  assert.equal(auto.c_info.type, "pv");
+  assert.equal(auto.b_info.max_memkb, 128 * 1024);
+});
+
+Deno.test("imageVdev: xvdb onwards, refuses slots past xvdz", () => {
+  assert.equal(imageVdev(0), "xvdb");
+  assert.equal(imageVdev(24), "xvdz");
+  assert.throws(() => imageVdev(25), /out of range/);
+});

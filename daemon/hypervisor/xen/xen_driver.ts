@@ -1,0 +1,404 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { HelloSchema, type Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
+import type { Logger } from "../../../lib/log/mod.ts";
+import {
+  type DomainInfo,
+  Libxl,
+  SHUTDOWN_REASONS,
+  ToolLogger,
+  Vchan,
+  XenStore,
+  XtlLevel,
+} from "../../../xen/mod.ts";
+import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
+import { bootstrapZone } from "../zone_bootstrap.ts";
+import {
+  diskJson,
+  domainConfig,
+  imageVdev,
+  resolveBackend,
+  type ZoneBootFiles,
+} from "./domain_config.ts";
+import { tailLines } from "./tail_lines.ts";
+
+export interface XenDriverOptions {
+  boot: ZoneBootFiles;
+  bootTimeoutMs: number;
+  /** Where libxl's own log goes (tailed into ours). */
+  libxlLogPath: string;
+  /** xenconsoled's guest log directory (`--log=guest --log-dir`). */
+  consoleLogDir: string;
+  log: Logger;
+}
+
+/** A zone's domain and its IDM channel. */
+interface ZoneDomain {
+  domid: number;
+  name: string;
+  vchan?: Vchan;
+  /** Set once the agent has said hello on the current channel. */
+  peer?: IdmPeer;
+  /** Rejected when the domain shuts down or crashes. */
+  gone: Promise<never>;
+  markGone: (reason: Error) => void;
+}
+
+const IDM_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm`;
+const SESSION_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm-session`;
+const OWN_PATH = (domid: number) => `/local/domain/${domid}/protect`;
+const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Production backend: each zone is a Xen PV guest built through libxl from JSON,
+ * talking IDM over libxenvchan. libxl leaves shut-down domains to the toolstack,
+ * so a reaper on @releaseDomain destroys them and reports why they stopped. What
+ * must survive a daemon restart lives with the domain: its UUID is the zone ID,
+ * and the zone's keys sit under /local/domain/<domid>/protect.
+ */
+export class XenDriver implements HypervisorDriver {
+  readonly name = "xen";
+  readonly hardwareIsolation = true;
+  #toolLogger?: ToolLogger;
+  #xl = new Libxl(() => this.#logger());
+  #xs = new XenStore();
+  #watch = new XenStore();
+  #zones = new Map<string, ZoneDomain>();
+  #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
+  #diskQueue = new Map<string, Promise<unknown>>();
+  #stop = new AbortController();
+  #onPeer?: (zoneId: string, peer: IdmPeer) => void;
+  #onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
+  #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
+
+  constructor(private readonly options: XenDriverOptions) {}
+
+  #logger(): ToolLogger {
+    if (!this.#toolLogger) {
+      this.#toolLogger = new ToolLogger(this.options.libxlLogPath, XtlLevel.WARN);
+      tailLines(
+        this.options.libxlLogPath,
+        this.#stop.signal,
+        (line) => this.options.log.warn("libxl", { line }),
+      );
+      this.#reap().catch((error) => this.options.log.error("domain reaper stopped", { error }));
+    }
+    return this.#toolLogger;
+  }
+
+  version(): Promise<string> {
+    return Promise.resolve(`Xen ${this.#xl.version()}`);
+  }
+
+  async createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest> {
+    const backend = resolveBackend(launch.spec.backend);
+    const existing = this.#domainOf(launch.zoneId);
+    if (existing) return { domainId: existing.domid, backend }; // a repeated step after restart
+    const config = domainConfig({
+      zoneId: launch.zoneId,
+      name: launch.name,
+      spec: launch.spec,
+      boot: this.options.boot,
+    });
+    const started = performance.now();
+    const domid = await this.#xl.createDomain(JSON.stringify(config));
+    this.options.log.info("domain created", {
+      zone: launch.name,
+      domid,
+      ms: Math.round(performance.now() - started),
+    });
+    try {
+      if (signal.aborted) throw signal.reason;
+      this.#xs.write(`${OWN_PATH(domid)}/zone-id`, launch.zoneId);
+      this.#adopt(launch.zoneId, launch.name, domid);
+      this.#xl.unpause(domid);
+    } catch (e) {
+      this.#forget(launch.zoneId);
+      await this.#xl.destroy(domid);
+      throw e;
+    }
+    return { domainId: domid, backend };
+  }
+
+  awaitReady(zoneId: string, signal: AbortSignal): Promise<void> {
+    const zone = this.#zones.get(zoneId);
+    if (!zone) return Promise.reject(new Error("the zone's domain is gone"));
+    return bootstrapZone({
+      zoneId,
+      hostname: zone.name,
+      peer: this.channel(zoneId),
+      timeoutMs: this.options.bootTimeoutMs,
+      signal,
+      guestGone: zone.gone,
+    });
+  }
+
+  async destroyGuest(zoneId: string): Promise<void> {
+    const domain = this.#domainOf(zoneId);
+    this.#forget(zoneId); // first, so the reaper does not report our own destroy as an exit
+    if (domain) {
+      await this.#xl.destroy(domain.domid);
+      this.options.log.info("domain destroyed", { zone: zoneId, domid: domain.domid });
+    }
+  }
+
+  listGuests(): Promise<GuestInfo[]> {
+    const guests: GuestInfo[] = [];
+    for (const d of this.#xl.listDomains()) {
+      const zoneId = this.#zoneIdOf(d);
+      if (!zoneId) continue;
+      const running = !d.shutdown && !d.dying;
+      if (running && !this.#zones.has(zoneId)) {
+        // Re-adopt: a fresh vchan server; the agent notices the new session and reconnects.
+        this.#adopt(zoneId, this.#xs.read(`/local/domain/${d.domid}/name`) ?? zoneId, d.domid);
+      }
+      guests.push({
+        zoneId,
+        domainId: d.domid,
+        running,
+        exitReason: running ? undefined : describeShutdown(d),
+      });
+    }
+    return Promise.resolve(guests);
+  }
+
+  channel(zoneId: string): Promise<IdmPeer> {
+    const peer = this.#zones.get(zoneId)?.peer;
+    if (peer) return Promise.resolve(peer);
+    const { promise, resolve } = Promise.withResolvers<IdmPeer>();
+    this.#waiters.set(zoneId, [...(this.#waiters.get(zoneId) ?? []), resolve]);
+    return promise;
+  }
+
+  onChannel(attach: (zoneId: string, peer: IdmPeer) => void): void {
+    this.#onPeer = attach;
+  }
+
+  onPacket(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void {
+    this.#onPacket = tap;
+  }
+
+  onGuestExit(exited: (zoneId: string, reason: string, crashed: boolean) => void): void {
+    this.#onExit = exited;
+  }
+
+  /** Hot-adds the image file as the zone's next free read-only disk. */
+  attachImage(zoneId: string, workloadId: string, hostPath: string): Promise<string> {
+    return this.#serialDisks(zoneId, async () => {
+      const domid = this.#requireDomid(zoneId);
+      const dir = `${OWN_PATH(domid)}/disks`;
+      const used = new Set(this.#xs.directory(dir).map((slot) => this.#xs.read(`${dir}/${slot}`)));
+      let slot = 0;
+      while (used.has(imageVdev(slot))) slot++;
+      const vdev = imageVdev(slot);
+      await this.#xl.addDisk(
+        domid,
+        JSON.stringify(diskJson(hostPath, vdev, false, this.options.boot.hotplugScript)),
+      );
+      this.#xs.write(`${dir}/${workloadId}`, vdev);
+      return `/dev/${vdev}`;
+    });
+  }
+
+  detachImage(zoneId: string, workloadId: string): Promise<void> {
+    return this.#serialDisks(zoneId, async () => {
+      const domain = this.#domainOf(zoneId);
+      if (!domain) return;
+      const key = `${OWN_PATH(domain.domid)}/disks/${workloadId}`;
+      const vdev = this.#xs.read(key);
+      if (!vdev) return;
+      await this.#xl.removeDisk(
+        domain.domid,
+        JSON.stringify(diskJson("", vdev, false, this.options.boot.hotplugScript)),
+      );
+      this.#xs.rm(key);
+    });
+  }
+
+  /** The zone's console, as xenconsoled logs it (kernel messages and the agent's log). */
+  async *console(
+    zoneId: string,
+    replay: boolean,
+    follow: boolean,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
+    const domain = this.#domainOf(zoneId);
+    if (!domain) return;
+    const name = this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
+    const path = `${this.options.consoleLogDir}/guest-${name}.log`;
+    let offset = replay ? 0 : fileSize(path);
+    while (!signal.aborted) {
+      const size = fileSize(path);
+      if (size > offset) {
+        const file = await Deno.open(path);
+        try {
+          await file.seek(offset, Deno.SeekMode.Start);
+          const buf = new Uint8Array(size - offset);
+          const n = (await file.read(buf)) ?? 0;
+          offset += n;
+          yield buf.subarray(0, n);
+        } finally {
+          file.close();
+        }
+      }
+      if (!follow) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  /** Host facts for status and debug output. */
+  hostInfo() {
+    return { physical: this.#xl.physicalInfo(), topology: this.#xl.cpuTopology() };
+  }
+
+  hypervisorConsole(): string[] {
+    return this.#xl.hypervisorConsole();
+  }
+
+  close(): void {
+    this.#stop.abort();
+    for (const zoneId of [...this.#zones.keys()]) this.#closeChannel(zoneId);
+    this.#watch.close();
+    this.#xs.close();
+    this.#xl.close();
+  }
+
+  /** Tracks a zone's domain and offers it a fresh IDM channel. */
+  #adopt(zoneId: string, name: string, domid: number): void {
+    this.#logger(); // starts the reaper and the libxl log tail
+    let markGone!: (reason: Error) => void;
+    const gone = new Promise<never>((_, reject) => (markGone = reject));
+    gone.catch(() => {});
+    this.#zones.set(zoneId, { domid, name, gone, markGone });
+    this.#openChannel(zoneId, domid);
+  }
+
+  #openChannel(zoneId: string, domid: number): void {
+    const zone = this.#zones.get(zoneId)!;
+    const vchan = Vchan.server({ logger: this.#logger().pointer, domid, path: IDM_PATH(domid) });
+    // A new session value tells a connected agent that the host side was replaced.
+    this.#xs.write(SESSION_PATH(domid), crypto.randomUUID());
+    zone.vchan = vchan;
+    const log = this.options.log.with({ zone: zoneId, domid });
+    const peer = new IdmPeer(vchan, {
+      log,
+      role: "host",
+      onPacket: (direction, packet) => this.#onPacket?.(zoneId, direction, packet),
+    });
+    const timer = setTimeout(() => {
+      if (!vchan.waiting) {
+        log.warn("zone agent connected but never said hello; dropped");
+        peer.close();
+      }
+    }, HELLO_TIMEOUT_MS);
+    peer.onEvent("hello", (payload) => {
+      clearTimeout(timer);
+      const hello = fromBinary(HelloSchema, payload);
+      if (hello.zoneId !== zoneId) {
+        log.warn("zone agent hello names another zone; dropped", {
+          claimed: hello.zoneId.slice(0, 64),
+        });
+        return peer.close();
+      }
+      zone.peer = peer;
+      this.#onPeer?.(zoneId, peer);
+      for (const resolve of this.#waiters.get(zoneId) ?? []) resolve(peer);
+      this.#waiters.delete(zoneId);
+      log.info("zone agent connected over vchan");
+    });
+    peer.done.then(() => {
+      clearTimeout(timer);
+      const current = this.#zones.get(zoneId);
+      if (current?.vchan !== vchan) return;
+      current.peer = undefined;
+      current.vchan = undefined;
+      // The agent closed its end (restart): offer a new channel while the domain lives.
+      if (this.#domainOf(zoneId)?.domid === domid) {
+        log.warn("zone channel closed; offering a new one");
+        this.#openChannel(zoneId, domid);
+      }
+    });
+  }
+
+  #closeChannel(zoneId: string): void {
+    const zone = this.#zones.get(zoneId);
+    if (!zone) return;
+    const vchan = zone.vchan;
+    zone.vchan = undefined;
+    zone.peer = undefined;
+    vchan?.close();
+  }
+
+  #forget(zoneId: string): void {
+    this.#closeChannel(zoneId);
+    this.#zones.delete(zoneId);
+  }
+
+  /** The live domain of a zone, from libxl (not from our map, which a restart loses). */
+  #domainOf(zoneId: string): DomainInfo | undefined {
+    return this.#xl.listDomains().find((d) => this.#zoneIdOf(d) === zoneId);
+  }
+
+  #requireDomid(zoneId: string): number {
+    const d = this.#domainOf(zoneId);
+    if (!d) throw new Error(`zone ${zoneId} has no running domain`);
+    return d.domid;
+  }
+
+  /** Our zone ID for a domain, or undefined for domains that are not ours. */
+  #zoneIdOf(d: DomainInfo): string | undefined {
+    if (d.domid === 0) return undefined;
+    const id = this.#xs.read(`${OWN_PATH(d.domid)}/zone-id`);
+    // The UUID check guards against a stale key on a reused domid.
+    return id && id === d.uuid ? id : undefined;
+  }
+
+  #serialDisks<T>(zoneId: string, step: () => Promise<T>): Promise<T> {
+    const next = (this.#diskQueue.get(zoneId) ?? Promise.resolve()).then(step, step);
+    this.#diskQueue.set(zoneId, next.catch(() => {}));
+    return next;
+  }
+
+  /**
+   * Destroys domains of ours that shut down or crashed, and reports why. Runs on
+   * @releaseDomain (fired whenever any domain goes away or shuts down).
+   */
+  async #reap(): Promise<void> {
+    this.#watch.watch("@releaseDomain", "protect-reaper");
+    for await (const _ of this.#watch.events(this.#stop.signal)) {
+      const live = new Map<string, DomainInfo>();
+      for (const d of this.#xl.listDomains()) {
+        const zoneId = this.#zoneIdOf(d);
+        if (zoneId) live.set(zoneId, d);
+      }
+      for (const [zoneId, zone] of [...this.#zones]) {
+        const d = live.get(zoneId);
+        if (d && !d.shutdown) continue;
+        const reason = d ? describeShutdown(d) : "domain was destroyed outside protect";
+        const crashed = !d || d.shutdownReason !== 0;
+        this.options.log.warn("zone's domain stopped", { zone: zoneId, domid: zone.domid, reason });
+        this.#forget(zoneId);
+        zone.markGone(new Error(`the zone's domain stopped: ${reason}`));
+        if (d && !d.dying) {
+          await this.#xl.destroy(d.domid).catch((error) =>
+            this.options.log.error("destroying a stopped domain failed", { zone: zoneId, error })
+          );
+        }
+        this.#onExit?.(zoneId, reason, crashed);
+      }
+    }
+  }
+}
+
+function describeShutdown(d: DomainInfo): string {
+  const reason = SHUTDOWN_REASONS[d.shutdownReason] ?? `reason ${d.shutdownReason}`;
+  return reason === "crash" ? "the guest crashed" : `the guest shut down (${reason})`;
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,51 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { BootstrapSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { DeadlineExceededError } from "../../lib/errors/mod.ts";
+import type { IdmPeer } from "../../lib/idm/mod.ts";
+
+export interface BootstrapOptions {
+  zoneId: string;
+  hostname: string;
+  /** Resolves with the zone's channel once its agent has said hello. */
+  peer: Promise<IdmPeer>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Rejects if the guest dies first (a crash during boot), so we fail fast. */
+  guestGone?: Promise<never>;
+}
+
+/**
+ * The boot handshake every agent-running driver shares: wait for the agent's
+ * channel, send it the bootstrap (hostname, randomness seed from the host's
+ * CSPRNG), and wait for its ready event — all within the boot timeout.
+ */
+export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
+  const { signal, timeoutMs } = options;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DeadlineExceededError(`zone agent did not report ready within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  limit.catch(() => {});
+  const race = <T>(p: Promise<T>) =>
+    Promise.race([p, limit, ...(options.guestGone ? [options.guestGone] : [])]);
+  try {
+    const peer = await race(options.peer);
+    const ready = new Promise<void>((resolve) => peer.onEvent("ready", () => resolve()));
+    const bootstrap = create(BootstrapSchema, {
+      zoneId: options.zoneId,
+      hostname: options.hostname,
+      randomSeed: crypto.getRandomValues(new Uint8Array(32)),
+    });
+    await race(peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap)));
+    await race(ready);
+  } finally {
+    clearTimeout(timer);
+  }
+}

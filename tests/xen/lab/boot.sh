@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Boots the lab: Xen 4.17 + the dom0 initramfs under QEMU. dom0 mounts SHARE (read-write,
+# 9p tag "host") and the project (read-only, tag "project"), runs SHARE/run.sh and powers
+# off; its output lands in SHARE/out/. KVM is tried only when PROTECT_LAB_ACCEL=kvm:
+# on these machines /dev/kvm is kvm_pvm, which cannot run Xen (see docs/xen-lab.md).
+# Usage: boot.sh IMAGE_DIR SHARE_DIR   (serial console on stdout)
+set -euo pipefail
+image="${1:?usage: boot.sh IMAGE_DIR SHARE_DIR}"
+share="${2:?usage: boot.sh IMAGE_DIR SHARE_DIR}"
+project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)" >&2; exit 3; }
+case "${PROTECT_LAB_ACCEL:-tcg}" in
+  kvm) accel="-enable-kvm -cpu host" ;;
+  *) accel="-accel tcg,thread=multi -cpu qemu64" ;;   # -cpu max crashes the PV dom0
+esac
+mem="${PROTECT_LAB_MEMORY_MB:-6144}"
+dom0_mem="${PROTECT_LAB_DOM0_MB:-2048}"
+# No doubled commas in -append; in -initrd, commas separate the multiboot modules.
+exec timeout "${PROTECT_LAB_TIMEOUT:-1200}" qemu-system-x86_64 $accel -m "$mem" -smp 2 -nographic -no-reboot \
+  -kernel "$image/xen.elf" \
+  -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot" \
+  -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen,$image/dom0.cpio" \
+  -virtfs "local,path=$share,mount_tag=host,security_model=none,id=host" \
+  -virtfs "local,path=$project,mount_tag=project,security_model=none,id=project,readonly=on"

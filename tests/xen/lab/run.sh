@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The Xen lab from the host: build (or reuse) the cached image, build the zone files
+# and the dom0 programs from this checkout, boot Xen + dom0 under QEMU, run
+# `session.sh MODE` inside, and report. A boot that never reaches dom0 (a TCG hiccup)
+# is retried once. Exit code: the session's.
+# Usage: tests/xen/lab/run.sh [e2e|bench|smoke]     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
+set -euo pipefail
+mode="${1:-e2e}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+share="${PROTECT_LAB_OUT:-/tmp/protect-lab}"
+t0=$(date +%s)
+say() { echo "xen-lab: $* (+$(( $(date +%s) - t0 )) s)" >&2; }
+
+image="$(bash "$here/build_image.sh" | tail -1)"
+say "image $image"
+rm -rf "$share" && mkdir -p "$share"/{out,zone,images}
+bash "$here/build_zone_files.sh" "$image" "$share/zone"
+(cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
+mkdir -p "$share/dist" && cp "$root"/dist/protect "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
+"$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
+printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
+chmod +x "$share/run.sh"
+say "zone files, programs and test image ready"
+
+for attempt in 1 2; do
+  rm -rf "$share/out" && mkdir -p "$share/out"
+  bash "$here/boot.sh" "$image" "$share" > "$share/serial.log" 2>&1 || true
+  if grep -qa "LAB-DOM0-READY" "$share/serial.log"; then break; fi
+  say "boot $attempt did not reach dom0; serial log tail:"; tail -5 "$share/serial.log" >&2
+done
+say "lab finished"
+cat "$share/out/run.log" 2>/dev/null || true
+[ -f "$share/out/e2e.log" ] && cat "$share/out/e2e.log"
+rc=$(grep -ao "LAB-RUN-EXIT rc=[0-9]*" "$share/serial.log" | tail -1 | cut -d= -f2)
+exit "${rc:-1}"

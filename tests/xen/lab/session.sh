@@ -1,0 +1,62 @@
+#!/bin/sh
+# Runs inside the lab's dom0 (from /mnt/host/run.sh): install the zone files and the
+# hotplug script, start protect-storage and protect-daemon (Xen driver), import the
+# busybox test image, then run what was asked: `e2e` (tests/xen/e2e_test.ts) or
+# `bench` (bench/xen_launch_bench.ts). Logs land in /mnt/host/out/.
+export PATH=/usr/lib/xen-4.17/bin:/mnt/host/dist:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root DENO_DIR=/tmp/deno NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
+out=/mnt/host/out
+mode="${1:-e2e}"
+stamp() { echo "lab: $* (dom0 uptime $(cut -d' ' -f1 /proc/uptime) s)"; }
+
+stamp "session $mode starting"
+mkdir -p /var/lib/protect/xen /etc/protect/xen /run/protect
+# Local copies: libxenguest reads the kernel far faster from tmpfs than over 9p.
+cp /mnt/host/zone/zone-vmlinux /mnt/host/zone/zone-initrd.cpio.gz /mnt/host/zone/addons.sqfs /var/lib/protect/xen/
+install -m 755 /mnt/project/deploy/xen/block-protect /etc/protect/xen/block-protect
+cat > /etc/protect/daemon.toml <<TOML
+[daemon]
+driver = "xen"
+log_level = "debug"
+[zone_defaults]
+memory_mib = 256
+cpus = 1
+[zones]
+boot_timeout_ms = 180000
+TOML
+stamp "files installed"
+
+start_daemons() {
+  protect-storage >>$out/storage.log 2>&1 &
+  echo $! > /run/storage.pid
+  protect-daemon-xen >>$out/daemon.log 2>&1 &
+  echo $! > /run/daemon.pid
+  i=0; while [ ! -S /run/protect/daemon.sock ] || [ ! -S /run/protect/storage.sock ]; do
+    i=$((i+1)); [ $i -gt 120 ] && { stamp "daemons did not come up"; return 1; }; sleep 1
+  done
+  stamp "daemons up"
+}
+start_daemons || exit 1
+protect image import /mnt/host/images/busybox.tar --reference lab/busybox:1 > $out/import.log 2>&1 \
+  || { stamp "image import failed"; cat $out/import.log; exit 1; }
+stamp "image imported"
+
+case "$mode" in
+  e2e) deno test --no-config -A --quiet /mnt/project/tests/xen/e2e_test.ts > $out/e2e.log 2>&1; rc=$? ;;
+  bench) deno run --no-config -A /mnt/project/bench/xen_launch_bench.ts > $out/bench.log 2>&1; rc=$? ;;
+  smoke)
+    protect host status; protect zone launch -n smoke --wait; rc=$?
+    protect zone list
+    protect workload launch --zone smoke lab/busybox:1 -- sh -c 'echo hi from xen; exit 3'; echo "workload rc=$?"
+    protect zone logs smoke | tail -30
+    protect zone destroy smoke --wait
+    xl list; losetup -a
+    ;;
+  *) stamp "unknown mode $mode"; rc=2 ;;
+esac
+stamp "session $mode done rc=$rc"
+cp /var/lib/protect/libxl.log $out/ 2>/dev/null
+cp -r /var/log/xen/console $out/consoles 2>/dev/null
+kill $(cat /run/daemon.pid) $(cat /run/storage.pid) 2>/dev/null
+sleep 1
+exit $rc

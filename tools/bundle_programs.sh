@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Bundles the dom0 programs into single files, each with a launcher script that carries
+# its deno.json permission set (default root), for hosts without the source tree or npm
+# access — the Xen lab's dom0: dist/protect-daemon-xen, dist/protect-storage (+ .js).
+# A launcher script, not a shebang: Linux cuts shebang lines at 256 bytes, which
+# silently dropped grants at the end of the line.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mkdir -p dist
+for spec in protect-daemon-xen:daemon-xen:daemon/main.ts protect-storage:storage:storage/main.ts; do
+  IFS=: read -r name set entry <<<"$spec"
+  "${DENO:-./denow}" bundle --quiet --platform deno -o "dist/$name.js" "$entry"
+  flags="$("${DENO:-./denow}" eval --quiet \
+    "import { permissionFlags, readPermissionSet } from './lib/permissions/mod.ts';
+     console.log(permissionFlags(readPermissionSet('deno.json', '$set')).join(' '))")"
+  printf '#!/bin/sh\nexec deno run --quiet --unstable-no-legacy-abort %s "$(dirname "$0")/%s.js" "$@"\n' \
+    "$flags" "$name" > "dist/$name"
+  chmod +x "dist/$name"
+done
+echo "built dist/protect-daemon-xen dist/protect-storage"

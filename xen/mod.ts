@@ -1,0 +1,16 @@
+/**
+ * Thin Deno.dlopen bindings to the Xen 4.17 libraries: one module per library,
+ * no policy. Only the daemon (and the zone agent, for its vchan end) loads them;
+ * Deno needs an unscoped --allow-ffi to read pointers.
+ */
+export { XenError, XenUnavailableError } from "./errors.ts";
+export { ToolLogger, XtlLevel } from "./toollog.ts";
+export { type WatchEvent, XenStore, type XsPermission } from "./xenstore.ts";
+export {
+  type CpuTopology,
+  type DomainInfo,
+  Libxl,
+  type PhysicalInfo,
+  SHUTDOWN_REASONS,
+} from "./xenlight.ts";
+export { DEFAULT_RING_BYTES, Vchan, type VchanOptions } from "./vchan.ts";
