@@ -397,10 +397,10 @@ export class Libxl {
     return out;
   }
 
-  /** The hypervisor's console ring, line by line (not cleared). */
-  hypervisorConsole(): string[] {
+  /** The hypervisor's console ring, line by line; `clear` empties it after reading. */
+  hypervisorConsole(clear = false): string[] {
     const [lib, ctx] = this.#c();
-    const reader = lib.libxl_xen_console_read_start(ctx, 0);
+    const reader = lib.libxl_xen_console_read_start(ctx, clear ? 1 : 0);
     if (reader === null) throw new XenError("libxl_xen_console_read_start", "", -3);
     const lines: string[] = [];
     const out = new BigUint64Array(1);

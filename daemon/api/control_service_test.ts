@@ -31,7 +31,23 @@ Deno.test("RPCs not built yet answer Unimplemented and name what brings them", a
       error.rawMessage,
       /listNetworkReservations is not available yet: .*Network daemon/,
     );
-    assert.equal(await codeOf(h.client.updateZoneResources({})), Code.Unimplemented);
+    assert.equal(await codeOf(h.client.listDevices({})), Code.Unimplemented);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hypervisor RPCs on a driver without a hypervisor fail with a precondition, naming xen", async () => {
+  const h = createHarness();
+  try {
+    const error = await h.client.readHypervisorConsole({}).catch((e) => e);
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.match(error.rawMessage, /the fake driver runs no hypervisor; this needs the xen driver/);
+    assert.equal(await codeOf(h.client.getHypervisorDebugInfo({})), Code.FailedPrecondition);
+    const { zoneId } = await h.client.createZone({ spec: { name: "r" } });
+    const update = await h.client.updateZoneResources({ zoneId }).catch((e) => e);
+    assert.equal(update.code, Code.FailedPrecondition);
+    assert.match(update.rawMessage, /fake driver cannot change a running zone's resources/);
   } finally {
     await h.close();
   }

@@ -6,9 +6,6 @@ type Method = keyof ServiceImpl<typeof ControlService>;
 
 /** Which piece of work brings each RPC that is not built yet. */
 const PENDING: Partial<Record<Method, string>> = {
-  readHypervisorConsole: "the Xen driver (issue: Real Xen)",
-  getHypervisorDebugInfo: "the Xen driver (issue: Real Xen)",
-  updateZoneResources: "live resource changes in the Xen driver (issue: Real Xen)",
   execInsideZone: "the zone agent (issue: Zones that run workloads)",
   startWorkload:
     "created-but-not-started workloads (issue: Zones that run workloads); create starts them",

@@ -12,6 +12,7 @@ import {
   ListZonesResponseSchema,
   ReadZoneMetricsResponseSchema,
   ResolveZoneIdResponseSchema,
+  UpdateZoneResourcesResponseSchema,
   ZoneState,
 } from "../../proto/mod.ts";
 import {
@@ -56,6 +57,47 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
     getZone(request) {
       const zone = ctx.zones.store.get(requireId(request.zoneId, "zone_id"));
       return create(GetZoneResponseSchema, { zone: zoneToProto(zone) });
+    },
+
+    async updateZoneResources(request) {
+      const zone = ctx.zones.store.get(requireId(request.zoneId, "zone_id"));
+      if (!ctx.driver.updateResources) {
+        throw new FailedPreconditionError(
+          `the ${ctx.driver.name} driver cannot change a running zone's resources`,
+        );
+      }
+      if (zone.state !== ZoneState.READY) {
+        throw new FailedPreconditionError(
+          `zone ${zone.name} is ${ZoneState[zone.state]}, not READY`,
+        );
+      }
+      const current = zone.spec.resources!;
+      const wanted = request.resources;
+      const memory = wanted?.targetMemoryMib || current.targetMemoryMib;
+      const cpus = wanted?.targetCpus || current.targetCpus || 1;
+      const maxMemory = current.maxMemoryMib || current.targetMemoryMib;
+      const maxCpus = current.maxCpus || current.targetCpus || 1;
+      if (memory > maxMemory) {
+        throw new InvalidArgumentError(
+          "resources.target_memory_mib",
+          `${memory} is above the zone's maximum of ${maxMemory} MiB (set at launch)`,
+        );
+      }
+      if (cpus > maxCpus) {
+        throw new InvalidArgumentError(
+          "resources.target_cpus",
+          `${cpus} is above the zone's maximum of ${maxCpus} vCPUs (set at launch)`,
+        );
+      }
+      await ctx.driver.updateResources(zone.id, {
+        targetMemoryMib: Number(memory),
+        targetCpus: cpus,
+        maxCpus,
+      });
+      zone.spec.resources = { ...current, targetMemoryMib: memory, targetCpus: cpus };
+      ctx.zones.store.update(zone);
+      ctx.log.info("zone resources changed", { zone: zone.name, memoryMib: memory, cpus });
+      return create(UpdateZoneResourcesResponseSchema, {});
     },
 
     listZones() {

@@ -26,6 +26,25 @@ export interface CreatedGuest {
   backend: HypervisorBackend;
 }
 
+/** What a driver with a real hypervisor can say about the host (Xen: physinfo, console ring). */
+export interface HypervisorIntrospection {
+  /** The hypervisor's own console ring. */
+  console(clear: boolean): string;
+  /** Domains, devices and our zones' hypervisor-side state, as a JSON-able value. */
+  debugInfo(): Promise<unknown>;
+  cpuTopology(): Array<{ cpu: number; core: number; socket: number; node: number }>;
+  /** Memory the hypervisor can still give to zones (not dom0's own). */
+  memory(): { totalBytes: bigint; freeBytes: bigint };
+}
+
+/** Live resource targets for a running guest. */
+export interface ResourceUpdate {
+  targetMemoryMib: number;
+  targetCpus: number;
+  /** Upper bound set at creation (vCPUs cannot exceed it). */
+  maxCpus: number;
+}
+
 /**
  * One interface for every way of running a zone. Drivers hold no policy: the
  * reconciler decides what to call and records what happened. All methods are
@@ -71,6 +90,10 @@ export interface HypervisorDriver {
   detachImage?(zoneId: string, workloadId: string): Promise<void>;
   /** Calls `exited` when a running guest shuts down or crashes on its own. */
   onGuestExit?(exited: (zoneId: string, reason: string, crashed: boolean) => void): void;
+  /** Present only on drivers with a hypervisor (not process, not fake). */
+  readonly hypervisor?: HypervisorIntrospection;
+  /** Changes a running guest's memory target and online vCPUs. */
+  updateResources?(zoneId: string, update: ResourceUpdate): Promise<void>;
   /** Releases the driver's own resources (listeners, handles); guests keep running. */
   close?(): void;
 }

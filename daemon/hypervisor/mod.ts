@@ -1,3 +1,10 @@
-/** Hypervisor drivers behind one interface. Only the test fake exists yet. */
-export type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "./driver.ts";
+/** Hypervisor drivers behind one interface: xen (production), process (development), fake (tests). */
+export type {
+  CreatedGuest,
+  GuestInfo,
+  HypervisorDriver,
+  HypervisorIntrospection,
+  ResourceUpdate,
+  ZoneLaunch,
+} from "./driver.ts";
 export { FAKE_FAIL_ANNOTATION, FakeDriver, type FakeDriverOptions } from "./fake/fake_driver.ts";

@@ -1,6 +1,10 @@
 import { toJson } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type GetHostStatusResponse, GetHostStatusResponseSchema } from "../../proto/mod.ts";
+import {
+  type GetHostStatusResponse,
+  GetHostStatusResponseSchema,
+  HostCpuSchema,
+} from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
@@ -62,10 +66,48 @@ const idmSnoopCommand: CommandSpec = {
   },
 };
 
+const hvConsoleCommand: CommandSpec = {
+  name: "hv-console",
+  summary: "print the hypervisor's console ring (Xen's boot and runtime messages)",
+  options: [{ long: "clear", description: "empty the ring after reading it" }],
+  async run({ options }) {
+    const { client } = daemonFor(options);
+    const { data } = await client.readHypervisorConsole({ clear: !!options.clear });
+    Deno.stdout.writeSync(new TextEncoder().encode(data));
+  },
+};
+
+const hvDebugInfoCommand: CommandSpec = {
+  name: "hv-debug-info",
+  summary: "JSON of the hypervisor's domains, and the devices and xenstore state of our zones",
+  async run({ options }) {
+    const { client } = daemonFor(options);
+    const { json } = await client.getHypervisorDebugInfo({});
+    console.log(JSON.stringify(JSON.parse(json), null, 2));
+  },
+};
+
+const cpuTopologyCommand: CommandSpec = {
+  name: "cpu-topology",
+  summary: "the physical CPUs zones run on: core, socket, NUMA node",
+  async run({ options }) {
+    const { client, output } = daemonFor(options);
+    const { cpus } = await client.getHostCpuTopology({});
+    console.log(
+      await render(output, cpus, (c) => toJson(HostCpuSchema, c), [
+        { header: "CPU", cell: (c) => String(c.cpu) },
+        { header: "CORE", cell: (c) => String(c.core) },
+        { header: "SOCKET", cell: (c) => String(c.socket) },
+        { header: "NODE", cell: (c) => String(c.node) },
+      ]),
+    );
+  },
+};
+
 export const hostCommand: CommandSpec = {
   name: "host",
   summary: "inspect the host and its hypervisor",
-  commands: [idmSnoopCommand, {
+  commands: [idmSnoopCommand, hvConsoleCommand, hvDebugInfoCommand, cpuTopologyCommand, {
     name: "status",
     summary: "daemon, hypervisor and capacity at a glance",
     async run({ options }) {

@@ -1,12 +1,13 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
-import type { CommandSpec } from "../cli/framework/mod.ts";
+import { type CommandSpec, UsageError } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
 import { resolveZoneId } from "../cli/resolve.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson, zoneStateName } from "../cli/zone_view.ts";
 import { TIMEOUT_OPTION, zoneLaunchCommand } from "./zone_launch.ts";
+import { parsePositiveInt } from "../cli/parse.ts";
 
 const ZONE_ARG = [{ name: "zone", description: "zone name or ID" }];
 
@@ -79,6 +80,42 @@ export const zoneCommand: CommandSpec = {
         for await (const { data } of client.attachZoneConsole(requests)) {
           await Deno.stdout.write(data);
         }
+      },
+    },
+    {
+      name: "update-resources",
+      summary: "change a running zone's memory target and online vCPUs (within its maximums)",
+      args: ZONE_ARG,
+      options: [
+        {
+          long: "memory",
+          short: "m",
+          value: "MiB",
+          description: "new target memory",
+          parse: parsePositiveInt,
+        },
+        {
+          long: "cpus",
+          short: "c",
+          value: "n",
+          description: "new number of online vCPUs",
+          parse: parsePositiveInt,
+        },
+      ],
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        if (options.memory === undefined && options.cpus === undefined) {
+          throw new UsageError("give --memory and/or --cpus", "zone update-resources");
+        }
+        const zoneId = await resolveZoneId(client, ref);
+        await client.updateZoneResources({
+          zoneId,
+          resources: {
+            targetMemoryMib: BigInt((options.memory as number) ?? 0),
+            targetCpus: (options.cpus as number) ?? 0,
+          },
+        });
+        console.log(`zone ${ref} resources updated`);
       },
     },
     {

@@ -11,7 +11,14 @@ import {
   XenStore,
   XtlLevel,
 } from "../../../xen/mod.ts";
-import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
+import type {
+  CreatedGuest,
+  GuestInfo,
+  HypervisorDriver,
+  HypervisorIntrospection,
+  ResourceUpdate,
+  ZoneLaunch,
+} from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
 import {
   diskJson,
@@ -246,13 +253,42 @@ export class XenDriver implements HypervisorDriver {
     }
   }
 
-  /** Host facts for status and debug output. */
-  hostInfo() {
-    return { physical: this.#xl.physicalInfo(), topology: this.#xl.cpuTopology() };
+  readonly hypervisor: HypervisorIntrospection = {
+    console: (clear) => this.#xl.hypervisorConsole(clear).join(""),
+    cpuTopology: () => this.#xl.cpuTopology(),
+    memory: () => {
+      const p = this.#xl.physicalInfo();
+      return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
+    },
+    debugInfo: () => Promise.resolve(this.#debugInfo()),
+  };
+
+  async updateResources(zoneId: string, update: ResourceUpdate): Promise<void> {
+    const domid = this.#requireDomid(zoneId);
+    await this.#xl.setMemoryTarget(domid, BigInt(update.targetMemoryMib) * 1024n);
+    await this.#xl.setOnlineVcpus(domid, update.targetCpus, update.maxCpus);
   }
 
-  hypervisorConsole(): string[] {
-    return this.#xl.hypervisorConsole();
+  /** Every domain, and for ours the xenstore keys and block backends protect made. */
+  #debugInfo(): unknown {
+    const dump = (path: string, depth = 0): unknown => {
+      const children = this.#xs.directory(path);
+      if (children.length === 0 || depth > 6) return this.#xs.read(path) ?? null;
+      return Object.fromEntries(children.map((c) => [c, dump(`${path}/${c}`, depth + 1)]));
+    };
+    return {
+      physical: this.#xl.physicalInfo(),
+      domains: this.#xl.listDomains().map((d) => {
+        const zoneId = this.#zoneIdOf(d);
+        return {
+          ...d,
+          zoneId: zoneId ?? null,
+          protect: zoneId ? dump(OWN_PATH(d.domid)) : undefined,
+          blockBackends: zoneId ? dump(`/local/domain/0/backend/vbd/${d.domid}`) : undefined,
+          idm: zoneId ? { connected: !!this.#zones.get(zoneId)?.peer } : undefined,
+        };
+      }),
+    };
   }
 
   close(): void {

@@ -1,0 +1,292 @@
+/**
+ * End-to-end suite on real Xen. Runs inside the lab's dom0 (tests/xen/lab/run.sh e2e),
+ * where session.sh has started protect-storage and protect-daemon with the Xen
+ * driver and imported lab/busybox:1. Drives everything through the `protect` CLI,
+ * and checks the hypervisor's side with xl, xenstore and losetup.
+ * Self-contained (node: built-ins only): dom0 has no npm access.
+ */
+import assert from "node:assert/strict";
+
+const IMAGE = "lab/busybox:1";
+const OUT = "/mnt/host/out";
+const decoder = new TextDecoder();
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(command: string, ...args: string[]): Promise<Ran> {
+  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+async function protect(...args: string[]): Promise<Ran> {
+  return await run("protect", ...args);
+}
+
+/** `protect …` that must succeed. */
+async function ok(...args: string[]): Promise<string> {
+  const r = await protect(...args);
+  assert.equal(r.code, 0, `protect ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+interface ZoneView {
+  id: string;
+  spec: { name: string };
+  status: { state: string; error?: string; domainId?: number; driver?: string };
+}
+
+async function zone(ref: string): Promise<ZoneView> {
+  return JSON.parse(await ok("zone", "get", ref, "-o", "json"));
+}
+
+async function zones(): Promise<ZoneView[]> {
+  return JSON.parse(await ok("zone", "list", "-o", "json"));
+}
+
+/** Domains other than dom0, from `xl list`. */
+async function domains(): Promise<Array<{ name: string; domid: number }>> {
+  const r = await run("xl", "list");
+  return r.stdout.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/))
+    .map(([name, id]) => ({ name, domid: Number(id) })).filter((d) => d.domid !== 0);
+}
+
+const timings: Record<string, number> = {};
+async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await body();
+  } finally {
+    timings[name] = Math.round(performance.now() - started);
+    Deno.writeTextFileSync(`${OUT}/timings.json`, JSON.stringify(timings, null, 2));
+  }
+}
+
+/** Waits until `predicate` holds, polling every second. */
+async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+}
+
+/** Nothing of the domain is left: no domain, no loop device, no xenstore or backend keys. */
+async function assertNoTraces(domid: number) {
+  assert.ok(!(await domains()).some((d) => d.domid === domid), `domain ${domid} still exists`);
+  const loops = await run("losetup", "-a");
+  assert.equal(loops.stdout.trim(), "", `loop devices left: ${loops.stdout}`);
+  const home = await run("xenstore-ls", `/local/domain/${domid}`);
+  assert.notEqual(home.code, 0, `xenstore keys left under /local/domain/${domid}`);
+  const vbd = await run("xenstore-ls", `/local/domain/0/backend/vbd/${domid}`);
+  assert.notEqual(vbd.code, 0, `block backends left for domain ${domid}`);
+}
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test("zone launch reaches READY on real Xen", opts, async () => {
+  await timed("zone launch --wait (to READY)", () => ok("zone", "launch", "-n", "e1", "--wait"));
+  const z = await zone("e1");
+  assert.equal(z.status.state, "ZONE_STATE_READY");
+  assert.equal(z.status.driver, "xen");
+  assert.ok((await domains()).some((d) => d.domid === z.status.domainId), "domain in xl list");
+});
+
+Deno.test("a workload prints its output and returns its exit code", opts, async () => {
+  const r = await timed(
+    "workload launch (attached, to exit)",
+    () =>
+      protect(
+        "workload",
+        "launch",
+        "--zone",
+        "e1",
+        "-n",
+        "w1",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        "echo hi; exit 3",
+      ),
+  );
+  assert.equal(r.stdout, "hi\n", r.stderr);
+  assert.equal(r.code, 3);
+});
+
+Deno.test("workload logs replays the output", opts, async () => {
+  assert.equal(await ok("workload", "logs", "w1"), "hi\n");
+});
+
+Deno.test("exec runs a command inside a running workload", opts, async () => {
+  await ok(
+    "workload",
+    "launch",
+    "--zone",
+    "e1",
+    "-n",
+    "sleeper",
+    "-d",
+    IMAGE,
+    "--",
+    "busybox",
+    "sleep",
+    "600",
+  );
+  await until("sleeper RUNNING", 60, async () => {
+    const w = JSON.parse(await ok("workload", "get", "sleeper", "-o", "json"));
+    return w.status?.state === "WORKLOAD_STATE_RUNNING" ? true : undefined;
+  });
+  const r = await timed(
+    "workload exec",
+    () =>
+      protect(
+        "workload",
+        "exec",
+        "sleeper",
+        "--",
+        "sh",
+        "-c",
+        "echo inside $(busybox hostname); exit 4",
+      ),
+  );
+  assert.equal(r.stdout, "inside e1\n", r.stderr);
+  assert.equal(r.code, 4);
+  await ok("workload", "destroy", "sleeper");
+});
+
+Deno.test("idm-snoop shows the traffic between daemon and zone", opts, async () => {
+  const snoop = new Deno.Command("protect", {
+    args: ["host", "idm-snoop", "--zone", "e1", "-o", "jsonl"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1500));
+  await protect("workload", "launch", "--zone", "e1", IMAGE, "--", "sh", "-c", "echo snooped");
+  await new Promise((r) => setTimeout(r, 1500));
+  snoop.kill("SIGINT");
+  const text = decoder.decode((await snoop.output()).stdout);
+  const types = text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).packet?.type);
+  assert.ok(types.includes("workload.start"), `snooped types: ${types.join(",")}`);
+  assert.ok(types.includes("workload.exit"), `snooped types: ${types.join(",")}`);
+});
+
+Deno.test("host: hv-console, hv-debug-info, cpu-topology, status come from Xen", opts, async () => {
+  const console = await ok("host", "hv-console");
+  assert.match(console, /Xen version 4\.17/);
+  const info = JSON.parse(await ok("host", "hv-debug-info"));
+  const z = await zone("e1");
+  const mine = info.domains.find((d: { zoneId: string }) => d.zoneId === z.id);
+  assert.ok(mine, "the zone's domain is in the debug info");
+  assert.ok(mine.blockBackends, "with its block backends");
+  const cpus = JSON.parse(await ok("host", "cpu-topology", "-o", "json"));
+  assert.ok(cpus.length >= 1);
+  assert.match(await ok("host", "status"), /driver\s+xen — Xen 4\.17/);
+});
+
+Deno.test("update-resources changes the memory target live", opts, async () => {
+  const z = await zone("e1");
+  await ok("zone", "update-resources", "e1", "--memory", "200");
+  const target = await run("xenstore-read", `/local/domain/${z.status.domainId}/memory/target`);
+  assert.equal(target.stdout.trim(), String(200 * 1024));
+  const above = await protect("zone", "update-resources", "e1", "--memory", "4096");
+  assert.notEqual(above.code, 0);
+  assert.match(above.stderr, /target_memory_mib.*maximum/);
+});
+
+Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, async () => {
+  const z = await zone("e1");
+  await timed("zone destroy --wait", () => ok("zone", "destroy", "e1", "--wait"));
+  await assertNoTraces(z.status.domainId!);
+});
+
+Deno.test("four zones run at once", opts, async () => {
+  const names = ["q1", "q2", "q3", "q4"];
+  await timed("4 zones launched concurrently, all READY", async () => {
+    for (const n of names) await ok("zone", "launch", "-n", n);
+    await until("4 zones READY", 300, async () => {
+      const states = (await zones()).filter((z) => names.includes(z.spec.name));
+      return states.every((z) => z.status.state === "ZONE_STATE_READY") ? true : undefined;
+    });
+  });
+  const outputs = await Promise.all(
+    names.map((n) =>
+      protect("workload", "launch", "--zone", n, IMAGE, "--", "sh", "-c", `echo from ${n}`)
+    ),
+  );
+  outputs.forEach((r, i) => assert.equal(r.stdout, `from ${names[i]}\n`, r.stderr));
+  const ids = await Promise.all(names.map(async (n) => (await zone(n)).status.domainId!));
+  await Promise.all(names.map((n) => ok("zone", "destroy", n, "--wait")));
+  for (const id of ids) await assertNoTraces(id);
+});
+
+Deno.test(
+  "daemon kill -9 mid-launch: after restart every zone is READY or FAILED, no orphans",
+  opts,
+  async () => {
+    await ok("zone", "launch", "-n", "k1");
+    await ok("zone", "launch", "-n", "k2");
+    await new Promise((r) => setTimeout(r, 3000));
+    const pid = Deno.readTextFileSync("/run/daemon.pid").trim();
+    await run("kill", "-9", pid);
+    await new Promise((r) => setTimeout(r, 500));
+    await run(
+      "sh",
+      "-c",
+      `protect-daemon-xen >> ${OUT}/daemon.log 2>&1 & echo $! > /run/daemon.pid`,
+    );
+    await timed("restart → zones settled", () =>
+      until("k1, k2 settled", 300, async () => {
+        const r = await protect("zone", "list", "-o", "json");
+        if (r.code !== 0) return undefined; // daemon still starting
+        const ks = (JSON.parse(r.stdout) as ZoneView[]).filter((z) => z.spec.name.startsWith("k"));
+        const settled = ks.every((z) =>
+          z.status.state === "ZONE_STATE_READY" ||
+          (z.status.state === "ZONE_STATE_FAILED" && !!z.status.error)
+        );
+        return ks.length === 2 && settled ? ks : undefined;
+      }));
+    const known = new Set((await zones()).map((z) => z.status.domainId));
+    for (const d of await domains()) {
+      assert.ok(
+        known.has(d.domid),
+        `orphan domain ${d.name} (${d.domid})`,
+      );
+    }
+    const ids = (await zones()).map((z) => z.status.domainId!);
+    await ok("zone", "destroy", "k1", "--wait");
+    await ok("zone", "destroy", "k2", "--wait");
+    for (const id of ids) if (id) await assertNoTraces(id);
+  },
+);
+
+Deno.test("a zone whose kernel panics is FAILED with the reason", opts, async () => {
+  // No init anywhere: the kernel panics ("No working init found").
+  const r = await timed(
+    "panicking zone to FAILED",
+    () =>
+      protect(
+        "zone",
+        "launch",
+        "-n",
+        "panic",
+        "--kernel-option",
+        "rdinit=/nonexistent",
+        "--kernel-option",
+        "init=/nonexistent",
+        "--wait",
+      ),
+  );
+  assert.notEqual(r.code, 0);
+  const z = await zone("panic");
+  assert.equal(z.status.state, "ZONE_STATE_FAILED");
+  assert.match(z.status.error ?? "", /crash/);
+  await ok("zone", "destroy", "panic", "--wait");
+  assert.equal((await domains()).length, 0, "no domain left");
+});
