@@ -3,7 +3,8 @@
 # inputs: Xen 4.17 (ELF for QEMU's multiboot loader), the Debian kernel (dom0 and zones),
 # a dom0 initramfs (debootstrap minbase + xen-utils + Deno), the zones' stage-1 initrd, and
 # the base tree of the zones' addons disk (Deno, busybox, runc, crun, tini, libraries).
-# Prints the cache directory on its last line. Needs root, apt, debootstrap, cpio, xz.
+# Prints the cache directory on its last line (`--check`: exit 0 if it is already cached).
+# Needs root, apt, debootstrap, cpio, xz, busybox-static, squashfs-tools.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -18,6 +19,8 @@ key=$(cat "$0" "$here/dom0_init.sh" "$here/zone_init1.sh" <(echo "$DOM0_PACKAGES
   <("$deno_bin" --version) | sha256sum | cut -c1-16)
 out="$cache_root/$key"
 if [ -f "$out/.complete" ]; then echo "$out"; exit 0; fi
+# --check: only say whether the image for these inputs is cached (exit 0) or not (1).
+[ "${1:-}" = "--check" ] && exit 1
 log() { echo "lab-image: $*" >&2; }
 t0=$(date +%s)
 work="$cache_root/build-$key"

@@ -31,6 +31,14 @@ for attempt in 1 2; do
 done
 say "lab finished"
 cat "$share/out/run.log" 2>/dev/null || true
-[ -f "$share/out/e2e.log" ] && cat "$share/out/e2e.log"
 rc=$(grep -ao "LAB-RUN-EXIT rc=[0-9]*" "$share/serial.log" | tail -1 | cut -d= -f2)
+if [ -f "$share/out/e2e.log" ]; then
+  cat "$share/out/e2e.log"
+  [ -f "$share/out/timings.json" ] && { echo "timings (ms):"; cat "$share/out/timings.json"; echo; }
+  # The plain summary line CI reads, from Deno's "ok | N passed | N failed".
+  counts=$(grep -ao '[0-9]* passed | [0-9]* failed' "$share/out/e2e.log" | tail -1)
+  passed=$(echo "$counts" | awk '{print $1}'); failed=$(echo "$counts" | awk '{print $4}')
+  echo "${passed:-0} passed, ${failed:-0} failed"
+  [ "${passed:-0}" -gt 0 ] || rc=1
+fi
 exit "${rc:-1}"
