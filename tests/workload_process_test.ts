@@ -99,6 +99,16 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       assert.equal(r.code, 0);
     });
 
+    await t.step("zone exec runs in the zone itself: its hostname, its exit code", async () => {
+      const r = await runCli(root, "zone", "exec", "z", "--", "hostname");
+      assert.equal(r.stdout, "z\n", r.stderr);
+      assert.equal(r.code, 0);
+      // The process driver's agent may run only its own tools; the refusal is named.
+      const refused = await runCli(root, "zone", "exec", "z", "--", "rm", "-rf", "/tmp/x");
+      assert.equal(refused.code, 125);
+      assert.match(refused.stderr, /cannot start rm/);
+    });
+
     await t.step("stop: SIGTERM, then SIGKILL after the grace period", async () => {
       const r = await runCli(
         root,

@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   BootstrapSchema,
+  type ExecStart,
   ExecStartSchema,
   PingSchema,
   PongSchema,
@@ -16,7 +17,7 @@ import { IdmPeer, type IdmTransport } from "../lib/idm/mod.ts";
 import { PROTECT_VERSION } from "../lib/version/mod.ts";
 import { applyBootstrap, type System } from "./bootstrap.ts";
 import type { RunnerEvents } from "./runtime/workload_runner.ts";
-import { runExec } from "./runtime/exec.ts";
+import { runExec, workloadExecCommand, zoneExecCommand } from "./runtime/exec.ts";
 import { MetricsSampler } from "./runtime/metrics.ts";
 
 /** What the agent runs workloads with (the real runner, or a test double). */
@@ -88,6 +89,13 @@ export function serveAgent(
     const ping = fromBinary(PingSchema, payload);
     return toBinary(PongSchema, create(PongSchema, { sequence: ping.sequence }));
   });
+  peer.onStream("zone.exec", (stream, payload) => {
+    const start = fromBinary(ExecStartSchema, payload);
+    runExec(zoneExecCommand, start, stream).catch((error) => {
+      log.error("zone exec failed", { error });
+      stream.close(String(error)).catch(() => {});
+    });
+  });
   if (runtime) {
     peer.onRequest("workload.start", async (payload) => {
       await runtime.start(fromBinary(WorkloadStartSchema, payload));
@@ -102,7 +110,8 @@ export function serveAgent(
         stream.close((e as Error).message).catch(() => {});
         return;
       }
-      runExec(runtime.runtime, stateDir, start, stream).catch((error) => {
+      const command = (s: ExecStart) => workloadExecCommand(runtime.runtime, stateDir, s);
+      runExec(command, start, stream).catch((error) => {
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});
       });

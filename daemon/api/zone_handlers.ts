@@ -7,6 +7,7 @@ import {
   type ControlService,
   CreateZoneResponseSchema,
   DestroyZoneResponseSchema,
+  ExecInsideZoneResponseSchema,
   GetZoneResponseSchema,
   HypervisorBackend,
   ListZonesResponseSchema,
@@ -24,6 +25,7 @@ import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
+import { relayExec } from "../workloads/exec_relay.ts";
 
 /** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
 export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
@@ -98,6 +100,50 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       ctx.zones.store.update(zone);
       ctx.log.info("zone resources changed", { zone: zone.name, memoryMib: memory, cpus });
       return create(UpdateZoneResourcesResponseSchema, {});
+    },
+
+    async *execInsideZone(requests) {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) throw new InvalidArgumentError("request", "no exec header message");
+      const header = first.value;
+      const zone = ctx.zones.store.get(requireId(header.zoneId, "zone_id"));
+      if (zone.state !== ZoneState.READY) {
+        throw new FailedPreconditionError(
+          `zone ${zone.name} is ${ZoneState[zone.state]}, not READY`,
+        );
+      }
+      if (!ctx.driver.channel) {
+        throw new FailedPreconditionError(`the ${ctx.driver.name} driver runs no zone agent`);
+      }
+      const spec = header.spec;
+      if (!spec || spec.args.length === 0) {
+        throw new InvalidArgumentError("spec.args", "must name a command");
+      }
+      const peer = await ctx.driver.channel(zone.id);
+      const events = relayExec(
+        peer,
+        "zone.exec",
+        {
+          args: spec.args,
+          env: spec.env,
+          workingDirectory: spec.workingDirectory,
+          tty: spec.tty,
+        },
+        header,
+        iterator,
+      );
+      for await (const event of events) {
+        yield create(ExecInsideZoneResponseSchema, {
+          output: {
+            stdout: event.stdout,
+            stderr: event.stderr,
+            exited: event.exited,
+            exitCode: event.exitCode,
+            error: event.error,
+          },
+        });
+      }
     },
 
     listZones() {

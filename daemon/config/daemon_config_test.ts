@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DEFAULT_DAEMON_TOML, loadDaemonConfig } from "./daemon_config.ts";
+import { DEFAULT_DAEMON_TOML, DEFAULT_XEN_CONFIG, loadDaemonConfig } from "./daemon_config.ts";
 
 Deno.test("first start writes daemon.toml with the defaults", () => {
   const path = join(Deno.makeTempDirSync(), "etc/protect/daemon.toml");
@@ -12,7 +12,14 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     zoneDefaults: { memoryMib: 512, cpus: 1 },
     fakeBootDelayMs: 50,
     bootTimeoutMs: 30_000,
+    xen: DEFAULT_XEN_CONFIG,
   });
+});
+
+Deno.test("xen paths must be absolute; the bad key is named", () => {
+  const path = join(Deno.makeTempDirSync(), "daemon.toml");
+  Deno.writeTextFileSync(path, '[xen]\nkernel = "vmlinux"\n');
+  assert.throws(() => loadDaemonConfig(path), /xen\.kernel: must be an absolute path/);
 });
 
 Deno.test("a bad setting is named with its section", () => {

@@ -1,9 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type ExecEvent,
-  ExecEventSchema,
-  ExecInputSchema,
-  ExecStartSchema,
   WorkloadExitSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
@@ -33,6 +30,7 @@ import type { StorageConnection } from "../storage_client/storage_client.ts";
 import { validateName } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
+import { relayExec } from "./exec_relay.ts";
 
 export interface WorkloadManagerDeps {
   workloads: WorkloadStore;
@@ -266,44 +264,19 @@ export class WorkloadManager {
       throw new InvalidArgumentError("spec.args", "must name a command");
     }
     const peer = await this.deps.driver.channel!(w.zoneId);
-    const stream = await peer.openStream(
+    yield* relayExec(
+      peer,
       "workload.exec",
-      toBinary(
-        ExecStartSchema,
-        create(ExecStartSchema, {
-          workloadId: w.id,
-          args: spec.args,
-          env: spec.env,
-          workingDirectory: spec.workingDirectory,
-          tty: spec.tty,
-        }),
-      ),
+      {
+        workloadId: w.id,
+        args: spec.args,
+        env: spec.env,
+        workingDirectory: spec.workingDirectory,
+        tty: spec.tty,
+      },
+      header,
+      iterator,
     );
-    const forward = async (input: ExecInsideWorkloadRequest) => {
-      if (input.stdin.length || input.stdinClosed) {
-        await stream.write(toBinary(
-          ExecInputSchema,
-          create(ExecInputSchema, {
-            stdin: input.stdin,
-            stdinClosed: input.stdinClosed,
-          }),
-        ));
-      }
-    };
-    const feeding = (async () => {
-      await forward(header);
-      while (true) {
-        const next = await iterator.next();
-        if (next.done) break;
-        await forward(next.value);
-      }
-    })().catch(() => {}); // the client went away or the exec ended first
-    try {
-      for await (const data of stream) yield fromBinary(ExecEventSchema, data);
-    } finally {
-      await stream.close().catch(() => {});
-      void feeding;
-    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

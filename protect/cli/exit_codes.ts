@@ -11,6 +11,9 @@ export const EXIT = {
   timeout: 4,
 } as const;
 
+/** The workload or command could not be run at all (as docker run and exec use). */
+export const EXIT_NOT_RUN = 125;
+
 /** An error meant for the user: printed as one line, no stack trace. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.failed) {

@@ -7,7 +7,7 @@ import { resolveWorkloadId } from "../cli/resolve.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 import { followWorkload, workloadLaunchCommand } from "./workload_launch.ts";
 import { CliError } from "../cli/exit_codes.ts";
-import { workloadExecCommand } from "./workload_exec.ts";
+import { workloadExecCommand } from "./exec.ts";
 
 const COLUMNS: Column<Workload>[] = [
   { header: "NAME", cell: (w) => w.spec?.name ?? "" },

@@ -1,12 +1,9 @@
 import { WorkloadState } from "../../proto/mod.ts";
 import type { ControlClient } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
+import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
-
-/** Exit code when the workload could not be run at all (as docker run). */
-export const EXIT_NOT_RUN = 125;
 
 const encoder = new TextEncoder();
 

@@ -7,6 +7,7 @@ import { resolveZoneId } from "../cli/resolve.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson, zoneStateName } from "../cli/zone_view.ts";
 import { TIMEOUT_OPTION, zoneLaunchCommand } from "./zone_launch.ts";
+import { zoneExecCommand } from "./exec.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 
 const ZONE_ARG = [{ name: "zone", description: "zone name or ID" }];
@@ -16,6 +17,7 @@ export const zoneCommand: CommandSpec = {
   summary: "manage zones (isolated guests that run workloads)",
   commands: [
     zoneLaunchCommand,
+    zoneExecCommand,
     {
       name: "list",
       aliases: ["ls"],

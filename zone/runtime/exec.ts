@@ -9,14 +9,51 @@ import type { IdmStream } from "../../lib/idm/mod.ts";
 /** Quotes one word for sh -c (script(1) runs its command through the shell). */
 const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
+/** A command line to run: program and arguments. */
+export type CommandLine = [string, string[]];
+
 /**
- * Runs a process inside a running workload (`runc exec`, or crun's) and connects it to
- * an IDM stream: stdin from the host, output and the exit code back. (runc's
- * --console-socket is not an option: Deno cannot receive file descriptors.)
+ * With a tty, the command runs under script(1), which gives it a terminal
+ * over our pipes (foreground `runc exec --tty` relays the container's pty to
+ * a terminal of its own; a zone shell wants one directly).
  */
-export async function runExec(
+function underTerminal([command, args]: CommandLine): CommandLine {
+  return ["script", [
+    "-q",
+    "-f",
+    "-e",
+    "-c",
+    [command, ...args].map(shellQuote).join(" "),
+    "/dev/null",
+  ]];
+}
+
+/** `runc exec` (or crun's) into a running workload, joining its namespaces. */
+export function workloadExecCommand(
   runtime: string,
   stateDir: string,
+  start: ExecStart,
+): CommandLine {
+  const runcArgs = ["--root", stateDir, "exec", ...(start.tty ? ["--tty"] : [])];
+  for (const e of start.env) runcArgs.push("--env", e);
+  if (start.workingDirectory) runcArgs.push("--cwd", start.workingDirectory);
+  runcArgs.push(start.workloadId, ...start.args);
+  return start.tty ? underTerminal([runtime, runcArgs]) : [runtime, runcArgs];
+}
+
+/** A command in the zone itself, outside any workload (`protect zone exec`). */
+export function zoneExecCommand(start: ExecStart): CommandLine {
+  const [command, ...args] = start.args;
+  return start.tty ? underTerminal([command, args]) : [command, args];
+}
+
+/**
+ * Runs `command` and connects it to an IDM stream: stdin from the host, output
+ * and the exit code back. (runc's --console-socket is not an option: Deno
+ * cannot receive file descriptors.)
+ */
+export async function runExec(
+  commandFor: (start: ExecStart) => CommandLine,
   start: ExecStart,
   stream: IdmStream,
 ): Promise<void> {
@@ -26,23 +63,7 @@ export async function runExec(
     await send({ exited: true, exitCode: 125, error: "exec needs a command" });
     return await stream.close();
   }
-  const runcArgs = ["--root", stateDir, "exec", ...(start.tty ? ["--tty"] : [])];
-  for (const e of start.env) runcArgs.push("--env", e);
-  if (start.workingDirectory) runcArgs.push("--cwd", start.workingDirectory);
-  runcArgs.push(start.workloadId, ...start.args);
-  // With a tty: foreground `runc exec --tty` allocates the container's pty
-  // and relays it, but it needs a terminal of its own to relay to; script(1)
-  // gives it one over our pipes.
-  const [command, args] = start.tty
-    ? ["script", [
-      "-q",
-      "-f",
-      "-e",
-      "-c",
-      [runtime, ...runcArgs].map(shellQuote).join(" "),
-      "/dev/null",
-    ]]
-    : [runtime, runcArgs];
+  const [command, args] = commandFor(start);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(command, {

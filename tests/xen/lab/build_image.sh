@@ -12,7 +12,7 @@ cache_root="${PROTECT_LAB_CACHE:-/var/cache/protect-lab}"
 DEB_SUITE=bookworm
 MIRROR="${PROTECT_LAB_MIRROR:-http://deb.debian.org/debian}"
 DOM0_PACKAGES=xen-utils-4.17,xenstore-utils,busybox,kmod,procps,iproute2,util-linux,squashfs-tools,e2fsprogs,nftables
-GUEST_PACKAGES="runc crun tini libseccomp2 libyajl2 libcap2"
+GUEST_PACKAGES="runc crun tini libseccomp2 libyajl2 libcap2 bsdutils"
 deno_bin="$("$root/denow" eval 'console.log(Deno.execPath())' 2>/dev/null)"
 
 key=$(cat "$0" "$here/dom0_init.sh" "$here/zone_init1.sh" <(echo "$DOM0_PACKAGES $GUEST_PACKAGES") \
@@ -75,8 +75,9 @@ cp /bin/busybox $A/bin/busybox
 for a in $(/bin/busybox --list); do [ -e "$A/bin/$a" ] || ln -s busybox "$A/bin/$a"; done
 cp "$deno_bin" $A/usr/bin/deno
 cp x/usr/sbin/runc $A/usr/sbin/runc; cp x/usr/bin/crun $A/usr/bin/crun; cp x/usr/bin/tini-static $A/sbin/tini
+cp x/usr/bin/script $A/usr/bin/script   # util-linux script(1) for `exec -t`; busybox's lacks -e
 L=$A/usr/lib/x86_64-linux-gnu
-for b in "$deno_bin" x/usr/sbin/runc x/usr/bin/crun; do
+for b in "$deno_bin" x/usr/sbin/runc x/usr/bin/crun x/usr/bin/script; do
   for l in $(LD_LIBRARY_PATH=x/usr/lib/x86_64-linux-gnu ldd "$b" | awk '/=>/{print $3}'); do cp -L "$l" $L/; done
 done
 cp -L /lib64/ld-linux-x86-64.so.2 $A/lib64/

@@ -1,0 +1,110 @@
+/**
+ * Zone launch on real Xen, inside one lab boot (tests/xen/lab/run.sh bench):
+ * `protect zone launch --wait` (to READY) against `xl create` of an equivalent
+ * guest — same kernel, initrd, addons disk, memory and Deno start-up — whose
+ * init writes data/bench-ready to xenstore instead of starting the agent.
+ * Interleaved, N rounds (default 5). Also reports the daemon's own time around
+ * libxl_domain_create_new (CREATING→CREATED vs the libxl call), from its log.
+ * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N]
+ */
+import { XenStore } from "../xen/mod.ts";
+
+const N = Number(Deno.args[0] ?? 5);
+const XEN = "/var/lib/protect/xen";
+const decoder = new TextDecoder();
+
+async function sh(command: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`${command} ${args.join(" ")}: ${decoder.decode(out.stderr).trim()}`);
+  }
+  return decoder.decode(out.stdout);
+}
+
+const referenceConfig = (name: string) => `name = "${name}"
+type = "pv"
+kernel = "${XEN}/zone-vmlinux"
+ramdisk = "${XEN}/zone-initrd.cpio.gz"
+extra = "console=hvc0 quiet protect.bench=ready"
+memory = 256
+vcpus = 1
+disk = [ "format=raw,vdev=xvda,access=ro,script=/etc/protect/xen/block-protect,target=${XEN}/addons.sqfs" ]
+on_poweroff = "destroy"
+`;
+
+const xs = new XenStore();
+
+/** xl create, then wait for the guest's readiness key (a xenstore watch). */
+async function reference(i: number): Promise<number> {
+  const name = `ref${i}`;
+  const cfg = `/tmp/${name}.cfg`;
+  Deno.writeTextFileSync(cfg, referenceConfig(name));
+  const started = performance.now();
+  await sh("xl", "create", "-q", cfg);
+  const domid = Number((await sh("xl", "domid", name)).trim());
+  const key = `/local/domain/${domid}/data/bench-ready`;
+  const watcher = new XenStore();
+  watcher.watch(key, "bench");
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 300_000);
+  try {
+    for await (const _ of watcher.events(stop.signal)) {
+      if (xs.read(key) === "1") break;
+    }
+  } finally {
+    clearTimeout(timer);
+    watcher.close();
+  }
+  const ms = performance.now() - started;
+  if (stop.signal.aborted) throw new Error(`${name} never signalled ready`);
+  await sh("xl", "destroy", name);
+  return ms;
+}
+
+async function ours(i: number): Promise<number> {
+  const name = `ours${i}`;
+  const started = performance.now();
+  await sh("protect", "zone", "launch", "-n", name, "--wait", "--timeout", "300");
+  const ms = performance.now() - started;
+  await sh("protect", "zone", "destroy", name, "--wait");
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const oursMs: number[] = [];
+const refMs: number[] = [];
+await reference(-1); // warm-up: page cache, hotplug script, xl's own start-up
+await ours(-1);
+for (let i = 0; i < N; i++) {
+  refMs.push(await reference(i));
+  oursMs.push(await ours(i));
+  console.log(`round ${i}: protect ${fmt(oursMs[i])}  xl ${fmt(refMs[i])}`);
+}
+
+// The daemon's own time around libxl_domain_create_new, from its log lines.
+const log = Deno.readTextFileSync("/mnt/host/out/daemon.log").split("\n");
+const libxlMs: number[] = [];
+const stepMs: number[] = [];
+for (let i = 0; i < N; i++) {
+  const name = `ours${i}`;
+  const at = (state: string) => {
+    const line = log.find((l) => l.includes(`zone=${name} `) && l.includes(`state=${state}`));
+    return line ? Date.parse(line.split(" ")[0]) : NaN;
+  };
+  const created = log.find((l) => l.includes("domain created") && l.includes(`zone=${name} `));
+  const libxl = Number(created?.match(/ms=(\d+)/)?.[1]);
+  libxlMs.push(libxl);
+  stepMs.push(at("CREATED") - at("CREATING"));
+}
+
+const ratio = median(oursMs) / median(refMs);
+const overhead = median(stepMs) / median(libxlMs) - 1;
+console.log(`protect zone launch --wait: median ${fmt(median(oursMs))} of ${oursMs.map(fmt).join(", ")}`);
+console.log(`xl create + ready signal:   median ${fmt(median(refMs))} of ${refMs.map(fmt).join(", ")}`);
+console.log(`ratio ${ratio.toFixed(2)}x (target <= 1.10x)`);
+console.log(
+  `create step ${median(stepMs)} ms vs libxl_domain_create_new ${median(libxlMs)} ms: ` +
+    `overhead ${(overhead * 100).toFixed(1)}% (target <= 10%)`,
+);

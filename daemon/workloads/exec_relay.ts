@@ -1,0 +1,55 @@
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import {
+  type ExecEvent,
+  ExecEventSchema,
+  ExecInputSchema,
+  ExecStartSchema,
+} from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { IdmPeer } from "../../lib/idm/mod.ts";
+
+/** What a client exec request carries after its header: stdin bytes and EOF. */
+export interface ExecInput {
+  stdin: Uint8Array;
+  stdinClosed: boolean;
+}
+
+/**
+ * Relays one exec between an RPC stream and the zone's agent: opens an IDM
+ * stream of `type` ("workload.exec" or "zone.exec") with the start message,
+ * feeds the header's and later requests' stdin to it, and yields the agent's
+ * output events until the exit.
+ */
+export async function* relayExec(
+  peer: IdmPeer,
+  type: string,
+  start: MessageInitShape<typeof ExecStartSchema>,
+  header: ExecInput,
+  rest: AsyncIterator<ExecInput>,
+): AsyncGenerator<ExecEvent> {
+  const stream = await peer.openStream(
+    type,
+    toBinary(ExecStartSchema, create(ExecStartSchema, start)),
+  );
+  const forward = async (input: ExecInput) => {
+    if (input.stdin.length || input.stdinClosed) {
+      await stream.write(toBinary(
+        ExecInputSchema,
+        create(ExecInputSchema, { stdin: input.stdin, stdinClosed: input.stdinClosed }),
+      ));
+    }
+  };
+  const feeding = (async () => {
+    await forward(header);
+    while (true) {
+      const next = await rest.next();
+      if (next.done) break;
+      await forward(next.value);
+    }
+  })().catch(() => {}); // the client went away or the exec ended first
+  try {
+    for await (const data of stream) yield fromBinary(ExecEventSchema, data);
+  } finally {
+    await stream.close().catch(() => {});
+    void feeding;
+  }
+}

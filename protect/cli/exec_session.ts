@@ -1,0 +1,80 @@
+import type { ExecOutput } from "../../proto/mod.ts";
+import { CliError } from "./exit_codes.ts";
+import type { Options, OptionSpec } from "./framework/mod.ts";
+
+import { EXIT_NOT_RUN } from "./exit_codes.ts";
+
+/** The options every exec command shares. */
+export const EXEC_OPTIONS: OptionSpec[] = [
+  {
+    long: "tty",
+    short: "t",
+    description: "allocate a terminal (raw mode on ours, when it is one)",
+  },
+  {
+    long: "env",
+    short: "e",
+    value: "NAME=value",
+    description: "environment variable",
+    repeatable: true,
+  },
+  { long: "workdir", short: "w", value: "dir", description: "working directory" },
+];
+
+/** What the first exec request carries besides the target's ID. */
+export interface ExecStartRequest {
+  spec: { args: string[]; env: string[]; workingDirectory: string; tty: boolean };
+}
+
+/** Later requests: stdin, then its end. */
+export type ExecFollowUp = { stdin: Uint8Array } | { stdinClosed: true };
+
+/**
+ * Runs one exec end to end: our stdin goes up (raw when -t on a terminal),
+ * output comes back to stdout/stderr, and the command's exit code becomes ours.
+ */
+export async function runExecSession(
+  command: string[],
+  o: Options,
+  call: (
+    first: ExecStartRequest,
+    rest: AsyncIterable<ExecFollowUp>,
+  ) => AsyncIterable<{ output?: ExecOutput }>,
+): Promise<never> {
+  if (command.length === 0) throw new CliError("exec needs a command (after --)", 2);
+  const raw = o.tty === true && Deno.stdin.isTerminal();
+  if (raw) Deno.stdin.setRaw(true);
+  const first: ExecStartRequest = {
+    spec: {
+      args: command,
+      env: (o.env as string[]) ?? [],
+      workingDirectory: (o.workdir as string) ?? "",
+      tty: o.tty === true,
+    },
+  };
+  const rest = (async function* (): AsyncGenerator<ExecFollowUp> {
+    for await (const chunk of Deno.stdin.readable) yield { stdin: chunk };
+    yield { stdinClosed: true };
+  })();
+  let code = 0;
+  try {
+    for await (const { output } of call(first, rest)) {
+      if (!output) continue;
+      if (output.stdout.length) await writeAll(Deno.stdout, output.stdout);
+      if (output.stderr.length) await writeAll(Deno.stderr, output.stderr);
+      if (output.exited) {
+        if (output.error) throw new CliError(output.error, EXIT_NOT_RUN);
+        code = output.exitCode;
+      }
+    }
+  } finally {
+    if (raw) Deno.stdin.setRaw(false);
+  }
+  if (code !== 0) throw new CliError("", code);
+  // stdin may still be open (a terminal): nothing more to read for us.
+  Deno.exit(0);
+}
+
+async function writeAll(to: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
+  for (let at = 0; at < data.length;) at += await to.write(data.subarray(at));
+}
