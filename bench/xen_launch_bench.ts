@@ -21,7 +21,8 @@ async function sh(command: string, ...args: string[]): Promise<string> {
   return decoder.decode(out.stdout);
 }
 
-const referenceConfig = (name: string) => `name = "${name}"
+const referenceConfig = (name: string) =>
+  `name = "${name}"
 type = "pv"
 kernel = "${XEN}/zone-vmlinux"
 ramdisk = "${XEN}/zone-initrd.cpio.gz"
@@ -101,8 +102,12 @@ for (let i = 0; i < N; i++) {
 
 const ratio = median(oursMs) / median(refMs);
 const overhead = median(stepMs) / median(libxlMs) - 1;
-console.log(`protect zone launch --wait: median ${fmt(median(oursMs))} of ${oursMs.map(fmt).join(", ")}`);
-console.log(`xl create + ready signal:   median ${fmt(median(refMs))} of ${refMs.map(fmt).join(", ")}`);
+console.log(
+  `protect zone launch --wait: median ${fmt(median(oursMs))} of ${oursMs.map(fmt).join(", ")}`,
+);
+console.log(
+  `xl create + ready signal:   median ${fmt(median(refMs))} of ${refMs.map(fmt).join(", ")}`,
+);
 console.log(`ratio ${ratio.toFixed(2)}x (target <= 1.10x)`);
 console.log(
   `create step ${median(stepMs)} ms vs libxl_domain_create_new ${median(libxlMs)} ms: ` +

@@ -84,6 +84,9 @@ cp -L /lib64/ld-linux-x86-64.so.2 $A/lib64/
 for l in libxenvchan.so.4.17 libxentoollog.so.1 libxenstore.so.4 libxengnttab.so.1 libxenevtchn.so.1 libxentoolcore.so.1 libxencall.so.1; do
   cp -L "$S/usr/lib/x86_64-linux-gnu/$l" $L/
 done
+# vchan-socket-proxy: the C reference bench/xen_idm_bench.ts measures IDM against.
+cp $S/usr/lib/xen-4.17/bin/vchan-socket-proxy $A/usr/bin/
+for l in $(chroot $S ldd /usr/lib/xen-4.17/bin/vchan-socket-proxy | awk '/=>/{print $3}'); do cp -L "$S$l" $L/; done
 echo "root:x:0:0:root:/root:/bin/sh" > $A/etc/passwd; echo "root:x:0:" > $A/etc/group
 
 mkdir -p "$out"

@@ -32,6 +32,7 @@ done
 say "lab finished"
 cat "$share/out/run.log" 2>/dev/null || true
 rc=$(grep -ao "LAB-RUN-EXIT rc=[0-9]*" "$share/serial.log" | tail -1 | cut -d= -f2)
+[ -f "$share/out/bench.log" ] && cat "$share/out/bench.log"
 if [ -f "$share/out/e2e.log" ]; then
   cat "$share/out/e2e.log"
   [ -f "$share/out/timings.json" ] && { echo "timings (ms):"; cat "$share/out/timings.json"; echo; }

@@ -1,0 +1,99 @@
+/**
+ * IDM throughput over vchan, inside one lab boot (tests/xen/lab/run.sh bench):
+ * the same bytes from dom0 into a zone's /dev/null, two ways, interleaved:
+ * - protect: `protect zone exec Z -- sh -c 'cat >/dev/null'` with the file on
+ *   stdin — CLI → daemon (HTTP/2 over the Unix socket) → IDM stream over vchan →
+ *   agent → cat; the time is until the exit code is back;
+ * - reference: Xen's own `vchan-socket-proxy` (C), server in the zone writing to
+ *   /dev/null, client in dom0 reading the file; the time is until the zone side
+ *   has taken everything and exited.
+ * Usage: deno run --no-config -A bench/xen_idm_bench.ts [MiB] [rounds]
+ */
+import { XenStore } from "../xen/mod.ts";
+
+const MIB = Number(Deno.args[0] ?? 32);
+const ROUNDS = Number(Deno.args[1] ?? 3);
+const ZONE = "idmbench";
+const BLOB = "/tmp/idm-bench.bin";
+const decoder = new TextDecoder();
+
+async function sh(command: string, args: string[], stdinFile?: string): Promise<string> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: stdinFile ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdinFile) (await Deno.open(stdinFile)).readable.pipeTo(child.stdin);
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(`${command} ${args.join(" ")}: ${decoder.decode(out.stderr).trim()}`);
+  }
+  return decoder.decode(out.stdout);
+}
+
+const blob = new Uint8Array(MIB * 1024 * 1024);
+for (let at = 0; at < blob.length; at += 65536) {
+  crypto.getRandomValues(blob.subarray(at, at + 65536));
+}
+Deno.writeFileSync(BLOB, blob);
+
+await sh("protect", ["zone", "launch", "-n", ZONE, "--wait", "--timeout", "300"]);
+const domid = JSON.parse(await sh("protect", ["zone", "get", ZONE, "-o", "json"])).status.domainId;
+const xs = new XenStore();
+
+async function ours(): Promise<number> {
+  const started = performance.now();
+  await sh("protect", ["zone", "exec", ZONE, "--", "sh", "-c", "cat > /dev/null"], BLOB);
+  return performance.now() - started;
+}
+
+async function reference(round: number): Promise<number> {
+  const path = `/local/domain/${domid}/data/bench${round}`;
+  const server = new Deno.Command("protect", {
+    args: [
+      "zone",
+      "exec",
+      ZONE,
+      "--",
+      "sh",
+      "-c",
+      `vchan-socket-proxy -m server 0 data/bench${round} - > /dev/null`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const deadline = Date.now() + 60_000;
+  while (xs.read(`${path}/event-channel`) === undefined) {
+    if (Date.now() > deadline) throw new Error("vchan-socket-proxy server never offered its ring");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const started = performance.now();
+  const client = sh("vchan-socket-proxy", ["-m", "client", String(domid), path, "-"], BLOB);
+  const serverDone = server.output();
+  await Promise.race([client.then(() => serverDone), serverDone]);
+  const ms = performance.now() - started;
+  await client.catch(() => {});
+  return ms;
+}
+
+const rate = (ms: number) => MIB / (ms / 1000);
+const oursRates: number[] = [];
+const refRates: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  refRates.push(rate(await reference(i)));
+  oursRates.push(rate(await ours()));
+  console.log(
+    `round ${i}: protect ${oursRates[i].toFixed(1)} MiB/s  vchan-socket-proxy ${
+      refRates[i].toFixed(1)
+    } MiB/s`,
+  );
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(
+  `${MIB} MiB dom0 → zone: protect zone exec ${median(oursRates).toFixed(1)} MiB/s, ` +
+    `vchan-socket-proxy ${median(refRates).toFixed(1)} MiB/s, ratio ${
+      (median(oursRates) / median(refRates)).toFixed(2)
+    }x (target >= 0.8x)`,
+);
+await sh("protect", ["zone", "destroy", ZONE, "--wait"]);
