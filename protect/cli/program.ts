@@ -1,6 +1,7 @@
 import { PROTECT_VERSION } from "../../lib/version/mod.ts";
 import { completionCommand } from "../commands/completion.ts";
 import { hostCommand } from "../commands/host.ts";
+import { machineCommand } from "../commands/machine.ts";
 import { imageCommand } from "../commands/image.ts";
 import { workloadCommand } from "../commands/workload.ts";
 import { zoneCommand } from "../commands/zone.ts";
@@ -33,5 +34,12 @@ export const program: CommandSpec = {
     },
     { long: "version", short: "V", description: "print the version and exit" },
   ],
-  commands: [zoneCommand, workloadCommand, imageCommand, hostCommand, completionCommand],
+  commands: [
+    zoneCommand,
+    workloadCommand,
+    imageCommand,
+    hostCommand,
+    machineCommand,
+    completionCommand,
+  ],
 };

@@ -14,9 +14,15 @@ case "${PROTECT_LAB_ACCEL:-tcg}" in
   *) accel="-accel tcg,thread=multi -cpu qemu64" ;;   # -cpu max crashes the PV dom0
 esac
 mem="${PROTECT_LAB_MEMORY_MB:-6144}"
+# PROTECT_LAB_NET: QEMU user-network options (e.g. hostfwd=...) give dom0 a NIC (protect machine).
+net=()
+[ -n "${PROTECT_LAB_NET:-}" ] && net=(-netdev "user,id=n0,$PROTECT_LAB_NET" -device virtio-net-pci,netdev=n0)
+# PROTECT_LAB_TIMEOUT=0: no limit (a machine that runs until stopped).
+run=(timeout "${PROTECT_LAB_TIMEOUT:-1200}")
+[ "${PROTECT_LAB_TIMEOUT:-}" = 0 ] && run=()
 dom0_mem="${PROTECT_LAB_DOM0_MB:-2048}"
 # No doubled commas in -append; in -initrd, commas separate the multiboot modules.
-exec timeout "${PROTECT_LAB_TIMEOUT:-1200}" qemu-system-x86_64 $accel -m "$mem" -smp 2 -nographic -no-reboot \
+exec "${run[@]}" qemu-system-x86_64 $accel "${net[@]}" -m "$mem" -smp 2 -nographic -no-reboot \
   -kernel "$image/xen.elf" \
   -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot" \
   -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen,$image/dom0.cpio" \

@@ -48,7 +48,8 @@ S=dom0root
 rm -rf $S/usr/share/{doc,man,info,locale} $S/var/cache/apt/* $S/var/lib/apt/lists/*
 mkdir -p "$S/lib/modules/$kver/kernel"
 cp "$M"/modules.order "$M"/modules.builtin "$M"/modules.builtin.modinfo "$S/lib/modules/$kver/" 2>/dev/null || true
-for d in drivers/xen drivers/block drivers/net/xen-netback drivers/net/tun.ko drivers/net/veth.ko drivers/virtio drivers/char \
+for d in drivers/xen drivers/block drivers/net/xen-netback drivers/net/tun.ko drivers/net/veth.ko drivers/net/virtio_net.ko \
+  drivers/net/net_failover.ko net/core/failover.ko drivers/virtio drivers/char \
   fs/9p fs/netfs fs/fscache fs/squashfs fs/overlayfs net/9p net/bridge net/802 net/llc net/netfilter net/ipv4 net/ipv6 arch lib crypto; do
   [ -e "$M/kernel/$d" ] || continue
   mkdir -p "$S/lib/modules/$kver/kernel/$(dirname $d)"
@@ -95,5 +96,7 @@ mv $A "$out/addons-base"
 echo "$kver" > "$out/kernel-version"
 cd / && rm -rf "$work"
 touch "$out/.complete"
+# Keep this image and the one before it; older ones are ~500 MB each.
+ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +3 | while read -r old; do rm -rf "$old"; done
 log "built in $(( $(date +%s) - t0 )) s"
 echo "$out"

@@ -37,6 +37,18 @@ start_daemons() {
   stamp "daemons up"
 }
 start_daemons || exit 1
+if [ "$mode" = machine ]; then
+  # protect machine: the API on the virtual NIC (QEMU forwards a host port to it), until stopped.
+  ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+  deno run --no-config -A /mnt/project/tools/machine/forward.ts --listen tcp:0.0.0.0:7070 \
+    --to unix:/run/protect/daemon.sock >> $out/forward.log 2>&1 &
+  stamp "machine ready: API on 10.0.2.15:7070"
+  while [ ! -e /mnt/host/stop ]; do sleep 2; done
+  stamp "machine stopping"
+  protect zone list -o json > $out/zones-at-stop.json 2>&1
+  kill $(cat /run/daemon.pid) $(cat /run/storage.pid) 2>/dev/null
+  exit 0
+fi
 protect image import /mnt/host/images/busybox.tar --reference lab/busybox:1 > $out/import.log 2>&1 \
   || { stamp "image import failed"; cat $out/import.log; exit 1; }
 stamp "image imported"

@@ -1,0 +1,55 @@
+import { CliError } from "../cli/exit_codes.ts";
+import type { CommandSpec } from "../cli/framework/mod.ts";
+
+/** The helper that owns QEMU and the lab image (tools/machine/machine.sh, via dist/protect-machine). */
+const HELPER = "protect-machine";
+
+/**
+ * Runs the machine helper with our terminal. The CLI's grant allows running
+ * this one program and nothing else: the helper needs root, QEMU and
+ * debootstrap, which the CLI itself must never touch.
+ */
+async function helper(args: string[]): Promise<never> {
+  let status: Deno.CommandStatus;
+  try {
+    status = await new Deno.Command(HELPER, { args, stdin: "inherit" }).spawn().status;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CliError(
+        `${HELPER} is not on PATH (\`./denow task bundle\` writes it to dist/ next to protect)`,
+      );
+    }
+    throw e;
+  }
+  Deno.exit(status.code);
+}
+
+export const machineCommand: CommandSpec = {
+  name: "machine",
+  summary: "a local Xen host in QEMU for machines without Xen (like podman machine)",
+  commands: [
+    {
+      name: "start",
+      summary: "boot Xen + dom0 with the daemons inside; this CLI then talks to them",
+      options: [{
+        long: "memory",
+        value: "MiB",
+        description: "RAM for the machine (default 6144)",
+      }],
+      run: ({ options }) =>
+        helper(["start", ...(options.memory ? ["--memory", String(options.memory)] : [])]),
+    },
+    { name: "stop", summary: "power the machine off cleanly", run: () => helper(["stop"]) },
+    {
+      name: "status",
+      summary: "running, starting or stopped, and the host status inside",
+      run: () => helper(["status"]),
+    },
+    {
+      name: "logs",
+      summary: "the machine's console and daemon log",
+      options: [{ long: "follow", short: "f", description: "keep printing new lines" }],
+      run: ({ options }) => helper(["logs", ...(options.follow ? ["-f"] : [])]),
+    },
+  ],
+};
