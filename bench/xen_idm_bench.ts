@@ -11,20 +11,27 @@
  */
 import { XenStore } from "../xen/mod.ts";
 
-const MIB = Number(Deno.args[0] ?? 32);
+const MIB = Number(Deno.args[0] ?? 16);
 const ROUNDS = Number(Deno.args[1] ?? 3);
 const ZONE = "idmbench";
 const BLOB = "/tmp/idm-bench.bin";
 const decoder = new TextDecoder();
 
-async function sh(command: string, args: string[], stdinFile?: string): Promise<string> {
+/** Runs a command (stdin from a file, if given); throws with its stderr if it fails. */
+async function sh(
+  command: string,
+  args: string[],
+  stdinFile?: string,
+  started?: (child: Deno.ChildProcess) => void,
+): Promise<string> {
   const child = new Deno.Command(command, {
     args,
     stdin: stdinFile ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (stdinFile) (await Deno.open(stdinFile)).readable.pipeTo(child.stdin);
+  started?.(child);
+  if (stdinFile) (await Deno.open(stdinFile)).readable.pipeTo(child.stdin).catch(() => {});
   const out = await child.output();
   if (!out.success) {
     throw new Error(`${command} ${args.join(" ")}: ${decoder.decode(out.stderr).trim()}`);
@@ -42,9 +49,21 @@ await sh("protect", ["zone", "launch", "-n", ZONE, "--wait", "--timeout", "300"]
 const domid = JSON.parse(await sh("protect", ["zone", "get", ZONE, "-o", "json"])).status.domainId;
 const xs = new XenStore();
 
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 async function ours(): Promise<number> {
   const started = performance.now();
-  await sh("protect", ["zone", "exec", ZONE, "--", "sh", "-c", "cat > /dev/null"], BLOB);
+  await withTimeout(
+    sh("protect", ["zone", "exec", ZONE, "--", "sh", "-c", "cat > /dev/null"], BLOB),
+    600_000,
+    "protect zone exec",
+  );
   return performance.now() - started;
 }
 
@@ -69,11 +88,22 @@ async function reference(round: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const started = performance.now();
-  const client = sh("vchan-socket-proxy", ["-m", "client", String(domid), path, "-"], BLOB);
-  const serverDone = server.output();
-  await Promise.race([client.then(() => serverDone), serverDone]);
+  let clientProcess: Deno.ChildProcess | undefined;
+  const client = sh(
+    "vchan-socket-proxy",
+    ["-m", "client", String(domid), path, "-"],
+    BLOB,
+    (c) => (clientProcess = c),
+  ).catch(() => "");
+  // Done when the zone side has taken everything and exited.
+  await withTimeout(server.output(), 600_000, "the zone-side vchan-socket-proxy");
   const ms = performance.now() - started;
-  await client.catch(() => {});
+  // The dom0 side may linger on a closed ring; it has done its job.
+  await withTimeout(client, 5_000, "").catch(() => {
+    try {
+      clientProcess?.kill("SIGKILL");
+    } catch { /* gone */ }
+  });
   return ms;
 }
 
