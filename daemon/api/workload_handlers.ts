@@ -12,6 +12,7 @@ import {
   StopWorkloadResponseSchema,
 } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
+import { execOutput } from "../workloads/exec_relay.ts";
 import { workloadToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
 
@@ -43,15 +44,7 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
 
     async *execInsideWorkload(requests) {
       for await (const event of ctx.workloadManager.exec(requests)) {
-        yield create(ExecInsideWorkloadResponseSchema, {
-          output: {
-            stdout: event.stdout,
-            stderr: event.stderr,
-            exited: event.exited,
-            exitCode: event.exitCode,
-            error: event.error,
-          },
-        });
+        yield create(ExecInsideWorkloadResponseSchema, { output: execOutput(event) });
       }
     },
 

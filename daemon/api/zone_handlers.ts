@@ -25,7 +25,7 @@ import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
-import { relayExec } from "../workloads/exec_relay.ts";
+import { execOutput, relayExec } from "../workloads/exec_relay.ts";
 
 /** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
 export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
@@ -134,15 +134,7 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         iterator,
       );
       for await (const event of events) {
-        yield create(ExecInsideZoneResponseSchema, {
-          output: {
-            stdout: event.stdout,
-            stderr: event.stderr,
-            exited: event.exited,
-            exitCode: event.exitCode,
-            error: event.error,
-          },
-        });
+        yield create(ExecInsideZoneResponseSchema, { output: execOutput(event) });
       }
     },
 

@@ -6,6 +6,7 @@ import {
   ExecStartSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { IdmPeer } from "../../lib/idm/mod.ts";
+import type { ExecOutputSchema } from "../../proto/mod.ts";
 
 /** What a client exec request carries after its header: stdin bytes and EOF. */
 export interface ExecInput {
@@ -52,4 +53,15 @@ export async function* relayExec(
     await stream.close().catch(() => {});
     void feeding;
   }
+}
+
+/** An agent's exec event as the API's ExecOutput. */
+export function execOutput(event: ExecEvent): MessageInitShape<typeof ExecOutputSchema> {
+  return {
+    stdout: event.stdout,
+    stderr: event.stderr,
+    exited: event.exited,
+    exitCode: event.exitCode,
+    error: event.error,
+  };
 }

@@ -8,6 +8,7 @@ import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../d
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
+import { followFile } from "../follow_file.ts";
 
 export interface ProcessDriverOptions {
   /** One directory per zone: guest.json, agent.log. */
@@ -149,39 +150,13 @@ export class ProcessDriver implements HypervisorDriver {
   }
 
   /** A process zone's console is its agent's log file. */
-  async *console(
+  console(
     zoneId: string,
     replay: boolean,
     follow: boolean,
     signal: AbortSignal,
   ): AsyncGenerator<Uint8Array> {
-    const path = join(this.#dir(zoneId), "agent.log");
-    let offset = 0;
-    if (!replay) {
-      try {
-        offset = Deno.statSync(path).size;
-      } catch { /* no log yet */ }
-    }
-    while (!signal.aborted) {
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return;
-        throw e;
-      }
-      try {
-        await file.seek(offset, Deno.SeekMode.Start);
-        for await (const chunk of file.readable) {
-          offset += chunk.length;
-          yield chunk;
-        }
-      } catch {
-        file.close();
-      }
-      if (!follow) return;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    return followFile(join(this.#dir(zoneId), "agent.log"), replay, follow, signal);
   }
 
   /** Health check over IDM. */

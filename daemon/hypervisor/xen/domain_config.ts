@@ -19,6 +19,9 @@ export interface DomainConfigInput {
   boot: ZoneBootFiles;
 }
 
+/** Under /local/domain/<domid>/: the zone a domain belongs to (dom0-owned, guest-readable). */
+export const ZONE_ID_KEY = "protect/zone-id";
+
 /** libxl_device_disk JSON for a file-backed disk. */
 export function diskJson(
   path: string,
@@ -68,6 +71,9 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
       type: backend === HypervisorBackend.PVH ? "pvh" : "pv",
       name: input.name,
       uuid: input.zoneId,
+      // Written by libxl as the domain is made, so even a domain whose creation
+      // was interrupted (daemon killed inside libxl) is recognisably ours.
+      xsdata: { [ZONE_ID_KEY]: input.zoneId },
     },
     b_info: {
       max_vcpus: maxCpus,

@@ -24,7 +24,12 @@ Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs fro
   });
   const id = "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10";
   const c = domainConfig({ zoneId: id, name: "web", spec, boot }) as unknown as Config;
-  assert.deepEqual(c.c_info, { type: "pv", name: "web", uuid: id });
+  assert.deepEqual(c.c_info, {
+    type: "pv",
+    name: "web",
+    uuid: id,
+    xsdata: { "protect/zone-id": id },
+  });
   assert.equal(c.b_info.max_memkb, 512 * 1024);
   assert.equal(c.b_info.target_memkb, 256 * 1024);
   assert.equal(c.b_info.max_vcpus, 2);

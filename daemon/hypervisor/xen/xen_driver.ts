@@ -25,9 +25,11 @@ import {
   domainConfig,
   imageVdev,
   resolveBackend,
+  ZONE_ID_KEY,
   type ZoneBootFiles,
 } from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
+import { followFile } from "../follow_file.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -99,8 +101,17 @@ export class XenDriver implements HypervisorDriver {
 
   async createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest> {
     const backend = resolveBackend(launch.spec.backend);
-    const existing = this.#domainOf(launch.zoneId);
-    if (existing) return { domainId: existing.domid, backend }; // a repeated step after restart
+    // CREATING with a domain already there: an earlier attempt died inside libxl
+    // (the daemon was killed); what it left may be half built, so start over.
+    const leftover = this.#domainOf(launch.zoneId);
+    if (leftover) {
+      this.options.log.warn("destroying a half-built domain from an interrupted launch", {
+        zone: launch.name,
+        domid: leftover.domid,
+      });
+      this.#forget(launch.zoneId);
+      await this.#xl.destroy(leftover.domid);
+    }
     const config = domainConfig({
       zoneId: launch.zoneId,
       name: launch.name,
@@ -116,7 +127,6 @@ export class XenDriver implements HypervisorDriver {
     });
     try {
       if (signal.aborted) throw signal.reason;
-      this.#xs.write(`${OWN_PATH(domid)}/zone-id`, launch.zoneId);
       this.#adopt(launch.zoneId, launch.name, domid);
       this.#xl.unpause(domid);
     } catch (e) {
@@ -232,25 +242,7 @@ export class XenDriver implements HypervisorDriver {
     const domain = this.#domainOf(zoneId);
     if (!domain) return;
     const name = this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
-    const path = `${this.options.consoleLogDir}/guest-${name}.log`;
-    let offset = replay ? 0 : fileSize(path);
-    while (!signal.aborted) {
-      const size = fileSize(path);
-      if (size > offset) {
-        const file = await Deno.open(path);
-        try {
-          await file.seek(offset, Deno.SeekMode.Start);
-          const buf = new Uint8Array(size - offset);
-          const n = (await file.read(buf)) ?? 0;
-          offset += n;
-          yield buf.subarray(0, n);
-        } finally {
-          file.close();
-        }
-      }
-      if (!follow) return;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    yield* followFile(`${this.options.consoleLogDir}/guest-${name}.log`, replay, follow, signal);
   }
 
   readonly hypervisor: HypervisorIntrospection = {
@@ -384,7 +376,7 @@ export class XenDriver implements HypervisorDriver {
   /** Our zone ID for a domain, or undefined for domains that are not ours. */
   #zoneIdOf(d: DomainInfo): string | undefined {
     if (d.domid === 0) return undefined;
-    const id = this.#xs.read(`${OWN_PATH(d.domid)}/zone-id`);
+    const id = this.#xs.read(`/local/domain/${d.domid}/${ZONE_ID_KEY}`);
     // The UUID check guards against a stale key on a reused domid.
     return id && id === d.uuid ? id : undefined;
   }
@@ -429,12 +421,4 @@ export class XenDriver implements HypervisorDriver {
 function describeShutdown(d: DomainInfo): string {
   const reason = SHUTDOWN_REASONS[d.shutdownReason] ?? `reason ${d.shutdownReason}`;
   return reason === "crash" ? "the guest crashed" : `the guest shut down (${reason})`;
-}
-
-function fileSize(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
