@@ -45,7 +45,7 @@ async function unaryRpc(): Promise<void> {
 }
 
 async function cliColdStart(): Promise<void> {
-  const bundle = join(REPO, "dist/protect");
+  const bundle = join(REPO, "dist/protect.js");
   try {
     Deno.statSync(bundle);
   } catch {

@@ -1,17 +1,17 @@
 /**
  * IDM throughput over vchan, inside one lab boot (tests/xen/lab/run.sh bench):
  * the same bytes from dom0 into a zone's /dev/null, two ways, interleaved:
- * - protect: `protect zone exec Z -- sh -c 'cat >/dev/null'` with the file on
- *   stdin — CLI → daemon (HTTP/2 over the Unix socket) → IDM stream over vchan →
- *   agent → cat; the time is until the exit code is back;
- * - reference: Xen's own `vchan-socket-proxy` (C), server in the zone writing to
- *   /dev/null, client in dom0 reading the file; the time is until the zone side
- *   has taken everything and exited.
+ * - protect: `protect zone exec Z -- sh -c 'head -c N >/dev/null; echo …'` with
+ *   the file on stdin — CLI → daemon (HTTP/2 over the Unix socket) → IDM stream
+ *   over vchan → agent → head; the time is until the exit code is back;
+ * - reference: Xen's own `vchan-socket-proxy` (C), server in the zone feeding
+ *   the same `head`, client in dom0 reading the file; the time is until the
+ *   zone side reports it has every byte.
  * Usage: deno run --no-config -A bench/xen_idm_bench.ts [MiB] [rounds]
  */
 import { XenStore } from "../xen/mod.ts";
 
-const MIB = Number(Deno.args[0] ?? 16);
+const MIB = Number(Deno.args[0] ?? 8);
 const ROUNDS = Number(Deno.args[1] ?? 3);
 const ZONE = "idmbench";
 const BLOB = "/tmp/idm-bench.bin";
@@ -60,13 +60,26 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function ours(): Promise<number> {
   const started = performance.now();
   await withTimeout(
-    sh("protect", ["zone", "exec", ZONE, "--", "sh", "-c", "cat > /dev/null"], BLOB),
+    sh("protect", [
+      "zone",
+      "exec",
+      ZONE,
+      "--",
+      "sh",
+      "-c",
+      `head -c ${MIB * 1024 * 1024} > /dev/null; echo all-received`,
+    ], BLOB),
     600_000,
     "protect zone exec",
   );
   return performance.now() - started;
 }
 
+/**
+ * Neither end of vchan-socket-proxy exits once the data is through, so the
+ * zone side reports when it has every byte: `head -c` ends and the shell
+ * prints a marker, which comes back over the exec's output.
+ */
 async function reference(round: number): Promise<number> {
   const path = `/local/domain/${domid}/data/bench${round}`;
   const server = new Deno.Command("protect", {
@@ -77,10 +90,14 @@ async function reference(round: number): Promise<number> {
       "--",
       "sh",
       "-c",
-      `vchan-socket-proxy -m server 0 data/bench${round} - > /dev/null`,
+      // A FIFO held open read-write: the proxy's stdin never ends, so it keeps the ring.
+      `mkfifo /tmp/in${round}; exec 3<>/tmp/in${round}; ` +
+      `vchan-socket-proxy -m server 0 data/bench${round} - <&3 | ` +
+      `(head -c ${MIB * 1024 * 1024} > /dev/null; echo all-received)`,
     ],
-    stdout: "null",
-    stderr: "piped",
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
   }).spawn();
   const deadline = Date.now() + 60_000;
   while (xs.read(`${path}/event-channel`) === undefined) {
@@ -88,22 +105,28 @@ async function reference(round: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const started = performance.now();
-  let clientProcess: Deno.ChildProcess | undefined;
-  const client = sh(
-    "vchan-socket-proxy",
-    ["-m", "client", String(domid), path, "-"],
-    BLOB,
-    (c) => (clientProcess = c),
-  ).catch(() => "");
-  // Done when the zone side has taken everything and exited.
-  await withTimeout(server.output(), 600_000, "the zone-side vchan-socket-proxy");
+  const client = new Deno.Command("vchan-socket-proxy", {
+    args: ["-m", "client", String(domid), path, "-"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  (await Deno.open(BLOB)).readable.pipeTo(client.stdin).catch(() => {});
+  let seen = "";
+  const received = (async () => {
+    for await (const chunk of server.stdout) {
+      seen += decoder.decode(chunk);
+      if (seen.includes("all-received")) return;
+    }
+    throw new Error("the zone-side proxy ended before it had every byte");
+  })();
+  await withTimeout(received, 600_000, "the zone side to receive every byte");
   const ms = performance.now() - started;
-  // The dom0 side may linger on a closed ring; it has done its job.
-  await withTimeout(client, 5_000, "").catch(() => {
+  for (const p of [client, server]) {
     try {
-      clientProcess?.kill("SIGKILL");
+      p.kill("SIGKILL");
     } catch { /* gone */ }
-  });
+  }
   return ms;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the protect CLI as one JavaScript file with a shebang: dist/protect.
+# Builds the protect CLI as one JavaScript file, dist/protect.js, with its launcher dist/protect.
 # (`deno compile` would make a native binary, but it downloads a runtime these
 # build machines cannot reach; `./denow task compile` does it where it can.)
 set -euo pipefail
@@ -14,22 +14,21 @@ if grep -q '"node:' dist/protect.bundle.js; then
   echo "bundle.sh: the CLI bundle imports a node: module; keep Node compat out of the CLI" >&2
   exit 1
 fi
-# The CLI's grant for the default root, from deno.json's "cli" permission set.
+# The CLI's grant for the default root, from deno.json's "cli" permission set, plus
+# running the one helper `protect machine` uses, found next to the CLI. A launcher
+# script rather than a shebang: Linux cuts shebang lines at 255 bytes, and the
+# helper's absolute path is only known where the CLI is installed.
 flags="$("${DENO:-./denow}" eval --quiet \
   'import { permissionFlags, readPermissionSet } from "./lib/permissions/mod.ts";
    console.log(permissionFlags(readPermissionSet("deno.json", "cli")).join(" "))')"
-{
-  echo "#!/usr/bin/env -S deno run $flags"
-  cat dist/protect.bundle.js
-} > dist/protect
-rm dist/protect.bundle.js
+mv dist/protect.bundle.js dist/protect.js
+cat > dist/protect <<LAUNCHER
+#!/bin/sh
+d=\$(dirname "\$(readlink -f "\$0")")
+exec deno run --quiet $flags --allow-run="\$d/protect-machine" "\$d/protect.js" "\$@"
+LAUNCHER
 chmod +x dist/protect
-# Linux cuts a shebang line at 255 bytes: a cut grant would fail at run time, not here.
-if [ "$(head -n1 dist/protect | wc -c)" -gt 255 ]; then
-  echo "bundle.sh: the shebang of dist/protect is over 255 bytes; shorten the cli permission set" >&2
-  exit 1
-fi
-# `protect machine` runs this helper, the one program the CLI's grant allows.
+# \`protect machine\` runs this helper: QEMU and the lab image need root and tools the CLI must not touch.
 printf '#!/bin/sh\nexec bash %s/tools/machine/machine.sh "$@"\n' "$root" > dist/protect-machine
 chmod +x dist/protect-machine
-echo "built dist/protect ($(wc -c < dist/protect) bytes)"
+echo "built dist/protect (launcher), dist/protect.js ($(wc -c < dist/protect.js) bytes), dist/protect-machine"

@@ -1,12 +1,16 @@
 import { CliError } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 
-/** The helper that owns QEMU and the lab image (tools/machine/machine.sh, via dist/protect-machine). */
-const HELPER = "protect-machine";
+/**
+ * The helper that owns QEMU and the lab image (tools/machine/machine.sh), which
+ * `./denow task bundle` writes next to the bundled CLI. No node: import here
+ * (the CLI stays free of Node compat), so the path comes from the URL by hand.
+ */
+const HELPER = decodeURIComponent(new URL("./protect-machine", import.meta.url).pathname);
 
 /**
- * Runs the machine helper with our terminal. The CLI's grant allows running
- * this one program and nothing else: the helper needs root, QEMU and
+ * Runs the machine helper with our terminal. The bundled CLI's grant allows
+ * running this one program and nothing else: the helper needs root, QEMU and
  * debootstrap, which the CLI itself must never touch.
  */
 async function helper(args: string[]): Promise<never> {
@@ -14,9 +18,10 @@ async function helper(args: string[]): Promise<never> {
   try {
     status = await new Deno.Command(HELPER, { args, stdin: "inherit" }).spawn().status;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotCapable) {
       throw new CliError(
-        `${HELPER} is not on PATH (\`./denow task bundle\` writes it to dist/ next to protect)`,
+        "protect machine needs the bundled CLI and its helper: `./denow task bundle`, then " +
+          "dist/protect machine … (or run tools/machine/machine.sh directly)",
       );
     }
     throw e;

@@ -34,7 +34,7 @@ start() {
   rm -rf "$share" && mkdir -p "$share"/{out,zone,images,dist}
   bash "$lab/build_zone_files.sh" "$image" "$share/zone"
   (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
-  cp "$root"/dist/protect "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
+  cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
   printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh machine\n' > "$share/run.sh"
   chmod +x "$share/run.sh"
   PROTECT_LAB_MEMORY_MB="$memory" PROTECT_LAB_TIMEOUT=0 \

@@ -3,7 +3,7 @@
 # and the dom0 programs from this checkout, boot Xen + dom0 under QEMU, run
 # `session.sh MODE` inside, and report. A boot that never reaches dom0 (a TCG hiccup)
 # is retried once. Exit code: the session's.
-# Usage: tests/xen/lab/run.sh [e2e|bench|smoke]     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
+# Usage: tests/xen/lab/run.sh [e2e|bench|smoke|script]     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
 set -euo pipefail
 mode="${1:-e2e}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,9 +17,11 @@ say "image $image"
 rm -rf "$share" && mkdir -p "$share"/{out,zone,images}
 bash "$here/build_zone_files.sh" "$image" "$share/zone"
 (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
-mkdir -p "$share/dist" && cp "$root"/dist/protect "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
+mkdir -p "$share/dist" && cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
 "$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
 printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
+# Mode "script": run PROTECT_LAB_SCRIPT (a sh script) in dom0 after the daemons are up.
+[ "$mode" = script ] && cp "${PROTECT_LAB_SCRIPT:?script mode needs PROTECT_LAB_SCRIPT=file}" "$share/script.sh"
 chmod +x "$share/run.sh"
 say "zone files, programs and test image ready"
 
@@ -33,6 +35,7 @@ say "lab finished"
 cat "$share/out/run.log" 2>/dev/null || true
 rc=$(grep -ao "LAB-RUN-EXIT rc=[0-9]*" "$share/serial.log" | tail -1 | cut -d= -f2)
 [ -f "$share/out/bench.log" ] && cat "$share/out/bench.log"
+[ -f "$share/out/script.log" ] && cat "$share/out/script.log"
 if [ -f "$share/out/e2e.log" ]; then
   cat "$share/out/e2e.log"
   [ -f "$share/out/timings.json" ] && { echo "timings (ms):"; cat "$share/out/timings.json"; echo; }

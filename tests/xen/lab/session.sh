@@ -66,6 +66,7 @@ case "$mode" in
     protect zone destroy smoke --wait
     xl list; losetup -a
     ;;
+  script) sh /mnt/host/script.sh > $out/script.log 2>&1; rc=$? ;;   # ad-hoc: PROTECT_LAB_SCRIPT=file
   *) stamp "unknown mode $mode"; rc=2 ;;
 esac
 stamp "session $mode done rc=$rc"
