@@ -158,6 +158,9 @@ Deno.test("exec runs a command inside a running workload", opts, async () => {
   );
   assert.equal(r.stdout, "inside e1\n", r.stderr);
   assert.equal(r.code, 4);
+  // -t: the command gets a terminal of its own (util-linux script(1) in the zone).
+  const tty = await protect("workload", "exec", "-t", "sleeper", "--", "busybox", "tty");
+  assert.match(tty.stdout, /^\/dev\/pts\/\d+/, tty.stderr);
   await ok("workload", "destroy", "sleeper");
 });
 
@@ -188,6 +191,12 @@ Deno.test("host: hv-console, hv-debug-info, cpu-topology, status come from Xen",
   const cpus = JSON.parse(await ok("host", "cpu-topology", "-o", "json"));
   assert.ok(cpus.length >= 1);
   assert.match(await ok("host", "status"), /driver\s+xen — Xen 4\.17/);
+});
+
+Deno.test("zone exec runs in the zone itself, outside any workload", opts, async () => {
+  const r = await protect("zone", "exec", "e1", "--", "sh", "-c", "cat /proc/1/comm; exit 5");
+  assert.equal(r.stdout, "tini\n", r.stderr); // the zone's PID 1, not a workload's
+  assert.equal(r.code, 5);
 });
 
 Deno.test("update-resources changes the memory target live", opts, async () => {
