@@ -51,11 +51,12 @@ let runner: WorkloadRunner | undefined;
 const link = new HostLink();
 const state: AgentState = { hostname: "zone" };
 if (workDir) {
-  Deno.mkdirSync(workDir, { recursive: true });
-  const mounted = await new Deno.Command("mount", {
+  Deno.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  // Under Xen the work dir is on the zone's own /run tmpfs already (zone-init);
+  // a process zone mounts a tmpfs private to its mount namespace.
+  const mounted = values.xen ? { success: true } : await new Deno.Command("mount", {
     args: ["-t", "tmpfs", "-o", "mode=0700", "zone-work", workDir],
-  })
-    .output();
+  }).output();
   if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
   runner = new WorkloadRunner(workDir, () => state.hostname, link, log, values.runtime);
 }

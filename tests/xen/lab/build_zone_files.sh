@@ -11,7 +11,7 @@ mkdir -p "$out"
 tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 cp -a "$image/addons-base/." "$tree/"
-"$root/denow" bundle --quiet --platform deno -o "$tree/agent/zone-agent.js" "$root/zone/main.ts"
+"$root/denow" bundle --quiet --platform deno --minify -o "$tree/agent/zone-agent.js" "$root/zone/main.ts"
 install -m 755 "$root/zone/init/zone-init" "$tree/sbin/zone-init"
 rm -f "$out/addons.sqfs"
 # lz4: fastest to read under TCG, where the guest pages Deno in from this disk.
