@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Libxl, ToolLogger, XenError, XenStore, XenUnavailableError } from "./mod.ts";
+import { Libxl, ToolLogger, XenCtrl, XenError, XenStore, XenUnavailableError } from "./mod.ts";
 
 Deno.test("a missing Xen library is a typed XenUnavailableError naming it, raised on first use", () => {
   const xs = new XenStore("libxenstore-not-installed.so.4"); // constructing opens nothing
@@ -10,6 +10,7 @@ Deno.test("a missing Xen library is a typed XenUnavailableError naming it, raise
   });
   const xl = new Libxl(() => ({}) as ToolLogger, "libxenlight-not-installed.so");
   assert.throws(() => xl.listDomains(), XenUnavailableError);
+  assert.throws(() => new XenCtrl("libxenctrl-not-installed.so").physinfo(), XenUnavailableError);
 });
 
 Deno.test("XenError names the call, the subject and the errno or libxl code", () => {

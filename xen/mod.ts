@@ -6,11 +6,6 @@
 export { XenError, XenUnavailableError } from "./errors.ts";
 export { ToolLogger, XtlLevel } from "./toollog.ts";
 export { type WatchEvent, XenStore, type XsPermission } from "./xenstore.ts";
-export {
-  type CpuTopology,
-  type DomainInfo,
-  Libxl,
-  type PhysicalInfo,
-  SHUTDOWN_REASONS,
-} from "./xenlight.ts";
+export { type CpuTopology, type DomainInfo, Libxl, SHUTDOWN_REASONS } from "./xenlight.ts";
 export { DEFAULT_RING_BYTES, Vchan, type VchanOptions } from "./vchan.ts";
+export { type HypervisorPhysinfo, XenCtrl } from "./xenctrl.ts";

@@ -1,7 +1,7 @@
 /**
  * libxenlight binding (libxl.h and _libxl_types.h of Xen 4.17, libxenlight.so.4.17).
  * Domains are described as libxl JSON; every struct we fill comes from JSON so the
- * only layouts we depend on are the ones we read (dominfo, physinfo, cputopology,
+ * only layouts we depend on are the ones we read (dominfo, cputopology,
  * version_info), measured with gcc against the 4.17 headers. Calls that wait on
  * the guest or on hotplug scripts are `nonblocking` (a worker thread, ao_how=NULL).
  */
@@ -82,22 +82,10 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
-  /** void libxl_physinfo_init(libxl_physinfo *p) */
-  libxl_physinfo_init: { parameters: ["buffer"], result: "void" },
-  /** void libxl_physinfo_dispose(libxl_physinfo *p) */
-  libxl_physinfo_dispose: { parameters: ["buffer"], result: "void" },
-  /** int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *physinfo) */
-  libxl_get_physinfo: { parameters: ["pointer", "buffer"], result: "i32" },
   /** libxl_cputopology *libxl_get_cpu_topology(libxl_ctx *ctx, int *nb_cpu_out) */
   libxl_get_cpu_topology: { parameters: ["pointer", "buffer"], result: "pointer" },
   /** void libxl_cputopology_list_free(libxl_cputopology *, int nb_cpu) */
   libxl_cputopology_list_free: { parameters: ["pointer", "i32"], result: "void" },
-  /** libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear) */
-  libxl_xen_console_read_start: { parameters: ["pointer", "i32"], result: "pointer" },
-  /** int libxl_xen_console_read_line(libxl_ctx *ctx, libxl_xen_console_reader *cr, char **line_r) */
-  libxl_xen_console_read_line: { parameters: ["pointer", "pointer", "buffer"], result: "i32" },
-  /** void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr) */
-  libxl_xen_console_read_finish: { parameters: ["pointer", "pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -105,7 +93,6 @@ type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 // Struct sizes for Xen 4.17 (gcc, sizeof against libxen-dev 4.17.7), rounded up.
 const SIZEOF_DOMAIN_CONFIG = 1288;
 const SIZEOF_DEVICE_DISK = 144;
-const SIZEOF_PHYSINFO = 128;
 const SIZEOF_DOMINFO = 120;
 const SIZEOF_CPUTOPOLOGY = 12;
 
@@ -124,16 +111,6 @@ export interface DomainInfo {
   maxMemoryKb: bigint;
   cpuTimeNs: bigint;
   onlineVcpus: number;
-}
-
-export interface PhysicalInfo {
-  threadsPerCore: number;
-  coresPerSocket: number;
-  cpus: number;
-  cpuKhz: number;
-  totalPages: bigint;
-  freePages: bigint;
-  nodes: number;
 }
 
 export interface CpuTopology {
@@ -356,26 +333,6 @@ export class Libxl {
     }
   }
 
-  physicalInfo(): PhysicalInfo {
-    const [lib, ctx] = this.#c();
-    const buf = new Uint8Array(SIZEOF_PHYSINFO);
-    lib.libxl_physinfo_init(buf);
-    const rc = lib.libxl_get_physinfo(ctx, buf);
-    if (rc !== 0) throw new XenError("libxl_get_physinfo", "", rc);
-    const v = new DataView(buf.buffer);
-    const info = {
-      threadsPerCore: v.getUint32(0, true),
-      coresPerSocket: v.getUint32(4, true),
-      cpus: v.getUint32(12, true),
-      cpuKhz: v.getUint32(16, true),
-      totalPages: v.getBigUint64(24, true),
-      freePages: v.getBigUint64(32, true),
-      nodes: v.getUint32(80, true),
-    };
-    lib.libxl_physinfo_dispose(buf);
-    return info;
-  }
-
   cpuTopology(): CpuTopology[] {
     const [lib, ctx] = this.#c();
     const count = new Int32Array(1);
@@ -395,24 +352,6 @@ export class Libxl {
     }
     lib.libxl_cputopology_list_free(p, count[0]);
     return out;
-  }
-
-  /** The hypervisor's console ring, line by line; `clear` empties it after reading. */
-  hypervisorConsole(clear = false): string[] {
-    const [lib, ctx] = this.#c();
-    const reader = lib.libxl_xen_console_read_start(ctx, clear ? 1 : 0);
-    if (reader === null) throw new XenError("libxl_xen_console_read_start", "", -3);
-    const lines: string[] = [];
-    const out = new BigUint64Array(1);
-    try {
-      while (lib.libxl_xen_console_read_line(ctx, reader, new Uint8Array(out.buffer)) > 0) {
-        // Safety: line_r points into the reader's buffer, valid until the next call.
-        lines.push(readCString(Deno.UnsafePointer.create(out[0])));
-      }
-    } finally {
-      lib.libxl_xen_console_read_finish(ctx, reader);
-    }
-    return lines;
   }
 
   close(): void {

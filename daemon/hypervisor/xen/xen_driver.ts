@@ -8,6 +8,7 @@ import {
   SHUTDOWN_REASONS,
   ToolLogger,
   Vchan,
+  XenCtrl,
   XenStore,
   XtlLevel,
 } from "../../../xen/mod.ts";
@@ -71,6 +72,7 @@ export class XenDriver implements HypervisorDriver {
   #toolLogger?: ToolLogger;
   #xl = new Libxl(() => this.#logger());
   #xs = new XenStore();
+  #xc = new XenCtrl();
   #watch = new XenStore();
   #zones = new Map<string, ZoneDomain>();
   #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
@@ -246,10 +248,10 @@ export class XenDriver implements HypervisorDriver {
   }
 
   readonly hypervisor: HypervisorIntrospection = {
-    console: (clear) => this.#xl.hypervisorConsole(clear).join(""),
+    console: (clear) => this.#xc.readConsoleRing(clear),
     cpuTopology: () => this.#xl.cpuTopology(),
     memory: () => {
-      const p = this.#xl.physicalInfo();
+      const p = this.#xc.physinfo();
       return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
     },
     debugInfo: () => Promise.resolve(this.#debugInfo()),
@@ -269,7 +271,7 @@ export class XenDriver implements HypervisorDriver {
       return Object.fromEntries(children.map((c) => [c, dump(`${path}/${c}`, depth + 1)]));
     };
     return {
-      physical: this.#xl.physicalInfo(),
+      physical: this.#xc.physinfo(),
       domains: this.#xl.listDomains().map((d) => {
         const zoneId = this.#zoneIdOf(d);
         return {
@@ -288,6 +290,7 @@ export class XenDriver implements HypervisorDriver {
     for (const zoneId of [...this.#zones.keys()]) this.#closeChannel(zoneId);
     this.#watch.close();
     this.#xs.close();
+    this.#xc.close();
     this.#xl.close();
   }
 
