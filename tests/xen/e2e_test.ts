@@ -160,7 +160,7 @@ Deno.test("exec runs a command inside a running workload", opts, async () => {
   assert.equal(r.code, 4);
   // -t: the command gets a terminal of its own (util-linux script(1) in the zone).
   const tty = await protect("workload", "exec", "-t", "sleeper", "--", "busybox", "tty");
-  assert.match(tty.stdout, /^\/dev\/pts\/\d+/, tty.stderr);
+  assert.match(tty.stdout, /\/dev\/pts\/\d+\r?\n/, tty.stderr);
   await ok("workload", "destroy", "sleeper");
 });
 
