@@ -1,11 +1,14 @@
 import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
+import { creditEntropy, setHostname } from "./kernel_calls.ts";
 
 /** The host effects of bootstrap, injected so the agent's logic tests without root. */
 export interface System {
   setHostname(name: string): Promise<void>;
   /** Mixes host-provided randomness into the kernel pool. */
   addEntropy(seed: Uint8Array): Promise<void>;
+  /** True when addEntropy also credits the seed (the pool counts it as entropy). */
+  readonly creditsEntropy?: boolean;
 }
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -20,10 +23,14 @@ export async function applyBootstrap(b: Bootstrap, system: System, log: Logger):
   }
   await system.setHostname(b.hostname);
   await system.addEntropy(b.randomSeed);
-  log.info("bootstrap applied", { zone: b.zoneId, hostname: b.hostname });
+  log.info("bootstrap applied", {
+    zone: b.zoneId,
+    hostname: b.hostname,
+    entropy: system.creditsEntropy ? `${b.randomSeed.length * 8} bits credited` : "mixed in",
+  });
 }
 
-/** The real effects, for an agent running as root in its own UTS namespace. */
+/** The real effects, for an agent running as root in its own UTS namespace (no FFI grant). */
 export const linuxSystem: System = {
   async setHostname(name) {
     const out = await new Deno.Command("hostname", { args: [name], stderr: "piped" }).output();
@@ -35,4 +42,11 @@ export const linuxSystem: System = {
     // Writing mixes the bytes in (crediting them needs an ioctl Deno cannot make).
     await Deno.writeFile("/dev/urandom", seed);
   },
+};
+
+/** Inside a Xen zone the agent is the guest's init with FFI: direct kernel calls, seed credited. */
+export const xenZoneSystem: System = {
+  creditsEntropy: true,
+  setHostname: (name) => Promise.resolve(setHostname(name)),
+  addEntropy: (seed) => Promise.resolve(creditEntropy(seed)),
 };

@@ -8,7 +8,7 @@ import { createLogger } from "../lib/log/mod.ts";
 import { connectUnix } from "../lib/idm/mod.ts";
 import { type AgentState, HostLink, serveAgent } from "./agent.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
-import { linuxSystem } from "./bootstrap.ts";
+import { linuxSystem, xenZoneSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
 import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
 
@@ -68,6 +68,7 @@ await keepHostSession({
   replaced: xen ? (signal) => xen.replaced(signal) : undefined,
   zoneId,
   token: Deno.env.get("PROTECT_ZONE_TOKEN") ?? "",
-  serve: (transport) => link.peer = serveAgent(transport, linuxSystem, log, runner, state),
+  serve: (transport) =>
+    link.peer = serveAgent(transport, xen ? xenZoneSystem : linuxSystem, log, runner, state),
   log,
 });

@@ -96,6 +96,8 @@ Deno.test("zone launch reaches READY on real Xen", opts, async () => {
   assert.equal(z.status.state, "ZONE_STATE_READY");
   assert.equal(z.status.driver, "xen");
   assert.ok((await domains()).some((d) => d.domid === z.status.domainId), "domain in xl list");
+  // The zone's console (xenconsoled's log): its agent credited the host's seed to the pool.
+  assert.match(await ok("zone", "logs", "e1"), /bootstrap applied .*entropy="256 bits credited"/);
 });
 
 Deno.test("a workload prints its output and returns its exit code", opts, async () => {
