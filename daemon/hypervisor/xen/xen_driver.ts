@@ -397,26 +397,35 @@ export class XenDriver implements HypervisorDriver {
   async #reap(): Promise<void> {
     this.#watch.watch("@releaseDomain", "protect-reaper");
     for await (const _ of this.#watch.events(this.#stop.signal)) {
-      const live = new Map<string, DomainInfo>();
-      for (const d of this.#xl.listDomains()) {
-        const zoneId = this.#zoneIdOf(d);
-        if (zoneId) live.set(zoneId, d);
+      // One bad pass (xenstored busy, a domain vanishing mid-read) must not end the reaper.
+      await this.#reapOnce().catch((error) =>
+        this.options.log.error("reaping stopped domains failed; retrying on the next event", {
+          error,
+        })
+      );
+    }
+  }
+
+  async #reapOnce(): Promise<void> {
+    const live = new Map<string, DomainInfo>();
+    for (const d of this.#xl.listDomains()) {
+      const zoneId = this.#zoneIdOf(d);
+      if (zoneId) live.set(zoneId, d);
+    }
+    for (const [zoneId, zone] of [...this.#zones]) {
+      const d = live.get(zoneId);
+      if (d && !d.shutdown) continue;
+      const reason = d ? describeShutdown(d) : "domain was destroyed outside protect";
+      const crashed = !d || d.shutdownReason !== 0;
+      this.options.log.warn("zone's domain stopped", { zone: zoneId, domid: zone.domid, reason });
+      this.#forget(zoneId);
+      zone.markGone(new Error(`the zone's domain stopped: ${reason}`));
+      if (d && !d.dying) {
+        await this.#xl.destroy(d.domid).catch((error) =>
+          this.options.log.error("destroying a stopped domain failed", { zone: zoneId, error })
+        );
       }
-      for (const [zoneId, zone] of [...this.#zones]) {
-        const d = live.get(zoneId);
-        if (d && !d.shutdown) continue;
-        const reason = d ? describeShutdown(d) : "domain was destroyed outside protect";
-        const crashed = !d || d.shutdownReason !== 0;
-        this.options.log.warn("zone's domain stopped", { zone: zoneId, domid: zone.domid, reason });
-        this.#forget(zoneId);
-        zone.markGone(new Error(`the zone's domain stopped: ${reason}`));
-        if (d && !d.dying) {
-          await this.#xl.destroy(d.domid).catch((error) =>
-            this.options.log.error("destroying a stopped domain failed", { zone: zoneId, error })
-          );
-        }
-        this.#onExit?.(zoneId, reason, crashed);
-      }
+      this.#onExit?.(zoneId, reason, crashed);
     }
   }
 }
