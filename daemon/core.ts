@@ -7,7 +7,8 @@ import { EventBus } from "./events/mod.ts";
 import type { HypervisorDriver } from "./hypervisor/mod.ts";
 import { ZoneReconciler } from "./reconciler/mod.ts";
 import { EventLog, WorkloadStore, ZoneStore } from "./state/mod.ts";
-import type { StorageConnection } from "./storage_client/storage_client.ts";
+import type { StorageConnection } from "./clients/storage_client.ts";
+import type { NetworkConnection } from "./clients/network_client.ts";
 import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger } from "./zones/mod.ts";
@@ -19,6 +20,7 @@ export interface CoreInputs {
   hostUuid: string;
   driver: HypervisorDriver;
   storage: StorageConnection;
+  network?: NetworkConnection;
   log: Logger;
 }
 
@@ -65,6 +67,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     reconciler: new ZoneReconciler({ ledger: zones, driver, log }),
     bus,
     storage: inputs.storage,
+    network: inputs.network,
     workloadManager,
     workloadLogs,
     snoop,

@@ -11,7 +11,8 @@ import { buildCore } from "./core.ts";
 import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
 import { FakeDriver, type HypervisorDriver } from "./hypervisor/mod.ts";
 import { loadOrCreateHostUuid, openDatabase } from "./state/mod.ts";
-import { StorageConnection } from "./storage_client/storage_client.ts";
+import { StorageConnection } from "./clients/storage_client.ts";
+import { NetworkConnection } from "./clients/network_client.ts";
 
 export interface DaemonOptions {
   /** Root under which every path lives ("/" in production). */
@@ -84,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     hostUuid,
     driver,
     storage: new StorageConnection(paths.storageSocket),
+    network: new NetworkConnection(paths.networkSocket),
     log,
   });
   const { reconciler } = core;

@@ -14,6 +14,7 @@ const PROGRAMS: Record<string, { set: string; entry: string }> = {
   // The daemon with the Xen driver: unscoped FFI for the Xen libraries.
   "daemon-xen": { set: "daemon-xen", entry: "daemon/main.ts" },
   storage: { set: "storage", entry: "storage/main.ts" },
+  network: { set: "network", entry: "network/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };
 

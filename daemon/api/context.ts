@@ -3,7 +3,8 @@ import type { DaemonConfig } from "../config/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
-import type { StorageConnection } from "../storage_client/storage_client.ts";
+import type { StorageConnection } from "../clients/storage_client.ts";
+import type { NetworkConnection } from "../clients/network_client.ts";
 import type { WorkloadStore } from "../state/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
@@ -21,6 +22,8 @@ export interface ApiContext {
   reconciler: ZoneReconciler;
   bus: EventBus;
   storage: StorageConnection;
+  /** protect-network, for address reservations (absent in unit-test harnesses). */
+  network?: NetworkConnection;
   workloadManager: WorkloadManager;
   workloadLogs: WorkloadLogs;
   snoop: SnoopHub;

@@ -3,6 +3,7 @@ import type { ControlService } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { hostHandlers } from "./host_handlers.ts";
 import { imageHandlers } from "./image_handlers.ts";
+import { networkHandlers } from "./network_handlers.ts";
 import { unimplementedHandlers } from "./unimplemented.ts";
 import { watchHandlers } from "./watch_handlers.ts";
 import { workloadHandlers } from "./workload_handlers.ts";
@@ -17,5 +18,6 @@ export function controlService(ctx: ApiContext): ServiceImpl<typeof ControlServi
     ...workloadHandlers(ctx),
     ...watchHandlers(ctx),
     ...imageHandlers(ctx.storage),
+    ...networkHandlers(ctx),
   } as ServiceImpl<typeof ControlService>;
 }

@@ -11,7 +11,7 @@ import {
   RemoveImageResponseSchema,
 } from "../../proto/mod.ts";
 import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
-import { type StorageConnection, storageError } from "../storage_client/storage_client.ts";
+import type { StorageConnection } from "../clients/storage_client.ts";
 
 const PACK_FORMATS: Record<number, PackFormat> = {
   [ImageFormat.SQUASHFS]: PackFormat.SQUASHFS,
@@ -63,7 +63,7 @@ export function imageHandlers(
           });
         }
       } catch (e) {
-        throw storageError(e, storage.socket);
+        throw storage.error(e);
       }
     },
 
@@ -81,7 +81,7 @@ export function imageHandlers(
         const { image } = await storage.client.importImage(forwarded);
         return create(ImportImageResponseSchema, { image: image ? toImage(image) : undefined });
       } catch (e) {
-        throw storageError(e, storage.socket);
+        throw storage.error(e);
       }
     },
 
@@ -90,7 +90,7 @@ export function imageHandlers(
         const { images } = await storage.client.listImages({});
         return create(ListImagesResponseSchema, { images: images.map(toImage) });
       } catch (e) {
-        throw storageError(e, storage.socket);
+        throw storage.error(e);
       }
     },
 
@@ -99,7 +99,7 @@ export function imageHandlers(
         await storage.client.removeImage({ reference: request.reference });
         return create(RemoveImageResponseSchema);
       } catch (e) {
-        throw storageError(e, storage.socket);
+        throw storage.error(e);
       }
     },
   };

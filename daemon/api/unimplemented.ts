@@ -9,9 +9,6 @@ const PENDING: Partial<Record<Method, string>> = {
   startWorkload:
     "created-but-not-started workloads (issue: Zones that run workloads); create starts them",
   attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",
-  createNetworkReservation: "protect-network (issue: Network daemon)",
-  destroyNetworkReservation: "protect-network (issue: Network daemon)",
-  listNetworkReservations: "protect-network (issue: Network daemon)",
   listDevices: "device passthrough in the Xen driver (issue: Real Xen)",
 };
 

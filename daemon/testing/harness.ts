@@ -8,7 +8,7 @@ import { FakeDriver } from "../hypervisor/mod.ts";
 import { openDatabase } from "../state/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
 import { buildCore } from "../core.ts";
-import { StorageConnection } from "../storage_client/storage_client.ts";
+import { StorageConnection } from "../clients/storage_client.ts";
 
 export interface Harness {
   client: Client<typeof ControlService>;

@@ -26,7 +26,7 @@ import { workloadToProto } from "../api/convert.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { EventLog, WorkloadRecord, WorkloadStore } from "../state/mod.ts";
-import type { StorageConnection } from "../storage_client/storage_client.ts";
+import type { StorageConnection } from "../clients/storage_client.ts";
 import { validateName } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";

@@ -12,7 +12,7 @@ import { createLogger } from "../../lib/log/mod.ts";
 import { buildCore } from "../core.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
 import { openDatabase } from "../state/mod.ts";
-import { StorageConnection } from "../storage_client/storage_client.ts";
+import { StorageConnection } from "../clients/storage_client.ts";
 
 Deno.test("after a restart, workloads caught mid-start are FAILED with the reason", () => {
   const db = openDatabase(":memory:");

@@ -16,6 +16,9 @@ export interface ProtectPaths {
   zonesDir: string;
   daemonConfig: string;
   storageConfig: string;
+  networkConfig: string;
+  /** protect-network's reservations database lives here. */
+  networkDir: string;
   /** Docker-style registry credentials for protect-storage. */
   registryCredentials: string;
 }
@@ -45,6 +48,8 @@ export function protectPaths(root = "/"): ProtectPaths {
     zonesDir: join(stateDir, "zones"),
     daemonConfig: join(configDir, "daemon.toml"),
     storageConfig: join(configDir, "storage.toml"),
+    networkConfig: join(configDir, "network.toml"),
+    networkDir: join(stateDir, "network"),
     registryCredentials: join(configDir, "registries.json"),
   };
 }

@@ -2,6 +2,7 @@ import { PROTECT_VERSION } from "../../lib/version/mod.ts";
 import { completionCommand } from "../commands/completion.ts";
 import { hostCommand } from "../commands/host.ts";
 import { machineCommand } from "../commands/machine.ts";
+import { networkCommand } from "../commands/network.ts";
 import { imageCommand } from "../commands/image.ts";
 import { workloadCommand } from "../commands/workload.ts";
 import { zoneCommand } from "../commands/zone.ts";
@@ -39,6 +40,7 @@ export const program: CommandSpec = {
     workloadCommand,
     imageCommand,
     hostCommand,
+    networkCommand,
     machineCommand,
     completionCommand,
   ],

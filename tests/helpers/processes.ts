@@ -45,6 +45,11 @@ const PROGRAMS = {
     entry: "storage/main.ts",
     socket: (root: string) => protectPaths(root).storageSocket,
   },
+  network: {
+    set: "network",
+    entry: "network/main.ts",
+    socket: (root: string) => protectPaths(root).networkSocket,
+  },
 };
 
 export type DaemonProcess = ProgramProcess;

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/network.proto.
  */
 export const file_protect_control_v1_network: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L2NvbnRyb2wvdjEvbmV0d29yay5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIoYBChJOZXR3b3JrUmVzZXJ2YXRpb24SCgoCaWQYASABKAkSDwoHem9uZV9pZBgCIAEoCRIMCgRpcHY0GAMgASgJEgwKBGlwdjYYBCABKAkSCwoDbWFjGAUgASgJEhQKDGdhdGV3YXlfaXB2NBgGIAEoCRIUCgxnYXRld2F5X2lwdjYYByABKAkiMgofQ3JlYXRlTmV0d29ya1Jlc2VydmF0aW9uUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIl8KIENyZWF0ZU5ldHdvcmtSZXNlcnZhdGlvblJlc3BvbnNlEjsKC3Jlc2VydmF0aW9uGAEgASgLMiYucHJvdGVjdC5jb250cm9sLnYxLk5ldHdvcmtSZXNlcnZhdGlvbiIuCiBEZXN0cm95TmV0d29ya1Jlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSIjCiFEZXN0cm95TmV0d29ya1Jlc2VydmF0aW9uUmVzcG9uc2UiIAoeTGlzdE5ldHdvcmtSZXNlcnZhdGlvbnNSZXF1ZXN0Il8KH0xpc3ROZXR3b3JrUmVzZXJ2YXRpb25zUmVzcG9uc2USPAoMcmVzZXJ2YXRpb25zGAEgAygLMiYucHJvdGVjdC5jb250cm9sLnYxLk5ldHdvcmtSZXNlcnZhdGlvbmIGcHJvdG8z");
+  fileDesc("CiBwcm90ZWN0L2NvbnRyb2wvdjEvbmV0d29yay5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIsABChJOZXR3b3JrUmVzZXJ2YXRpb24SCgoCaWQYASABKAkSDwoHem9uZV9pZBgCIAEoCRIMCgRpcHY0GAMgASgJEgwKBGlwdjYYBCABKAkSCwoDbWFjGAUgASgJEhQKDGdhdGV3YXlfaXB2NBgGIAEoCRIUCgxnYXRld2F5X2lwdjYYByABKAkSEwoLcHJlZml4X2lwdjQYCCABKA0SEwoLcHJlZml4X2lwdjYYCSABKA0SDgoGcmV0YWluGAogASgIIl4KH0NyZWF0ZU5ldHdvcmtSZXNlcnZhdGlvblJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRIMCgRpcHY0GAIgASgJEgwKBGlwdjYYAyABKAkSDgoGcmV0YWluGAQgASgIIl8KIENyZWF0ZU5ldHdvcmtSZXNlcnZhdGlvblJlc3BvbnNlEjsKC3Jlc2VydmF0aW9uGAEgASgLMiYucHJvdGVjdC5jb250cm9sLnYxLk5ldHdvcmtSZXNlcnZhdGlvbiIuCiBEZXN0cm95TmV0d29ya1Jlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSIjCiFEZXN0cm95TmV0d29ya1Jlc2VydmF0aW9uUmVzcG9uc2UiIAoeTGlzdE5ldHdvcmtSZXNlcnZhdGlvbnNSZXF1ZXN0Il8KH0xpc3ROZXR3b3JrUmVzZXJ2YXRpb25zUmVzcG9uc2USPAoMcmVzZXJ2YXRpb25zGAEgAygLMiYucHJvdGVjdC5jb250cm9sLnYxLk5ldHdvcmtSZXNlcnZhdGlvbmIGcHJvdG8z");
 
 /**
  * @generated from message protect.control.v1.NetworkReservation
@@ -52,6 +52,23 @@ export type NetworkReservation = Message<"protect.control.v1.NetworkReservation"
    * @generated from field: string gateway_ipv6 = 7;
    */
   gatewayIpv6: string;
+
+  /**
+   * @generated from field: uint32 prefix_ipv4 = 8;
+   */
+  prefixIpv4: number;
+
+  /**
+   * @generated from field: uint32 prefix_ipv6 = 9;
+   */
+  prefixIpv6: number;
+
+  /**
+   * Kept when the zone is destroyed.
+   *
+   * @generated from field: bool retain = 10;
+   */
+  retain: boolean;
 };
 
 /**
@@ -69,6 +86,23 @@ export type CreateNetworkReservationRequest = Message<"protect.control.v1.Create
    * @generated from field: string zone_id = 1;
    */
   zoneId: string;
+
+  /**
+   * Specific addresses; empty = the lowest free one of the pool.
+   *
+   * @generated from field: string ipv4 = 2;
+   */
+  ipv4: string;
+
+  /**
+   * @generated from field: string ipv6 = 3;
+   */
+  ipv6: string;
+
+  /**
+   * @generated from field: bool retain = 4;
+   */
+  retain: boolean;
 };
 
 /**

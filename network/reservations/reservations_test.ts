@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AddressPool } from "../ipam/mod.ts";
+import { Reservations } from "./reservations.ts";
+
+const pools = () =>
+  [
+    new AddressPool("10.75.0.0/29", "ipv4_pool"),
+    new AddressPool("fd00:75::/48", "ipv6_pool"),
+  ] as const;
+const zone = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+
+Deno.test("reservations: one per zone, stable across a reopen, released unless retained", () => {
+  const path = join(Deno.makeTempDirSync(), "network.db");
+  let r = new Reservations(path, ...pools());
+  const a = r.create({ zoneId: zone(1) });
+  assert.deepEqual([a.ipv4, a.ipv6], ["10.75.0.2", "fd00:75::2"]);
+  assert.match(a.mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  assert.throws(() => r.create({ zoneId: zone(1) }), /already holds reservation/);
+  const kept = r.create({ zoneId: zone(2), retain: true });
+  const standalone = r.create({ zoneId: "", ipv4: "10.75.0.6" });
+  assert.equal(standalone.ipv4, "10.75.0.6");
+  r.close();
+
+  r = new Reservations(path, ...pools()); // a restarted protect-network
+  assert.deepEqual(r.list().map((x) => x.ipv4), ["10.75.0.2", "10.75.0.3", "10.75.0.6"]);
+  assert.equal(r.releaseZone(zone(1)), a.id);
+  assert.equal(r.releaseZone(zone(2)), undefined, "retained");
+  assert.equal(
+    r.create({ zoneId: zone(3) }).ipv4,
+    "10.75.0.2",
+    "the released address is free again",
+  );
+  r.destroy(kept.id);
+  assert.throws(() => r.destroy(kept.id), /no network reservation/);
+  r.close();
+});
+
+Deno.test("reservations: conflicts, exhaustion and bad zone IDs change nothing", () => {
+  const r = new Reservations(":memory:", ...pools());
+  r.create({ zoneId: zone(1), ipv4: "10.75.0.4" });
+  assert.throws(
+    () => r.create({ zoneId: zone(2), ipv4: "10.75.0.4" }),
+    /10\.75\.0\.4 is already reserved/,
+  );
+  assert.throws(() => r.create({ zoneId: "not-a-uuid" }), /invalid zone_id/);
+  for (const n of [3, 4, 5, 6]) r.create({ zoneId: zone(n) }); // .2 .3 .5 .6
+  assert.throws(
+    () => r.create({ zoneId: zone(7) }),
+    /is exhausted \(5 zone addresses, all reserved\)/,
+  );
+  assert.equal(r.list().length, 5);
+  r.close();
+});
