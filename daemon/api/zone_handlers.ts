@@ -129,6 +129,8 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
           env: spec.env,
           workingDirectory: spec.workingDirectory,
           tty: spec.tty,
+          rows: header.terminalSize?.rows ?? 0,
+          columns: header.terminalSize?.columns ?? 0,
         },
         header,
         iterator,

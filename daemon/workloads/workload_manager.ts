@@ -273,6 +273,8 @@ export class WorkloadManager {
         env: spec.env,
         workingDirectory: spec.workingDirectory,
         tty: spec.tty,
+        rows: header.terminalSize?.rows ?? 0,
+        columns: header.terminalSize?.columns ?? 0,
       },
       header,
       iterator,

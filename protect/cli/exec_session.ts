@@ -24,6 +24,8 @@ export const EXEC_OPTIONS: OptionSpec[] = [
 /** What the first exec request carries besides the target's ID. */
 export interface ExecStartRequest {
   spec: { args: string[]; env: string[]; workingDirectory: string; tty: boolean };
+  /** Our terminal's size, with -t on a terminal: the command starts at that size. */
+  terminalSize?: { rows: number; columns: number };
 }
 
 /** Later requests: stdin, then its end. */
@@ -52,6 +54,10 @@ export async function runExecSession(
       tty: o.tty === true,
     },
   };
+  if (o.tty === true && Deno.stdout.isTerminal()) {
+    const { rows, columns } = Deno.consoleSize();
+    first.terminalSize = { rows, columns };
+  }
   const rest = (async function* (): AsyncGenerator<ExecFollowUp> {
     for await (const chunk of Deno.stdin.readable) yield { stdin: chunk };
     yield { stdinClosed: true };

@@ -12,20 +12,23 @@ const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 /** A command line to run: program and arguments. */
 export type CommandLine = [string, string[]];
 
+/** Terminal sizes outside this range are ignored (a hostile or confused host). */
+const MAX_TERMINAL = 1000;
+
 /**
  * With a tty, the command runs under script(1), which gives it a terminal
  * over our pipes (foreground `runc exec --tty` relays the container's pty to
- * a terminal of its own; a zone shell wants one directly).
+ * a terminal of its own; a zone shell wants one directly). The client's size
+ * is set on that terminal first, so full-screen programs start the right size.
  */
-function underTerminal([command, args]: CommandLine): CommandLine {
-  return ["script", [
-    "-q",
-    "-f",
-    "-e",
-    "-c",
-    [command, ...args].map(shellQuote).join(" "),
-    "/dev/null",
-  ]];
+function underTerminal([command, args]: CommandLine, start: ExecStart): CommandLine {
+  const sized = start.rows > 0 && start.rows <= MAX_TERMINAL && start.columns > 0 &&
+    start.columns <= MAX_TERMINAL;
+  const line = [command, ...args].map(shellQuote).join(" ");
+  const script = sized
+    ? `stty rows ${start.rows} cols ${start.columns} 2>/dev/null; exec ${line}`
+    : line;
+  return ["script", ["-q", "-f", "-e", "-c", script, "/dev/null"]];
 }
 
 /** `runc exec` (or crun's) into a running workload, joining its namespaces. */
@@ -38,13 +41,13 @@ export function workloadExecCommand(
   for (const e of start.env) runcArgs.push("--env", e);
   if (start.workingDirectory) runcArgs.push("--cwd", start.workingDirectory);
   runcArgs.push(start.workloadId, ...start.args);
-  return start.tty ? underTerminal([runtime, runcArgs]) : [runtime, runcArgs];
+  return start.tty ? underTerminal([runtime, runcArgs], start) : [runtime, runcArgs];
 }
 
 /** A command in the zone itself, outside any workload (`protect zone exec`). */
 export function zoneExecCommand(start: ExecStart): CommandLine {
   const [command, ...args] = start.args;
-  return start.tty ? underTerminal([command, args]) : [command, args];
+  return start.tty ? underTerminal([command, args], start) : [command, args];
 }
 
 /**
