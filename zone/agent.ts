@@ -11,6 +11,7 @@ import {
   WorkloadStartSchema,
   WorkloadStopSchema,
   ZoneMetricsReportSchema,
+  ZoneResourcesSchema,
 } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { IdmPeer, type IdmTransport } from "../lib/idm/mod.ts";
@@ -88,6 +89,13 @@ export function serveAgent(
   peer.onRequest("ping", (payload) => {
     const ping = fromBinary(PingSchema, payload);
     return toBinary(PongSchema, create(PongSchema, { sequence: ping.sequence }));
+  });
+  peer.onRequest("zone.resources", async (payload) => {
+    if (!system.setOnlineCpus) throw new Error("this zone cannot change its CPUs");
+    const wanted = fromBinary(ZoneResourcesSchema, payload);
+    const online = await system.setOnlineCpus(wanted.onlineCpus);
+    log.info("CPUs brought online", { wanted: wanted.onlineCpus, online });
+    return toBinary(ZoneResourcesSchema, create(ZoneResourcesSchema, { onlineCpus: online }));
   });
   peer.onStream("zone.exec", (stream, payload) => {
     const start = fromBinary(ExecStartSchema, payload);

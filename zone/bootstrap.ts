@@ -1,6 +1,7 @@
 import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { creditEntropy, setHostname } from "./kernel_calls.ts";
+import { setOnlineCpus } from "./cpu_online.ts";
 
 /** The host effects of bootstrap, injected so the agent's logic tests without root. */
 export interface System {
@@ -9,6 +10,8 @@ export interface System {
   addEntropy(seed: Uint8Array): Promise<void>;
   /** True when addEntropy also credits the seed (the pool counts it as entropy). */
   readonly creditsEntropy?: boolean;
+  /** Brings that many CPUs online (Xen zones); returns how many are online. */
+  setOnlineCpus?(count: number): Promise<number>;
 }
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -47,6 +50,7 @@ export const linuxSystem: System = {
 /** Inside a Xen zone the agent is the guest's init with FFI: direct kernel calls, seed credited. */
 export const xenZoneSystem: System = {
   creditsEntropy: true,
+  setOnlineCpus: (count) => setOnlineCpus(count),
   setHostname: (name) => Promise.resolve(setHostname(name)),
   addEntropy: (seed) => Promise.resolve(creditEntropy(seed)),
 };

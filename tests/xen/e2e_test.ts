@@ -91,7 +91,10 @@ async function assertNoTraces(domid: number) {
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("zone launch reaches READY on real Xen", opts, async () => {
-  await timed("zone launch --wait (to READY)", () => ok("zone", "launch", "-n", "e1", "--wait"));
+  await timed(
+    "zone launch --wait (to READY)",
+    () => ok("zone", "launch", "-n", "e1", "--cpus", "1", "--max-cpus", "2", "--wait"),
+  );
   const z = await zone("e1");
   assert.equal(z.status.state, "ZONE_STATE_READY");
   assert.equal(z.status.driver, "xen");
@@ -201,8 +204,14 @@ Deno.test("zone exec runs in the zone itself, outside any workload", opts, async
   assert.equal(r.code, 5);
 });
 
-Deno.test("update-resources changes the memory target live", opts, async () => {
+Deno.test("update-resources changes the memory target and online vCPUs live", opts, async () => {
   const z = await zone("e1");
+  const online = async () =>
+    (await ok("zone", "exec", "e1", "--", "cat", "/sys/devices/system/cpu/online")).trim();
+  await ok("zone", "update-resources", "e1", "--cpus", "2");
+  assert.equal(await online(), "0-1");
+  await ok("zone", "update-resources", "e1", "--cpus", "1");
+  assert.equal(await online(), "0");
   await ok("zone", "update-resources", "e1", "--memory", "200");
   const target = await run("xenstore-read", `/local/domain/${z.status.domainId}/memory/target`);
   assert.equal(target.stdout.trim(), String(200 * 1024));

@@ -1,5 +1,9 @@
-import { fromBinary } from "@bufbuild/protobuf";
-import { HelloSchema, type Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  HelloSchema,
+  type Packet,
+  ZoneResourcesSchema,
+} from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
@@ -261,6 +265,17 @@ export class XenDriver implements HypervisorDriver {
     const domid = this.#requireDomid(zoneId);
     await this.#xl.setMemoryTarget(domid, BigInt(update.targetMemoryMib) * 1024n);
     await this.#xl.setOnlineVcpus(domid, update.targetCpus, update.maxCpus);
+    // Xen only hot-adds the vCPUs; the zone (no udev) onlines them itself.
+    const peer = await this.channel(zoneId);
+    const answer = await peer.request(
+      "zone.resources",
+      toBinary(ZoneResourcesSchema, create(ZoneResourcesSchema, { onlineCpus: update.targetCpus })),
+      30_000,
+    );
+    const { onlineCpus } = fromBinary(ZoneResourcesSchema, answer);
+    if (onlineCpus !== update.targetCpus) {
+      throw new Error(`the zone has ${onlineCpus} of ${update.targetCpus} vCPUs online`);
+    }
   }
 
   /** Every domain, and for ours the xenstore keys and block backends protect made. */
