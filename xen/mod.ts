@@ -4,6 +4,7 @@
  * Deno needs an unscoped --allow-ffi to read pointers.
  */
 export { XenError, XenUnavailableError } from "./errors.ts";
+export { cString, errno } from "./c.ts";
 export { ToolLogger, XtlLevel } from "./toollog.ts";
 export { type WatchEvent, XenStore, type XsPermission } from "./xenstore.ts";
 export { type CpuTopology, type DomainInfo, Libxl, SHUTDOWN_REASONS } from "./xenlight.ts";

@@ -5,6 +5,8 @@
  * which costs a visible fraction of boot time under emulation. Needs --allow-ffi:
  * the agent has it in a Xen zone, not under the process driver.
  */
+import { cString, errno } from "../xen/mod.ts";
+
 const symbols = {
   /** int open(const char *pathname, int flags) — <fcntl.h> */
   open: { parameters: ["buffer", "i32"], result: "i32" },
@@ -14,8 +16,6 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   /** int sethostname(const char *name, size_t len) — <unistd.h> */
   sethostname: { parameters: ["buffer", "usize"], result: "i32" },
-  /** int *__errno_location(void) — glibc */
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 let libc: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
@@ -25,12 +25,6 @@ const c = () => libc ??= Deno.dlopen("libc.so.6", symbols).symbols;
 const RNDADDENTROPY = 0x40085203n;
 const O_WRONLY = 1;
 
-function errno(): number {
-  const p = c().__errno_location();
-  // Safety: glibc's thread-local errno slot, always valid.
-  return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
-}
-
 /** Mixes `seed` into the pool and credits it as `seed.length * 8` bits of entropy. */
 export function creditEntropy(seed: Uint8Array): void {
   // struct rand_pool_info { int entropy_count; int buf_size; __u32 buf[]; }
@@ -39,7 +33,7 @@ export function creditEntropy(seed: Uint8Array): void {
   view.setInt32(0, seed.length * 8, true);
   view.setInt32(4, seed.length, true);
   info.set(seed, 8);
-  const fd = c().open(new TextEncoder().encode("/dev/urandom\0"), O_WRONLY);
+  const fd = c().open(cString("/dev/urandom"), O_WRONLY);
   if (fd < 0) throw new Error(`open /dev/urandom: errno ${errno()}`);
   try {
     if (c().ioctl(fd, RNDADDENTROPY, info) !== 0) {

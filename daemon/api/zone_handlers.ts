@@ -25,7 +25,7 @@ import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
-import { execOutput, relayExec } from "../workloads/exec_relay.ts";
+import { execOutput, execStart, readExecHeader, relayExec } from "../workloads/exec_relay.ts";
 
 /** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
 export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
@@ -103,10 +103,7 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
     },
 
     async *execInsideZone(requests) {
-      const iterator = requests[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done) throw new InvalidArgumentError("request", "no exec header message");
-      const header = first.value;
+      const { header, rest } = await readExecHeader(requests);
       const zone = ctx.zones.store.get(requireId(header.zoneId, "zone_id"));
       if (zone.state !== ZoneState.READY) {
         throw new FailedPreconditionError(
@@ -116,25 +113,9 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       if (!ctx.driver.channel) {
         throw new FailedPreconditionError(`the ${ctx.driver.name} driver runs no zone agent`);
       }
-      const spec = header.spec;
-      if (!spec || spec.args.length === 0) {
-        throw new InvalidArgumentError("spec.args", "must name a command");
-      }
+      const start = execStart("", header);
       const peer = await ctx.driver.channel(zone.id);
-      const events = relayExec(
-        peer,
-        "zone.exec",
-        {
-          args: spec.args,
-          env: spec.env,
-          workingDirectory: spec.workingDirectory,
-          tty: spec.tty,
-          rows: header.terminalSize?.rows ?? 0,
-          columns: header.terminalSize?.columns ?? 0,
-        },
-        header,
-        iterator,
-      );
+      const events = relayExec(peer, "zone.exec", start, header, rest);
       for await (const event of events) {
         yield create(ExecInsideZoneResponseSchema, { output: execOutput(event) });
       }

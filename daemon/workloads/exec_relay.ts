@@ -6,12 +6,49 @@ import {
   ExecStartSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { IdmPeer } from "../../lib/idm/mod.ts";
-import type { ExecOutputSchema } from "../../proto/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+import type { ExecOutputSchema, ExecSpec, TerminalSize } from "../../proto/mod.ts";
 
 /** What a client exec request carries after its header: stdin bytes and EOF. */
 export interface ExecInput {
   stdin: Uint8Array;
   stdinClosed: boolean;
+}
+
+/** The first request of an exec (workload or zone): the command, and perhaps a terminal size. */
+export interface ExecHeader extends ExecInput {
+  spec?: ExecSpec;
+  terminalSize?: TerminalSize;
+}
+
+/** Splits an exec request stream into its header and the rest; refuses an empty stream. */
+export async function readExecHeader<T>(
+  requests: AsyncIterable<T>,
+): Promise<{ header: T; rest: AsyncIterator<T> }> {
+  const rest = requests[Symbol.asyncIterator]();
+  const first = await rest.next();
+  if (first.done) throw new InvalidArgumentError("request", "no exec header message");
+  return { header: first.value, rest };
+}
+
+/** The agent's start message for an exec; `workloadId` is empty for a zone exec. */
+export function execStart(
+  workloadId: string,
+  header: ExecHeader,
+): MessageInitShape<typeof ExecStartSchema> {
+  const spec = header.spec;
+  if (!spec || spec.args.length === 0) {
+    throw new InvalidArgumentError("spec.args", "must name a command");
+  }
+  return {
+    workloadId,
+    args: spec.args,
+    env: spec.env,
+    workingDirectory: spec.workingDirectory,
+    tty: spec.tty,
+    rows: header.terminalSize?.rows ?? 0,
+    columns: header.terminalSize?.columns ?? 0,
+  };
 }
 
 /**

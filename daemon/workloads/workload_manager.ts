@@ -30,7 +30,7 @@ import type { StorageConnection } from "../clients/storage_client.ts";
 import { validateName } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
-import { relayExec } from "./exec_relay.ts";
+import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 
 export interface WorkloadManagerDeps {
   workloads: WorkloadStore;
@@ -249,36 +249,16 @@ export class WorkloadManager {
    * last message with the exit code.
    */
   async *exec(requests: AsyncIterable<ExecInsideWorkloadRequest>): AsyncGenerator<ExecEvent> {
-    const iterator = requests[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done) throw new InvalidArgumentError("request", "no exec header message");
-    const header = first.value;
+    const { header, rest } = await readExecHeader(requests);
     const w = this.deps.workloads.get(header.workloadId);
     if (w.state !== WorkloadState.RUNNING) {
       throw new FailedPreconditionError(
         `workload ${w.name} is ${WorkloadState[w.state]}, not RUNNING`,
       );
     }
-    const spec = header.spec;
-    if (!spec || spec.args.length === 0) {
-      throw new InvalidArgumentError("spec.args", "must name a command");
-    }
+    const start = execStart(w.id, header);
     const peer = await this.deps.driver.channel!(w.zoneId);
-    yield* relayExec(
-      peer,
-      "workload.exec",
-      {
-        workloadId: w.id,
-        args: spec.args,
-        env: spec.env,
-        workingDirectory: spec.workingDirectory,
-        tty: spec.tty,
-        rows: header.terminalSize?.rows ?? 0,
-        columns: header.terminalSize?.columns ?? 0,
-      },
-      header,
-      iterator,
-    );
+    yield* relayExec(peer, "workload.exec", start, header, rest);
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

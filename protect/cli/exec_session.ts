@@ -1,8 +1,23 @@
 import type { ExecOutput } from "../../proto/mod.ts";
-import { CliError } from "./exit_codes.ts";
+import { CliError, EXIT_NOT_RUN } from "./exit_codes.ts";
 import type { Options, OptionSpec } from "./framework/mod.ts";
 
-import { EXIT_NOT_RUN } from "./exit_codes.ts";
+/** -e, shared by `workload launch` and the exec commands. */
+export const ENV_OPTION: OptionSpec = {
+  long: "env",
+  short: "e",
+  value: "NAME=value",
+  description: "environment variable",
+  repeatable: true,
+};
+
+/** -w, shared by `workload launch` and the exec commands. */
+export const WORKDIR_OPTION: OptionSpec = {
+  long: "workdir",
+  short: "w",
+  value: "dir",
+  description: "working directory",
+};
 
 /** The options every exec command shares. */
 export const EXEC_OPTIONS: OptionSpec[] = [
@@ -11,14 +26,8 @@ export const EXEC_OPTIONS: OptionSpec[] = [
     short: "t",
     description: "allocate a terminal (raw mode on ours, when it is one)",
   },
-  {
-    long: "env",
-    short: "e",
-    value: "NAME=value",
-    description: "environment variable",
-    repeatable: true,
-  },
-  { long: "workdir", short: "w", value: "dir", description: "working directory" },
+  ENV_OPTION,
+  WORKDIR_OPTION,
 ];
 
 /** What the first exec request carries besides the target's ID. */

@@ -4,6 +4,7 @@ import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
+import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 
 const encoder = new TextEncoder();
 
@@ -50,14 +51,8 @@ export const workloadLaunchCommand: CommandSpec = {
       value: "name",
       description: "workload name (DNS label; default generated)",
     },
-    {
-      long: "env",
-      short: "e",
-      value: "NAME=value",
-      description: "environment variable",
-      repeatable: true,
-    },
-    { long: "workdir", short: "w", value: "dir", description: "working directory" },
+    ENV_OPTION,
+    WORKDIR_OPTION,
     { long: "user", short: "u", value: "uid[:gid]", description: "user to run as" },
     { long: "privileged", description: "all capabilities, no masked paths" },
     { long: "read-only", description: "read-only root filesystem" },

@@ -31,12 +31,7 @@ start() {
   echo "protect machine: preparing the image (cached after the first build, ~2 min)" >&2
   image="$(bash "$lab/build_image.sh" | tail -1)" || die "the machine image could not be built (see above)"
   share="$dir/share"
-  rm -rf "$share" && mkdir -p "$share"/{out,zone,images,dist}
-  bash "$lab/build_zone_files.sh" "$image" "$share/zone"
-  (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
-  cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
-  printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh machine\n' > "$share/run.sh"
-  chmod +x "$share/run.sh"
+  bash "$lab/prepare_share.sh" "$image" "$share" machine
   PROTECT_LAB_MEMORY_MB="$memory" PROTECT_LAB_TIMEOUT=0 \
     PROTECT_LAB_NET="hostfwd=tcp:127.0.0.1:$port-:7070" \
     setsid bash "$lab/boot.sh" "$image" "$share" > "$dir/serial.log" 2>&1 < /dev/null &

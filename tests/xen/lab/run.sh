@@ -14,15 +14,9 @@ say() { echo "xen-lab: $* (+$(( $(date +%s) - t0 )) s)" >&2; }
 
 image="$(bash "$here/build_image.sh" | tail -1)"
 say "image $image"
-rm -rf "$share" && mkdir -p "$share"/{out,zone,images}
-bash "$here/build_zone_files.sh" "$image" "$share/zone"
-(cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
-mkdir -p "$share/dist" && cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* "$root"/dist/protect-storage* "$share/dist/"
-"$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
-printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
+bash "$here/prepare_share.sh" "$image" "$share" "$mode"
 # Mode "script": run PROTECT_LAB_SCRIPT (a sh script) in dom0 after the daemons are up.
 [ "$mode" = script ] && cp "${PROTECT_LAB_SCRIPT:?script mode needs PROTECT_LAB_SCRIPT=file}" "$share/script.sh"
-chmod +x "$share/run.sh"
 say "zone files, programs and test image ready"
 
 for attempt in 1 2; do
