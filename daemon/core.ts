@@ -11,7 +11,7 @@ import type { StorageConnection } from "./clients/storage_client.ts";
 import type { NetworkConnection } from "./clients/network_client.ts";
 import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
-import { ZoneLedger } from "./zones/mod.ts";
+import { ZoneLedger, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
 
 export interface CoreInputs {
@@ -64,7 +64,12 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     driver,
     zones,
     workloads,
-    reconciler: new ZoneReconciler({ ledger: zones, driver, log }),
+    reconciler: new ZoneReconciler({
+      ledger: zones,
+      driver,
+      network: new ZoneNetworking(inputs.network, driver.name, log),
+      log,
+    }),
     bus,
     storage: inputs.storage,
     network: inputs.network,

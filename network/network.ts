@@ -4,8 +4,13 @@ import { createLogger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
 import { claimSocketPath, errorInterceptor, serveUnix } from "../lib/rpc/mod.ts";
 import { networkService } from "./api/network_service.ts";
-import { loadNetworkConfig, type NetworkConfig } from "./config/network_config.ts";
+import { hostNameservers, loadNetworkConfig, type NetworkConfig } from "./config/network_config.ts";
 import { Reservations } from "./reservations/reservations.ts";
+import { Attachments } from "./attachments/attachments.ts";
+import { openNetworkDatabase } from "./state/network_db.ts";
+import { HostLinks } from "./links/host_links.ts";
+import { Nftables } from "./firewall/nftables.ts";
+import { ZoneNetworks } from "./zone_networks.ts";
 import { followZones } from "./zone_follower.ts";
 
 export interface NetworkOptions {
@@ -30,20 +35,28 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
   });
   await claimSocketPath(paths.networkSocket, log);
   Deno.mkdirSync(paths.networkDir, { recursive: true, mode: 0o700 });
-  const reservations = new Reservations(
-    join(paths.networkDir, "network.db"),
-    config.ipv4Pool,
-    config.ipv6Pool,
+  const db = openNetworkDatabase(join(paths.networkDir, "network.db"));
+  const reservations = new Reservations(db, config.ipv4Pool, config.ipv6Pool);
+  const zones = new ZoneNetworks(
+    config,
+    reservations,
+    new Attachments(db),
+    new HostLinks(),
+    new Nftables(),
+    config.dnsServers.length > 0 ? config.dnsServers : readHostNameservers(),
+    log,
   );
+  // Repair links, routes and rules before serving: a restart must not leave gaps or duplicates.
+  await zones.reconcile();
   const server = await serveUnix({
     path: paths.networkSocket,
     log,
     interceptors: [errorInterceptor(log)],
     readMaxBytes: 64 * 1024,
-    routes: (router) => router.service(NetworkService, networkService(reservations, log)),
+    routes: (router) => router.service(NetworkService, networkService(reservations, zones, log)),
   });
   const stop = new AbortController();
-  const following = followZones(paths.daemonSocket, reservations, log, stop.signal);
+  const following = followZones(paths.daemonSocket, reservations, zones, log, stop.signal);
   log.info("protect-network serving", {
     socket: paths.networkSocket,
     ipv4: `${config.ipv4Pool.gateway} (gateway)`,
@@ -56,7 +69,15 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       stop.abort();
       await following;
       await server.close();
-      reservations.close();
+      db.close();
     },
   };
+}
+
+function readHostNameservers(): string[] {
+  try {
+    return hostNameservers(Deno.readTextFileSync("/etc/resolv.conf"));
+  } catch {
+    return [];
+  }
 }

@@ -3,15 +3,18 @@ import { ControlService, ZoneState } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Reservations } from "./reservations/reservations.ts";
+import type { ZoneNetworks } from "./zone_networks.ts";
 
 /**
- * Follows protect-daemon's event stream and releases a destroyed zone's
- * reservation (unless it is retained). Each (re)connection first releases the
- * reservations of zones that vanished while either daemon was down.
+ * Follows protect-daemon's event stream: a destroyed zone is detached (link,
+ * routes, rules) and its reservation released (unless retained). Each
+ * (re)connection first does the same for zones that vanished while either
+ * daemon was down.
  */
 export async function followZones(
   daemonSocket: string,
   reservations: Reservations,
+  zones: ZoneNetworks,
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
@@ -19,16 +22,20 @@ export async function followZones(
   while (!signal.aborted) {
     try {
       const client = createClient(ControlService, createUnixTransport(daemonSocket));
-      const { zones } = await client.listZones({}, { signal });
-      const present = new Set(zones.map((z) => z.id));
-      for (const r of reservations.list()) {
-        if (r.zoneId && !present.has(r.zoneId)) release(r.zoneId, "zone is gone");
+      const { zones: listed } = await client.listZones({}, { signal });
+      const present = new Set(listed.map((z) => z.id));
+      const known = new Set([
+        ...zones.attachedZones(),
+        ...reservations.list().map((r) => r.zoneId).filter((id) => id),
+      ]);
+      for (const zoneId of known) {
+        if (!present.has(zoneId)) await release(zoneId, "zone is gone");
       }
       log.info("following protect-daemon's zone events", { socket: daemonSocket });
       quiet = false;
       for await (const { event } of client.watchEvents({}, { signal })) {
         if (event.case === "zoneChanged" && event.value.status?.state === ZoneState.DESTROYED) {
-          release(event.value.id, "zone destroyed");
+          await release(event.value.id, "zone destroyed");
         }
       }
     } catch (error) {
@@ -40,7 +47,10 @@ export async function followZones(
     await new Promise((r) => setTimeout(r, 2000));
   }
 
-  function release(zoneId: string, why: string) {
+  async function release(zoneId: string, why: string) {
+    await zones.detach(zoneId).catch((error) =>
+      log.error("could not detach the zone's network", { zone: zoneId, error })
+    );
     const id = reservations.releaseZone(zoneId);
     if (id) log.info("reservation released", { id, zone: zoneId, why });
   }

@@ -32,6 +32,8 @@ export interface Runtime {
 
 export interface AgentState {
   hostname: string;
+  /** Where bootstrap writes the DNS servers workloads get as /etc/resolv.conf. */
+  resolvConf?: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export function serveAgent(
   const peer = new IdmPeer(transport, { log, role: "zone" });
   peer.onRequest("bootstrap", async (payload) => {
     const bootstrap = fromBinary(BootstrapSchema, payload);
-    await applyBootstrap(bootstrap, system, log);
+    await applyBootstrap(bootstrap, system, log, state.resolvConf);
     state.hostname = bootstrap.hostname;
     // Ready goes out after the response, so the host sees them in that order.
     queueMicrotask(() => {

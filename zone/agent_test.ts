@@ -13,6 +13,7 @@ Deno.test("agent applies bootstrap, then reports ready", async () => {
   const applied: string[] = [];
   const system: System = {
     setHostname: (n) => Promise.resolve(void applied.push(`hostname ${n}`)),
+    configureNetwork: (c) => Promise.resolve(void applied.push(`ip x${c.length}`)),
     addEntropy: (s) => Promise.resolve(void applied.push(`entropy ${s.length}`)),
   };
   const agent = serveAgent(zoneSide, system, quiet);
@@ -26,7 +27,7 @@ Deno.test("agent applies bootstrap, then reports ready", async () => {
   });
   await host.request("bootstrap", toBinary(BootstrapSchema, bootstrap));
   assert.match(await ready.promise, /^\d+\.\d+\.\d+$/);
-  assert.deepEqual(applied, ["hostname web-1", "entropy 32"]);
+  assert.deepEqual(applied, ["hostname web-1", "entropy 32", "ip x1"]);
   await assert.rejects(
     host.request(
       "bootstrap",

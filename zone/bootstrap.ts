@@ -2,6 +2,7 @@ import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { creditEntropy, setHostname } from "./kernel_calls.ts";
 import { setOnlineCpus } from "./cpu_online.ts";
+import { networkCommands, resolvConf } from "./network_setup.ts";
 
 /** The host effects of bootstrap, injected so the agent's logic tests without root. */
 export interface System {
@@ -12,29 +13,54 @@ export interface System {
   readonly creditsEntropy?: boolean;
   /** Brings that many CPUs online (Xen zones); returns how many are online. */
   setOnlineCpus?(count: number): Promise<number>;
+  /** Runs ip(8) with each argument list, in order. */
+  configureNetwork(commands: string[][]): Promise<void>;
 }
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Validates and applies the host's bootstrap message. */
-export async function applyBootstrap(b: Bootstrap, system: System, log: Logger): Promise<void> {
+/**
+ * Validates the host's bootstrap message, then applies it: hostname, entropy,
+ * network, and (with `resolvConfPath`) the DNS servers workloads will see.
+ */
+export async function applyBootstrap(
+  b: Bootstrap,
+  system: System,
+  log: Logger,
+  resolvConfPath?: string,
+): Promise<void> {
   if (!HOSTNAME.test(b.hostname)) {
     throw new Error(`bootstrap hostname "${b.hostname}" is not a DNS label`);
   }
   if (b.randomSeed.length < 16 || b.randomSeed.length > 4096) {
     throw new Error(`bootstrap random seed of ${b.randomSeed.length} bytes (want 16-4096)`);
   }
+  const commands = networkCommands(b.interfaces);
+  const resolv = resolvConf(b.dnsServers);
   await system.setHostname(b.hostname);
   await system.addEntropy(b.randomSeed);
+  await system.configureNetwork(commands);
+  if (resolvConfPath && resolv) await Deno.writeTextFile(resolvConfPath, resolv);
   log.info("bootstrap applied", {
     zone: b.zoneId,
     hostname: b.hostname,
+    addresses: b.interfaces.flatMap((i) => i.addresses),
     entropy: system.creditsEntropy ? `${b.randomSeed.length * 8} bits credited` : "mixed in",
   });
 }
 
+async function runIp(commands: string[][]): Promise<void> {
+  for (const args of commands) {
+    const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
+    if (!out.success) {
+      throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+  }
+}
+
 /** The real effects, for an agent running as root in its own UTS namespace (no FFI grant). */
 export const linuxSystem: System = {
+  configureNetwork: runIp,
   async setHostname(name) {
     const out = await new Deno.Command("hostname", { args: [name], stderr: "piped" }).output();
     if (!out.success) {
@@ -50,6 +76,7 @@ export const linuxSystem: System = {
 /** Inside a Xen zone the agent is the guest's init with FFI: direct kernel calls, seed credited. */
 export const xenZoneSystem: System = {
   creditsEntropy: true,
+  configureNetwork: runIp,
   setOnlineCpus: (count) => setOnlineCpus(count),
   setHostname: (name) => Promise.resolve(setHostname(name)),
   addEntropy: (seed) => Promise.resolve(creditEntropy(seed)),

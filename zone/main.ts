@@ -58,6 +58,7 @@ if (workDir) {
     args: ["-t", "tmpfs", "-o", "mode=0700", "zone-work", workDir],
   }).output();
   if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
+  state.resolvConf = `${workDir}/resolv.conf`;
   runner = new WorkloadRunner(workDir, () => state.hostname, link, log, values.runtime);
 }
 

@@ -27,6 +27,8 @@ export function zoneToProto(zone: ZoneRecord): Zone {
       domainId: zone.domainId,
       backend: zone.backend,
       exitCode: zone.exitCode,
+      ipv4: zone.ipv4,
+      ipv6: zone.ipv6,
     }),
   });
 }

@@ -42,6 +42,8 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         error: "",
         driver: ctx.driver.name,
         domainId: 0,
+        ipv4: "",
+        ipv6: "",
         backend: HypervisorBackend.UNSPECIFIED,
         exitCode: 0,
         createdAt: new Date(),

@@ -1,12 +1,21 @@
 import type { HypervisorBackend, ZoneSpec } from "../../proto/mod.ts";
 import type { Direction, IdmPeer } from "../../lib/idm/mod.ts";
-import type { Packet } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { NetworkInterface, Packet } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 
 /** What a driver needs to start one zone. */
 export interface ZoneLaunch {
   zoneId: string;
   name: string;
   spec: ZoneSpec;
+}
+
+/** Where protect-network finds a guest's end of its link. */
+export type GuestLink = { netnsPid: number } | { vif: string };
+
+/** The network a zone configures inside, sent in its bootstrap. */
+export interface BootstrapNetwork {
+  interfaces: NetworkInterface[];
+  dnsServers: string[];
 }
 
 /** A guest the driver knows about, as it reports it. */
@@ -58,8 +67,10 @@ export interface HypervisorDriver {
   version(): Promise<string>;
   /** Builds the guest; it may still be booting when this returns. */
   createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest>;
-  /** Resolves once the guest's agent reports ready. */
-  awaitReady(zoneId: string, signal: AbortSignal): Promise<void>;
+  /** Resolves once the guest's agent has applied its bootstrap (with `network`, if any) and reported ready. */
+  awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void>;
+  /** The guest's link for protect-network; absent or undefined when the driver gives none. */
+  networkLink?(zoneId: string): Promise<GuestLink | undefined>;
   /** Removes the guest and everything the driver made for it; no error if already gone. */
   destroyGuest(zoneId: string): Promise<void>;
   /** Every guest this driver runs for protect, for re-adoption after a restart. */

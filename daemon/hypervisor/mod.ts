@@ -1,7 +1,9 @@
 /** Hypervisor drivers behind one interface: xen (production), process (development), fake (tests). */
 export type {
+  BootstrapNetwork,
   CreatedGuest,
   GuestInfo,
+  GuestLink,
   HypervisorDriver,
   HypervisorIntrospection,
   ResourceUpdate,

@@ -2,6 +2,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { BootstrapSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { DeadlineExceededError } from "../../lib/errors/mod.ts";
 import type { IdmPeer } from "../../lib/idm/mod.ts";
+import type { BootstrapNetwork } from "./driver.ts";
 
 export interface BootstrapOptions {
   zoneId: string;
@@ -12,12 +13,14 @@ export interface BootstrapOptions {
   signal: AbortSignal;
   /** Rejects if the guest dies first (a crash during boot), so we fail fast. */
   guestGone?: Promise<never>;
+  /** The zone's interfaces and DNS servers, from protect-network. */
+  network?: BootstrapNetwork;
 }
 
 /**
  * The boot handshake every agent-running driver shares: wait for the agent's
- * channel, send it the bootstrap (hostname, randomness seed from the host's
- * CSPRNG), and wait for its ready event — all within the boot timeout.
+ * channel, send it the bootstrap (hostname, network, randomness seed from the
+ * host's CSPRNG), and wait for its ready event — all within the boot timeout.
  */
 export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
   const { signal, timeoutMs } = options;
@@ -42,6 +45,8 @@ export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
       zoneId: options.zoneId,
       hostname: options.hostname,
       randomSeed: crypto.getRandomValues(new Uint8Array(32)),
+      interfaces: options.network?.interfaces ?? [],
+      dnsServers: options.network?.dnsServers ?? [],
     });
     await race(peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap)));
     await race(ready);

@@ -2,11 +2,13 @@ import { ZoneState } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
-import type { ZoneLedger } from "../zones/mod.ts";
+import type { ZoneLedger, ZoneNetworking } from "../zones/mod.ts";
 
 export interface ZoneReconcilerDeps {
   ledger: ZoneLedger;
   driver: HypervisorDriver;
+  /** Connects zones to protect-network; absent in tests of the lifecycle alone. */
+  network?: ZoneNetworking;
   log: Logger;
 }
 
@@ -117,6 +119,7 @@ export class ZoneReconciler {
         await this.deps.driver.destroyGuest(zoneId).catch((e) =>
           this.deps.log.error("cleanup after failure also failed", { zone: zone.name, error: e })
         );
+        await this.deps.network?.detach(zone);
         return;
       }
     }
@@ -134,8 +137,13 @@ export class ZoneReconciler {
         backend: guest.backend,
       });
     } else if (zone.state === ZoneState.CREATED) {
-      await driver.awaitReady(zone.id, signal);
-      this.deps.ledger.transition(zone.id, ZoneState.READY, { readyAt: new Date() });
+      const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
+      await driver.awaitReady(zone.id, signal, network);
+      this.deps.ledger.transition(zone.id, ZoneState.READY, {
+        readyAt: new Date(),
+        ipv4: network?.ipv4 ?? "",
+        ipv6: network?.ipv6 ?? "",
+      });
     }
   }
 
@@ -152,6 +160,7 @@ export class ZoneReconciler {
       this.deps.ledger.transition(zone.id, ZoneState.DESTROYING, { error: reason });
       return;
     }
+    await this.deps.network?.detach(zone);
     const gone = this.deps.ledger.transition(zone.id, ZoneState.DESTROYED, {
       exitedAt: new Date(),
     });

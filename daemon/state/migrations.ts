@@ -41,4 +41,7 @@ export const MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL DEFAULT ''
    );
    CREATE INDEX events_subject ON events(subject_id, seq);`,
+  // protect-network's addresses for the zone, shown in status.
+  `ALTER TABLE zones ADD COLUMN ipv4 TEXT NOT NULL DEFAULT '';
+   ALTER TABLE zones ADD COLUMN ipv6 TEXT NOT NULL DEFAULT '';`,
 ];

@@ -20,6 +20,9 @@ export interface ZoneRecord {
   createdAt: Date;
   readyAt?: Date;
   exitedAt?: Date;
+  /** Addresses from protect-network; "" without a network. */
+  ipv4: string;
+  ipv6: string;
 }
 
 interface ZoneRow {
@@ -36,6 +39,8 @@ interface ZoneRow {
   created_at: string;
   ready_at: string | null;
   exited_at: string | null;
+  ipv4: string;
+  ipv6: string;
 }
 
 const enumName = (e: Record<string, string | number>, v: number) => String(e[v]);
@@ -56,6 +61,8 @@ function fromRow(row: ZoneRow): ZoneRecord {
     createdAt: new Date(row.created_at),
     readyAt: row.ready_at ? new Date(row.ready_at) : undefined,
     exitedAt: row.exited_at ? new Date(row.exited_at) : undefined,
+    ipv4: row.ipv4,
+    ipv6: row.ipv6,
   };
 }
 
@@ -70,8 +77,8 @@ export class ZoneStore {
     try {
       this.sql.get(
         `INSERT INTO zones (id, name, spec_json, desired, state, error, driver, domain_id,
-           backend, exit_code, created_at, ready_at, exited_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           backend, exit_code, created_at, ready_at, exited_at, ipv4, ipv6)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         zone.id,
         zone.name,
@@ -86,6 +93,8 @@ export class ZoneStore {
         zone.createdAt.toISOString(),
         zone.readyAt?.toISOString() ?? null,
         zone.exitedAt?.toISOString() ?? null,
+        zone.ipv4,
+        zone.ipv6,
       );
     } catch (e) {
       if (/UNIQUE constraint failed: zones.name/.test(String(e))) {
@@ -99,7 +108,8 @@ export class ZoneStore {
   update(zone: ZoneRecord): void {
     this.sql.get(
       `UPDATE zones SET spec_json = ?, desired = ?, state = ?, error = ?, domain_id = ?,
-         backend = ?, exit_code = ?, ready_at = ?, exited_at = ? WHERE id = ?`,
+         backend = ?, exit_code = ?, ready_at = ?, exited_at = ?, ipv4 = ?, ipv6 = ?
+       WHERE id = ?`,
     ).run(
       toJsonString(ZoneSpecSchema, zone.spec),
       zone.desired,
@@ -110,6 +120,8 @@ export class ZoneStore {
       zone.exitCode,
       zone.readyAt?.toISOString() ?? null,
       zone.exitedAt?.toISOString() ?? null,
+      zone.ipv4,
+      zone.ipv6,
       zone.id,
     );
   }

@@ -1,6 +1,7 @@
 import { clone, create } from "@bufbuild/protobuf";
 import {
   HypervisorBackend,
+  PortProtocol,
   ZoneResourcesSchema,
   type ZoneSpec,
   ZoneSpecSchema,
@@ -138,5 +139,47 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
   if (spec.scratchDisk && spec.scratchDisk.sizeMib > BigInt(MAX_MEMORY_MIB * 16)) {
     throw new InvalidArgumentError("spec.scratch_disk.size_mib", "must be at most 16 TiB");
   }
+  validateNetwork(spec);
   return spec;
+}
+
+const MAX_PUBLISHED_PORTS = 64;
+
+/** Published ports: in range, each host port once; none asked of a zone without a network. */
+function validateNetwork(spec: ZoneSpec): void {
+  const network = spec.network;
+  if (!network) return;
+  if (network.disabled && (network.publish.length > 0 || network.isolated)) {
+    throw new InvalidArgumentError(
+      "spec.network",
+      "a zone without a network cannot publish ports or be isolated",
+    );
+  }
+  if (network.publish.length > MAX_PUBLISHED_PORTS) {
+    throw new InvalidArgumentError("spec.network.publish", `at most ${MAX_PUBLISHED_PORTS}`);
+  }
+  const seen = new Set<string>();
+  network.publish.forEach((p, i) => {
+    for (const key of ["hostPort", "zonePort"] as const) {
+      if (p[key] < 1 || p[key] > 65535) {
+        const field = key === "hostPort" ? "host_port" : "zone_port";
+        throw new InvalidArgumentError(
+          `spec.network.publish[${i}].${field}`,
+          `must be a port from 1 to 65535 (got ${p[key]})`,
+        );
+      }
+    }
+    if (!(p.protocol in PortProtocol)) {
+      throw new InvalidArgumentError(`spec.network.publish[${i}].protocol`, "unknown protocol");
+    }
+    if (p.protocol === PortProtocol.UNSPECIFIED) p.protocol = PortProtocol.TCP;
+    const key = `${p.hostPort}/${PortProtocol[p.protocol].toLowerCase()}`;
+    if (seen.has(key)) {
+      throw new InvalidArgumentError(
+        `spec.network.publish[${i}]`,
+        `host port ${key} is published twice`,
+      );
+    }
+    seen.add(key);
+  });
 }

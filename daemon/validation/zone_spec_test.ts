@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { HypervisorBackend, ZoneSpecSchema } from "../../proto/mod.ts";
+import { HypervisorBackend, PortProtocol, ZoneSpecSchema } from "../../proto/mod.ts";
 import { normalizeZoneSpec, validateName } from "./mod.ts";
 
 const defaults = { memoryMib: 512, cpus: 1 };
@@ -53,5 +53,45 @@ Deno.test("kernel options and annotations are bounded", () => {
   assert.throws(
     () => normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", annotations: many }), defaults),
     /invalid spec\.annotations: at most 64/,
+  );
+});
+
+Deno.test("published ports: in range, TCP by default, each host port once", () => {
+  const spec = (network: Record<string, unknown>) =>
+    normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", network }), defaults);
+  const ok = spec({ publish: [{ hostPort: 8080, zonePort: 80 }] });
+  assert.equal(ok.network?.publish[0].protocol, PortProtocol.TCP);
+  assert.throws(
+    () => spec({ publish: [{ hostPort: 0, zonePort: 80 }] }),
+    /invalid spec\.network\.publish\[0\]\.host_port: must be a port from 1 to 65535/,
+  );
+  assert.throws(
+    () => spec({ publish: [{ hostPort: 80, zonePort: 70000 }] }),
+    /publish\[0\]\.zone_port/,
+  );
+  assert.throws(
+    () =>
+      spec({
+        publish: [{ hostPort: 80, zonePort: 1 }, {
+          hostPort: 80,
+          zonePort: 2,
+          protocol: PortProtocol.TCP,
+        }],
+      }),
+    /publish\[1\]: host port 80\/tcp is published twice/,
+  );
+  assert.equal(
+    spec({
+      publish: [{ hostPort: 53, zonePort: 53 }, {
+        hostPort: 53,
+        zonePort: 53,
+        protocol: PortProtocol.UDP,
+      }],
+    }).network?.publish.length,
+    2,
+  );
+  assert.throws(
+    () => spec({ disabled: true, isolated: true }),
+    /a zone without a network cannot publish ports or be isolated/,
   );
 });

@@ -43,6 +43,8 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
     backend: HypervisorBackend.PV,
     exitCode: 0,
     createdAt: new Date(),
+    ipv4: "",
+    ipv6: "",
   });
   for (
     const [id, state] of [["w1", WorkloadState.CREATING], ["w2", WorkloadState.RUNNING]] as const

@@ -1,2 +1,3 @@
 /** Zone records and their announced state changes. */
 export { ZoneLedger } from "./zone_ledger.ts";
+export { ZoneNetworking, type ZoneNetworkSetup } from "./zone_network.ts";

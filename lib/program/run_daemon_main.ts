@@ -63,4 +63,8 @@ Usage: ${program.name} [--root DIR] [--log-level LEVEL]
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   await stopped;
   await running.close();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, resolve);
+  // Everything is closed and flushed. Exit now rather than wait on a runtime
+  // handle left behind (seen: a signal-watcher thread kept protect-network alive).
+  Deno.exit(0);
 }

@@ -1,4 +1,4 @@
-import { loadOrCreateToml, oneOf, table } from "../../lib/config/mod.ts";
+import { integer, loadOrCreateToml, oneOf, stringList, table } from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 import { AddressPool, formatIp, parseIp } from "../ipam/mod.ts";
@@ -7,6 +7,10 @@ export interface NetworkConfig {
   logLevel: LogLevel;
   ipv4Pool: AddressPool;
   ipv6Pool: AddressPool;
+  /** MTU of zone links (both ends). */
+  mtu: number;
+  /** Handed to zones; empty = the host's own non-loopback nameservers. */
+  dnsServers: string[];
 }
 
 /** A random RFC 4193 ULA /48 (fd + 40 random bits), chosen once, on first start. */
@@ -29,6 +33,11 @@ log_level = "info"
 ipv4_pool = "10.75.0.0/16"
 # A ULA /48 drawn at random on first start (RFC 4193), so hosts do not collide.
 ipv6_pool = "${ula}"
+# MTU of every zone link, both ends.
+mtu = 1500
+# DNS servers handed to zones. Empty: the host's own nameservers from
+# /etc/resolv.conf, leaving out loopback ones (a zone cannot reach those).
+dns_servers = []
 `;
 }
 
@@ -51,5 +60,18 @@ export function loadNetworkConfig(path: string): NetworkConfig {
     logLevel: oneOf(network, "log_level", "network.", LOG_LEVELS, "info"),
     ipv4Pool: pool("ipv4_pool", 4, "10.75.0.0/16"),
     ipv6Pool: pool("ipv6_pool", 6, randomUla48()),
+    mtu: integer(network, "mtu", "network.", 1280, 65535, 1500),
+    dnsServers: stringList(network, "dns_servers", "network.").map((s, i) =>
+      formatIp(parseIp(s, `network.dns_servers[${i}]`))
+    ),
   };
+}
+
+/** Nameservers from resolv.conf text, leaving out loopback ones (unreachable from a zone). */
+export function hostNameservers(resolvConf: string): string[] {
+  return resolvConf.split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([key, value]) => key === "nameserver" && value && !/^(127\.|::1$)/.test(value))
+    .map(([, value]) => value)
+    .slice(0, 3);
 }

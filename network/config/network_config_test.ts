@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadNetworkConfig, randomUla48 } from "./network_config.ts";
+import { hostNameservers, loadNetworkConfig, randomUla48 } from "./network_config.ts";
 
 Deno.test("first start writes network.toml with a random ULA /48 that stays", () => {
   const path = join(Deno.makeTempDirSync(), "etc/protect/network.toml");
@@ -22,4 +22,19 @@ Deno.test("a pool of the wrong family or shape is named", () => {
   );
   Deno.writeTextFileSync(path, '[network]\nipv6_pool = "fd00::1/48"\n');
   assert.throws(() => loadNetworkConfig(path), /invalid network\.ipv6_pool: .*host bits set/);
+});
+
+Deno.test("MTU and DNS servers are checked; the host's loopback nameservers are left out", () => {
+  const path = join(Deno.makeTempDirSync(), "network.toml");
+  Deno.writeTextFileSync(path, '[network]\nmtu = 100\nipv6_pool = "fd00::/48"\n');
+  assert.throws(() => loadNetworkConfig(path), /network\.mtu: must be an integer from 1280/);
+  Deno.writeTextFileSync(path, '[network]\ndns_servers = ["1.1.1.1", "nope"]\n');
+  assert.throws(() => loadNetworkConfig(path), /network\.dns_servers\[1\]/);
+  assert.deepEqual(
+    hostNameservers(
+      "# x\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver ::1\n" +
+        "nameserver fd00::53\nsearch example\n",
+    ),
+    ["10.0.0.2", "fd00::53"],
+  );
 });

@@ -32,6 +32,13 @@ export class AddressPool {
     this.#last = this.cidr.family === 4 ? last - 1n : last;
   }
 
+  /** The pool in canonical CIDR form, e.g. "10.75.0.0/16". */
+  get text(): string {
+    return `${
+      formatIp({ family: this.cidr.family, value: this.cidr.network })
+    }/${this.cidr.prefix}`;
+  }
+
   /** How many zone addresses the pool holds. */
   get capacity(): bigint {
     return this.#last - this.#first + 1n;

@@ -1,20 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
-import { inTransaction, openDatabase, Statements } from "../../lib/sqlite/mod.ts";
+import { inTransaction, Statements } from "../../lib/sqlite/mod.ts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
 import { AddressPool, randomMac } from "../ipam/mod.ts";
-
-const MIGRATIONS = [
-  `CREATE TABLE reservations (
-     id TEXT PRIMARY KEY,
-     zone_id TEXT NOT NULL,
-     ipv4 TEXT NOT NULL UNIQUE,
-     ipv6 TEXT NOT NULL UNIQUE,
-     mac TEXT NOT NULL UNIQUE,
-     retain INTEGER NOT NULL,
-     created_at TEXT NOT NULL
-   );
-   CREATE UNIQUE INDEX reservations_zone ON reservations(zone_id) WHERE zone_id != '';`,
-];
 
 export interface ReservationRecord {
   id: string;
@@ -64,9 +51,22 @@ export class Reservations {
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
 
-  constructor(path: string, readonly v4: AddressPool, readonly v6: AddressPool) {
-    this.#db = openDatabase(path, MIGRATIONS);
-    this.#sql = new Statements(this.#db);
+  constructor(db: DatabaseSync, readonly v4: AddressPool, readonly v6: AddressPool) {
+    this.#db = db;
+    this.#sql = new Statements(db);
+  }
+
+  /** The zone's reservation, if it holds one. */
+  findZone(zoneId: string): ReservationRecord | undefined {
+    const row = this.#sql.get("SELECT * FROM reservations WHERE zone_id = ?").get(zoneId) as
+      | Row
+      | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The zone's reservation, made now if it holds none. */
+  ensureZone(zoneId: string): ReservationRecord {
+    return this.findZone(zoneId) ?? this.create({ zoneId });
   }
 
   create(request: ReservationRequest): ReservationRecord {
@@ -127,10 +127,6 @@ export class Reservations {
 
   list(): ReservationRecord[] {
     return this.#rows().map(toRecord);
-  }
-
-  close(): void {
-    this.#db.close();
   }
 
   #rows(): Row[] {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AddressPool } from "../ipam/mod.ts";
+import { openNetworkDatabase } from "../state/network_db.ts";
 import { Reservations } from "./reservations.ts";
 
 const pools = () =>
@@ -12,7 +13,8 @@ const zone = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0
 
 Deno.test("reservations: one per zone, stable across a reopen, released unless retained", () => {
   const path = join(Deno.makeTempDirSync(), "network.db");
-  let r = new Reservations(path, ...pools());
+  let db = openNetworkDatabase(path);
+  let r = new Reservations(db, ...pools());
   const a = r.create({ zoneId: zone(1) });
   assert.deepEqual([a.ipv4, a.ipv6], ["10.75.0.2", "fd00:75::2"]);
   assert.match(a.mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
@@ -20,9 +22,10 @@ Deno.test("reservations: one per zone, stable across a reopen, released unless r
   const kept = r.create({ zoneId: zone(2), retain: true });
   const standalone = r.create({ zoneId: "", ipv4: "10.75.0.6" });
   assert.equal(standalone.ipv4, "10.75.0.6");
-  r.close();
+  db.close();
 
-  r = new Reservations(path, ...pools()); // a restarted protect-network
+  db = openNetworkDatabase(path);
+  r = new Reservations(db, ...pools()); // a restarted protect-network
   assert.deepEqual(r.list().map((x) => x.ipv4), ["10.75.0.2", "10.75.0.3", "10.75.0.6"]);
   assert.equal(r.releaseZone(zone(1)), a.id);
   assert.equal(r.releaseZone(zone(2)), undefined, "retained");
@@ -33,11 +36,12 @@ Deno.test("reservations: one per zone, stable across a reopen, released unless r
   );
   r.destroy(kept.id);
   assert.throws(() => r.destroy(kept.id), /no network reservation/);
-  r.close();
+  db.close();
 });
 
 Deno.test("reservations: conflicts, exhaustion and bad zone IDs change nothing", () => {
-  const r = new Reservations(":memory:", ...pools());
+  const db = openNetworkDatabase(":memory:");
+  const r = new Reservations(db, ...pools());
   r.create({ zoneId: zone(1), ipv4: "10.75.0.4" });
   assert.throws(
     () => r.create({ zoneId: zone(2), ipv4: "10.75.0.4" }),
@@ -50,5 +54,5 @@ Deno.test("reservations: conflicts, exhaustion and bad zone IDs change nothing",
     /is exhausted \(5 zone addresses, all reserved\)/,
   );
   assert.equal(r.list().length, 5);
-  r.close();
+  db.close();
 });

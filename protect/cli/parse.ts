@@ -14,3 +14,19 @@ export function parseKeyValue(text: string, flag: string): [string, string] {
   if (at <= 0) throw new UsageError(`${flag} "${text}" must look like key=value`, "");
   return [text.slice(0, at), text.slice(at + 1)];
 }
+
+/** `HOST:ZONE[/tcp|udp]`, e.g. `8080:80` or `5353:53/udp`, for --publish. */
+export function parsePublish(
+  text: string,
+  flag: string,
+): { hostPort: number; zonePort: number; protocol: "tcp" | "udp" } {
+  const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
+  const port = (s: string) => Number(s) >= 1 && Number(s) <= 65535;
+  if (!m || !port(m[1]) || !port(m[2])) {
+    throw new UsageError(
+      `${flag} "${text}" must be HOST:ZONE[/tcp|udp] with ports from 1 to 65535, e.g. 8080:80`,
+      "",
+    );
+  }
+  return { hostPort: Number(m[1]), zonePort: Number(m[2]), protocol: (m[3] ?? "tcp") as "tcp" };
+}

@@ -26,6 +26,7 @@ export const ZONE_COLUMNS: Column<Zone>[] = [
   },
   { header: "MEMORY", cell: (z) => `${z.spec?.resources?.targetMemoryMib ?? 0}Mi` },
   { header: "CPUS", cell: (z) => String(z.spec?.resources?.targetCpus ?? 0) },
+  { header: "IPV4", cell: (z) => z.status?.ipv4 ?? "" },
   { header: "AGE", cell: age },
   { header: "ERROR", cell: (z) => z.status?.error ?? "" },
 ];

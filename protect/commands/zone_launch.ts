@@ -1,9 +1,9 @@
-import { HypervisorBackend, ZoneState } from "../../proto/mod.ts";
+import { HypervisorBackend, PortProtocol, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
-import { parseKeyValue, parsePositiveInt } from "../cli/parse.ts";
+import { parseKeyValue, parsePositiveInt, parsePublish } from "../cli/parse.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson } from "../cli/zone_view.ts";
 
@@ -80,6 +80,18 @@ export const zoneLaunchCommand: CommandSpec = {
       description: "size of a writable ext4 scratch disk",
       parse: parsePositiveInt,
     },
+    {
+      long: "publish",
+      short: "p",
+      value: "HOST:ZONE[/tcp|udp]",
+      description: "forward a host port to the zone (needs protect-network)",
+      repeatable: true,
+    },
+    {
+      long: "network-isolation",
+      description: "block traffic between this zone and other zones (published ports still work)",
+    },
+    { long: "no-network", description: "give the zone only a loopback interface" },
     { long: "wait", short: "w", description: "wait until the zone is READY (exit 1 if it FAILS)" },
     TIMEOUT_OPTION,
   ],
@@ -105,6 +117,15 @@ export const zoneLaunchCommand: CommandSpec = {
         scratchDisk: o["scratch-disk"]
           ? { sizeMib: BigInt(o["scratch-disk"] as number) }
           : undefined,
+        network: {
+          disabled: Boolean(o["no-network"]),
+          isolated: Boolean(o["network-isolation"]),
+          publish: (o.publish as string[]).map((p) => {
+            const { hostPort, zonePort, protocol } = parsePublish(p, "--publish");
+            const proto = protocol === "udp" ? PortProtocol.UDP : PortProtocol.TCP;
+            return { hostPort, zonePort, protocol: proto };
+          }),
+        },
       },
     });
     const status = await client.getHostStatus({});

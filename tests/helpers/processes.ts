@@ -68,6 +68,8 @@ export function startStorageProcess(root: string): Promise<ProgramProcess> {
 export async function startProgramProcess(
   name: keyof typeof PROGRAMS,
   root: string,
+  /** Runs the program inside this network namespace (`ip netns exec` execs it, so the PID is its own). */
+  netns?: string,
 ): Promise<ProgramProcess> {
   const program = PROGRAMS[name];
   const socket = program.socket(root);
@@ -76,8 +78,10 @@ export async function startProgramProcess(
   for (const dir of [paths.runDir, paths.stateDir, paths.configDir]) {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
   }
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [...denoRunArgs(program.set, program.entry, root), "--root", root],
+  const deno = [Deno.execPath(), ...denoRunArgs(program.set, program.entry, root), "--root", root];
+  const argv = netns ? ["ip", "netns", "exec", netns, ...deno] : deno;
+  const process = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

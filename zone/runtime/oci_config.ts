@@ -100,6 +100,8 @@ export function ociConfig(
   spec: WorkloadStart,
   rootfs: string,
   hostname: string,
+  /** The zone's DNS servers, bind-mounted read-only as the workload's /etc/resolv.conf. */
+  resolvConf?: string,
 ): Record<string, unknown> {
   if (spec.args.length === 0) {
     throw new Error("workload has no command (args empty, image has none)");
@@ -161,6 +163,14 @@ export function ociConfig(
         source: "tmpfs",
         options: ["nosuid", "nodev", "mode=1777"],
       },
+      ...(resolvConf
+        ? [{
+          destination: "/etc/resolv.conf",
+          type: "bind",
+          source: resolvConf,
+          options: ["rbind", "ro", "nosuid", "nodev", "noexec"],
+        }]
+        : []),
     ],
     linux: {
       namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],

@@ -76,6 +76,17 @@ export class WorkloadRunner {
     };
   }
 
+  /** The zone's resolv.conf, once bootstrap has written one. */
+  #resolvConf(): string | undefined {
+    const path = join(this.workDir, "resolv.conf");
+    try {
+      Deno.statSync(path);
+      return path;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Prepares the root filesystem and starts the process; resolves once it runs. */
   async start(spec: WorkloadStart): Promise<void> {
     if (!ID.test(spec.workloadId)) throw new Error("workload_id is not a valid ID");
@@ -98,7 +109,7 @@ export class WorkloadRunner {
       ]);
       Deno.writeTextFileSync(
         join(d.bundle, "config.json"),
-        JSON.stringify(ociConfig(spec, d.rootfs, this.hostname())),
+        JSON.stringify(ociConfig(spec, d.rootfs, this.hostname(), this.#resolvConf())),
       );
     } catch (e) {
       await this.#cleanup(spec.workloadId);

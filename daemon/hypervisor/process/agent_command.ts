@@ -12,11 +12,12 @@ export interface AgentCommand {
 }
 
 /**
- * `unshare` args: own PID, mount, UTS and IPC namespaces, /proc remounted,
- * and the agent killed with unshare. The agent gets only what it uses: its
+ * `unshare` args: own PID, mount, UTS, IPC and network namespaces (only
+ * loopback until protect-network adds the zone's link), /proc remounted, and
+ * the agent killed with unshare. The agent gets only what it uses: its
  * socket, its log file and work dir, /dev/urandom, its token variable, and
- * hostname(1), mount(8), umount(8), runc(8), script(1) (exec with a tty),
- * and cat(1)/ps(1) for metrics (Deno refuses /proc reads short of --allow-all).
+ * hostname(1), ip(8), mount(8), umount(8), runc(8), script(1) (exec with a
+ * tty), and cat(1)/ps(1) for metrics (Deno refuses /proc reads short of --allow-all).
  */
 export function agentArgs(c: AgentCommand): string[] {
   return [
@@ -26,6 +27,7 @@ export function agentArgs(c: AgentCommand): string[] {
     "--mount",
     "--uts",
     "--ipc",
+    "--net",
     "--mount-proc",
     "--",
     c.denoPath,
@@ -35,7 +37,7 @@ export function agentArgs(c: AgentCommand): string[] {
     `--allow-read=${c.socket},${c.workDir}`,
     `--allow-write=${c.socket},${c.logFile},/dev/urandom,${c.workDir}`,
     `--allow-env=PROTECT_ZONE_TOKEN`,
-    "--allow-run=hostname,mount,umount,runc,script,cat,ps",
+    "--allow-run=hostname,ip,mount,umount,runc,script,cat,ps",
     c.agentEntry,
     "--idm-socket",
     c.socket,

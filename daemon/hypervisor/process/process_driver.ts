@@ -4,7 +4,14 @@ import { type Packet, PingSchema } from "../../../proto/gen/protect/idm/v1/idm_p
 import { HypervisorBackend } from "../../../proto/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
-import type { CreatedGuest, GuestInfo, HypervisorDriver, ZoneLaunch } from "../driver.ts";
+import type {
+  BootstrapNetwork,
+  CreatedGuest,
+  GuestInfo,
+  GuestLink,
+  HypervisorDriver,
+  ZoneLaunch,
+} from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
@@ -82,7 +89,7 @@ export class ProcessDriver implements HypervisorDriver {
     return Promise.resolve({ domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED });
   }
 
-  async awaitReady(zoneId: string, signal: AbortSignal): Promise<void> {
+  async awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void> {
     const guest = this.#guest(zoneId);
     if (!guest) throw new Error("zone process record is missing");
     await bootstrapZone({
@@ -91,7 +98,14 @@ export class ProcessDriver implements HypervisorDriver {
       peer: this.endpoint.peer(zoneId),
       timeoutMs: this.options.bootTimeoutMs,
       signal,
+      network,
     });
+  }
+
+  /** The zone's network namespace is unshare's: protect-network puts the veth's far end there. */
+  networkLink(zoneId: string): Promise<GuestLink | undefined> {
+    const guest = this.#guest(zoneId);
+    return Promise.resolve(guest ? { netnsPid: guest.pid } : undefined);
   }
 
   async destroyGuest(zoneId: string): Promise<void> {

@@ -17,6 +17,7 @@ import {
   XtlLevel,
 } from "../../../xen/mod.ts";
 import type {
+  BootstrapNetwork,
   CreatedGuest,
   GuestInfo,
   HypervisorDriver,
@@ -143,7 +144,7 @@ export class XenDriver implements HypervisorDriver {
     return { domainId: domid, backend };
   }
 
-  awaitReady(zoneId: string, signal: AbortSignal): Promise<void> {
+  awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void> {
     const zone = this.#zones.get(zoneId);
     if (!zone) return Promise.reject(new Error("the zone's domain is gone"));
     return bootstrapZone({
@@ -153,6 +154,7 @@ export class XenDriver implements HypervisorDriver {
       timeoutMs: this.options.bootTimeoutMs,
       signal,
       guestGone: zone.gone,
+      network,
     });
   }
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/zone.proto.
  */
 export const file_protect_control_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCKhAwoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLEAgoKWm9uZVN0YXR1cxIsCgVzdGF0ZRgBIAEoDjIdLnByb3RlY3QuY29udHJvbC52MS5ab25lU3RhdGUSDQoFZXJyb3IYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIcmVhZHlfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWV4aXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZHJpdmVyGAYgASgJEhEKCWRvbWFpbl9pZBgHIAEoDRI2CgdiYWNrZW5kGAggASgOMiUucHJvdGVjdC5jb250cm9sLnYxLkh5cGVydmlzb3JCYWNrZW5kEhEKCWV4aXRfY29kZRgJIAEoBSJuCgRab25lEgoKAmlkGAEgASgJEioKBHNwZWMYAiABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMSLgoGc3RhdHVzGAMgASgLMh4ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTdGF0dXMioAEKC1pvbmVNZXRyaWNzEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgBIAEoBBIZChFtZW1vcnlfdXNlZF9ieXRlcxgCIAEoBBITCgtjcHVfcGVyY2VudBgDIAEoARIVCg1wcm9jZXNzX2NvdW50GAQgASgNEi4KCnNhbXBsZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KEUNyZWF0ZVpvbmVSZXF1ZXN0EioKBHNwZWMYASABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMiJQoSQ3JlYXRlWm9uZVJlc3BvbnNlEg8KB3pvbmVfaWQYASABKAkiJQoSRGVzdHJveVpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiFQoTRGVzdHJveVpvbmVSZXNwb25zZSIhCg5HZXRab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIjkKD0dldFpvbmVSZXNwb25zZRImCgR6b25lGAEgASgLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmUiEgoQTGlzdFpvbmVzUmVxdWVzdCI8ChFMaXN0Wm9uZXNSZXNwb25zZRInCgV6b25lcxgBIAMoCzIYLnByb3RlY3QuY29udHJvbC52MS5ab25lIiQKFFJlc29sdmVab25lSWRSZXF1ZXN0EgwKBG5hbWUYASABKAkiKAoVUmVzb2x2ZVpvbmVJZFJlc3BvbnNlEg8KB3pvbmVfaWQYASABKAkiYwoaVXBkYXRlWm9uZVJlc291cmNlc1JlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRI0CglyZXNvdXJjZXMYAiABKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVJlc291cmNlcyIdChtVcGRhdGVab25lUmVzb3VyY2VzUmVzcG9uc2UiYQoYQXR0YWNoWm9uZUNvbnNvbGVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSDAoEZGF0YRgCIAEoDBIWCg5yZXBsYXlfaGlzdG9yeRgDIAEoCBIOCgZmb2xsb3cYBCABKAgiKQoZQXR0YWNoWm9uZUNvbnNvbGVSZXNwb25zZRIMCgRkYXRhGAEgASgMIk0KCEV4ZWNTcGVjEgwKBGFyZ3MYASADKAkSCwoDZW52GAIgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAMgASgJEgsKA3R0eRgEIAEoCCItCgxUZXJtaW5hbFNpemUSDAoEcm93cxgBIAEoDRIPCgdjb2x1bW5zGAIgASgNIrIBChVFeGVjSW5zaWRlWm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRIqCgRzcGVjGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLkV4ZWNTcGVjEg0KBXN0ZGluGAMgASgMEhQKDHN0ZGluX2Nsb3NlZBgEIAEoCBI3Cg10ZXJtaW5hbF9zaXplGAUgASgLMiAucHJvdGVjdC5jb250cm9sLnYxLlRlcm1pbmFsU2l6ZSJeCgpFeGVjT3V0cHV0Eg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBRINCgVlcnJvchgFIAEoCSJIChZFeGVjSW5zaWRlWm9uZVJlc3BvbnNlEi4KBm91dHB1dBgBIAEoCzIeLnByb3RlY3QuY29udHJvbC52MS5FeGVjT3V0cHV0IikKFlJlYWRab25lTWV0cmljc1JlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSJLChdSZWFkWm9uZU1ldHJpY3NSZXNwb25zZRIwCgdtZXRyaWNzGAEgASgLMh8ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVNZXRyaWNzKtEBCglab25lU3RhdGUSGgoWWk9ORV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1pPTkVfU1RBVEVfQ1JFQVRJTkcQARIWChJaT05FX1NUQVRFX0NSRUFURUQQAhIUChBaT05FX1NUQVRFX1JFQURZEAMSFQoRWk9ORV9TVEFURV9FWElURUQQBBIZChVaT05FX1NUQVRFX0RFU1RST1lJTkcQBRIYChRaT05FX1NUQVRFX0RFU1RST1lFRBAGEhUKEVpPTkVfU1RBVEVfRkFJTEVEEAdiBnByb3RvMw", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
+  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCLXAwoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJEjQKB25ldHdvcmsYCiABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU5ldHdvcmtTcGVjGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCgtQb3J0UHVibGlzaBIRCglob3N0X3BvcnQYASABKA0SEQoJem9uZV9wb3J0GAIgASgNEjIKCHByb3RvY29sGAMgASgOMiAucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQcm90b2NvbCJnCg9ab25lTmV0d29ya1NwZWMSEAoIZGlzYWJsZWQYASABKAgSMAoHcHVibGlzaBgCIAMoCzIfLnByb3RlY3QuY29udHJvbC52MS5Qb3J0UHVibGlzaBIQCghpc29sYXRlZBgDIAEoCCLgAgoKWm9uZVN0YXR1cxIsCgVzdGF0ZRgBIAEoDjIdLnByb3RlY3QuY29udHJvbC52MS5ab25lU3RhdGUSDQoFZXJyb3IYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIcmVhZHlfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWV4aXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZHJpdmVyGAYgASgJEhEKCWRvbWFpbl9pZBgHIAEoDRI2CgdiYWNrZW5kGAggASgOMiUucHJvdGVjdC5jb250cm9sLnYxLkh5cGVydmlzb3JCYWNrZW5kEhEKCWV4aXRfY29kZRgJIAEoBRIMCgRpcHY0GAogASgJEgwKBGlwdjYYCyABKAkibgoEWm9uZRIKCgJpZBgBIAEoCRIqCgRzcGVjGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTcGVjEi4KBnN0YXR1cxgDIAEoCzIeLnByb3RlY3QuY29udHJvbC52MS5ab25lU3RhdHVzIqABCgtab25lTWV0cmljcxIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSGQoRbWVtb3J5X3VzZWRfYnl0ZXMYAiABKAQSEwoLY3B1X3BlcmNlbnQYAyABKAESFQoNcHJvY2Vzc19jb3VudBgEIAEoDRIuCgpzYW1wbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChFDcmVhdGVab25lUmVxdWVzdBIqCgRzcGVjGAEgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTcGVjIiUKEkNyZWF0ZVpvbmVSZXNwb25zZRIPCgd6b25lX2lkGAEgASgJIiUKEkRlc3Ryb3lab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIhUKE0Rlc3Ryb3lab25lUmVzcG9uc2UiIQoOR2V0Wm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSI5Cg9HZXRab25lUmVzcG9uc2USJgoEem9uZRgBIAEoCzIYLnByb3RlY3QuY29udHJvbC52MS5ab25lIhIKEExpc3Rab25lc1JlcXVlc3QiPAoRTGlzdFpvbmVzUmVzcG9uc2USJwoFem9uZXMYASADKAsyGC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZSIkChRSZXNvbHZlWm9uZUlkUmVxdWVzdBIMCgRuYW1lGAEgASgJIigKFVJlc29sdmVab25lSWRSZXNwb25zZRIPCgd6b25lX2lkGAEgASgJImMKGlVwZGF0ZVpvbmVSZXNvdXJjZXNSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSNAoJcmVzb3VyY2VzGAIgASgLMiEucHJvdGVjdC5jb250cm9sLnYxLlpvbmVSZXNvdXJjZXMiHQobVXBkYXRlWm9uZVJlc291cmNlc1Jlc3BvbnNlImEKGEF0dGFjaFpvbmVDb25zb2xlUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEgwKBGRhdGEYAiABKAwSFgoOcmVwbGF5X2hpc3RvcnkYAyABKAgSDgoGZm9sbG93GAQgASgIIikKGUF0dGFjaFpvbmVDb25zb2xlUmVzcG9uc2USDAoEZGF0YRgBIAEoDCJNCghFeGVjU3BlYxIMCgRhcmdzGAEgAygJEgsKA2VudhgCIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgDIAEoCRILCgN0dHkYBCABKAgiLQoMVGVybWluYWxTaXplEgwKBHJvd3MYASABKA0SDwoHY29sdW1ucxgCIAEoDSKyAQoVRXhlY0luc2lkZVpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSKgoEc3BlYxgCIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5FeGVjU3BlYxINCgVzdGRpbhgDIAEoDBIUCgxzdGRpbl9jbG9zZWQYBCABKAgSNwoNdGVybWluYWxfc2l6ZRgFIAEoCzIgLnByb3RlY3QuY29udHJvbC52MS5UZXJtaW5hbFNpemUiXgoKRXhlY091dHB1dBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiSAoWRXhlY0luc2lkZVpvbmVSZXNwb25zZRIuCgZvdXRwdXQYASABKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY091dHB1dCIpChZSZWFkWm9uZU1ldHJpY3NSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiSwoXUmVhZFpvbmVNZXRyaWNzUmVzcG9uc2USMAoHbWV0cmljcxgBIAEoCzIfLnByb3RlY3QuY29udHJvbC52MS5ab25lTWV0cmljcyrRAQoJWm9uZVN0YXRlEhoKFlpPTkVfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNaT05FX1NUQVRFX0NSRUFUSU5HEAESFgoSWk9ORV9TVEFURV9DUkVBVEVEEAISFAoQWk9ORV9TVEFURV9SRUFEWRADEhUKEVpPTkVfU1RBVEVfRVhJVEVEEAQSGQoVWk9ORV9TVEFURV9ERVNUUk9ZSU5HEAUSGAoUWk9ORV9TVEFURV9ERVNUUk9ZRUQQBhIVChFaT05FX1NUQVRFX0ZBSUxFRBAHKlsKDFBvcnRQcm90b2NvbBIdChlQT1JUX1BST1RPQ09MX1VOU1BFQ0lGSUVEEAASFQoRUE9SVF9QUk9UT0NPTF9UQ1AQARIVChFQT1JUX1BST1RPQ09MX1VEUBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
 
 /**
  * @generated from message protect.control.v1.ZoneScratchDisk
@@ -89,6 +89,11 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
    * @generated from field: repeated string kernel_options = 9;
    */
   kernelOptions: string[];
+
+  /**
+   * @generated from field: protect.control.v1.ZoneNetworkSpec network = 10;
+   */
+  network?: ZoneNetworkSpec | undefined;
 };
 
 /**
@@ -97,6 +102,70 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
  */
 export const ZoneSpecSchema: GenMessage<ZoneSpec> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_zone, 1);
+
+/**
+ * A host port forwarded to a port of the zone (nftables DNAT).
+ *
+ * @generated from message protect.control.v1.PortPublish
+ */
+export type PortPublish = Message<"protect.control.v1.PortPublish"> & {
+  /**
+   * @generated from field: uint32 host_port = 1;
+   */
+  hostPort: number;
+
+  /**
+   * @generated from field: uint32 zone_port = 2;
+   */
+  zonePort: number;
+
+  /**
+   * UNSPECIFIED means TCP.
+   *
+   * @generated from field: protect.control.v1.PortProtocol protocol = 3;
+   */
+  protocol: PortProtocol;
+};
+
+/**
+ * Describes the message protect.control.v1.PortPublish.
+ * Use `create(PortPublishSchema)` to create a new message.
+ */
+export const PortPublishSchema: GenMessage<PortPublish> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_zone, 2);
+
+/**
+ * The zone's network, from protect-network.
+ *
+ * @generated from message protect.control.v1.ZoneNetworkSpec
+ */
+export type ZoneNetworkSpec = Message<"protect.control.v1.ZoneNetworkSpec"> & {
+  /**
+   * No network: the zone gets only a loopback interface.
+   *
+   * @generated from field: bool disabled = 1;
+   */
+  disabled: boolean;
+
+  /**
+   * @generated from field: repeated protect.control.v1.PortPublish publish = 2;
+   */
+  publish: PortPublish[];
+
+  /**
+   * Other zones cannot reach this one, nor it them (published ports still work).
+   *
+   * @generated from field: bool isolated = 3;
+   */
+  isolated: boolean;
+};
+
+/**
+ * Describes the message protect.control.v1.ZoneNetworkSpec.
+ * Use `create(ZoneNetworkSpecSchema)` to create a new message.
+ */
+export const ZoneNetworkSpecSchema: GenMessage<ZoneNetworkSpec> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_zone, 3);
 
 /**
  * @generated from message protect.control.v1.ZoneStatus
@@ -154,6 +223,18 @@ export type ZoneStatus = Message<"protect.control.v1.ZoneStatus"> & {
    * @generated from field: int32 exit_code = 9;
    */
   exitCode: number;
+
+  /**
+   * The zone's addresses from protect-network; empty without a network.
+   *
+   * @generated from field: string ipv4 = 10;
+   */
+  ipv4: string;
+
+  /**
+   * @generated from field: string ipv6 = 11;
+   */
+  ipv6: string;
 };
 
 /**
@@ -161,7 +242,7 @@ export type ZoneStatus = Message<"protect.control.v1.ZoneStatus"> & {
  * Use `create(ZoneStatusSchema)` to create a new message.
  */
 export const ZoneStatusSchema: GenMessage<ZoneStatus> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 2);
+  messageDesc(file_protect_control_v1_zone, 4);
 
 /**
  * @generated from message protect.control.v1.Zone
@@ -188,7 +269,7 @@ export type Zone = Message<"protect.control.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 3);
+  messageDesc(file_protect_control_v1_zone, 5);
 
 /**
  * @generated from message protect.control.v1.ZoneMetrics
@@ -225,7 +306,7 @@ export type ZoneMetrics = Message<"protect.control.v1.ZoneMetrics"> & {
  * Use `create(ZoneMetricsSchema)` to create a new message.
  */
 export const ZoneMetricsSchema: GenMessage<ZoneMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 4);
+  messageDesc(file_protect_control_v1_zone, 6);
 
 /**
  * @generated from message protect.control.v1.CreateZoneRequest
@@ -242,7 +323,7 @@ export type CreateZoneRequest = Message<"protect.control.v1.CreateZoneRequest"> 
  * Use `create(CreateZoneRequestSchema)` to create a new message.
  */
 export const CreateZoneRequestSchema: GenMessage<CreateZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 5);
+  messageDesc(file_protect_control_v1_zone, 7);
 
 /**
  * @generated from message protect.control.v1.CreateZoneResponse
@@ -259,7 +340,7 @@ export type CreateZoneResponse = Message<"protect.control.v1.CreateZoneResponse"
  * Use `create(CreateZoneResponseSchema)` to create a new message.
  */
 export const CreateZoneResponseSchema: GenMessage<CreateZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 6);
+  messageDesc(file_protect_control_v1_zone, 8);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneRequest
@@ -276,7 +357,7 @@ export type DestroyZoneRequest = Message<"protect.control.v1.DestroyZoneRequest"
  * Use `create(DestroyZoneRequestSchema)` to create a new message.
  */
 export const DestroyZoneRequestSchema: GenMessage<DestroyZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 7);
+  messageDesc(file_protect_control_v1_zone, 9);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneResponse
@@ -289,7 +370,7 @@ export type DestroyZoneResponse = Message<"protect.control.v1.DestroyZoneRespons
  * Use `create(DestroyZoneResponseSchema)` to create a new message.
  */
 export const DestroyZoneResponseSchema: GenMessage<DestroyZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 8);
+  messageDesc(file_protect_control_v1_zone, 10);
 
 /**
  * @generated from message protect.control.v1.GetZoneRequest
@@ -306,7 +387,7 @@ export type GetZoneRequest = Message<"protect.control.v1.GetZoneRequest"> & {
  * Use `create(GetZoneRequestSchema)` to create a new message.
  */
 export const GetZoneRequestSchema: GenMessage<GetZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 9);
+  messageDesc(file_protect_control_v1_zone, 11);
 
 /**
  * @generated from message protect.control.v1.GetZoneResponse
@@ -323,7 +404,7 @@ export type GetZoneResponse = Message<"protect.control.v1.GetZoneResponse"> & {
  * Use `create(GetZoneResponseSchema)` to create a new message.
  */
 export const GetZoneResponseSchema: GenMessage<GetZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 10);
+  messageDesc(file_protect_control_v1_zone, 12);
 
 /**
  * @generated from message protect.control.v1.ListZonesRequest
@@ -336,7 +417,7 @@ export type ListZonesRequest = Message<"protect.control.v1.ListZonesRequest"> & 
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 11);
+  messageDesc(file_protect_control_v1_zone, 13);
 
 /**
  * @generated from message protect.control.v1.ListZonesResponse
@@ -353,7 +434,7 @@ export type ListZonesResponse = Message<"protect.control.v1.ListZonesResponse"> 
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 12);
+  messageDesc(file_protect_control_v1_zone, 14);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdRequest
@@ -370,7 +451,7 @@ export type ResolveZoneIdRequest = Message<"protect.control.v1.ResolveZoneIdRequ
  * Use `create(ResolveZoneIdRequestSchema)` to create a new message.
  */
 export const ResolveZoneIdRequestSchema: GenMessage<ResolveZoneIdRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 13);
+  messageDesc(file_protect_control_v1_zone, 15);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdResponse
@@ -387,7 +468,7 @@ export type ResolveZoneIdResponse = Message<"protect.control.v1.ResolveZoneIdRes
  * Use `create(ResolveZoneIdResponseSchema)` to create a new message.
  */
 export const ResolveZoneIdResponseSchema: GenMessage<ResolveZoneIdResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 14);
+  messageDesc(file_protect_control_v1_zone, 16);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesRequest
@@ -409,7 +490,7 @@ export type UpdateZoneResourcesRequest = Message<"protect.control.v1.UpdateZoneR
  * Use `create(UpdateZoneResourcesRequestSchema)` to create a new message.
  */
 export const UpdateZoneResourcesRequestSchema: GenMessage<UpdateZoneResourcesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 15);
+  messageDesc(file_protect_control_v1_zone, 17);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesResponse
@@ -422,7 +503,7 @@ export type UpdateZoneResourcesResponse = Message<"protect.control.v1.UpdateZone
  * Use `create(UpdateZoneResourcesResponseSchema)` to create a new message.
  */
 export const UpdateZoneResourcesResponseSchema: GenMessage<UpdateZoneResourcesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 16);
+  messageDesc(file_protect_control_v1_zone, 18);
 
 /**
  * Console: the client sends input bytes, the daemon streams output.
@@ -462,7 +543,7 @@ export type AttachZoneConsoleRequest = Message<"protect.control.v1.AttachZoneCon
  * Use `create(AttachZoneConsoleRequestSchema)` to create a new message.
  */
 export const AttachZoneConsoleRequestSchema: GenMessage<AttachZoneConsoleRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 17);
+  messageDesc(file_protect_control_v1_zone, 19);
 
 /**
  * @generated from message protect.control.v1.AttachZoneConsoleResponse
@@ -479,7 +560,7 @@ export type AttachZoneConsoleResponse = Message<"protect.control.v1.AttachZoneCo
  * Use `create(AttachZoneConsoleResponseSchema)` to create a new message.
  */
 export const AttachZoneConsoleResponseSchema: GenMessage<AttachZoneConsoleResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 18);
+  messageDesc(file_protect_control_v1_zone, 20);
 
 /**
  * @generated from message protect.control.v1.ExecSpec
@@ -511,7 +592,7 @@ export type ExecSpec = Message<"protect.control.v1.ExecSpec"> & {
  * Use `create(ExecSpecSchema)` to create a new message.
  */
 export const ExecSpecSchema: GenMessage<ExecSpec> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 19);
+  messageDesc(file_protect_control_v1_zone, 21);
 
 /**
  * @generated from message protect.control.v1.TerminalSize
@@ -533,7 +614,7 @@ export type TerminalSize = Message<"protect.control.v1.TerminalSize"> & {
  * Use `create(TerminalSizeSchema)` to create a new message.
  */
 export const TerminalSizeSchema: GenMessage<TerminalSize> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 20);
+  messageDesc(file_protect_control_v1_zone, 22);
 
 /**
  * Exec: first request carries the target and spec; later ones stdin/resize.
@@ -572,7 +653,7 @@ export type ExecInsideZoneRequest = Message<"protect.control.v1.ExecInsideZoneRe
  * Use `create(ExecInsideZoneRequestSchema)` to create a new message.
  */
 export const ExecInsideZoneRequestSchema: GenMessage<ExecInsideZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 21);
+  messageDesc(file_protect_control_v1_zone, 23);
 
 /**
  * Output of an exec; the last message has exited = true.
@@ -611,7 +692,7 @@ export type ExecOutput = Message<"protect.control.v1.ExecOutput"> & {
  * Use `create(ExecOutputSchema)` to create a new message.
  */
 export const ExecOutputSchema: GenMessage<ExecOutput> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 22);
+  messageDesc(file_protect_control_v1_zone, 24);
 
 /**
  * @generated from message protect.control.v1.ExecInsideZoneResponse
@@ -628,7 +709,7 @@ export type ExecInsideZoneResponse = Message<"protect.control.v1.ExecInsideZoneR
  * Use `create(ExecInsideZoneResponseSchema)` to create a new message.
  */
 export const ExecInsideZoneResponseSchema: GenMessage<ExecInsideZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 23);
+  messageDesc(file_protect_control_v1_zone, 25);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsRequest
@@ -645,7 +726,7 @@ export type ReadZoneMetricsRequest = Message<"protect.control.v1.ReadZoneMetrics
  * Use `create(ReadZoneMetricsRequestSchema)` to create a new message.
  */
 export const ReadZoneMetricsRequestSchema: GenMessage<ReadZoneMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 24);
+  messageDesc(file_protect_control_v1_zone, 26);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsResponse
@@ -662,7 +743,7 @@ export type ReadZoneMetricsResponse = Message<"protect.control.v1.ReadZoneMetric
  * Use `create(ReadZoneMetricsResponseSchema)` to create a new message.
  */
 export const ReadZoneMetricsResponseSchema: GenMessage<ReadZoneMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 25);
+  messageDesc(file_protect_control_v1_zone, 27);
 
 /**
  * Lifecycle of a zone, driven by the daemon's reconciler.
@@ -716,4 +797,30 @@ export enum ZoneState {
  */
 export const ZoneStateSchema: GenEnum<ZoneState> = /*@__PURE__*/
   enumDesc(file_protect_control_v1_zone, 0);
+
+/**
+ * @generated from enum protect.control.v1.PortProtocol
+ */
+export enum PortProtocol {
+  /**
+   * @generated from enum value: PORT_PROTOCOL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PORT_PROTOCOL_TCP = 1;
+   */
+  TCP = 1,
+
+  /**
+   * @generated from enum value: PORT_PROTOCOL_UDP = 2;
+   */
+  UDP = 2,
+}
+
+/**
+ * Describes the enum protect.control.v1.PortProtocol.
+ */
+export const PortProtocolSchema: GenEnum<PortProtocol> = /*@__PURE__*/
+  enumDesc(file_protect_control_v1_zone, 1);
 

@@ -2,8 +2,8 @@
 // @generated from file protect/network/v1/network.proto (package protect.network.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/network/v1/network.proto.
  */
 export const file_protect_network_v1_network: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L25ldHdvcmsvdjEvbmV0d29yay5wcm90bxIScHJvdGVjdC5uZXR3b3JrLnYxIukBCgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEgwKBGlwdjQYAyABKAkSDAoEaXB2NhgEIAEoCRILCgNtYWMYBSABKAkSFAoMZ2F0ZXdheV9pcHY0GAYgASgJEhQKDGdhdGV3YXlfaXB2NhgHIAEoCRITCgtwcmVmaXhfaXB2NBgIIAEoDRITCgtwcmVmaXhfaXB2NhgJIAEoDRIOCgZyZXRhaW4YCiABKAgSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSDAoEaXB2NBgCIAEoCRIMCgRpcHY2GAMgASgJEg4KBnJldGFpbhgEIAEoCCJRChlDcmVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEjQKC3Jlc2VydmF0aW9uGAEgASgLMh8ucHJvdGVjdC5uZXR3b3JrLnYxLlJlc2VydmF0aW9uIicKGURlc3Ryb3lSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiHAoaRGVzdHJveVJlc2VydmF0aW9uUmVzcG9uc2UiGQoXTGlzdFJlc2VydmF0aW9uc1JlcXVlc3QiUQoYTGlzdFJlc2VydmF0aW9uc1Jlc3BvbnNlEjUKDHJlc2VydmF0aW9ucxgBIAMoCzIfLnByb3RlY3QubmV0d29yay52MS5SZXNlcnZhdGlvbiIlChJSZWxlYXNlWm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSIqChNSZWxlYXNlWm9uZVJlc3BvbnNlEhMKC3JlbGVhc2VkX2lkGAEgASgJMsYDCg5OZXR3b3JrU2VydmljZRJwChFDcmVhdGVSZXNlcnZhdGlvbhIsLnByb3RlY3QubmV0d29yay52MS5DcmVhdGVSZXNlcnZhdGlvblJlcXVlc3QaLS5wcm90ZWN0Lm5ldHdvcmsudjEuQ3JlYXRlUmVzZXJ2YXRpb25SZXNwb25zZRJzChJEZXN0cm95UmVzZXJ2YXRpb24SLS5wcm90ZWN0Lm5ldHdvcmsudjEuRGVzdHJveVJlc2VydmF0aW9uUmVxdWVzdBouLnByb3RlY3QubmV0d29yay52MS5EZXN0cm95UmVzZXJ2YXRpb25SZXNwb25zZRJtChBMaXN0UmVzZXJ2YXRpb25zEisucHJvdGVjdC5uZXR3b3JrLnYxLkxpc3RSZXNlcnZhdGlvbnNSZXF1ZXN0GiwucHJvdGVjdC5uZXR3b3JrLnYxLkxpc3RSZXNlcnZhdGlvbnNSZXNwb25zZRJeCgtSZWxlYXNlWm9uZRImLnByb3RlY3QubmV0d29yay52MS5SZWxlYXNlWm9uZVJlcXVlc3QaJy5wcm90ZWN0Lm5ldHdvcmsudjEuUmVsZWFzZVpvbmVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiBwcm90ZWN0L25ldHdvcmsvdjEvbmV0d29yay5wcm90bxIScHJvdGVjdC5uZXR3b3JrLnYxIukBCgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEgwKBGlwdjQYAyABKAkSDAoEaXB2NhgEIAEoCRILCgNtYWMYBSABKAkSFAoMZ2F0ZXdheV9pcHY0GAYgASgJEhQKDGdhdGV3YXlfaXB2NhgHIAEoCRITCgtwcmVmaXhfaXB2NBgIIAEoDRITCgtwcmVmaXhfaXB2NhgJIAEoDRIOCgZyZXRhaW4YCiABKAgSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSDAoEaXB2NBgCIAEoCRIMCgRpcHY2GAMgASgJEg4KBnJldGFpbhgEIAEoCCJRChlDcmVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEjQKC3Jlc2VydmF0aW9uGAEgASgLMh8ucHJvdGVjdC5uZXR3b3JrLnYxLlJlc2VydmF0aW9uIicKGURlc3Ryb3lSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiHAoaRGVzdHJveVJlc2VydmF0aW9uUmVzcG9uc2UiGQoXTGlzdFJlc2VydmF0aW9uc1JlcXVlc3QiUQoYTGlzdFJlc2VydmF0aW9uc1Jlc3BvbnNlEjUKDHJlc2VydmF0aW9ucxgBIAMoCzIfLnByb3RlY3QubmV0d29yay52MS5SZXNlcnZhdGlvbiIlChJSZWxlYXNlWm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSIqChNSZWxlYXNlWm9uZVJlc3BvbnNlEhMKC3JlbGVhc2VkX2lkGAEgASgJImUKDVB1Ymxpc2hlZFBvcnQSEQoJaG9zdF9wb3J0GAEgASgNEhEKCXpvbmVfcG9ydBgCIAEoDRIuCghwcm90b2NvbBgDIAEoDjIcLnByb3RlY3QubmV0d29yay52MS5Qcm90b2NvbCI2Cghab25lTGluaxITCgluZXRuc19waWQYASABKA1IABINCgN2aWYYAiABKAlIAEIGCgRraW5kIpYBChFBdHRhY2hab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEioKBGxpbmsYAiABKAsyHC5wcm90ZWN0Lm5ldHdvcmsudjEuWm9uZUxpbmsSMgoHcHVibGlzaBgDIAMoCzIhLnByb3RlY3QubmV0d29yay52MS5QdWJsaXNoZWRQb3J0EhAKCGlzb2xhdGVkGAQgASgIIjEKCVpvbmVSb3V0ZRITCgtkZXN0aW5hdGlvbhgBIAEoCRIPCgdnYXRld2F5GAIgASgJInkKDVpvbmVJbnRlcmZhY2USDAoEbmFtZRgBIAEoCRILCgNtYWMYAiABKAkSEQoJYWRkcmVzc2VzGAMgAygJEgsKA210dRgEIAEoDRItCgZyb3V0ZXMYBSADKAsyHS5wcm90ZWN0Lm5ldHdvcmsudjEuWm9uZVJvdXRlIqgBChJBdHRhY2hab25lUmVzcG9uc2USNAoLcmVzZXJ2YXRpb24YASABKAsyHy5wcm90ZWN0Lm5ldHdvcmsudjEuUmVzZXJ2YXRpb24SNAoJaW50ZXJmYWNlGAIgASgLMiEucHJvdGVjdC5uZXR3b3JrLnYxLlpvbmVJbnRlcmZhY2USEwoLZG5zX3NlcnZlcnMYAyADKAkSEQoJaG9zdF9saW5rGAQgASgJIiQKEURldGFjaFpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiFAoSRGV0YWNoWm9uZVJlc3BvbnNlKkgKCFByb3RvY29sEhgKFFBST1RPQ09MX1VOU1BFQ0lGSUVEEAASEAoMUFJPVE9DT0xfVENQEAESEAoMUFJPVE9DT0xfVURQEAIygAUKDk5ldHdvcmtTZXJ2aWNlEnAKEUNyZWF0ZVJlc2VydmF0aW9uEiwucHJvdGVjdC5uZXR3b3JrLnYxLkNyZWF0ZVJlc2VydmF0aW9uUmVxdWVzdBotLnByb3RlY3QubmV0d29yay52MS5DcmVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEnMKEkRlc3Ryb3lSZXNlcnZhdGlvbhItLnByb3RlY3QubmV0d29yay52MS5EZXN0cm95UmVzZXJ2YXRpb25SZXF1ZXN0Gi4ucHJvdGVjdC5uZXR3b3JrLnYxLkRlc3Ryb3lSZXNlcnZhdGlvblJlc3BvbnNlEm0KEExpc3RSZXNlcnZhdGlvbnMSKy5wcm90ZWN0Lm5ldHdvcmsudjEuTGlzdFJlc2VydmF0aW9uc1JlcXVlc3QaLC5wcm90ZWN0Lm5ldHdvcmsudjEuTGlzdFJlc2VydmF0aW9uc1Jlc3BvbnNlEl4KC1JlbGVhc2Vab25lEiYucHJvdGVjdC5uZXR3b3JrLnYxLlJlbGVhc2Vab25lUmVxdWVzdBonLnByb3RlY3QubmV0d29yay52MS5SZWxlYXNlWm9uZVJlc3BvbnNlElsKCkF0dGFjaFpvbmUSJS5wcm90ZWN0Lm5ldHdvcmsudjEuQXR0YWNoWm9uZVJlcXVlc3QaJi5wcm90ZWN0Lm5ldHdvcmsudjEuQXR0YWNoWm9uZVJlc3BvbnNlElsKCkRldGFjaFpvbmUSJS5wcm90ZWN0Lm5ldHdvcmsudjEuRGV0YWNoWm9uZVJlcXVlc3QaJi5wcm90ZWN0Lm5ldHdvcmsudjEuRGV0YWNoWm9uZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Addresses held for one zone (or standalone): stable across restarts.
@@ -237,6 +237,260 @@ export const ReleaseZoneResponseSchema: GenMessage<ReleaseZoneResponse> = /*@__P
   messageDesc(file_protect_network_v1_network, 8);
 
 /**
+ * @generated from message protect.network.v1.PublishedPort
+ */
+export type PublishedPort = Message<"protect.network.v1.PublishedPort"> & {
+  /**
+   * @generated from field: uint32 host_port = 1;
+   */
+  hostPort: number;
+
+  /**
+   * @generated from field: uint32 zone_port = 2;
+   */
+  zonePort: number;
+
+  /**
+   * UNSPECIFIED means TCP.
+   *
+   * @generated from field: protect.network.v1.Protocol protocol = 3;
+   */
+  protocol: Protocol;
+};
+
+/**
+ * Describes the message protect.network.v1.PublishedPort.
+ * Use `create(PublishedPortSchema)` to create a new message.
+ */
+export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 9);
+
+/**
+ * The zone's side of its link, as the hypervisor driver made it.
+ *
+ * @generated from message protect.network.v1.ZoneLink
+ */
+export type ZoneLink = Message<"protect.network.v1.ZoneLink"> & {
+  /**
+   * @generated from oneof protect.network.v1.ZoneLink.kind
+   */
+  kind: {
+    /**
+     * Process driver: protect-network makes a veth pair into this process's
+     * network namespace.
+     *
+     * @generated from field: uint32 netns_pid = 1;
+     */
+    value: number;
+    case: "netnsPid";
+  } | {
+    /**
+     * Xen: the host-side vif the toolstack made (named by the driver).
+     *
+     * @generated from field: string vif = 2;
+     */
+    value: string;
+    case: "vif";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message protect.network.v1.ZoneLink.
+ * Use `create(ZoneLinkSchema)` to create a new message.
+ */
+export const ZoneLinkSchema: GenMessage<ZoneLink> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 10);
+
+/**
+ * @generated from message protect.network.v1.AttachZoneRequest
+ */
+export type AttachZoneRequest = Message<"protect.network.v1.AttachZoneRequest"> & {
+  /**
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+
+  /**
+   * @generated from field: protect.network.v1.ZoneLink link = 2;
+   */
+  link?: ZoneLink | undefined;
+
+  /**
+   * @generated from field: repeated protect.network.v1.PublishedPort publish = 3;
+   */
+  publish: PublishedPort[];
+
+  /**
+   * @generated from field: bool isolated = 4;
+   */
+  isolated: boolean;
+};
+
+/**
+ * Describes the message protect.network.v1.AttachZoneRequest.
+ * Use `create(AttachZoneRequestSchema)` to create a new message.
+ */
+export const AttachZoneRequestSchema: GenMessage<AttachZoneRequest> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 11);
+
+/**
+ * @generated from message protect.network.v1.ZoneRoute
+ */
+export type ZoneRoute = Message<"protect.network.v1.ZoneRoute"> & {
+  /**
+   * CIDR, e.g. "0.0.0.0/0".
+   *
+   * @generated from field: string destination = 1;
+   */
+  destination: string;
+
+  /**
+   * Empty: on-link.
+   *
+   * @generated from field: string gateway = 2;
+   */
+  gateway: string;
+};
+
+/**
+ * Describes the message protect.network.v1.ZoneRoute.
+ * Use `create(ZoneRouteSchema)` to create a new message.
+ */
+export const ZoneRouteSchema: GenMessage<ZoneRoute> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 12);
+
+/**
+ * What the zone configures on its interface.
+ *
+ * @generated from message protect.network.v1.ZoneInterface
+ */
+export type ZoneInterface = Message<"protect.network.v1.ZoneInterface"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string mac = 2;
+   */
+  mac: string;
+
+  /**
+   * CIDR addresses (a /32 and a /128).
+   *
+   * @generated from field: repeated string addresses = 3;
+   */
+  addresses: string[];
+
+  /**
+   * @generated from field: uint32 mtu = 4;
+   */
+  mtu: number;
+
+  /**
+   * @generated from field: repeated protect.network.v1.ZoneRoute routes = 5;
+   */
+  routes: ZoneRoute[];
+};
+
+/**
+ * Describes the message protect.network.v1.ZoneInterface.
+ * Use `create(ZoneInterfaceSchema)` to create a new message.
+ */
+export const ZoneInterfaceSchema: GenMessage<ZoneInterface> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 13);
+
+/**
+ * @generated from message protect.network.v1.AttachZoneResponse
+ */
+export type AttachZoneResponse = Message<"protect.network.v1.AttachZoneResponse"> & {
+  /**
+   * @generated from field: protect.network.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+
+  /**
+   * @generated from field: protect.network.v1.ZoneInterface interface = 2;
+   */
+  interface?: ZoneInterface | undefined;
+
+  /**
+   * @generated from field: repeated string dns_servers = 3;
+   */
+  dnsServers: string[];
+
+  /**
+   * The host-side link's name.
+   *
+   * @generated from field: string host_link = 4;
+   */
+  hostLink: string;
+};
+
+/**
+ * Describes the message protect.network.v1.AttachZoneResponse.
+ * Use `create(AttachZoneResponseSchema)` to create a new message.
+ */
+export const AttachZoneResponseSchema: GenMessage<AttachZoneResponse> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 14);
+
+/**
+ * @generated from message protect.network.v1.DetachZoneRequest
+ */
+export type DetachZoneRequest = Message<"protect.network.v1.DetachZoneRequest"> & {
+  /**
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+};
+
+/**
+ * Describes the message protect.network.v1.DetachZoneRequest.
+ * Use `create(DetachZoneRequestSchema)` to create a new message.
+ */
+export const DetachZoneRequestSchema: GenMessage<DetachZoneRequest> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 15);
+
+/**
+ * @generated from message protect.network.v1.DetachZoneResponse
+ */
+export type DetachZoneResponse = Message<"protect.network.v1.DetachZoneResponse"> & {
+};
+
+/**
+ * Describes the message protect.network.v1.DetachZoneResponse.
+ * Use `create(DetachZoneResponseSchema)` to create a new message.
+ */
+export const DetachZoneResponseSchema: GenMessage<DetachZoneResponse> = /*@__PURE__*/
+  messageDesc(file_protect_network_v1_network, 16);
+
+/**
+ * @generated from enum protect.network.v1.Protocol
+ */
+export enum Protocol {
+  /**
+   * @generated from enum value: PROTOCOL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PROTOCOL_TCP = 1;
+   */
+  TCP = 1,
+
+  /**
+   * @generated from enum value: PROTOCOL_UDP = 2;
+   */
+  UDP = 2,
+}
+
+/**
+ * Describes the enum protect.network.v1.Protocol.
+ */
+export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/
+  enumDesc(file_protect_network_v1_network, 0);
+
+/**
  * protect-network's API, served on network.sock. The control daemon forwards
  * the network reservation RPCs of protect.control.v1 here.
  *
@@ -276,6 +530,28 @@ export const NetworkService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseZoneRequestSchema;
     output: typeof ReleaseZoneResponseSchema;
+  },
+  /**
+   * Connects a zone: its reservation (made if missing), its host-side link,
+   * routes and rules. Idempotent; returns what the zone configures inside.
+   *
+   * @generated from rpc protect.network.v1.NetworkService.AttachZone
+   */
+  attachZone: {
+    methodKind: "unary";
+    input: typeof AttachZoneRequestSchema;
+    output: typeof AttachZoneResponseSchema;
+  },
+  /**
+   * Removes the zone's link, routes and rules (the reservation is released by
+   * ReleaseZone or when the daemon reports the zone destroyed).
+   *
+   * @generated from rpc protect.network.v1.NetworkService.DetachZone
+   */
+  detachZone: {
+    methodKind: "unary";
+    input: typeof DetachZoneRequestSchema;
+    output: typeof DetachZoneResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_protect_network_v1_network, 0);

@@ -1,0 +1,91 @@
+import { LINK_PREFIX, type LinkPlan } from "./link_plan.ts";
+import { runTool, ToolError } from "./run_tool.ts";
+
+/** The kernel side of zone links, through ip(8) and sysctl(8). No policy: the reconciler decides. */
+export class HostLinks {
+  /** Host links protect owns (name starts with the prefix), with their addresses. */
+  async list(): Promise<Map<string, string[]>> {
+    const links = JSON.parse(await runTool("ip", ["-json", "address", "show"])) as Array<{
+      ifname: string;
+      addr_info?: Array<{ local: string; prefixlen: number }>;
+    }>;
+    return new Map(
+      links.filter((l) => l.ifname.startsWith(LINK_PREFIX)).map((l) => [
+        l.ifname,
+        (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+      ]),
+    );
+  }
+
+  /**
+   * A veth pair whose zone end (named, addressed by MAC) goes straight into
+   * the network namespace of `pid`, so it never appears on the host.
+   */
+  async createVeth(plan: LinkPlan, pid: number): Promise<void> {
+    const mtu = String(plan.mtu);
+    await runTool("ip", [
+      ...["link", "add", plan.hostLink, "mtu", mtu, "type", "veth"],
+      ...["peer", "name", plan.zone.name, "address", plan.zone.mac, "mtu", mtu],
+      ...["netns", String(pid)],
+    ]);
+  }
+
+  /**
+   * Brings the host end up with the gateways, routes to the zone, and the
+   * per-link switches: IPv4 forwarding (only on zone links and uplinks),
+   * proxy ARP, and route_localnet when loopback-published ports need it.
+   * Every step is a replace, so running it twice changes nothing.
+   */
+  async configure(plan: LinkPlan, localnet: boolean): Promise<void> {
+    const dev = plan.hostLink;
+    await this.sysctl({
+      [`net/ipv4/conf/${dev}/forwarding`]: "1",
+      [`net/ipv4/conf/${dev}/proxy_arp`]: "1",
+      [`net/ipv4/conf/${dev}/route_localnet`]: localnet ? "1" : "0",
+      [`net/ipv6/conf/${dev}/accept_ra`]: "0",
+    });
+    for (const address of plan.hostAddresses) {
+      const v6 = address.includes(":");
+      await runTool("ip", [
+        ...(v6 ? ["-6"] : []),
+        ...["address", "replace", address, "dev", dev],
+        ...(v6 ? ["nodad"] : []),
+      ]);
+    }
+    await runTool("ip", ["link", "set", dev, "mtu", String(plan.mtu), "up"]);
+    for (const route of plan.hostRoutes) {
+      await runTool("ip", [
+        ...(route.destination.includes(":") ? ["-6"] : []),
+        ...["route", "replace", route.destination, "dev", dev],
+        ...(route.source ? ["src", route.source] : []),
+      ]);
+    }
+  }
+
+  /** Removes a link (its routes, addresses and neighbours go with it); no error if gone. */
+  async remove(name: string): Promise<void> {
+    try {
+      await runTool("ip", ["link", "del", name]);
+    } catch (e) {
+      if (!(e instanceof ToolError && /Cannot find device/.test(e.stderr))) throw e;
+    }
+  }
+
+  /** Interfaces carrying a default route: where egress NAT leaves (they need forwarding too). */
+  async uplinks(): Promise<string[]> {
+    const found = new Set<string>();
+    for (const family of ["-4", "-6"]) {
+      const routes = JSON.parse(
+        await runTool("ip", ["-json", family, "route", "show", "default"]),
+      ) as Array<{ dev?: string }>;
+      for (const r of routes) if (r.dev && !r.dev.startsWith(LINK_PREFIX)) found.add(r.dev);
+    }
+    return [...found];
+  }
+
+  /** Sets kernel switches through sysctl(8) (Deno refuses /proc/sys writes short of --allow-all). */
+  async sysctl(values: Record<string, string>): Promise<void> {
+    const args = Object.entries(values).map(([k, v]) => `${k}=${v}`);
+    if (args.length > 0) await runTool("sysctl", ["-q", "-w", ...args]);
+  }
+}
