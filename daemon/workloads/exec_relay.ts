@@ -9,16 +9,16 @@ import type { IdmPeer } from "../../lib/idm/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import type { ExecOutputSchema, ExecSpec, TerminalSize } from "../../proto/mod.ts";
 
-/** What a client exec request carries after its header: stdin bytes and EOF. */
+/** What a client exec request carries after its header: stdin bytes, EOF, a new terminal size. */
 export interface ExecInput {
   stdin: Uint8Array;
   stdinClosed: boolean;
+  terminalSize?: TerminalSize;
 }
 
 /** The first request of an exec (workload or zone): the command, and perhaps a terminal size. */
 export interface ExecHeader extends ExecInput {
   spec?: ExecSpec;
-  terminalSize?: TerminalSize;
 }
 
 /** Splits an exec request stream into its header and the rest; refuses an empty stream. */
@@ -54,8 +54,8 @@ export function execStart(
 /**
  * Relays one exec between an RPC stream and the zone's agent: opens an IDM
  * stream of `type` ("workload.exec" or "zone.exec") with the start message,
- * feeds the header's and later requests' stdin to it, and yields the agent's
- * output events until the exit.
+ * feeds the header's stdin and later requests' stdin and terminal resizes to
+ * it, and yields the agent's output events until the exit.
  */
 export async function* relayExec(
   peer: IdmPeer,
@@ -68,20 +68,26 @@ export async function* relayExec(
     type,
     toBinary(ExecStartSchema, create(ExecStartSchema, start)),
   );
-  const forward = async (input: ExecInput) => {
-    if (input.stdin.length || input.stdinClosed) {
+  const forward = async (input: ExecInput, resize: boolean) => {
+    const size = resize ? input.terminalSize : undefined;
+    if (input.stdin.length || input.stdinClosed || size) {
       await stream.write(toBinary(
         ExecInputSchema,
-        create(ExecInputSchema, { stdin: input.stdin, stdinClosed: input.stdinClosed }),
+        create(ExecInputSchema, {
+          stdin: input.stdin,
+          stdinClosed: input.stdinClosed,
+          rows: size?.rows ?? 0,
+          columns: size?.columns ?? 0,
+        }),
       ));
     }
   };
   const feeding = (async () => {
-    await forward(header);
+    await forward(header, false); // its size went in the start message
     while (true) {
       const next = await rest.next();
       if (next.done) break;
-      await forward(next.value);
+      await forward(next.value, true);
     }
   })().catch(() => {}); // the client went away or the exec ended first
   try {

@@ -37,8 +37,11 @@ export interface ExecStartRequest {
   terminalSize?: { rows: number; columns: number };
 }
 
-/** Later requests: stdin, then its end. */
-export type ExecFollowUp = { stdin: Uint8Array } | { stdinClosed: true };
+/** Later requests: stdin, a new terminal size (with -t), then stdin's end. */
+export type ExecFollowUp =
+  | { stdin: Uint8Array }
+  | { stdinClosed: true }
+  | { terminalSize: { rows: number; columns: number } };
 
 /**
  * Runs one exec end to end: our stdin goes up (raw when -t on a terminal),
@@ -67,13 +70,20 @@ export async function runExecSession(
     const { rows, columns } = Deno.consoleSize();
     first.terminalSize = { rows, columns };
   }
-  const rest = (async function* (): AsyncGenerator<ExecFollowUp> {
-    for await (const chunk of Deno.stdin.readable) yield { stdin: chunk };
-    yield { stdinClosed: true };
+  const followUps = new FollowUps();
+  (async () => {
+    for await (const chunk of Deno.stdin.readable) followUps.push({ stdin: chunk });
+    followUps.push({ stdinClosed: true });
   })();
+  // Our terminal changed size: tell the command's terminal (SIGWINCH → resize request).
+  const resized = () => {
+    const { rows, columns } = Deno.consoleSize();
+    followUps.push({ terminalSize: { rows, columns } });
+  };
+  if (first.terminalSize) Deno.addSignalListener("SIGWINCH", resized);
   let code = 0;
   try {
-    for await (const { output } of call(first, rest)) {
+    for await (const { output } of call(first, followUps)) {
       if (!output) continue;
       if (output.stdout.length) await writeAll(Deno.stdout, output.stdout);
       if (output.stderr.length) await writeAll(Deno.stderr, output.stderr);
@@ -83,6 +93,7 @@ export async function runExecSession(
       }
     }
   } finally {
+    if (first.terminalSize) Deno.removeSignalListener("SIGWINCH", resized);
     if (raw) Deno.stdin.setRaw(false);
   }
   if (code !== 0) throw new CliError("", code);
@@ -92,4 +103,28 @@ export async function runExecSession(
 
 async function writeAll(to: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
   for (let at = 0; at < data.length;) at += await to.write(data.subarray(at));
+}
+
+/** Follow-up requests from two sources (stdin, resize signals), in arrival order. */
+class FollowUps implements AsyncIterable<ExecFollowUp> {
+  #queue: ExecFollowUp[] = [];
+  #wake?: () => void;
+
+  push(item: ExecFollowUp): void {
+    this.#queue.push(item);
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ExecFollowUp> {
+    while (true) {
+      const item = this.#queue.shift();
+      if (item) {
+        yield item;
+        if ("stdinClosed" in item) return; // the request stream ends with stdin
+        continue;
+      }
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
+  }
 }

@@ -22,13 +22,45 @@ const MAX_TERMINAL = 1000;
  * is set on that terminal first, so full-screen programs start the right size.
  */
 function underTerminal([command, args]: CommandLine, start: ExecStart): CommandLine {
-  const sized = start.rows > 0 && start.rows <= MAX_TERMINAL && start.columns > 0 &&
-    start.columns <= MAX_TERMINAL;
+  const sized = validSize(start.rows, start.columns);
   const line = [command, ...args].map(shellQuote).join(" ");
   const script = sized
     ? `stty rows ${start.rows} cols ${start.columns} 2>/dev/null; exec ${line}`
     : line;
   return ["script", ["-q", "-f", "-e", "-c", script, "/dev/null"]];
+}
+
+const validSize = (rows: number, columns: number) =>
+  rows > 0 && rows <= MAX_TERMINAL && columns > 0 && columns <= MAX_TERMINAL;
+
+/** The terminal of `scriptPid`'s child, from `ps -o pid,ppid,tty` output (procps and busybox agree on it). */
+export function childTerminal(psOutput: string, scriptPid: number): string | undefined {
+  for (const line of psOutput.split("\n").slice(1)) {
+    const [, ppid, tty] = line.trim().split(/\s+/);
+    if (Number(ppid) === scriptPid && /^pts\/\d+$/.test(tty ?? "")) return `/dev/${tty}`;
+  }
+  return undefined;
+}
+
+/**
+ * Resizes the terminal script(1) made for the command. The kernel then sends
+ * SIGWINCH to its foreground job: the shell, or `runc exec --tty`, which
+ * resizes the workload's own terminal to match.
+ */
+async function resizeTerminal(scriptPid: number, rows: number, columns: number): Promise<void> {
+  if (!validSize(rows, columns)) return;
+  // procps needs -e for processes on other terminals; busybox's ps lists all and refuses -e.
+  const list = (args: string[]) =>
+    new Deno.Command("ps", { args, stdout: "piped", stderr: "null" }).output();
+  let ps = await list(["-e", "-o", "pid,ppid,tty"]);
+  if (!ps.success) ps = await list(["-o", "pid,ppid,tty"]);
+  const tty = childTerminal(new TextDecoder().decode(ps.stdout), scriptPid);
+  if (!tty) return;
+  await new Deno.Command("stty", {
+    args: ["-F", tty, "rows", String(rows), "cols", String(columns)],
+    stdout: "null",
+    stderr: "null",
+  }).output();
 }
 
 /** `runc exec` (or crun's) into a running workload, joining its namespaces. */
@@ -88,6 +120,10 @@ export async function runExec(
   (async () => {
     for await (const data of stream) {
       const input = fromBinary(ExecInputSchema, data);
+      // Applied before later input, so what the client types next sees the new size.
+      if (start.tty && (input.rows || input.columns)) {
+        await resizeTerminal(child.pid, input.rows, input.columns).catch(() => {});
+      }
       if (input.stdin.length) await stdin.write(input.stdin);
       if (input.stdinClosed) break;
     }

@@ -16,8 +16,9 @@ export interface AgentCommand {
  * loopback until protect-network adds the zone's link), /proc remounted, and
  * the agent killed with unshare. The agent gets only what it uses: its
  * socket, its log file and work dir, /dev/urandom, its token variable, and
- * hostname(1), ip(8), mount(8), umount(8), runc(8), script(1) (exec with a
- * tty), and cat(1)/ps(1) for metrics (Deno refuses /proc reads short of --allow-all).
+ * hostname(1), ip(8), mount(8), umount(8), runc(8), script(1) and stty(1)
+ * (exec with a tty, and its resizes), and cat(1)/ps(1) for metrics and
+ * terminals (Deno refuses /proc reads short of --allow-all).
  */
 export function agentArgs(c: AgentCommand): string[] {
   return [
@@ -37,7 +38,7 @@ export function agentArgs(c: AgentCommand): string[] {
     `--allow-read=${c.socket},${c.workDir}`,
     `--allow-write=${c.socket},${c.logFile},/dev/urandom,${c.workDir}`,
     `--allow-env=PROTECT_ZONE_TOKEN`,
-    "--allow-run=hostname,ip,mount,umount,runc,script,cat,ps",
+    "--allow-run=hostname,ip,mount,umount,runc,script,stty,cat,ps",
     c.agentEntry,
     "--idm-socket",
     c.socket,
