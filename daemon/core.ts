@@ -36,6 +36,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
   const zones = new ZoneLedger(new ZoneStore(db), events, bus, log);
   const workloads = new WorkloadStore(db);
   const workloadLogs = new WorkloadLogs();
+  const networking = new ZoneNetworking(inputs.network, driver.name, log);
   const workloadManager = new WorkloadManager({
     workloads,
     zones,
@@ -45,6 +46,9 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     events,
     bus,
     log,
+    publishPorts: async (zoneId, ports) => {
+      await networking.attach(zones.store.get(zoneId), await driver.networkLink?.(zoneId), ports);
+    },
   });
   driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
   driver.onGuestExit?.((zoneId, reason, crashed) => {
@@ -67,7 +71,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     reconciler: new ZoneReconciler({
       ledger: zones,
       driver,
-      network: new ZoneNetworking(inputs.network, driver.name, log),
+      network: networking,
       log,
     }),
     bus,

@@ -165,6 +165,48 @@ Deno.test("zone networking: zone↔zone, egress NAT, published ports, isolation,
       assert.match(outside.stdout, /hello-from-web/, outside.stderr);
     });
 
+    await t.step("a workload's published port lives as long as the workload", async () => {
+      const get = () =>
+        host.try("timeout", "3", "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8082/");
+      const r = await cli(
+        "workload",
+        "launch",
+        "-d",
+        "--zone",
+        "client",
+        "--name",
+        "side",
+        "-p",
+        "8082:8000",
+        image,
+        "--",
+        "sh",
+        "-c",
+        "mkdir -p /s && echo hello-from-side > /s/index.html && exec busybox httpd -f -p 8000 -h /s",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      await waitFor(async () => (await get()).stdout.includes("hello-from-side"));
+      const taken = await cli(
+        "workload",
+        "launch",
+        "--zone",
+        "client",
+        "-p",
+        "8080:80",
+        image,
+        "--",
+        "true",
+      );
+      assert.notEqual(taken.code, 0);
+      assert.match(
+        taken.stderr + (await cli("workload", "list")).stdout,
+        /8080\/tcp is already published by zone/,
+      );
+      assert.equal((await cli("workload", "destroy", "side")).code, 0);
+      await waitFor(async () => !(await hostRules()).includes("dport 8082"));
+      assert.notEqual((await get()).code, 0);
+    });
+
     await t.step(
       "egress NAT: a zone reaches the internet namespace through the uplink",
       async () => {

@@ -1,2 +1,7 @@
 /** Request validation: every rejection names the field and the reason. */
-export { normalizeZoneSpec, validateName, type ZoneDefaults } from "./zone_spec.ts";
+export {
+  normalizeZoneSpec,
+  validateName,
+  validatePublish,
+  type ZoneDefaults,
+} from "./zone_spec.ts";

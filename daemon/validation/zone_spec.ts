@@ -2,6 +2,7 @@ import { clone, create } from "@bufbuild/protobuf";
 import {
   HypervisorBackend,
   PortProtocol,
+  type PortPublish,
   ZoneResourcesSchema,
   type ZoneSpec,
   ZoneSpecSchema,
@@ -155,30 +156,35 @@ function validateNetwork(spec: ZoneSpec): void {
       "a zone without a network cannot publish ports or be isolated",
     );
   }
-  if (network.publish.length > MAX_PUBLISHED_PORTS) {
-    throw new InvalidArgumentError("spec.network.publish", `at most ${MAX_PUBLISHED_PORTS}`);
+  validatePublish(network.publish, "spec.network.publish");
+}
+
+/**
+ * Published ports: in range, TCP unless UDP is asked for (filled in), each host
+ * port and protocol once. `field` names the list in errors.
+ */
+export function validatePublish(publish: PortPublish[], field: string): void {
+  if (publish.length > MAX_PUBLISHED_PORTS) {
+    throw new InvalidArgumentError(field, `at most ${MAX_PUBLISHED_PORTS}`);
   }
   const seen = new Set<string>();
-  network.publish.forEach((p, i) => {
+  publish.forEach((p, i) => {
     for (const key of ["hostPort", "zonePort"] as const) {
       if (p[key] < 1 || p[key] > 65535) {
-        const field = key === "hostPort" ? "host_port" : "zone_port";
+        const name = key === "hostPort" ? "host_port" : "zone_port";
         throw new InvalidArgumentError(
-          `spec.network.publish[${i}].${field}`,
+          `${field}[${i}].${name}`,
           `must be a port from 1 to 65535 (got ${p[key]})`,
         );
       }
     }
     if (!(p.protocol in PortProtocol)) {
-      throw new InvalidArgumentError(`spec.network.publish[${i}].protocol`, "unknown protocol");
+      throw new InvalidArgumentError(`${field}[${i}].protocol`, "unknown protocol");
     }
     if (p.protocol === PortProtocol.UNSPECIFIED) p.protocol = PortProtocol.TCP;
     const key = `${p.hostPort}/${PortProtocol[p.protocol].toLowerCase()}`;
     if (seen.has(key)) {
-      throw new InvalidArgumentError(
-        `spec.network.publish[${i}]`,
-        `host port ${key} is published twice`,
-      );
+      throw new InvalidArgumentError(`${field}[${i}]`, `host port ${key} is published twice`);
     }
     seen.add(key);
   });

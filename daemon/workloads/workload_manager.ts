@@ -9,6 +9,7 @@ import {
 import { PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
   type ExecInsideWorkloadRequest,
+  type PortPublish,
   WatchEventsResponseSchema,
   type WorkloadSpec,
   WorkloadState,
@@ -27,7 +28,7 @@ import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { EventLog, WorkloadRecord, WorkloadStore } from "../state/mod.ts";
 import type { StorageConnection } from "../clients/storage_client.ts";
-import { validateName } from "../validation/mod.ts";
+import { validateName, validatePublish } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
@@ -41,6 +42,8 @@ export interface WorkloadManagerDeps {
   events: EventLog;
   bus: EventBus;
   log: Logger;
+  /** Sets the host ports a zone's workloads publish (protect-network); absent in unit tests. */
+  publishPorts?: (zoneId: string, ports: PortPublish[]) => Promise<void>;
 }
 
 const MAX_ARGS = 4096;
@@ -101,6 +104,8 @@ export class WorkloadManager {
       });
       this.deps.logs.finish(m.workloadId);
       this.#detachImage(zoneId, m.workloadId);
+      const ended = this.deps.workloads.find(m.workloadId);
+      if (ended) this.#unpublish(ended);
     });
   }
 
@@ -150,6 +155,10 @@ export class WorkloadManager {
     const id = crypto.randomUUID();
     const name = spec.name || `w-${id.slice(0, 8)}`;
     validateName(name, "spec.name");
+    validatePublish(spec.publish, "spec.publish");
+    if (spec.publish.length > 0 && !this.deps.publishPorts) {
+      throw new FailedPreconditionError("this daemon cannot publish ports");
+    }
     const args = spec.process?.args ?? [];
     if (args.length > MAX_ARGS || args.join("").length > MAX_ARG_BYTES) {
       throw new InvalidArgumentError("spec.process.args", "too many or too long");
@@ -206,6 +215,7 @@ export class WorkloadManager {
       const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
       for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
       const peer = await this.deps.driver.channel!(w.zoneId);
+      if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
         : image.path;
@@ -240,7 +250,28 @@ export class WorkloadManager {
       });
       this.deps.logs.finish(id);
       this.#detachImage(w.zoneId, id);
+      this.#unpublish(w);
     }
+  }
+
+  /** Publishes every port the zone's starting and running workloads ask for, and no other. */
+  async #publishPorts(zoneId: string): Promise<void> {
+    const live = new Set([WorkloadState.CREATING, WorkloadState.RUNNING]);
+    const ports = this.deps.workloads.list(zoneId)
+      .filter((w) => live.has(w.state))
+      .flatMap((w) => w.spec.publish);
+    await this.deps.publishPorts!(zoneId, ports);
+  }
+
+  /** After a publishing workload ended: its ports go (logged if protect-network is away). */
+  #unpublish(w: WorkloadRecord): void {
+    if (w.spec.publish.length === 0 || !this.deps.publishPorts) return;
+    this.#publishPorts(w.zoneId).catch((error) =>
+      this.deps.log.warn("could not withdraw the workload's published ports", {
+        workload: w.name,
+        error,
+      })
+    );
   }
 
   /**
@@ -281,6 +312,7 @@ export class WorkloadManager {
     this.#transition(id, WorkloadState.DESTROYED, {});
     this.deps.workloads.delete(id);
     this.deps.logs.forget(id);
+    this.#unpublish(w);
   }
 
   #transition(id: string, state: WorkloadState, patch: Partial<WorkloadRecord>): void {

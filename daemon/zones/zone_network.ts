@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { PortProtocol } from "../../proto/mod.ts";
+import { PortProtocol, type PortPublish } from "../../proto/mod.ts";
 import {
   type NetworkInterface,
   NetworkInterfaceSchema,
@@ -37,13 +37,22 @@ export class ZoneNetworking {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Connects the zone (idempotent). `workloadPorts` are the ports its running
+   * workloads publish, on top of the zone's own.
+   */
   async attach(
     zone: ZoneRecord,
     link: GuestLink | undefined,
+    workloadPorts: PortPublish[] = [],
   ): Promise<ZoneNetworkSetup | undefined> {
     const wanted = zone.spec.network;
-    if (wanted?.disabled) return undefined;
-    const demanding = (wanted?.publish.length ?? 0) > 0 || (wanted?.isolated ?? false);
+    if (wanted?.disabled) {
+      if (workloadPorts.length === 0) return undefined;
+      throw new FailedPreconditionError(`zone ${zone.name} has no network to publish ports on`);
+    }
+    const ports = [...(wanted?.publish ?? []), ...workloadPorts];
+    const demanding = ports.length > 0 || (wanted?.isolated ?? false);
     if (!link) {
       if (demanding) {
         throw new FailedPreconditionError(
@@ -62,7 +71,7 @@ export class ZoneNetworking {
             ? { case: "netnsPid", value: link.netnsPid }
             : { case: "vif", value: link.vif },
         }),
-        publish: (wanted?.publish ?? []).map((p) =>
+        publish: ports.map((p) =>
           create(PublishedPortSchema, {
             hostPort: p.hostPort,
             zonePort: p.zonePort,

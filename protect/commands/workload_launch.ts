@@ -5,6 +5,7 @@ import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
+import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
 
 const encoder = new TextEncoder();
 
@@ -66,6 +67,7 @@ export const workloadLaunchCommand: CommandSpec = {
       parse: parsePositiveInt,
     },
     { long: "pids-limit", value: "n", description: "process limit", parse: parsePositiveInt },
+    PUBLISH_OPTION,
     { long: "detach", short: "d", description: "print the workload ID and return" },
     { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
   ],
@@ -93,6 +95,7 @@ export const workloadLaunchCommand: CommandSpec = {
           memoryLimitBytes: BigInt((o.memory as number | undefined) ?? 0) * 1024n * 1024n,
           pidsLimit: (o["pids-limit"] as number | undefined) ?? 0,
         },
+        publish: publishedPorts(o.publish as string[]),
       },
     });
     if (o.detach || o["no-start"]) {

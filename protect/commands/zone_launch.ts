@@ -1,9 +1,10 @@
-import { HypervisorBackend, PortProtocol, ZoneState } from "../../proto/mod.ts";
+import { HypervisorBackend, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
-import { parseKeyValue, parsePositiveInt, parsePublish } from "../cli/parse.ts";
+import { parseKeyValue, parsePositiveInt } from "../cli/parse.ts";
+import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson } from "../cli/zone_view.ts";
 
@@ -80,13 +81,7 @@ export const zoneLaunchCommand: CommandSpec = {
       description: "size of a writable ext4 scratch disk",
       parse: parsePositiveInt,
     },
-    {
-      long: "publish",
-      short: "p",
-      value: "HOST:ZONE[/tcp|udp]",
-      description: "forward a host port to the zone (needs protect-network)",
-      repeatable: true,
-    },
+    PUBLISH_OPTION,
     {
       long: "network-isolation",
       description: "block traffic between this zone and other zones (published ports still work)",
@@ -120,11 +115,7 @@ export const zoneLaunchCommand: CommandSpec = {
         network: {
           disabled: Boolean(o["no-network"]),
           isolated: Boolean(o["network-isolation"]),
-          publish: (o.publish as string[]).map((p) => {
-            const { hostPort, zonePort, protocol } = parsePublish(p, "--publish");
-            const proto = protocol === "udp" ? PortProtocol.UDP : PortProtocol.TCP;
-            return { hostPort, zonePort, protocol: proto };
-          }),
+          publish: publishedPorts(o.publish as string[]),
         },
       },
     });
