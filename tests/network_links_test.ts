@@ -53,6 +53,10 @@ Deno.test("zone networking: zone↔zone, egress NAT, published ports, isolation,
     await host.run("ip", "route", "add", "default", "via", "192.0.2.2");
     await internet.run("ip", "address", "add", "192.0.2.2/24", "dev", "eth0");
     await internet.run("ip", "link", "set", "eth0", "up");
+    // IPv6 too (documentation prefix 2001:db8::/32), also with no route back to zones.
+    await host.run("ip", "-6", "address", "add", "2001:db8::1/64", "dev", up, "nodad");
+    await host.run("ip", "-6", "route", "add", "default", "via", "2001:db8::2");
+    await internet.run("ip", "-6", "address", "add", "2001:db8::2/64", "dev", "eth0", "nodad");
     const site = Deno.makeTempDirSync({ prefix: "pt-www-" });
     Deno.writeTextFileSync(`${site}/index.html`, "hello from the internet\n");
     const internetServer = internet.spawn("busybox", "httpd", "-f", "-p", "8000", "-h", site);
@@ -156,14 +160,19 @@ Deno.test("zone networking: zone↔zone, egress NAT, published ports, isolation,
       assert.equal(ping.code, 0, ping.stdout + ping.stderr);
     });
 
-    await t.step("published port: reached on the host's loopback and from outside", async () => {
-      const get = (ns: TestNetns, url: string) =>
-        ns.try("timeout", "5", "busybox", "wget", "-q", "-O", "-", url);
-      const local = await get(host, "http://127.0.0.1:8080/");
-      assert.match(local.stdout, /hello-from-web/, local.stderr + (await hostRules()));
-      const outside = await get(internet, "http://192.0.2.1:8080/");
-      assert.match(outside.stdout, /hello-from-web/, outside.stderr);
-    });
+    await t.step(
+      "published port: reached on the host's loopback and from outside (IPv4, IPv6)",
+      async () => {
+        const get = (ns: TestNetns, url: string) =>
+          ns.try("timeout", "5", "busybox", "wget", "-q", "-O", "-", url);
+        const local = await get(host, "http://127.0.0.1:8080/");
+        assert.match(local.stdout, /hello-from-web/, local.stderr + (await hostRules()));
+        const outside = await get(internet, "http://192.0.2.1:8080/");
+        assert.match(outside.stdout, /hello-from-web/, outside.stderr);
+        const outside6 = await get(internet, "http://[2001:db8::1]:8080/");
+        assert.match(outside6.stdout, /hello-from-web/, outside6.stderr);
+      },
+    );
 
     await t.step("a workload's published port lives as long as the workload", async () => {
       const get = () =>
@@ -208,10 +217,12 @@ Deno.test("zone networking: zone↔zone, egress NAT, published ports, isolation,
     });
 
     await t.step(
-      "egress NAT: a zone reaches the internet namespace through the uplink",
+      "egress NAT: a zone reaches the internet namespace through the uplink (IPv4, IPv6)",
       async () => {
         const r = await fetchFrom("client", "http://192.0.2.2:8000/");
         assert.match(r.stdout, /hello from the internet/, r.stderr);
+        const r6 = await fetchFrom("client", "http://[2001:db8::2]:8000/");
+        assert.match(r6.stdout, /hello from the internet/, r6.stderr);
       },
     );
 
