@@ -6,6 +6,18 @@ import { XenUnavailableError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
+/** dlopen of a library the bindings need; a missing one (no Xen here) becomes XenUnavailableError. */
+export function openXenLibrary<S extends Deno.ForeignLibraryInterface>(
+  library: string,
+  symbols: S,
+): Deno.DynamicLibrary<S> {
+  try {
+    return Deno.dlopen(library, symbols);
+  } catch (e) {
+    throw new XenUnavailableError(library, e);
+  }
+}
+
 /** A NUL-terminated copy of `text`, for `const char *` parameters. */
 export function cString(text: string): Uint8Array<ArrayBuffer> {
   const bytes = encoder.encode(text);
@@ -38,14 +50,7 @@ let libc: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
 
 /** libc, opened on first use. */
 export function c(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
-  if (!libc) {
-    try {
-      libc = Deno.dlopen("libc.so.6", symbols).symbols;
-    } catch (e) {
-      throw new XenUnavailableError("libc.so.6", e);
-    }
-  }
-  return libc;
+  return libc ??= openXenLibrary("libc.so.6", symbols).symbols;
 }
 
 /** The calling thread's errno, read right after a failed synchronous call. */

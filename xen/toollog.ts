@@ -3,8 +3,8 @@
  * through a xentoollog_logger; C callbacks with a va_list cannot be written in
  * Deno, so the logger writes to a file that the daemon tails into its own log.
  */
-import { c, cString, errno } from "./c.ts";
-import { XenError, XenUnavailableError } from "./errors.ts";
+import { c, cString, errno, openXenLibrary } from "./c.ts";
+import { XenError } from "./errors.ts";
 
 const symbols = {
   /** xentoollog_logger_stdiostream *xtl_createlogger_stdiostream(FILE *f, xentoollog_level min_level, unsigned flags) */
@@ -24,11 +24,7 @@ export class ToolLogger {
   #lib: Deno.DynamicLibrary<typeof symbols>;
 
   constructor(readonly path: string, level: number = XtlLevel.INFO) {
-    try {
-      this.#lib = Deno.dlopen("libxentoollog.so.1", symbols);
-    } catch (e) {
-      throw new XenUnavailableError("libxentoollog.so.1", e);
-    }
+    this.#lib = openXenLibrary("libxentoollog.so.1", symbols);
     const file = c().fopen(cString(path), cString("a"));
     if (file === null) throw new XenError("fopen", path, errno());
     // Safety: the FILE* stays open for the logger's lifetime (never fclosed).

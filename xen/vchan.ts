@@ -4,8 +4,8 @@
  * switched to non-blocking mode; waiting is done with poll() on the event fd in
  * short slices off-thread, so closing never races a thread parked in the library.
  */
-import { cString, errno, pollReadable } from "./c.ts";
-import { XenError, XenUnavailableError } from "./errors.ts";
+import { cString, errno, openXenLibrary, pollReadable } from "./c.ts";
+import { XenError } from "./errors.ts";
 
 const symbols = {
   /** struct libxenvchan *libxenvchan_server_init(struct xentoollog_logger *logger, int domain, const char *xs_path, size_t read_min, size_t write_min) */
@@ -37,14 +37,7 @@ type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 let shared: Symbols | undefined;
 function lib(): Symbols {
-  if (!shared) {
-    try {
-      shared = Deno.dlopen("libxenvchan.so.4.17", symbols).symbols;
-    } catch (e) {
-      throw new XenUnavailableError("libxenvchan.so.4.17", e);
-    }
-  }
-  return shared;
+  return shared ??= openXenLibrary("libxenvchan.so.4.17", symbols).symbols;
 }
 
 /** struct libxenvchan (4.17): byte 28 holds the is_server:1, server_persist:1, blocking:1 bitfields. */

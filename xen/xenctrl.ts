@@ -3,8 +3,8 @@
  * (physinfo with capabilities) and its console ring. Domain lifecycle goes
  * through libxl; this is the lower-level view `host hv-console` reads.
  */
-import { errno } from "./c.ts";
-import { XenError, XenUnavailableError } from "./errors.ts";
+import { errno, openXenLibrary } from "./c.ts";
+import { XenError } from "./errors.ts";
 
 const symbols = {
   /** xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dombuild_logger, unsigned open_flags) */
@@ -47,13 +47,7 @@ export class XenCtrl {
   constructor(private readonly library = "libxenctrl.so.4.17") {}
 
   #h(): [Symbols, Deno.PointerObject] {
-    if (!this.#lib) {
-      try {
-        this.#lib = Deno.dlopen(this.library, symbols).symbols;
-      } catch (e) {
-        throw new XenUnavailableError(this.library, e);
-      }
-    }
+    this.#lib ??= openXenLibrary(this.library, symbols).symbols;
     if (this.#xch === null) {
       this.#xch = this.#lib.xc_interface_open(null, null, 0);
       if (this.#xch === null) throw new XenError("xc_interface_open", "", errno());

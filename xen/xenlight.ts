@@ -5,8 +5,8 @@
  * version_info), measured with gcc against the 4.17 headers. Calls that wait on
  * the guest or on hotplug scripts are `nonblocking` (a worker thread, ao_how=NULL).
  */
-import { cString, free, readCString } from "./c.ts";
-import { XenError, XenUnavailableError } from "./errors.ts";
+import { cString, free, openXenLibrary, readCString } from "./c.ts";
+import { XenError } from "./errors.ts";
 import type { ToolLogger } from "./toollog.ts";
 
 const symbols = {
@@ -169,13 +169,7 @@ export class Libxl {
   ) {}
 
   #c(): [Symbols, Deno.PointerObject] {
-    if (!this.#lib) {
-      try {
-        this.#lib = Deno.dlopen(this.library, symbols).symbols;
-      } catch (e) {
-        throw new XenUnavailableError(this.library, e);
-      }
-    }
+    this.#lib ??= openXenLibrary(this.library, symbols).symbols;
     if (this.#ctx === null) {
       const out = new BigUint64Array(1);
       const rc = this.#lib.libxl_ctx_alloc(

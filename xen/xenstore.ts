@@ -3,8 +3,8 @@
  * mkdir, rm, permissions, transactions with retry, and watches as an async
  * iterator. Thin: no policy about which paths mean what.
  */
-import { c, cString, errno, free, pollReadable, readCString } from "./c.ts";
-import { XenError, XenUnavailableError } from "./errors.ts";
+import { c, cString, errno, free, openXenLibrary, pollReadable, readCString } from "./c.ts";
+import { XenError } from "./errors.ts";
 
 const symbols = {
   /** struct xs_handle *xs_open(unsigned long flags) */
@@ -67,13 +67,7 @@ export class XenStore {
   constructor(private readonly library = "libxenstore.so.4") {}
 
   #h(): [Symbols, Deno.PointerObject] {
-    if (!this.#lib) {
-      try {
-        this.#lib = Deno.dlopen(this.library, symbols).symbols;
-      } catch (e) {
-        throw new XenUnavailableError(this.library, e);
-      }
-    }
+    this.#lib ??= openXenLibrary(this.library, symbols).symbols;
     if (this.#handle === null) {
       this.#handle = this.#lib.xs_open(0n);
       if (this.#handle === null) throw new XenError("xs_open", "", errno());
