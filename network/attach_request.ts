@@ -1,6 +1,6 @@
 import { AlreadyExistsError, InvalidArgumentError } from "../lib/errors/mod.ts";
 import type { Attachment, PublishedPort } from "./attachments/attachments.ts";
-import { hostLinkName } from "./links/link_plan.ts";
+import { ZONE_LINK_PREFIX, zoneLinkName } from "../lib/zone_link/mod.ts";
 
 /** What AttachZone asks for, before validation (plain data, independent of the proto). */
 export interface AttachInput {
@@ -35,6 +35,10 @@ export function validateAttach(input: AttachInput, others: Attachment[]): Attach
   if (hasVif && !IFNAME.test(input.vif!)) {
     throw new InvalidArgumentError("link.vif", "must be an interface name of 1-15 characters");
   }
+  if (hasVif && !input.vif!.startsWith(ZONE_LINK_PREFIX)) {
+    // The rules match zone links by prefix; a vif without it would bypass them.
+    throw new InvalidArgumentError("link.vif", `must start with "${ZONE_LINK_PREFIX}"`);
+  }
   if (input.publish.length > MAX_PUBLISHED) {
     throw new InvalidArgumentError("publish", `at most ${MAX_PUBLISHED} ports per zone`);
   }
@@ -64,7 +68,7 @@ export function validateAttach(input: AttachInput, others: Attachment[]): Attach
   }
   return {
     zoneId: input.zoneId,
-    hostLink: hasVif ? input.vif! : hostLinkName(input.zoneId),
+    hostLink: hasVif ? input.vif! : zoneLinkName(input.zoneId),
     netnsPid: input.netnsPid ?? 0,
     vif: input.vif ?? "",
     publish,

@@ -12,8 +12,8 @@ const input = (over: Partial<AttachInput> = {}): AttachInput => ({
 
 Deno.test("attach: a process zone's link is named after its ID; a vif keeps its name", () => {
   assert.equal(validateAttach(input(), []).hostLink, "pz000000000000");
-  const xen = validateAttach(input({ netnsPid: undefined, vif: "vif3.0" }), []);
-  assert.deepEqual([xen.hostLink, xen.netnsPid], ["vif3.0", 0]);
+  const xen = validateAttach(input({ netnsPid: undefined, vif: "pz0000000000a1" }), []);
+  assert.deepEqual([xen.hostLink, xen.netnsPid], ["pz0000000000a1", 0]);
 });
 
 Deno.test("attach: each bad field is named, and ports held by another zone are refused", () => {
@@ -22,6 +22,8 @@ Deno.test("attach: each bad field is named, and ports held by another zone are r
     [{ vif: "vif1.0" }, /either a netns_pid or a vif/],
     [{ netnsPid: 1 }, /link\.netns_pid/],
     [{ netnsPid: undefined, vif: "a/b" }, /link\.vif/],
+    // Outside the rules' "pz*" match: it would escape isolation and anti-spoofing.
+    [{ netnsPid: undefined, vif: "vif3.0" }, /link\.vif.*must start with "pz"/],
     [{ publish: [{ hostPort: 0, zonePort: 80, protocol: "tcp" }] }, /publish\[0\]\.hostPort/],
     [{ publish: [{ hostPort: 80, zonePort: 70000, protocol: "tcp" }] }, /publish\[0\]\.zonePort/],
     [{

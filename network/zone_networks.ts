@@ -1,3 +1,4 @@
+import { FailedPreconditionError } from "../lib/errors/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { NetworkConfig } from "./config/network_config.ts";
 import type { Attachment, Attachments } from "./attachments/attachments.ts";
@@ -42,6 +43,10 @@ export class ZoneNetworks {
       const plan = this.#plan(reservation, attachment);
       const before = this.attachments.find(attachment.zoneId);
       const present = (await this.links.list()).has(plan.hostLink);
+      if (attachment.vif && !present) {
+        // Xen makes the vif (named by the daemon's driver); it must exist by now.
+        throw new FailedPreconditionError(`the zone's vif ${attachment.vif} does not exist`);
+      }
       if (attachment.netnsPid && present && before?.netnsPid !== attachment.netnsPid) {
         // A new guest process for the same zone: its old link points at a dead namespace.
         await this.links.remove(plan.hostLink);

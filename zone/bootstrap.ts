@@ -49,12 +49,24 @@ export async function applyBootstrap(
   });
 }
 
+/**
+ * Runs the commands as one `ip -batch -` (iproute2): one process instead of a
+ * dozen, which shows under TCG. It stops at the first failing line and names it.
+ * Every word was validated (no whitespace), so joining them with spaces is exact.
+ */
 async function runIp(commands: string[][]): Promise<void> {
-  for (const args of commands) {
-    const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
-    if (!out.success) {
-      throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr).trim()}`);
-    }
+  const child = new Deno.Command("ip", {
+    args: ["-batch", "-"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(commands.map((c) => c.join(" ") + "\n").join("")));
+  await writer.close();
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(`configuring the network: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
 }
 

@@ -25,6 +25,8 @@ function cidr(text: string, field: string): string {
  * (on-link gateway routes precede the defaults that use them). Every value is
  * checked first, and each is a separate argv word, so nothing reaches a shell
  * or is read as an option. Replace operations make a repeated bootstrap harmless.
+ * No family flags: they run as one `ip -batch`, whose lines take none, and each
+ * address already says its family.
  */
 export function networkCommands(interfaces: NetworkInterface[]): string[][] {
   if (interfaces.length > MAX_INTERFACES) {
@@ -48,7 +50,7 @@ export function networkCommands(interfaces: NetworkInterface[]): string[][] {
       const address = cidr(a, `${at}.addresses[${j}]`);
       commands.push(
         address.includes(":")
-          ? ["-6", "address", "replace", address, "dev", dev, "nodad"]
+          ? ["address", "replace", address, "dev", dev, "nodad"]
           : ["address", "replace", address, "dev", dev],
       );
     });
@@ -58,7 +60,6 @@ export function networkCommands(interfaces: NetworkInterface[]): string[][] {
         throw new Error(`bootstrap ${at}.routes[${j}].gateway "${r.gateway}" is not an address`);
       }
       commands.push([
-        ...(destination.includes(":") ? ["-6"] : []),
         ...["route", "replace", destination],
         ...(r.gateway ? ["via", r.gateway] : []),
         ...["dev", dev],

@@ -24,10 +24,10 @@ Deno.test("network setup: loopback, then link, addresses and routes in order", (
     "link set dev eth0 address 02:00:00:00:00:01",
     "link set dev eth0 mtu 1500 up",
     "address replace 10.75.0.2/32 dev eth0",
-    "-6 address replace fd00:75::2/128 dev eth0 nodad",
+    "address replace fd00:75::2/128 dev eth0 nodad",
     "route replace 10.75.0.1/32 dev eth0",
     "route replace 0.0.0.0/0 via 10.75.0.1 dev eth0",
-    "-6 route replace ::/0 via fd00:75::1 dev eth0",
+    "route replace ::/0 via fd00:75::1 dev eth0",
   ]);
   assert.equal(resolvConf(["10.0.0.2", "fd00::53"]), "nameserver 10.0.0.2\nnameserver fd00::53\n");
 });

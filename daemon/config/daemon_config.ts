@@ -18,6 +18,7 @@ export interface DaemonConfig {
     initrd: string;
     addons: string;
     hotplugScript: string;
+    vifScript: string;
     consoleLogDir: string;
   };
 }
@@ -28,6 +29,7 @@ export const DEFAULT_XEN_CONFIG: DaemonConfig["xen"] = {
   initrd: "/var/lib/protect/xen/zone-initrd.cpio.gz",
   addons: "/var/lib/protect/xen/addons.sqfs",
   hotplugScript: "/etc/protect/xen/block-protect",
+  vifScript: "/etc/protect/xen/vif-protect",
   consoleLogDir: "/var/log/xen/console",
 };
 
@@ -69,6 +71,8 @@ initrd = "/var/lib/protect/xen/zone-initrd.cpio.gz"
 addons = "/var/lib/protect/xen/addons.sqfs"
 # libxl hotplug script for file-backed disks (the stock one times out under libxl).
 hotplug_script = "/etc/protect/xen/block-protect"
+# libxl hotplug script for zone vifs: names the vif "pz…"; protect-network configures it.
+vif_script = "/etc/protect/xen/vif-protect"
 # Where xenconsoled writes guest consoles (xenconsoled --log=guest --log-dir=...).
 console_log_dir = "/var/log/xen/console"
 `;
@@ -100,6 +104,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
         "xen.",
         DEFAULT_XEN_CONFIG.hotplugScript,
       ),
+      vifScript: absolutePath(xen, "vif_script", "xen.", DEFAULT_XEN_CONFIG.vifScript),
       consoleLogDir: absolutePath(xen, "console_log_dir", "xen.", DEFAULT_XEN_CONFIG.consoleLogDir),
     },
   };

@@ -1,5 +1,5 @@
 import type { PublishedPort } from "../attachments/attachments.ts";
-import { LINK_PREFIX } from "../links/link_plan.ts";
+import { ZONE_LINK_PREFIX } from "../../lib/zone_link/mod.ts";
 
 /** The nftables table protect owns; nothing outside it is ever touched. */
 export const TABLE = "protect";
@@ -26,7 +26,7 @@ export interface RulesetInput {
  * duplicates, and no packet ever sees a half-built table.
  */
 export function renderRuleset(input: RulesetInput): string {
-  const any = `"${LINK_PREFIX}*"`;
+  const any = `"${ZONE_LINK_PREFIX}*"`;
   const ingress: string[] = [
     // route_localnet (for loopback-published ports) must not let a zone reach host loopback.
     `iifname ${any} ip daddr 127.0.0.0/8 drop`,

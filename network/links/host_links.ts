@@ -1,4 +1,5 @@
-import { LINK_PREFIX, type LinkPlan } from "./link_plan.ts";
+import { ZONE_LINK_PREFIX } from "../../lib/zone_link/mod.ts";
+import type { LinkPlan } from "./link_plan.ts";
 import { runTool, ToolError } from "./run_tool.ts";
 
 /** The kernel side of zone links, through ip(8) and sysctl(8). No policy: the reconciler decides. */
@@ -10,7 +11,7 @@ export class HostLinks {
       addr_info?: Array<{ local: string; prefixlen: number }>;
     }>;
     return new Map(
-      links.filter((l) => l.ifname.startsWith(LINK_PREFIX)).map((l) => [
+      links.filter((l) => l.ifname.startsWith(ZONE_LINK_PREFIX)).map((l) => [
         l.ifname,
         (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
       ]),
@@ -44,30 +45,31 @@ export class HostLinks {
       [`net/ipv4/conf/${dev}/route_localnet`]: localnet ? "1" : "0",
       [`net/ipv6/conf/${dev}/accept_ra`]: "0",
     });
-    for (const address of plan.hostAddresses) {
-      const v6 = address.includes(":");
-      await runTool("ip", [
-        ...(v6 ? ["-6"] : []),
-        ...["address", "replace", address, "dev", dev],
-        ...(v6 ? ["nodad"] : []),
-      ]);
-    }
-    await runTool("ip", ["link", "set", dev, "mtu", String(plan.mtu), "up"]);
-    for (const route of plan.hostRoutes) {
-      await runTool("ip", [
-        ...(route.destination.includes(":") ? ["-6"] : []),
-        ...["route", "replace", route.destination, "dev", dev],
-        ...(route.source ? ["src", route.source] : []),
-      ]);
-    }
+    // One `ip -batch` (no family flags there: each address says its own).
+    const lines = [
+      ...plan.hostAddresses.map((a) =>
+        `address replace ${a} dev ${dev}${a.includes(":") ? " nodad" : ""}`
+      ),
+      `link set ${dev} mtu ${plan.mtu} up`,
+      ...plan.hostRoutes.map((r) =>
+        `route replace ${r.destination} dev ${dev}${r.source ? ` src ${r.source}` : ""}`
+      ),
+    ];
+    await runTool("ip", ["-batch", "-"], lines.map((l) => l + "\n").join(""));
   }
 
-  /** Removes a link (its routes, addresses and neighbours go with it); no error if gone. */
+  /**
+   * Removes a link (its routes, addresses and neighbours go with it); no error
+   * if gone. A Xen vif cannot be deleted (its domain owns it): it is only
+   * taken down, and goes with the domain.
+   */
   async remove(name: string): Promise<void> {
     try {
       await runTool("ip", ["link", "del", name]);
     } catch (e) {
-      if (!(e instanceof ToolError && /Cannot find device/.test(e.stderr))) throw e;
+      if (e instanceof ToolError && /Operation not supported/.test(e.stderr)) {
+        await runTool("ip", ["link", "set", name, "down"]);
+      } else if (!(e instanceof ToolError && /Cannot find device/.test(e.stderr))) throw e;
     }
   }
 
@@ -78,7 +80,7 @@ export class HostLinks {
       const routes = JSON.parse(
         await runTool("ip", ["-json", family, "route", "show", "default"]),
       ) as Array<{ dev?: string }>;
-      for (const r of routes) if (r.dev && !r.dev.startsWith(LINK_PREFIX)) found.add(r.dev);
+      for (const r of routes) if (r.dev && !r.dev.startsWith(ZONE_LINK_PREFIX)) found.add(r.dev);
     }
     return [...found];
   }

@@ -1,3 +1,4 @@
+import { zoneLinkName } from "../../lib/zone_link/mod.ts";
 import type { ReservationRecord } from "../reservations/reservations.ts";
 
 /** A route as `ip route` takes it; no gateway means on-link. */
@@ -28,23 +29,13 @@ export interface Gateways {
 }
 
 /**
- * The host-side link name for a zone: "pz" + 12 hex digits of its ID (15
- * bytes is the kernel's limit). The prefix marks every link protect owns.
- */
-export function hostLinkName(zoneId: string): string {
-  return LINK_PREFIX + zoneId.replaceAll("-", "").slice(0, 12);
-}
-
-export const LINK_PREFIX = "pz";
-
-/**
  * A routed link with no bridge: the zone holds a /32 and a /128 and reaches
  * everything through the gateway, which lives on the host end of its own link
  * (so no zone ever sees another zone's ARP or NDP).
  */
 export function planLink(r: ReservationRecord, gateways: Gateways, mtu: number): LinkPlan {
   return {
-    hostLink: hostLinkName(r.zoneId),
+    hostLink: zoneLinkName(r.zoneId),
     hostAddresses: [`${gateways.ipv4}/32`, `${gateways.ipv6}/128`],
     hostRoutes: [
       { destination: `${r.ipv4}/32`, source: gateways.ipv4 },

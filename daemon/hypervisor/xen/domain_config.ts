@@ -1,4 +1,5 @@
 import { HypervisorBackend, type ZoneSpec } from "../../../proto/mod.ts";
+import { zoneLinkName } from "../../../lib/zone_link/mod.ts";
 
 /** Host files every zone boots from (DESIGN.md "Zone contents"). */
 export interface ZoneBootFiles {
@@ -10,6 +11,8 @@ export interface ZoneBootFiles {
   addons: string;
   /** libxl block hotplug script for file-backed disks (losetup + physical-device). */
   hotplugScript: string;
+  /** libxl vif hotplug script: names the vif and leaves its set-up to protect-network. */
+  vifScript: string;
 }
 
 export interface DomainConfigInput {
@@ -37,6 +40,16 @@ export function diskJson(
     readwrite: readWrite ? 1 : 0,
     script,
   };
+}
+
+/**
+ * libxl_device_nic JSON for the zone's one PV interface. Its host end is named
+ * like every zone link ("pz…", see lib/zone_link), so protect-network's rules
+ * cover it; the MAC is libxl's until the zone agent sets the reserved one from
+ * its bootstrap (the reservation is made only when the zone is attached).
+ */
+export function zoneNicJson(zoneId: string, script: string): Record<string, unknown> {
+  return { devid: 0, nictype: "vif", ifname: zoneLinkName(zoneId), script };
 }
 
 /**
@@ -86,6 +99,7 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
       [backend === HypervisorBackend.PVH ? "type.pvh" : "type.pv"]: {},
     },
     disks: [diskJson(boot.addons, "xvda", false, boot.hotplugScript)],
+    nics: spec.network?.disabled ? [] : [zoneNicJson(input.zoneId, boot.vifScript)],
     // libxl leaves these to the toolstack; our reaper destroys shut-down domains.
     on_poweroff: "destroy",
     on_reboot: "destroy",

@@ -7,6 +7,7 @@ type Config = {
   c_info: Record<string, unknown>;
   b_info: Record<string, unknown>;
   disks: Record<string, unknown>[];
+  nics: Record<string, unknown>[];
 };
 
 const boot = {
@@ -14,6 +15,7 @@ const boot = {
   initrd: "/k/initrd",
   addons: "/k/addons.sqfs",
   hotplugScript: "/etc/protect/xen/block",
+  vifScript: "/etc/protect/xen/vif",
 };
 
 Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs from the spec", () => {
@@ -39,6 +41,23 @@ Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs fro
   assert.equal(c.disks[0].vdev, "xvda");
   assert.equal(c.disks[0].readwrite, 0);
   assert.equal(c.disks[0].script, boot.hotplugScript);
+  // One vif, named like every zone link so protect-network's rules cover it.
+  assert.deepEqual(c.nics, [
+    { devid: 0, nictype: "vif", ifname: "pz0b5a3c3e8a0e", script: boot.vifScript },
+  ]);
+});
+
+Deno.test("domainConfig: a zone with its network disabled gets no vif", () => {
+  const c = domainConfig({
+    zoneId: "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10",
+    name: "quiet",
+    spec: create(ZoneSpecSchema, {
+      resources: { targetMemoryMib: 128n },
+      network: { disabled: true },
+    }),
+    boot,
+  }) as unknown as Config;
+  assert.deepEqual(c.nics, []);
 });
 
 Deno.test("domainConfig: PVH when asked; AUTO resolves to PV", () => {

@@ -20,6 +20,7 @@ import type {
   BootstrapNetwork,
   CreatedGuest,
   GuestInfo,
+  GuestLink,
   HypervisorDriver,
   HypervisorIntrospection,
   ResourceUpdate,
@@ -62,6 +63,7 @@ interface ZoneDomain {
 const IDM_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm`;
 const SESSION_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm-session`;
 const OWN_PATH = (domid: number) => `/local/domain/${domid}/protect`;
+const VIF_BACKEND_PATH = (domid: number) => `/local/domain/0/backend/vif/${domid}/0`;
 const HELLO_TIMEOUT_MS = 10_000;
 
 /**
@@ -156,6 +158,13 @@ export class XenDriver implements HypervisorDriver {
       guestGone: zone.gone,
       network,
     });
+  }
+
+  /** The zone's vif (made with the domain, named by domainConfig), if it has one. */
+  networkLink(zoneId: string): Promise<GuestLink | undefined> {
+    const domain = this.#domainOf(zoneId);
+    const vifname = domain && this.#xs.read(`${VIF_BACKEND_PATH(domain.domid)}/vifname`);
+    return Promise.resolve(vifname ? { vif: vifname } : undefined);
   }
 
   async destroyGuest(zoneId: string): Promise<void> {
@@ -296,6 +305,7 @@ export class XenDriver implements HypervisorDriver {
           zoneId: zoneId ?? null,
           protect: zoneId ? dump(OWN_PATH(d.domid)) : undefined,
           blockBackends: zoneId ? dump(`/local/domain/0/backend/vbd/${d.domid}`) : undefined,
+          vifBackends: zoneId ? dump(`/local/domain/0/backend/vif/${d.domid}`) : undefined,
           idm: zoneId ? { connected: !!this.#zones.get(zoneId)?.peer } : undefined,
         };
       }),
