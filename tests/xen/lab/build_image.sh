@@ -64,8 +64,8 @@ echo dom0 > $S/etc/hostname
 log "zone stage-1 initrd"
 I=zone-initrd-tree; rm -rf $I; mkdir -p $I/{bin,dev,proc,sys,newroot,mods}
 cp /bin/busybox $I/bin/
-for m in drivers/block/xen-blkfront fs/squashfs/squashfs fs/overlayfs/overlay drivers/xen/xen-evtchn \
-  drivers/xen/xen-gntdev drivers/xen/xen-gntalloc; do cp "$M/kernel/$m.ko" $I/mods/; done
+for m in drivers/block/xen-blkfront drivers/net/xen-netfront fs/squashfs/squashfs fs/overlayfs/overlay \
+  drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc; do cp "$M/kernel/$m.ko" $I/mods/; done
 install -m 755 "$here/zone_init1.sh" $I/init
 (cd $I && find . | cpio -H newc -o --quiet | gzip -9) > zone-initrd.cpio.gz
 
@@ -85,6 +85,9 @@ cp -L /lib64/ld-linux-x86-64.so.2 $A/lib64/
 for l in libxenvchan.so.4.17 libxentoollog.so.1 libxenstore.so.4 libxengnttab.so.1 libxenevtchn.so.1 libxentoolcore.so.1 libxencall.so.1; do
   cp -L "$S/usr/lib/x86_64-linux-gnu/$l" $L/
 done
+# iproute2's ip, for the agent's `ip -batch` network set-up (busybox ip has no -batch or nodad).
+rm -f $A/bin/ip; cp -L $S/usr/sbin/ip $A/bin/ip
+for l in $(chroot $S ldd /usr/sbin/ip | awk '/=>/{print $3}'); do cp -L "$S$l" $L/; done
 # vchan-socket-proxy: the C reference bench/xen_idm_bench.ts measures IDM against.
 cp $S/usr/lib/xen-4.17/bin/vchan-socket-proxy $A/usr/bin/
 for l in $(chroot $S ldd /usr/lib/xen-4.17/bin/vchan-socket-proxy | awk '/=>/{print $3}'); do cp -L "$S$l" $L/; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fills a lab share (what dom0 mounts as /mnt/host) from this checkout: the zone boot
-# files, the bundled CLI and dom0 daemons, the busybox test image, and run.sh, which
-# starts `session.sh MODE` in dom0. Used by run.sh (tests, benches) and by protect machine.
+# files, the bundled CLI and dom0 daemons (daemon, storage, network), the busybox test
+# image, and run.sh, which starts `session.sh MODE` in dom0. Used by run.sh (tests, benches) and by protect machine.
 # Usage: prepare_share.sh IMAGE_DIR SHARE MODE
 set -euo pipefail
 image="${1:?usage: prepare_share.sh IMAGE_DIR SHARE MODE}"
@@ -13,7 +13,7 @@ rm -rf "$share" && mkdir -p "$share"/{out,zone,images,dist}
 bash "$here/build_zone_files.sh" "$image" "$share/zone"
 (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
 cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* \
-  "$root"/dist/protect-storage* "$share/dist/"
+  "$root"/dist/protect-storage* "$root"/dist/protect-network* "$share/dist/"
 "$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
 printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
 chmod +x "$share/run.sh"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs inside the lab's dom0 (from /mnt/host/run.sh): install the zone files and the
-# hotplug script, start protect-storage and protect-daemon (Xen driver), import the
-# busybox test image, then run what was asked: `e2e` (tests/xen/e2e_test.ts) or
-# `bench` (bench/xen_idm_bench.ts, bench/xen_launch_bench.ts). Logs land in /mnt/host/out/.
+# hotplug scripts, start protect-network, protect-storage and protect-daemon (Xen
+# driver), import the busybox test image, then run what was asked: `e2e`
+# (tests/xen/e2e_test.ts) or `bench` (bench/xen_idm_bench.ts, bench/xen_launch_bench.ts).
+# Logs land in /mnt/host/out/.
 export PATH=/usr/lib/xen-4.17/bin:/mnt/host/dist:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root DENO_DIR=/tmp/deno NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
 out=/mnt/host/out
@@ -13,7 +14,7 @@ stamp "session $mode starting"
 mkdir -p /var/lib/protect/xen /etc/protect/xen /run/protect
 # Local copies: libxenguest reads the kernel far faster from tmpfs than over 9p.
 cp /mnt/host/zone/zone-vmlinux /mnt/host/zone/zone-initrd.cpio.gz /mnt/host/zone/addons.sqfs /var/lib/protect/xen/
-install -m 755 /mnt/project/deploy/xen/block-protect /etc/protect/xen/block-protect
+install -m 755 /mnt/project/deploy/xen/block-protect /mnt/project/deploy/xen/vif-protect /etc/protect/xen/
 cat > /etc/protect/daemon.toml <<TOML
 [daemon]
 driver = "xen"
@@ -27,11 +28,14 @@ TOML
 stamp "files installed"
 
 start_daemons() {
+  protect-network >>$out/network.log 2>&1 &
+  echo $! > /run/network.pid
   protect-storage >>$out/storage.log 2>&1 &
   echo $! > /run/storage.pid
   protect-daemon-xen >>$out/daemon.log 2>&1 &
   echo $! > /run/daemon.pid
-  i=0; while [ ! -S /run/protect/daemon.sock ] || [ ! -S /run/protect/storage.sock ]; do
+  i=0; while [ ! -S /run/protect/daemon.sock ] || [ ! -S /run/protect/storage.sock ] \
+    || [ ! -S /run/protect/network.sock ]; do
     i=$((i+1)); [ $i -gt 120 ] && { stamp "daemons did not come up"; return 1; }; sleep 1
   done
   stamp "daemons up"
@@ -46,7 +50,7 @@ if [ "$mode" = machine ]; then
   while [ ! -e /mnt/host/stop ]; do sleep 2; done
   stamp "machine stopping"
   protect zone list -o json > $out/zones-at-stop.json 2>&1
-  kill $(cat /run/daemon.pid) $(cat /run/storage.pid) 2>/dev/null
+  kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) 2>/dev/null
   exit 0
 fi
 protect image import /mnt/host/images/busybox.tar --reference lab/busybox:1 > $out/import.log 2>&1 \
@@ -72,6 +76,6 @@ esac
 stamp "session $mode done rc=$rc"
 cp /var/lib/protect/libxl.log $out/ 2>/dev/null
 cp -r /var/log/xen/console $out/consoles 2>/dev/null
-kill $(cat /run/daemon.pid) $(cat /run/storage.pid) 2>/dev/null
+kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) 2>/dev/null
 sleep 1
 exit $rc
