@@ -1,6 +1,9 @@
 import { crc32 } from "./crc32.ts";
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, VERSION } from "./frame.ts";
 
+/** Payloads at least this big are returned as views into the caller's chunk, not copies. */
+const VIEW_MIN_BYTES = 4096;
+
 /** What the decoder has seen; corrupt input is counted, never fatal. */
 export interface DecoderStats {
   frames: number;
@@ -34,27 +37,27 @@ export class FrameDecoder {
 
   /**
    * Feeds bytes; returns the payloads of every complete, valid frame. Takes
-   * ownership of `chunk`: when nothing is buffered, payloads are returned as
-   * views into it instead of copies (the common case for big frames).
+   * ownership of `chunk`. Only a frame split across chunks is copied (into our
+   * own buffer, and just as many bytes of `chunk` as complete it); the rest of
+   * the chunk is read in place, and big payloads are returned as views into it.
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    const borrow = this.#start === this.#end;
-    if (borrow) {
+    const out: Uint8Array[] = [];
+    let offset = 0;
+    while (this.#end > this.#start && offset < chunk.length) {
+      const take = Math.min(this.#missing(), chunk.length - offset);
+      this.#append(chunk.subarray(offset, offset + take));
+      offset += take;
+      this.#drain(out);
+    }
+    if (offset < chunk.length) {
+      // Nothing is buffered: read the rest of the chunk where it lies.
       this.#owned = this.#buffer;
       this.#buffer = chunk;
-      this.#start = 0;
+      this.#start = offset;
       this.#end = chunk.length;
       this.#borrowed = true;
-    } else {
-      this.#append(chunk);
-    }
-    const out: Uint8Array[] = [];
-    while (true) {
-      const payload = this.#next();
-      if (payload === undefined) break;
-      out.push(payload);
-    }
-    if (borrow) {
+      this.#drain(out);
       // Keep any partial frame in our own buffer, never in the caller's chunk.
       const rest = this.#buffer.subarray(this.#start, this.#end);
       this.#buffer = this.#owned;
@@ -63,6 +66,26 @@ export class FrameDecoder {
       if (rest.length) this.#append(rest);
     }
     return out;
+  }
+
+  #drain(out: Uint8Array[]): void {
+    while (true) {
+      const payload = this.#next();
+      if (payload === undefined) return;
+      out.push(payload);
+    }
+  }
+
+  /**
+   * Bytes still needed before the buffered frame can be checked: the rest of
+   * its header, or of its payload once the header is in. At least 1.
+   */
+  #missing(): number {
+    const live = this.#end - this.#start;
+    if (live < HEADER_BYTES) return HEADER_BYTES - live;
+    const length = new DataView(this.#buffer.buffer, this.#buffer.byteOffset + this.#start + 8, 4)
+      .getUint32(0, true);
+    return Math.max(1, HEADER_BYTES + length - live);
   }
 
   #append(chunk: Uint8Array): void {
@@ -127,7 +150,9 @@ export class FrameDecoder {
       }
       if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
       const payloadStart = this.#start + HEADER_BYTES;
-      const payload = this.#borrowed
+      // A view only for big payloads read in place: a small message kept for long
+      // (a log line) must not pin the whole chunk it arrived in.
+      const payload = this.#borrowed && length >= VIEW_MIN_BYTES
         ? this.#buffer.subarray(payloadStart, payloadStart + length)
         : this.#buffer.slice(payloadStart, payloadStart + length);
       if (crc32(payload) !== view.getUint32(12, true)) {
