@@ -7,9 +7,10 @@
  */
 import { join } from "node:path";
 import { createLogger } from "../lib/log/mod.ts";
-import { connTransport, IdmPeer } from "../lib/idm/mod.ts";
+import { connTransport, IdmPeer, useNativeCrc32 } from "../lib/idm/mod.ts";
 import { median } from "./stats.ts";
 
+await useNativeCrc32(); // as protect-daemon does
 const quiet = createLogger("bench", { level: "error", sink: () => {} });
 const CHUNK = 64 * 1024;
 const TOTAL = 256 * 1024 * 1024;

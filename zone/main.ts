@@ -3,42 +3,32 @@
  * a Unix socket under the process driver, a vchan under Xen — and serves it
  * (see agent.ts and host_session.ts).
  */
-import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log/mod.ts";
-import { connectUnix } from "../lib/idm/mod.ts";
+import { connectUnix, useNativeCrc32 } from "../lib/idm/mod.ts";
 import { type AgentState, HostLink, serveAgent } from "./agent.ts";
+import { parseAgentFlags } from "./agent_flags.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem, xenZoneSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
 import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    "idm-socket": { type: "string" },
-    "xen": { type: "boolean", default: false },
-    "zone-id": { type: "string", default: "" },
-    "log-file": { type: "string" },
-    "work-dir": { type: "string" },
-    "runtime": { type: "string", default: "runc" },
-  },
-  strict: true,
-});
-const socket = values["idm-socket"];
-if (!socket && !values.xen) {
-  console.error("protect-zone-agent: --idm-socket PATH or --xen is required");
+let flags;
+try {
+  flags = parseAgentFlags(Deno.args);
+} catch (e) {
+  console.error(`protect-zone-agent: ${(e as Error).message}`);
   Deno.exit(2);
 }
-if (values.runtime !== "runc" && values.runtime !== "crun") {
-  console.error("protect-zone-agent: --runtime must be runc or crun");
-  Deno.exit(2);
-}
-const zoneId = values["zone-id"] ||
-  (values.xen ? zoneIdFromCmdline(Deno.readTextFileSync("/proc/cmdline")) : "");
+// The native CRC-32 loads Deno's Node layer: worth it beside a host socket's
+// throughput, not in a Xen zone, where it would cost seconds of boot under TCG.
+if (!flags.xen) await useNativeCrc32();
+const socket = flags.idmSocket;
+const zoneId = flags.zoneId ||
+  (flags.xen ? zoneIdFromCmdline(Deno.readTextFileSync("/proc/cmdline")) : "");
 // A log file rather than stderr: the agent must outlive the daemon that started it.
 // Under Xen, stderr is the zone's console, which xenconsoled keeps for the host.
-const logFile = values["log-file"]
-  ? Deno.openSync(values["log-file"], { append: true, create: true })
+const logFile = flags.logFile
+  ? Deno.openSync(flags.logFile, { append: true, create: true })
   : undefined;
 const encoder = new TextEncoder();
 const log = createLogger("zone-agent", {
@@ -46,7 +36,7 @@ const log = createLogger("zone-agent", {
 }).with({ zone: zoneId });
 
 // Workloads live on a tmpfs private to this zone's mount namespace.
-const workDir = values["work-dir"];
+const workDir = flags.workDir;
 let runner: WorkloadRunner | undefined;
 const link = new HostLink();
 const state: AgentState = { hostname: "zone" };
@@ -54,15 +44,15 @@ if (workDir) {
   Deno.mkdirSync(workDir, { recursive: true, mode: 0o700 });
   // Under Xen the work dir is on the zone's own /run tmpfs already (zone-init);
   // a process zone mounts a tmpfs private to its mount namespace.
-  const mounted = values.xen ? { success: true } : await new Deno.Command("mount", {
+  const mounted = flags.xen ? { success: true } : await new Deno.Command("mount", {
     args: ["-t", "tmpfs", "-o", "mode=0700", "zone-work", workDir],
   }).output();
   if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
   state.resolvConf = `${workDir}/resolv.conf`;
-  runner = new WorkloadRunner(workDir, () => state.hostname, link, log, values.runtime);
+  runner = new WorkloadRunner(workDir, () => state.hostname, link, log, flags.runtime);
 }
 
-const xen = values.xen ? new XenHostChannel() : undefined;
+const xen = flags.xen ? new XenHostChannel() : undefined;
 await keepHostSession({
   connect: () => xen ? xen.connect() : connectUnix(socket!),
   describe: xen ? "xen vchan" : socket!,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32, crc32Portable } from "./crc32.ts";
+import { crc32, crc32Portable, useNativeCrc32 } from "./crc32.ts";
 import { encodeFrame } from "./frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
 
@@ -58,7 +58,7 @@ Deno.test("frames over the limit are refused; garbage between frames is skipped"
   assert.ok(d.stats.skippedBytes > 0);
 });
 
-Deno.test("crc32 agrees with the bytewise definition at every length and offset", () => {
+Deno.test("crc32, portable and native, agrees with the bytewise definition", async () => {
   const bytewise = (d: Uint8Array) => {
     let c = 0xffffffff;
     for (const b of d) {
@@ -68,13 +68,22 @@ Deno.test("crc32 agrees with the bytewise definition at every length and offset"
     return (c ^ 0xffffffff) >>> 0;
   };
   const data = crypto.getRandomValues(new Uint8Array(300));
-  for (let len = 0; len < 40; len++) {
-    for (const off of [0, 1, 3, 7]) {
-      const slice = data.subarray(off, off + len);
-      assert.equal(crc32(slice), bytewise(slice));
-      assert.equal(crc32Portable(slice), bytewise(slice));
+  const check = () => {
+    for (let len = 0; len < 40; len++) {
+      for (const off of [0, 1, 3, 7]) {
+        const slice = data.subarray(off, off + len);
+        assert.equal(crc32(slice), bytewise(slice));
+        assert.equal(
+          crc32(slice.subarray(len >> 1), crc32(slice.subarray(0, len >> 1))),
+          bytewise(slice),
+        );
+        assert.equal(crc32Portable(slice), bytewise(slice));
+      }
     }
-  }
+  };
+  check();
+  await useNativeCrc32();
+  check();
 });
 
 Deno.test("frames built in parts decode to the same packet bytes", async () => {

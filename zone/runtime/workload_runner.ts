@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { ociConfig } from "./oci_config.ts";
@@ -64,21 +63,21 @@ export class WorkloadRunner {
   ) {}
 
   #dirs(id: string) {
-    const base = join(this.workDir, "workloads", id);
+    const base = `${this.workDir}/workloads/${id}`;
     return {
       base,
-      lower: join(base, "lower"),
-      upper: join(base, "upper"),
-      work: join(base, "work"),
-      bundle: join(base, "bundle"),
-      rootfs: join(base, "bundle", "rootfs"),
-      state: join(this.workDir, "runc"),
+      lower: `${base}/lower`,
+      upper: `${base}/upper`,
+      work: `${base}/work`,
+      bundle: `${base}/bundle`,
+      rootfs: `${base}/bundle/rootfs`,
+      state: `${this.workDir}/runc`,
     };
   }
 
   /** The zone's resolv.conf, once bootstrap has written one. */
   #resolvConf(): string | undefined {
-    const path = join(this.workDir, "resolv.conf");
+    const path = `${this.workDir}/resolv.conf`;
     try {
       Deno.statSync(path);
       return path;
@@ -108,7 +107,7 @@ export class WorkloadRunner {
         d.rootfs,
       ]);
       Deno.writeTextFileSync(
-        join(d.bundle, "config.json"),
+        `${d.bundle}/config.json`,
         JSON.stringify(ociConfig(spec, d.rootfs, this.hostname(), this.#resolvConf())),
       );
     } catch (e) {

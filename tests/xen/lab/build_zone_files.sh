@@ -12,6 +12,11 @@ tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 cp -a "$image/addons-base/." "$tree/"
 "$root/denow" bundle --quiet --platform deno --minify -o "$tree/agent/zone-agent.js" "$root/zone/main.ts"
+# A static node: import would start Deno's Node layer at every zone boot (seconds under TCG).
+if grep -q 'from"node:\|from "node:' "$tree/agent/zone-agent.js"; then
+  echo "build_zone_files.sh: the zone agent imports a node: module statically; keep Node compat out" >&2
+  exit 1
+fi
 install -m 755 "$root/zone/init/zone-init" "$tree/sbin/zone-init"
 rm -f "$out/addons.sqfs"
 # lz4: fastest to read under TCG, where the guest pages Deno in from this disk.
