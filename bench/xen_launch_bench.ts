@@ -1,7 +1,7 @@
 /**
  * Zone launch on real Xen, inside one lab boot (tests/xen/lab/run.sh bench):
  * `protect zone launch --wait` (to READY) against `xl create` of an equivalent
- * guest — same kernel, initrd, addons disk, memory and Deno start-up — whose
+ * guest — same kernel, initrd, addons disk, vif, memory and Deno start-up — whose
  * init writes data/bench-ready to xenstore instead of starting the agent.
  * Interleaved, N rounds (default 5). Also reports the daemon's own time around
  * libxl_domain_create_new (CREATING→CREATED vs the libxl call), from its log.
@@ -21,6 +21,7 @@ async function sh(command: string, ...args: string[]): Promise<string> {
   return decoder.decode(out.stdout);
 }
 
+// A vif as every zone has (named and hotplugged like one); configuring it is protect's overhead.
 const referenceConfig = (name: string) =>
   `name = "${name}"
 type = "pv"
@@ -30,6 +31,7 @@ extra = "console=hvc0 quiet protect.bench=ready"
 memory = 256
 vcpus = 1
 disk = [ "format=raw,vdev=xvda,access=ro,script=/etc/protect/xen/block-protect,target=${XEN}/addons.sqfs" ]
+vif = [ "vifname=pzbench${name},script=/etc/protect/xen/vif-protect" ]
 on_poweroff = "destroy"
 `;
 
