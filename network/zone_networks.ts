@@ -109,7 +109,13 @@ export class ZoneNetworks {
       for (const name of present.keys()) {
         if (wanted.has(name)) continue;
         this.log.info("removing a zone link no zone owns", { link: name });
-        await this.links.remove(name);
+        // One stubborn link (a vif whose domain still holds it) must not stop the start-up.
+        await this.links.remove(name).catch((error) =>
+          this.log.warn("could not remove an unowned zone link; left as it is", {
+            link: name,
+            error,
+          })
+        );
       }
       if (this.attachments.list().length > 0) await this.#hostSwitches();
       await this.#applyRules();
