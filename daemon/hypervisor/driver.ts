@@ -7,6 +7,8 @@ export interface ZoneLaunch {
   zoneId: string;
   name: string;
   spec: ZoneSpec;
+  /** The zone's reserved MAC, for drivers whose NIC is made with the guest (`macAtCreate`). */
+  mac?: string;
 }
 
 /** Where protect-network finds a guest's end of its link. */
@@ -69,6 +71,11 @@ export interface HypervisorDriver {
   createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest>;
   /** Resolves once the guest's agent has applied its bootstrap (with `network`, if any) and reported ready. */
   awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void>;
+  /**
+   * True when the guest's NIC is made with the guest (Xen's vif), so its reserved
+   * MAC must be known before createGuest; otherwise the link is made at attach.
+   */
+  readonly macAtCreate?: boolean;
   /** The guest's link for protect-network; absent or undefined when the driver gives none. */
   networkLink?(zoneId: string): Promise<GuestLink | undefined>;
   /** Removes the guest and everything the driver made for it; no error if already gone. */

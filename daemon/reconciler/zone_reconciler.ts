@@ -128,8 +128,9 @@ export class ZoneReconciler {
   async #stepTowardsReady(zone: ZoneRecord, signal: AbortSignal): Promise<void> {
     const { driver } = this.deps;
     if (zone.state === ZoneState.CREATING) {
+      const mac = driver.macAtCreate ? await this.deps.network?.reservedMac(zone) : undefined;
       const guest = await driver.createGuest(
-        { zoneId: zone.id, name: zone.name, spec: zone.spec },
+        { zoneId: zone.id, name: zone.name, spec: zone.spec, mac },
         signal,
       );
       this.deps.ledger.transition(zone.id, ZoneState.CREATED, {

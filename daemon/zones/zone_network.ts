@@ -108,6 +108,29 @@ export class ZoneNetworking {
   }
 
   /**
+   * The zone's reserved MAC, reserving its addresses now if it holds none, for
+   * a driver that builds the NIC with the guest. Undefined when the zone has no
+   * network or protect-network cannot say: the NIC then gets the hypervisor's
+   * MAC, and the agent still sets the reserved one from the bootstrap.
+   */
+  async reservedMac(zone: ZoneRecord): Promise<string | undefined> {
+    const connection = this.connection;
+    if (!connection || zone.spec.network?.disabled) return undefined;
+    try {
+      const { reservations } = await connection.client.listReservations({});
+      const held = reservations.find((r) => r.zoneId === zone.id) ??
+        (await connection.client.createReservation({ zoneId: zone.id })).reservation;
+      return held?.mac || undefined;
+    } catch (error) {
+      this.log.debug("no reserved MAC for the zone's NIC yet", {
+        zone: zone.name,
+        error: connection.error(error),
+      });
+      return undefined;
+    }
+  }
+
+  /**
    * Removes the zone's link and rules and releases its addresses. Also runs
    * for zones that failed before recording an address. Failures are logged:
    * protect-network detaches zones it sees destroyed when it next follows the daemon.

@@ -249,6 +249,22 @@ Deno.test(
       assert.equal(vifname.stdout.trim(), zoneLinkName(z.id));
       assert.equal((await run("ip", "link", "show", zoneLinkName(z.id))).code, 0);
     }
+    // The vif was built with the zone's reserved MAC, and the zone uses it.
+    const reservations = JSON.parse(await ok("network", "reservation", "list", "-o", "json")) as {
+      zoneId?: string;
+      mac: string;
+    }[];
+    const webMac = reservations.find((r) => r.zoneId === web.id)?.mac;
+    assert.ok(webMac, "web holds a reservation");
+    const backendMac = await run(
+      "xenstore-read",
+      `/local/domain/0/backend/vif/${web.status.domainId}/0/mac`,
+    );
+    assert.equal(backendMac.stdout.trim(), webMac);
+    assert.match(
+      await ok("zone", "exec", "web", "--", "cat", "/sys/class/net/eth0/address"),
+      new RegExp(webMac),
+    );
     for (const [name, text] of [["web", "hello-web"], ["iso", "hello-iso"]]) {
       await ok(
         "workload",

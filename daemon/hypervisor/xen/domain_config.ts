@@ -20,6 +20,8 @@ export interface DomainConfigInput {
   name: string;
   spec: ZoneSpec;
   boot: ZoneBootFiles;
+  /** The zone's reserved MAC for its vif; libxl picks one when absent. */
+  mac?: string;
 }
 
 /** Under /local/domain/<domid>/: the zone a domain belongs to (dom0-owned, guest-readable). */
@@ -45,11 +47,17 @@ export function diskJson(
 /**
  * libxl_device_nic JSON for the zone's one PV interface. Its host end is named
  * like every zone link ("pz…", see lib/zone_link), so protect-network's rules
- * cover it; the MAC is libxl's until the zone agent sets the reserved one from
- * its bootstrap (the reservation is made only when the zone is attached).
+ * cover it. The MAC is the zone's reserved one when the daemon could get it
+ * (else libxl's; the agent sets the reserved one from its bootstrap either way).
  */
-export function zoneNicJson(zoneId: string, script: string): Record<string, unknown> {
-  return { devid: 0, nictype: "vif", ifname: zoneLinkName(zoneId), script };
+export function zoneNicJson(zoneId: string, script: string, mac?: string): Record<string, unknown> {
+  return {
+    devid: 0,
+    nictype: "vif",
+    ifname: zoneLinkName(zoneId),
+    script,
+    ...(mac ? { mac } : {}),
+  };
 }
 
 /**
@@ -99,7 +107,7 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
       [backend === HypervisorBackend.PVH ? "type.pvh" : "type.pv"]: {},
     },
     disks: [diskJson(boot.addons, "xvda", false, boot.hotplugScript)],
-    nics: spec.network?.disabled ? [] : [zoneNicJson(input.zoneId, boot.vifScript)],
+    nics: spec.network?.disabled ? [] : [zoneNicJson(input.zoneId, boot.vifScript, input.mac)],
     // libxl leaves these to the toolstack; our reaper destroys shut-down domains.
     on_poweroff: "destroy",
     on_reboot: "destroy",

@@ -47,6 +47,17 @@ Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs fro
   ]);
 });
 
+Deno.test("domainConfig: the vif carries the zone's reserved MAC when there is one", () => {
+  const c = domainConfig({
+    zoneId: "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10",
+    name: "web",
+    spec: create(ZoneSpecSchema, { resources: { targetMemoryMib: 128n } }),
+    boot,
+    mac: "02:aa:bb:cc:dd:ee",
+  }) as unknown as Config;
+  assert.equal(c.nics[0].mac, "02:aa:bb:cc:dd:ee");
+});
+
 Deno.test("domainConfig: a zone with its network disabled gets no vif", () => {
   const c = domainConfig({
     zoneId: "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10",

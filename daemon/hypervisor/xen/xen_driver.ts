@@ -76,6 +76,8 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class XenDriver implements HypervisorDriver {
   readonly name = "xen";
   readonly hardwareIsolation = true;
+  /** The vif is part of the domain's config. */
+  readonly macAtCreate = true;
   #toolLogger?: ToolLogger;
   #xl = new Libxl(() => this.#logger());
   #xs = new XenStore();
@@ -126,6 +128,7 @@ export class XenDriver implements HypervisorDriver {
       name: launch.name,
       spec: launch.spec,
       boot: this.options.boot,
+      mac: launch.mac,
     });
     const started = performance.now();
     const domid = await this.#xl.createDomain(JSON.stringify(config));
