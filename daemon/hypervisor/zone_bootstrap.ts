@@ -48,7 +48,9 @@ export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
       interfaces: options.network?.interfaces ?? [],
       dnsServers: options.network?.dnsServers ?? [],
     });
-    await race(peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap)));
+    // Bounded by the boot timeout, not IDM's default request timeout: several
+    // zones booting at once under TCG took over 10 s to apply theirs.
+    await race(peer.request("bootstrap", toBinary(BootstrapSchema, bootstrap), timeoutMs));
     await race(ready);
   } finally {
     clearTimeout(timer);

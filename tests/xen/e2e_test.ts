@@ -355,22 +355,29 @@ Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, as
 
 Deno.test("four zones run at once", opts, async () => {
   const names = ["q1", "q2", "q3", "q4"];
-  await timed("4 zones launched concurrently, all READY", async () => {
-    for (const n of names) await ok("zone", "launch", "-n", n);
-    await until("4 zones READY", 300, async () => {
-      const states = (await zones()).filter((z) => names.includes(z.spec.name));
-      return states.every((z) => z.status.state === "ZONE_STATE_READY") ? true : undefined;
+  try {
+    await timed("4 zones launched concurrently, all READY", async () => {
+      for (const n of names) await ok("zone", "launch", "-n", n);
+      await until("4 zones READY", 300, async () => {
+        const states = (await zones()).filter((z) => names.includes(z.spec.name));
+        const failed = states.find((z) => z.status.state === "ZONE_STATE_FAILED");
+        if (failed) throw new Error(`${failed.spec.name} FAILED: ${failed.status.error}`);
+        return states.every((z) => z.status.state === "ZONE_STATE_READY") ? true : undefined;
+      });
     });
-  });
-  const outputs = await Promise.all(
-    names.map((n) =>
-      protect("workload", "launch", "--zone", n, IMAGE, "--", "sh", "-c", `echo from ${n}`)
-    ),
-  );
-  outputs.forEach((r, i) => assert.equal(r.stdout, `from ${names[i]}\n`, r.stderr));
-  const ids = await Promise.all(names.map(async (n) => (await zone(n)).status.domainId!));
-  await Promise.all(names.map((n) => ok("zone", "destroy", n, "--wait")));
-  for (const id of ids) await assertNoTraces(id);
+    const outputs = await Promise.all(
+      names.map((n) =>
+        protect("workload", "launch", "--zone", n, IMAGE, "--", "sh", "-c", `echo from ${n}`)
+      ),
+    );
+    outputs.forEach((r, i) => assert.equal(r.stdout, `from ${names[i]}\n`, r.stderr));
+    const ids = await Promise.all(names.map(async (n) => (await zone(n)).status.domainId!));
+    await Promise.all(names.map((n) => ok("zone", "destroy", n, "--wait")));
+    for (const id of ids) await assertNoTraces(id);
+  } finally {
+    // Whatever happened, leave no zone behind for the tests that follow.
+    await Promise.all(names.map((n) => protect("zone", "destroy", n, "--wait")));
+  }
 });
 
 Deno.test(
