@@ -76,8 +76,13 @@ export class ZoneNetworks {
       const attachment = this.attachments.find(zoneId);
       if (!attachment) return false;
       this.attachments.remove(zoneId);
-      if (attachment.netnsPid) await this.links.remove(attachment.hostLink);
-      await this.#applyRules();
+      try {
+        if (attachment.netnsPid) await this.links.remove(attachment.hostLink);
+      } finally {
+        // The rules go even if the link would not: its kernel side may be mid-teardown
+        // (a dying namespace takes its veth along), and the record is already gone.
+        await this.#applyRules();
+      }
       this.log.info("zone detached", { zone: zoneId, link: attachment.hostLink });
       return true;
     });

@@ -2,6 +2,9 @@ import { ZONE_LINK_PREFIX } from "../../lib/zone_link/mod.ts";
 import type { LinkPlan } from "./link_plan.ts";
 import { runTool, ToolError } from "./run_tool.ts";
 
+/** What ip(8) says about a link that no longer exists (or is going, with its namespace). */
+const LINK_GONE = /Cannot find device|No such device/;
+
 /** The kernel side of zone links, through ip(8) and sysctl(8). No policy: the reconciler decides. */
 export class HostLinks {
   /** Host links protect owns (name starts with the prefix), with their addresses. */
@@ -64,12 +67,15 @@ export class HostLinks {
    * taken down, and goes with the domain.
    */
   async remove(name: string): Promise<void> {
+    const gone = (e: unknown) => e instanceof ToolError && LINK_GONE.test(e.stderr);
     try {
       await runTool("ip", ["link", "del", name]);
     } catch (e) {
-      if (e instanceof ToolError && /Operation not supported/.test(e.stderr)) {
-        await runTool("ip", ["link", "set", name, "down"]);
-      } else if (!(e instanceof ToolError && /Cannot find device/.test(e.stderr))) throw e;
+      if (gone(e)) return;
+      if (!(e instanceof ToolError && /Operation not supported/.test(e.stderr))) throw e;
+      await runTool("ip", ["link", "set", name, "down"]).catch((e2) => {
+        if (!gone(e2)) throw e2;
+      });
     }
   }
 
