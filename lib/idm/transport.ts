@@ -16,7 +16,8 @@ const COPY_BELOW_BYTES = 32 * 1024;
  * place (a frame split across chunks must be copied). The decoder keeps views
  * into big payloads, so after a big read the buffer is handed over and a fresh
  * one taken; a small read is copied out and the buffer reused (fresh buffers
- * are what a read costs most: measured, 1.2 vs 4.6 GiB/s for raw reads).
+ * are what a read costs most: raw 64 KiB reads ran at 1151 MiB/s into fresh
+ * buffers against 3506 MiB/s into a reused one).
  */
 async function* readChunks(conn: Deno.Conn): AsyncGenerator<Uint8Array> {
   let buffer = new Uint8Array(READ_BYTES);
