@@ -3,6 +3,7 @@ import type { Logger } from "../lib/log/mod.ts";
 import { creditEntropy, setHostname } from "./kernel_calls.ts";
 import { setOnlineCpus } from "./cpu_online.ts";
 import { networkCommands, resolvConf } from "./network_setup.ts";
+import { runTool } from "../lib/tools/mod.ts";
 
 /** The host effects of bootstrap, injected so the agent's logic tests without root. */
 export interface System {
@@ -55,19 +56,10 @@ export async function applyBootstrap(
  * Every word was validated (no whitespace), so joining them with spaces is exact.
  */
 async function runIp(commands: string[][]): Promise<void> {
-  const child = new Deno.Command("ip", {
-    args: ["-batch", "-"],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(commands.map((c) => c.join(" ") + "\n").join("")));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`configuring the network: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
+  const script = commands.map((c) => c.join(" ") + "\n").join("");
+  await runTool("ip", ["-batch", "-"], script).catch((e) => {
+    throw new Error(`configuring the network: ${(e as Error).message}`);
+  });
 }
 
 /** The real effects, for an agent running as root in its own UTS namespace (no FFI grant). */

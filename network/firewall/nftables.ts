@@ -1,4 +1,4 @@
-import { runTool, ToolError } from "../links/run_tool.ts";
+import { runTool, ToolError } from "../../lib/tools/mod.ts";
 import { TABLE } from "./ruleset.ts";
 
 /** nft(8) for protect's one table. */

@@ -1,6 +1,6 @@
 import { ZONE_LINK_PREFIX } from "../../lib/zone_link/mod.ts";
 import type { LinkPlan } from "./link_plan.ts";
-import { runTool, ToolError } from "./run_tool.ts";
+import { runTool, ToolError } from "../../lib/tools/mod.ts";
 
 /** What ip(8) says about a link that no longer exists (or is going, with its namespace). */
 const LINK_GONE = /Cannot find device|No such device/;

@@ -1,6 +1,6 @@
 import { lchownSync, lutimesSync } from "node:fs";
 import { join } from "node:path";
-import { runTool } from "../tools/run_tool.ts";
+import { runTool } from "../../lib/tools/mod.ts";
 import type { SpecialEntry } from "../unpack/rootfs_writer.ts";
 import { pseudoDefinitions } from "./pseudo_file.ts";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
-import { runTool } from "../tools/run_tool.ts";
+import { runTool } from "../../lib/tools/mod.ts";
 
 const OWNER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const MAX_MIB = 16 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { RootfsTools } from "../unpack/rootfs_writer.ts";
-import { runTool } from "./run_tool.ts";
+import { runTool } from "../../lib/tools/mod.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -1,0 +1,2 @@
+/** Running the external tools the programs are allowed to run (ip, nft, mksquashfs, …). */
+export * from "./run_tool.ts";
