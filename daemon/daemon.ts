@@ -50,6 +50,7 @@ function createDriver(config: DaemonConfig, paths: ProtectPaths, log: Logger): H
       bootTimeoutMs: config.bootTimeoutMs,
       libxlLogPath: join(paths.stateDir, "libxl.log"),
       consoleLogDir: config.xen.consoleLogDir,
+      stateDir: paths.stateDir,
       log: log.with({ driver: "xen" }),
     });
   }

@@ -349,8 +349,14 @@ Deno.test(
 
 Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, async () => {
   const z = await zone("e1");
+  // A loop device over the addons disk that no backend names, as a block-protect
+  // `remove` killed by libxl's hotplug timeout leaves: the destroy must release it too.
+  const stray = await run("losetup", "-r", "-f", "--show", "/var/lib/protect/xen/addons.sqfs");
+  assert.equal(stray.code, 0, stray.stderr);
   await timed("zone destroy --wait", () => ok("zone", "destroy", "e1", "--wait"));
   await assertNoTraces(z.status.domainId!);
+  const log = await Deno.readTextFile(`${OUT}/daemon.log`);
+  assert.match(log, new RegExp(`released a loop device .*device=${stray.stdout.trim()}`));
 });
 
 Deno.test("four zones run at once", opts, async () => {

@@ -37,6 +37,8 @@ import {
 } from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
 import { followFile } from "../follow_file.ts";
+import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
+import { LoopReclaimer } from "./loop_reclaimer.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -45,6 +47,8 @@ export interface XenDriverOptions {
   libxlLogPath: string;
   /** xenconsoled's guest log directory (`--log=guest --log-dir`). */
   consoleLogDir: string;
+  /** protect's state directory: loop devices over files in it (image packs) are ours. */
+  stateDir: string;
   log: Logger;
 }
 
@@ -64,6 +68,7 @@ const IDM_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm`;
 const SESSION_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm-session`;
 const OWN_PATH = (domid: number) => `/local/domain/${domid}/protect`;
 const VIF_BACKEND_PATH = (domid: number) => `/local/domain/0/backend/vif/${domid}/0`;
+const VBD_BACKENDS = "/local/domain/0/backend/vbd";
 const HELLO_TIMEOUT_MS = 10_000;
 
 /**
@@ -87,11 +92,21 @@ export class XenDriver implements HypervisorDriver {
   #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
   #diskQueue = new Map<string, Promise<unknown>>();
   #stop = new AbortController();
+  #loops: LoopReclaimer;
   #onPeer?: (zoneId: string, peer: IdmPeer) => void;
   #onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
   #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
 
-  constructor(private readonly options: XenDriverOptions) {}
+  constructor(private readonly options: XenDriverOptions) {
+    this.#loops = new LoopReclaimer({
+      list: () => listLoopDevices(),
+      inUse: () => this.#loopsInUse(),
+      detach: detachLoopDevice,
+      owns: (file) =>
+        file === this.options.boot.addons || file.startsWith(`${this.options.stateDir}/`),
+      log: this.options.log,
+    });
+  }
 
   #logger(): ToolLogger {
     if (!this.#toolLogger) {
@@ -102,6 +117,7 @@ export class XenDriver implements HypervisorDriver {
         (line) => this.options.log.warn("libxl", { line }),
       );
       this.#reap().catch((error) => this.options.log.error("domain reaper stopped", { error }));
+      this.#loops.reclaim(); // what an earlier daemon's killed hotplug scripts left
     }
     return this.#toolLogger;
   }
@@ -121,7 +137,7 @@ export class XenDriver implements HypervisorDriver {
         domid: leftover.domid,
       });
       this.#forget(launch.zoneId);
-      await this.#xl.destroy(leftover.domid);
+      await this.#destroyDomain(leftover.domid);
     }
     const config = domainConfig({
       zoneId: launch.zoneId,
@@ -131,7 +147,8 @@ export class XenDriver implements HypervisorDriver {
       mac: launch.mac,
     });
     const started = performance.now();
-    const domid = await this.#xl.createDomain(JSON.stringify(config));
+    // block-protect binds the disks' loop devices inside this call.
+    const domid = await this.#loops.building(() => this.#xl.createDomain(JSON.stringify(config)));
     this.options.log.info("domain created", {
       zone: launch.name,
       domid,
@@ -143,7 +160,7 @@ export class XenDriver implements HypervisorDriver {
       this.#xl.unpause(domid);
     } catch (e) {
       this.#forget(launch.zoneId);
-      await this.#xl.destroy(domid);
+      await this.#destroyDomain(domid);
       throw e;
     }
     return { domainId: domid, backend };
@@ -174,7 +191,7 @@ export class XenDriver implements HypervisorDriver {
     const domain = this.#domainOf(zoneId);
     this.#forget(zoneId); // first, so the reaper does not report our own destroy as an exit
     if (domain) {
-      await this.#xl.destroy(domain.domid);
+      await this.#destroyDomain(domain.domid);
       this.options.log.info("domain destroyed", { zone: zoneId, domid: domain.domid });
     }
   }
@@ -228,10 +245,8 @@ export class XenDriver implements HypervisorDriver {
       let slot = 0;
       while (used.has(imageVdev(slot))) slot++;
       const vdev = imageVdev(slot);
-      await this.#xl.addDisk(
-        domid,
-        JSON.stringify(diskJson(hostPath, vdev, false, this.options.boot.hotplugScript)),
-      );
+      const disk = JSON.stringify(diskJson(hostPath, vdev, false, this.options.boot.hotplugScript));
+      await this.#loops.building(() => this.#xl.addDisk(domid, disk));
       this.#xs.write(`${dir}/${workloadId}`, vdev);
       return `/dev/${vdev}`;
     });
@@ -244,10 +259,14 @@ export class XenDriver implements HypervisorDriver {
       const key = `${OWN_PATH(domain.domid)}/disks/${workloadId}`;
       const vdev = this.#xs.read(key);
       if (!vdev) return;
-      await this.#xl.removeDisk(
-        domain.domid,
-        JSON.stringify(diskJson("", vdev, false, this.options.boot.hotplugScript)),
-      );
+      try {
+        await this.#xl.removeDisk(
+          domain.domid,
+          JSON.stringify(diskJson("", vdev, false, this.options.boot.hotplugScript)),
+        );
+      } finally {
+        await this.#loops.reclaim();
+      }
       this.#xs.rm(key);
     });
   }
@@ -424,6 +443,27 @@ export class XenDriver implements HypervisorDriver {
    * Destroys domains of ours that shut down or crashed, and reports why. Runs on
    * @releaseDomain (fired whenever any domain goes away or shuts down).
    */
+  /** libxl's destroy, then whatever loop devices its hotplug scripts failed to release. */
+  async #destroyDomain(domid: number): Promise<void> {
+    try {
+      await this.#xl.destroy(domid);
+    } finally {
+      await this.#loops.reclaim();
+    }
+  }
+
+  /** Loop devices the block backends name (block-protect writes `physical-device-path`). */
+  #loopsInUse(): Set<string> {
+    const used = new Set<string>();
+    for (const domid of this.#xs.directory(VBD_BACKENDS)) {
+      for (const dev of this.#xs.directory(`${VBD_BACKENDS}/${domid}`)) {
+        const path = this.#xs.read(`${VBD_BACKENDS}/${domid}/${dev}/physical-device-path`);
+        if (path) used.add(path);
+      }
+    }
+    return used;
+  }
+
   async #reap(): Promise<void> {
     this.#watch.watch("@releaseDomain", "protect-reaper");
     for await (const _ of this.#watch.events(this.#stop.signal)) {
@@ -451,7 +491,7 @@ export class XenDriver implements HypervisorDriver {
       this.#forget(zoneId);
       zone.markGone(new Error(`the zone's domain stopped: ${reason}`));
       if (d && !d.dying) {
-        await this.#xl.destroy(d.domid).catch((error) =>
+        await this.#destroyDomain(d.domid).catch((error) =>
           this.options.log.error("destroying a stopped domain failed", { zone: zoneId, error })
         );
       }

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
+
+Deno.test("listLoopDevices reads bound loops from sysfs, in device order", async () => {
+  const sys = Deno.makeTempDirSync();
+  try {
+    const loop = (name: string, file?: string) => {
+      Deno.mkdirSync(`${sys}/${name}/loop`, { recursive: true });
+      if (file) Deno.writeTextFileSync(`${sys}/${name}/loop/backing_file`, `${file}\n`);
+    };
+    loop("loop10", "/var/lib/protect/xen/addons.sqfs");
+    loop("loop2", "/var/lib/protect/images/packs/a.squashfs");
+    loop("loop3"); // unbound: no backing_file
+    Deno.mkdirSync(`${sys}/sda`);
+    assert.deepEqual(await listLoopDevices(sys), [
+      { device: "/dev/loop2", file: "/var/lib/protect/images/packs/a.squashfs" },
+      { device: "/dev/loop10", file: "/var/lib/protect/xen/addons.sqfs" },
+    ]);
+  } finally {
+    Deno.removeSync(sys, { recursive: true });
+  }
+});
+
+Deno.test("detachLoopDevice refuses anything but /dev/loopN", async () => {
+  await assert.rejects(() => detachLoopDevice("/dev/sda"), /not a loop device: \/dev\/sda/);
+  await assert.rejects(() => detachLoopDevice("/dev/loop1/../sda"), /not a loop device/);
+});
+
+/** Binds a scratch file with losetup(8), or undefined where loop devices are not ours to use. */
+function bindScratchLoop(file: string): string | undefined {
+  try {
+    const r = new Deno.Command("losetup", { args: ["-r", "-f", "--show", file] }).outputSync();
+    return r.success ? new TextDecoder().decode(r.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+Deno.test("detachLoopDevice releases a real loop device", async (t) => {
+  const file = Deno.makeTempFileSync();
+  Deno.truncateSync(file, 1 << 20);
+  const device = bindScratchLoop(file);
+  try {
+    if (!device) {
+      return void await t.step({ name: "needs root and loop devices", ignore: true, fn: () => {} });
+    }
+    assert.ok((await listLoopDevices()).some((l) => l.device === device && l.file === file));
+    await detachLoopDevice(device);
+    assert.ok(!(await listLoopDevices()).some((l) => l.device === device), `${device} still bound`);
+    await detachLoopDevice(device); // already free: nothing to do, no error
+  } finally {
+    if (device && (await listLoopDevices()).some((l) => l.device === device)) {
+      new Deno.Command("losetup", { args: ["-d", device] }).outputSync();
+    }
+    Deno.removeSync(file);
+  }
+});
