@@ -3,7 +3,7 @@ import type { LoopDevice } from "./loop_devices.ts";
 
 export interface LoopReclaimerOptions {
   /** Bound loop devices (listLoopDevices). */
-  list: () => Promise<LoopDevice[]>;
+  list: () => LoopDevice[];
   /** Devices a block backend still names (xenstore `physical-device-path`). */
   inUse: () => Set<string>;
   detach: (device: string) => Promise<void>;
@@ -55,10 +55,8 @@ export class LoopReclaimer {
   async #sweep(): Promise<void> {
     const { list, inUse, detach, owns, log } = this.options;
     try {
-      const bound = await list();
-      if (this.#building > 0) return void (this.#wanted = true);
       const used = inUse();
-      for (const loop of bound.filter((l) => owns(l.file) && !used.has(l.device))) {
+      for (const loop of list().filter((l) => owns(l.file) && !used.has(l.device))) {
         if (this.#building > 0) return void (this.#wanted = true);
         try {
           await detach(loop.device);

@@ -8,7 +8,7 @@ function setup(bound: LoopDevice[], used: string[] = []) {
   const detached: string[] = [];
   const lines: string[] = [];
   const reclaimer = new LoopReclaimer({
-    list: () => Promise.resolve(bound.filter((l) => !detached.includes(l.device))),
+    list: () => bound.filter((l) => !detached.includes(l.device)),
     inUse: () => new Set(used),
     detach: (device) => {
       if (device === "/dev/loop9") return Promise.reject(new Error("ioctl failed"));
@@ -47,27 +47,37 @@ Deno.test("reclaim waits while a libxl call that binds loops is in flight", asyn
 });
 
 Deno.test("a create starting mid-sweep stops it before the next detach", async () => {
-  let release!: () => void;
   const detached: string[] = [];
+  let finishDetach!: () => void;
   const reclaimer = new LoopReclaimer({
     list: () =>
-      new Promise((resolve) => {
-        release = () => resolve([{ device: "/dev/loop1", file: ADDONS }]);
-      }),
+      ["/dev/loop1", "/dev/loop2"].filter((d) => !detached.includes(d))
+        .map((device) => ({ device, file: ADDONS })),
     inUse: () => new Set(),
-    detach: (d) => Promise.resolve(void detached.push(d)),
+    detach: (d) =>
+      new Promise((resolve) => {
+        finishDetach = () => resolve(void detached.push(d));
+      }),
     owns: () => true,
     log: createLogger("test", { sink: () => {} }),
   });
   const sweep = reclaimer.reclaim();
-  await new Promise((r) => setTimeout(r, 0)); // the sweep is listing
+  await new Promise((r) => setTimeout(r, 0)); // detaching loop1
   const { promise, resolve } = Promise.withResolvers<void>();
   const creating = reclaimer.building(() => promise);
-  release();
+  finishDetach();
   await sweep;
-  assert.deepEqual(detached, []);
+  assert.deepEqual(detached, ["/dev/loop1"], "loop2 was detached while an add could be binding");
   resolve();
   await creating;
+  await new Promise((r) => setTimeout(r, 0));
+  finishDetach();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(
+    detached,
+    ["/dev/loop1", "/dev/loop2"],
+    "the put-off sweep ran after the create",
+  );
 });
 
 Deno.test("a failed detach is logged and does not stop the others", async () => {
