@@ -91,7 +91,9 @@ export async function* relayExec(
     }
   })().catch(() => {}); // the client went away or the exec ended first
   try {
-    for await (const data of stream) yield fromBinary(ExecEventSchema, data);
+    // A copy: the chunk's buffer is reused once we ask for the next, and the
+    // event's output bytes may outlive that inside the RPC layer.
+    for await (const data of stream) yield fromBinary(ExecEventSchema, data.slice());
   } finally {
     await stream.close().catch(() => {});
     void feeding;

@@ -1,8 +1,6 @@
 import { crc32 } from "./crc32.ts";
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, VERSION } from "./frame.ts";
-
-/** Payloads at least this big are returned as views into the caller's chunk, not copies. */
-const VIEW_MIN_BYTES = 4096;
+import { PayloadPool } from "./payload_pool.ts";
 
 /** What the decoder has seen; corrupt input is counted, never fatal. */
 export interface DecoderStats {
@@ -28,7 +26,11 @@ export class FrameDecoder {
   #start = 0;
   #end = 0;
 
-  constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(
+    readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    /** Where payloads are copied to; whoever ends up owning one may give it back. */
+    readonly pool = new PayloadPool(),
+  ) {}
 
   /** Bytes currently held (for tests of the memory bound). */
   get buffered(): number {
@@ -36,10 +38,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds bytes; returns the payloads of every complete, valid frame. Takes
-   * ownership of `chunk`. Only a frame split across chunks is copied (into our
-   * own buffer, and just as many bytes of `chunk` as complete it); the rest of
-   * the chunk is read in place, and big payloads are returned as views into it.
+   * Feeds bytes; returns the payloads of every complete, valid frame, each a copy
+   * (from the pool) the caller owns. `chunk` is only read during the call, so the
+   * transport may reuse its buffer. Only a frame split across chunks is staged in
+   * our own buffer (just as many bytes of `chunk` as complete it); the rest of the
+   * chunk is read in place.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -150,16 +153,14 @@ export class FrameDecoder {
       }
       if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
       const payloadStart = this.#start + HEADER_BYTES;
-      // A view only for big payloads read in place: a small message kept for long
-      // (a log line) must not pin the whole chunk it arrived in.
-      const payload = this.#borrowed && length >= VIEW_MIN_BYTES
-        ? this.#buffer.subarray(payloadStart, payloadStart + length)
-        : this.#buffer.slice(payloadStart, payloadStart + length);
-      if (crc32(payload) !== view.getUint32(12, true)) {
+      const bytes = this.#buffer.subarray(payloadStart, payloadStart + length);
+      if (crc32(bytes) !== view.getUint32(12, true)) {
         this.stats.corrupt++;
         this.#skipTo(this.#start + 1);
         continue;
       }
+      const payload = this.pool.take(length);
+      payload.set(bytes);
       this.#start = payloadStart + length;
       this.stats.frames++;
       if (this.#start === this.#end && !this.#borrowed) this.#start = this.#end = 0;

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES, encodeFrameParts } from "./frame.ts";
 const EMPTY = new Uint8Array();
 import { FrameDecoder } from "./frame_decoder.ts";
 import { IdmStream } from "./stream.ts";
+import { leadingId, payloadAfterHead, streamDataHead } from "./stream_data_codec.ts";
 import type { IdmTransport } from "./transport.ts";
 
 export type Direction = "in" | "out";
@@ -48,6 +49,8 @@ export class IdmPeer {
   #nextId: bigint;
   #pending = new Map<bigint, { resolve: (p: Packet) => void; reject: (e: Error) => void }>();
   #streams = new Map<bigint, IdmStream>();
+  /** Each open stream's STREAM_DATA packet head, both ways (see stream_data_codec.ts). */
+  #dataHeads = new Map<bigint, Uint8Array>();
   #requestHandlers = new Map<string, RequestHandler>();
   #eventHandlers = new Map<string, EventHandler>();
   #streamHandlers = new Map<string, StreamHandler>();
@@ -127,10 +130,14 @@ export class IdmPeer {
     if (this.#streams.size >= (this.options.maxStreams ?? 64)) {
       throw new ResourceExhaustedError(`too many IDM streams open (${this.#streams.size})`);
     }
+    const dataHead = streamDataHead(id, type);
     const stream = new IdmStream(id, type, {
       sendData: (sid, data) =>
-        this.#send(
-          create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data }),
+        this.#write(
+          dataHead,
+          data,
+          () =>
+            create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data }),
         ),
       sendCredit: (sid, credit) =>
         this.#send(create(PacketSchema, { id: sid, kind: PacketKind.STREAM_CREDIT, type, credit })),
@@ -143,19 +150,35 @@ export class IdmPeer {
             error: error ?? "",
           }),
         ),
-      forget: (sid) => this.#streams.delete(sid),
+      forget: (sid) => {
+        this.#streams.delete(sid);
+        this.#dataHeads.delete(sid);
+      },
     }, this.options.streamWindow ?? 64);
     this.#streams.set(id, stream);
+    this.#dataHeads.set(id, dataHead);
     return stream;
   }
 
-  /** Frames are written one at a time, in order. */
   #send(packet: Packet): Promise<void> {
-    if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
-    this.options.onPacket?.("out", packet);
     // The payload (field 5) is framed without being copied into the message.
-    const head = toBinary(PacketSchema, { ...packet, payload: EMPTY });
-    const parts = encodeFrameParts(head, 5, packet.payload);
+    return this.#write(
+      toBinary(PacketSchema, { ...packet, payload: EMPTY }),
+      packet.payload,
+      packet,
+    );
+  }
+
+  /**
+   * Frames `head` (a packet without its payload) and `payload` as field 5, and
+   * writes it after the frames before it. `packet` is what the tap sees; a maker,
+   * so the hot path builds it only when someone is watching.
+   */
+  #write(head: Uint8Array, payload: Uint8Array, packet: Packet | (() => Packet)): Promise<void> {
+    if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
+    const tap = this.options.onPacket;
+    if (tap) tap("out", typeof packet === "function" ? packet() : packet);
+    const parts = encodeFrameParts(head, 5, payload);
     const next = this.#writing.then(async () => {
       for (const part of parts) await this.transport.write(part);
     });
@@ -201,6 +224,7 @@ export class IdmPeer {
   }
 
   #dispatch(bytes: Uint8Array): void {
+    if (this.#receiveStreamData(bytes)) return;
     let packet: Packet;
     try {
       packet = fromBinary(PacketSchema, bytes);
@@ -251,19 +275,40 @@ export class IdmPeer {
       case PacketKind.STREAM_CLOSE: {
         const stream = this.#streams.get(packet.id);
         if (!stream) return this.#violation("packet for no open stream", packet);
-        try {
-          if (packet.kind === PacketKind.STREAM_DATA) stream.receiveData(packet.payload);
-          else if (packet.kind === PacketKind.STREAM_CREDIT) stream.receiveCredit(packet.credit);
-          else stream.receiveClose(packet.error);
-        } catch (e) {
-          this.#violation((e as Error).message, packet);
-          stream.receiveClose((e as Error).message);
-          void stream.close((e as Error).message).catch(() => {});
-        }
+        if (packet.kind === PacketKind.STREAM_DATA) {
+          this.#deliver(stream, packet.payload, bytes, () => packet);
+        } else if (packet.kind === PacketKind.STREAM_CREDIT) stream.receiveCredit(packet.credit);
+        else stream.receiveClose(packet.error);
         return;
       }
       default:
         return this.#violation("unknown packet kind", packet);
+    }
+  }
+
+  /** The hot path: a data packet for an open stream, in its canonical form. */
+  #receiveStreamData(bytes: Uint8Array): boolean {
+    const id = leadingId(bytes);
+    const head = id === undefined ? undefined : this.#dataHeads.get(id);
+    const payload = head && payloadAfterHead(bytes, head);
+    const stream = payload && this.#streams.get(id!);
+    if (!stream) return false;
+    const packet = () =>
+      create(PacketSchema, { id, kind: PacketKind.STREAM_DATA, type: stream.type, payload });
+    this.options.onPacket?.("in", packet());
+    this.#deliver(stream, payload, bytes, packet);
+    return true;
+  }
+
+  /** Hands a data packet to its stream, which gives `frame`'s buffer back once it is read. */
+  #deliver(stream: IdmStream, payload: Uint8Array, frame: Uint8Array, packet: () => Packet): void {
+    try {
+      stream.receiveData(payload, () => this.#decoder.pool.release(frame));
+    } catch (e) {
+      // Past its credit: refuse rather than buffer without bound.
+      this.#violation((e as Error).message, packet());
+      stream.receiveClose((e as Error).message);
+      void stream.close((e as Error).message).catch(() => {});
     }
   }
 

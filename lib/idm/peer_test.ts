@@ -148,6 +148,33 @@ for (const kind of Object.keys(transports)) {
     }
   });
 
+  Deno.test(`[${kind}] big stream chunks arrive intact while their buffers are reused`, async () => {
+    const p = await pair(kind, 4);
+    try {
+      const chunks = 64;
+      const pattern = (i: number) => new Uint8Array(65_536).fill(i);
+      const buffers = new Set<ArrayBufferLike>();
+      const finished = Promise.withResolvers<number>();
+      p.zone.onStream("bulk", (stream) => {
+        (async () => {
+          let i = 0;
+          for await (const chunk of stream) {
+            assert.deepEqual(chunk, pattern(i++), `chunk ${i - 1} intact`);
+            buffers.add(chunk.buffer);
+          }
+          finished.resolve(i);
+        })().catch(finished.reject);
+      });
+      const stream = await p.host.openStream("bulk", new Uint8Array());
+      for (let i = 0; i < chunks; i++) await stream.write(pattern(i));
+      await stream.close();
+      assert.equal(await finished.promise, chunks);
+      assert.ok(buffers.size <= 8, `${buffers.size} buffers for ${chunks} chunks: not reused`);
+    } finally {
+      await p.close();
+    }
+  });
+
   Deno.test(`[${kind}] garbage and malformed packets are counted; the channel keeps working`, async () => {
     const p = await pair(kind);
     try {

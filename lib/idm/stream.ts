@@ -16,7 +16,7 @@ export interface StreamLink {
 export class IdmStream implements AsyncIterable<Uint8Array> {
   #credit: number;
   #creditWaiters: Array<() => void> = [];
-  #inbox: Uint8Array[] = [];
+  #inbox: Array<{ data: Uint8Array; release?: () => void }> = [];
   #consumed = 0;
   #readWaiter?: () => void;
   #remoteClosed = false;
@@ -53,6 +53,11 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
     if (this.#remoteClosed) this.link.forget(this.id);
   }
 
+  /**
+   * The data packets, in order. Each chunk is only valid until the next one is
+   * asked for (or the loop ends): its buffer then goes back to the peer's pool.
+   * Copy a chunk to keep it.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     while (true) {
       const next = this.#inbox.shift();
@@ -63,7 +68,11 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
           this.#consumed = 0;
           if (!this.#remoteClosed) await this.link.sendCredit(this.id, grant);
         }
-        yield next;
+        try {
+          yield next.data;
+        } finally {
+          next.release?.();
+        }
         continue;
       }
       if (this.#remoteClosed) {
@@ -77,12 +86,13 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
 
   // Called by the peer.
 
-  receiveData(data: Uint8Array): void {
+  /** `release` gives the chunk's buffer back once the reader is done with it. */
+  receiveData(data: Uint8Array, release?: () => void): void {
     if (this.#inbox.length >= this.window) {
       // The other side ignored flow control: refuse rather than buffer without bound.
       throw new ResourceExhaustedError(`IDM stream ${this.type} sent past its credit`);
     }
-    this.#inbox.push(data);
+    this.#inbox.push({ data, release });
     this.#readWaiter?.();
   }
 

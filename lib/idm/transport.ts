@@ -1,4 +1,8 @@
-/** A byte channel between the host and a zone: Unix socket, vchan, or in-memory for tests. */
+/**
+ * A byte channel between the host and a zone: Unix socket, vchan, or in-memory
+ * for tests. A chunk from `readable` is only valid until the next one is pulled
+ * (the socket transport reads every chunk into the same buffer).
+ */
 export interface IdmTransport {
   readonly readable: AsyncIterable<Uint8Array>;
   write(bytes: Uint8Array): Promise<void>;
@@ -7,29 +11,19 @@ export interface IdmTransport {
 
 /** Bytes asked for per socket read: several 64 KiB stream frames, so most arrive whole. */
 const READ_BYTES = 256 * 1024;
-/** Reads smaller than this are copied out and their buffer reused. */
-const COPY_BELOW_BYTES = 32 * 1024;
 
 /**
- * Chunks read straight from the socket: bigger than the stream API's, without
- * its per-chunk overhead, so most stream frames arrive whole and are decoded in
- * place (a frame split across chunks must be copied). The decoder keeps views
- * into big payloads, so after a big read the buffer is handed over and a fresh
- * one taken; a small read is copied out and the buffer reused (fresh buffers
- * are what a read costs most: raw 64 KiB reads ran at 1151 MiB/s into fresh
- * buffers against 3506 MiB/s into a reused one).
+ * Chunks read straight from the socket, all into one buffer: a fresh buffer per
+ * read is what reading costs most (raw 64 KiB reads ran at 1151 MiB/s into fresh
+ * buffers against 3506 MiB/s into a reused one). The frame decoder copies what
+ * it keeps, so the buffer is free again once it returns.
  */
 async function* readChunks(conn: Deno.Conn): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(READ_BYTES);
+  const buffer = new Uint8Array(READ_BYTES);
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) return;
-    if (n < COPY_BELOW_BYTES) {
-      yield buffer.slice(0, n);
-    } else {
-      yield buffer.subarray(0, n);
-      buffer = new Uint8Array(READ_BYTES);
-    }
+    yield buffer.subarray(0, n);
   }
 }
 
