@@ -116,15 +116,15 @@ export class Vchan {
   }
 
   /**
-   * Queues `bytes` for the ring. Small writes made in one turn (an IDM frame's
-   * header and payload) are coalesced into one ring write and one event-channel
-   * notification, which are what cost under Xen. Resolves at once while the
-   * queue is short; past the high-water mark, once it has drained.
+   * Queues a copy of `bytes` for the ring. Small writes made in one turn are
+   * coalesced into one ring write and one event-channel notification, which are
+   * what cost under Xen. Resolves at once while the queue is short; past the
+   * high-water mark, once it has drained.
    */
   write(bytes: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`vchan ${this.path} is closed`));
     if (bytes.length === 0) return Promise.resolve();
-    this.#pending.push(bytes);
+    this.#pending.push(bytes.slice()); // ours to keep: the caller reuses `bytes` once we resolve
     this.#pendingBytes += bytes.length;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;

@@ -5,7 +5,10 @@ import type { Logger } from "../log/mod.ts";
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrameParts } from "./frame.ts";
 
 const EMPTY = new Uint8Array();
+/** How long close() lets queued frames drain before it closes the transport anyway. */
+const CLOSE_FLUSH_MS = 1000;
 import { FrameDecoder } from "./frame_decoder.ts";
+import { FrameWriter } from "./frame_writer.ts";
 import { IdmStream } from "./stream.ts";
 import { leadingId, payloadAfterHead, streamDataHead } from "./stream_data_codec.ts";
 import type { IdmTransport } from "./transport.ts";
@@ -54,13 +57,14 @@ export class IdmPeer {
   #requestHandlers = new Map<string, RequestHandler>();
   #eventHandlers = new Map<string, EventHandler>();
   #streamHandlers = new Map<string, StreamHandler>();
-  #writing: Promise<void> = Promise.resolve();
+  #writer: FrameWriter;
   #closed = false;
   /** Resolves when the other side goes away (or close() is called). */
   readonly done: Promise<void>;
 
   constructor(private readonly transport: IdmTransport, private readonly options: PeerOptions) {
     this.#decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.#writer = new FrameWriter((bytes) => transport.write(bytes));
     this.#nextId = options.role === "host" ? 1n : 2n;
     this.done = this.#readLoop();
   }
@@ -114,10 +118,16 @@ export class IdmPeer {
     return stream;
   }
 
+  /** Closes the channel once what was sent is written (at most CLOSE_FLUSH_MS). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.transport.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((r) => timer = setTimeout(r, CLOSE_FLUSH_MS));
+    void Promise.race([this.#writer.flushed(), late]).finally(() => {
+      clearTimeout(timer);
+      this.transport.close();
+    });
   }
 
   #allocateId(): bigint {
@@ -179,11 +189,7 @@ export class IdmPeer {
     const tap = this.options.onPacket;
     if (tap) tap("out", typeof packet === "function" ? packet() : packet);
     const parts = encodeFrameParts(head, 5, payload);
-    const next = this.#writing.then(async () => {
-      for (const part of parts) await this.transport.write(part);
-    });
-    this.#writing = next.catch(() => {});
-    return next;
+    return this.#writer.push(parts);
   }
 
   async #readLoop(): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * A byte channel between the host and a zone: Unix socket, vchan, or in-memory
- * for tests. A chunk from `readable` is only valid until the next one is pulled
- * (the socket transport reads every chunk into the same buffer).
+ * for tests. Buffers are lent both ways: a chunk from `readable` is only valid
+ * until the next one is pulled (the socket transport reads every chunk into the
+ * same buffer), and `write` must be done with `bytes` when its promise resolves
+ * (the peer reuses its write buffers).
  */
 export interface IdmTransport {
   readonly readable: AsyncIterable<Uint8Array>;

@@ -1,0 +1,98 @@
+/** What one transport write carries at most, unless a single frame is bigger. */
+const BATCH_BYTES = 256 * 1024;
+
+/**
+ * Writes frames in order, batched: each frame is copied into one of two reused
+ * buffers, and one buffer is written while the other fills. So a stream of 64 KiB
+ * frames costs a few big writes instead of two per frame, and the caller may reuse
+ * its buffers as soon as `push` resolves (when the frame is queued, not written).
+ * Memory is bounded: past two full buffers, `push` waits for the transport.
+ */
+export class FrameWriter {
+  #filling = new Uint8Array(BATCH_BYTES);
+  #spare = new Uint8Array(BATCH_BYTES);
+  #used = 0;
+  #writing = false;
+  /** Pushes waiting for room, in order. */
+  #waiting: Array<() => void> = [];
+  #failure?: Error;
+  #roomWaiter?: () => void;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly write: (bytes: Uint8Array) => Promise<void>) {}
+
+  /** Queues a frame given as parts; rejects once the transport has failed. */
+  push(parts: Uint8Array[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    if (this.#waiting.length === 0 && this.#fits(size)) {
+      this.#append(parts, size);
+      return Promise.resolve();
+    }
+    return this.#pushLater(parts, size);
+  }
+
+  async #pushLater(parts: Uint8Array[], size: number): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiting.push(resolve);
+    if (this.#waiting.length > 1) await promise; // behind earlier pushes
+    try {
+      while (!this.#fits(size)) {
+        if (this.#failure) throw this.#failure;
+        await new Promise<void>((r) => this.#roomWaiter = r);
+      }
+      if (this.#failure) throw this.#failure;
+      this.#append(parts, size);
+    } finally {
+      this.#waiting.shift();
+      this.#waiting[0]?.();
+    }
+  }
+
+  /** Resolves once everything queued so far is written (or the transport failed). */
+  flushed(): Promise<void> {
+    if (!this.#writing && this.#used === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Room in the filling buffer; a frame bigger than a batch needs an empty one. */
+  #fits(size: number): boolean {
+    return this.#used + size <= this.#filling.length || (this.#used === 0 && !this.#writing);
+  }
+
+  #append(parts: Uint8Array[], size: number): void {
+    if (this.#used + size > this.#filling.length) this.#filling = new Uint8Array(size);
+    for (const part of parts) {
+      this.#filling.set(part, this.#used);
+      this.#used += part.length;
+    }
+    if (!this.#writing) void this.#drain();
+  }
+
+  /** Writes the filling buffer while the spare one fills, until nothing is queued. */
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#used > 0) {
+        const full = this.#filling.subarray(0, this.#used);
+        [this.#filling, this.#spare] = [this.#spare, this.#filling];
+        if (this.#filling.length < BATCH_BYTES) this.#filling = new Uint8Array(BATCH_BYTES);
+        this.#used = 0;
+        this.#wakeOne();
+        await this.write(full);
+      }
+    } catch (e) {
+      this.#failure = e as Error;
+    } finally {
+      this.#writing = false;
+      this.#wakeOne();
+      for (const idle of this.#idleWaiters.splice(0)) idle();
+    }
+  }
+
+  #wakeOne(): void {
+    const wake = this.#roomWaiter;
+    this.#roomWaiter = undefined;
+    wake?.();
+  }
+}
