@@ -1,16 +1,19 @@
 /** What one transport write carries at most, unless a single frame is bigger. */
 const BATCH_BYTES = 256 * 1024;
+/** Where the buffers start: a channel that carries only control messages stays small. */
+const FIRST_BYTES = 16 * 1024;
 
 /**
  * Writes frames in order, batched: each frame is copied into one of two reused
  * buffers, and one buffer is written while the other fills. So a stream of 64 KiB
  * frames costs a few big writes instead of two per frame, and the caller may reuse
  * its buffers as soon as `push` resolves (when the frame is queued, not written).
- * Memory is bounded: past two full buffers, `push` waits for the transport.
+ * Memory is bounded: past two full buffers, `push` waits for the transport. The
+ * buffers grow to BATCH_BYTES as traffic needs, from FIRST_BYTES.
  */
 export class FrameWriter {
-  #filling = new Uint8Array(BATCH_BYTES);
-  #spare = new Uint8Array(BATCH_BYTES);
+  #filling = new Uint8Array(FIRST_BYTES);
+  #spare = new Uint8Array(FIRST_BYTES);
   #used = 0;
   #writing = false;
   /** Pushes waiting for room, in order. */
@@ -55,13 +58,17 @@ export class FrameWriter {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Room in the filling buffer; a frame bigger than a batch needs an empty one. */
+  /** Room in a batch (growing the buffer if need be); a bigger frame needs an empty one. */
   #fits(size: number): boolean {
-    return this.#used + size <= this.#filling.length || (this.#used === 0 && !this.#writing);
+    return this.#used + size <= BATCH_BYTES || (this.#used === 0 && !this.#writing);
   }
 
   #append(parts: Uint8Array[], size: number): void {
-    if (this.#used + size > this.#filling.length) this.#filling = new Uint8Array(size);
+    if (this.#used + size > this.#filling.length) {
+      const grown = new Uint8Array(Math.max(this.#used + size, this.#filling.length * 2));
+      grown.set(this.#filling.subarray(0, this.#used));
+      this.#filling = grown;
+    }
     for (const part of parts) {
       this.#filling.set(part, this.#used);
       this.#used += part.length;
@@ -76,7 +83,6 @@ export class FrameWriter {
       while (this.#used > 0) {
         const full = this.#filling.subarray(0, this.#used);
         [this.#filling, this.#spare] = [this.#spare, this.#filling];
-        if (this.#filling.length < BATCH_BYTES) this.#filling = new Uint8Array(BATCH_BYTES);
         this.#used = 0;
         this.#wakeOne();
         await this.write(full);
