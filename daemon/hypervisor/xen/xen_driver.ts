@@ -117,7 +117,7 @@ export class XenDriver implements HypervisorDriver {
         (line) => this.options.log.warn("libxl", { line }),
       );
       this.#reap().catch((error) => this.options.log.error("domain reaper stopped", { error }));
-      this.#loops.reclaim(); // what an earlier daemon's killed hotplug scripts left
+      void this.#loops.reclaim(); // what an earlier daemon's killed hotplug scripts left
     }
     return this.#toolLogger;
   }
@@ -439,10 +439,6 @@ export class XenDriver implements HypervisorDriver {
     return next;
   }
 
-  /**
-   * Destroys domains of ours that shut down or crashed, and reports why. Runs on
-   * @releaseDomain (fired whenever any domain goes away or shuts down).
-   */
   /** libxl's destroy, then whatever loop devices its hotplug scripts failed to release. */
   async #destroyDomain(domid: number): Promise<void> {
     try {
@@ -464,6 +460,10 @@ export class XenDriver implements HypervisorDriver {
     return used;
   }
 
+  /**
+   * Destroys domains of ours that shut down or crashed, and reports why. Runs on
+   * @releaseDomain (fired whenever any domain goes away or shuts down).
+   */
   async #reap(): Promise<void> {
     this.#watch.watch("@releaseDomain", "protect-reaper");
     for await (const _ of this.#watch.events(this.#stop.signal)) {
