@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import { PortProtocol, type PortPublish } from "../../proto/mod.ts";
 import {
@@ -117,9 +118,14 @@ export class ZoneNetworking {
     const connection = this.connection;
     if (!connection || zone.spec.network?.disabled) return undefined;
     try {
-      const { reservations } = await connection.client.listReservations({});
-      const held = reservations.find((r) => r.zoneId === zone.id) ??
-        (await connection.client.createReservation({ zoneId: zone.id })).reservation;
+      // A new zone holds none: one RPC on the launch path, a second only on a retry.
+      const held = await connection.client.createReservation({ zoneId: zone.id })
+        .then((r) => r.reservation)
+        .catch(async (error) => {
+          if (!(error instanceof ConnectError && error.code === Code.AlreadyExists)) throw error;
+          const { reservations } = await connection.client.listReservations({});
+          return reservations.find((r) => r.zoneId === zone.id);
+        });
       return held?.mac || undefined;
     } catch (error) {
       this.log.debug("no reserved MAC for the zone's NIC yet", {

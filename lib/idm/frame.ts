@@ -27,41 +27,52 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** Payloads up to this size are copied into one write; bigger ones go out as a second write. */
-const SEPARATE_PAYLOAD_BYTES = 16 * 1024;
+/** Bytes of a frame carrying `head` plus a `payloadLength`-byte field (key, length, bytes). */
+export function frameSize(head: Uint8Array, payloadLength: number): number {
+  return HEADER_BYTES + head.length + 1 + varintSize(payloadLength) + payloadLength;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
 
 /**
- * Frames an already-encoded message head plus a large bytes field without
- * copying the field: returns the frame as one or two buffers to write in
- * order. `tail` is appended to the message as protobuf field `field`
- * (length-delimited), which protobuf allows in any position.
+ * Writes at `at` in `target` (which has frameSize() bytes there) the frame of an
+ * already-encoded message head plus a bytes field `field` holding `payload`, which
+ * protobuf allows in any position: the payload is copied once, straight to its
+ * place. `headCrc` is crc32(head), for a caller that sends the same head often.
  */
-export function encodeFrameParts(head: Uint8Array, field: number, tail: Uint8Array): Uint8Array[] {
-  const key: number[] = [(field << 3) | 2];
-  for (let n = tail.length;; n >>>= 7) {
+export function writeFrame(
+  target: Uint8Array,
+  at: number,
+  head: Uint8Array,
+  field: number,
+  payload: Uint8Array,
+  headCrc = crc32(head),
+): void {
+  const view = new DataView(target.buffer, target.byteOffset + at, HEADER_BYTES);
+  target.set(MAGIC, at);
+  target[at + 4] = VERSION;
+  target[at + 5] = target[at + 6] = target[at + 7] = 0;
+  let p = at + HEADER_BYTES;
+  target.set(head, p);
+  p += head.length;
+  const key = p;
+  target[p++] = (field << 3) | 2;
+  for (let n = payload.length;; n = Math.floor(n / 128)) {
     if (n < 0x80) {
-      key.push(n);
+      target[p++] = n;
       break;
     }
-    key.push((n & 0x7f) | 0x80);
+    target[p++] = (n & 0x7f) | 0x80;
   }
-  const keyBytes = new Uint8Array(key);
-  const length = head.length + keyBytes.length + tail.length;
-  const crc = crc32(tail, crc32(keyBytes, crc32(head)));
-  const together = tail.length <= SEPARATE_PAYLOAD_BYTES;
-  const first = new Uint8Array(
-    HEADER_BYTES + head.length + keyBytes.length + (together ? tail.length : 0),
-  );
-  const view = new DataView(first.buffer);
-  first.set(MAGIC, 0);
-  first[4] = VERSION;
-  view.setUint32(8, length, true);
-  view.setUint32(12, crc, true);
-  first.set(head, HEADER_BYTES);
-  first.set(keyBytes, HEADER_BYTES + head.length);
-  if (together) {
-    first.set(tail, HEADER_BYTES + head.length + keyBytes.length);
-    return [first];
-  }
-  return [first, tail];
+  const keyCrc = crc32(target.subarray(key, p), headCrc);
+  target.set(payload, p);
+  view.setUint32(8, p + payload.length - at - HEADER_BYTES, true);
+  view.setUint32(12, crc32(payload, keyCrc), true);
 }

@@ -86,15 +86,17 @@ Deno.test("crc32, portable and native, agrees with the bytewise definition", asy
   check();
 });
 
-Deno.test("frames built in parts decode to the same packet bytes", async () => {
-  const { encodeFrameParts } = await import("./frame.ts");
-  for (const size of [0, 5, 200, 20_000, 300_000]) {
+Deno.test("frames written in place decode to the same packet bytes", async () => {
+  const { frameSize, writeFrame } = await import("./frame.ts");
+  for (const size of [0, 5, 127, 128, 200, 20_000, 300_000]) {
     const head = new Uint8Array([8, 7, 16, 1]);
     const tail = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
-    const parts = encodeFrameParts(head, 5, tail);
-    const [payload] = new FrameDecoder(1 << 20).push(concat(...parts));
+    const target = new Uint8Array(3 + frameSize(head, size)).fill(0xee);
+    writeFrame(target, 3, head, 5, tail);
+    const [payload] = new FrameDecoder(1 << 20).push(target.subarray(3));
     assert.ok(payload, `size ${size}`);
     assert.deepEqual(payload.subarray(0, 4), head);
     assert.deepEqual(payload.subarray(payload.length - size), tail);
+    assert.equal(payload.length, frameSize(head, size) - 16, "nothing after the payload");
   }
 });

@@ -1,16 +1,20 @@
+import { frameSize, writeFrame } from "./frame.ts";
+
 /** What one transport write carries at most, unless a single frame is bigger. */
 const BATCH_BYTES = 256 * 1024;
 /** Where the buffers start: a channel that carries only control messages stays small. */
 const FIRST_BYTES = 16 * 1024;
 
 /**
- * Writes frames in order, batched: each frame is copied into one of two reused
- * buffers, and one buffer is written while the other fills. So a stream of 64 KiB
+ * Writes frames in order, batched: each frame is written straight into one of two
+ * reused buffers, and one buffer is written while the other fills. So a stream of 64 KiB
  * frames costs a few big writes instead of two per frame, and the caller may reuse
  * its buffers as soon as `push` resolves (when the frame is queued, not written).
  * Memory is bounded: past two full buffers, `push` waits for the transport. The
  * buffers grow to BATCH_BYTES as traffic needs, from FIRST_BYTES.
  */
+type Fill = (target: Uint8Array, at: number) => void;
+
 export class FrameWriter {
   #filling = new Uint8Array(FIRST_BYTES);
   #spare = new Uint8Array(FIRST_BYTES);
@@ -24,18 +28,23 @@ export class FrameWriter {
 
   constructor(private readonly write: (bytes: Uint8Array) => Promise<void>) {}
 
-  /** Queues a frame given as parts; rejects once the transport has failed. */
-  push(parts: Uint8Array[]): Promise<void> {
+  /**
+   * Queues the frame of `head` (a packet without its payload) plus `payload` as
+   * field `field` (see writeFrame); rejects once the transport has failed.
+   */
+  push(head: Uint8Array, field: number, payload: Uint8Array, headCrc?: number): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const size = parts.reduce((n, p) => n + p.length, 0);
+    const size = frameSize(head, payload.length);
+    const fill = (target: Uint8Array, at: number) =>
+      writeFrame(target, at, head, field, payload, headCrc);
     if (this.#waiting.length === 0 && this.#fits(size)) {
-      this.#append(parts, size);
+      this.#append(size, fill);
       return Promise.resolve();
     }
-    return this.#pushLater(parts, size);
+    return this.#pushLater(size, fill);
   }
 
-  async #pushLater(parts: Uint8Array[], size: number): Promise<void> {
+  async #pushLater(size: number, fill: Fill): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiting.push(resolve);
     if (this.#waiting.length > 1) await promise; // behind earlier pushes
@@ -45,7 +54,7 @@ export class FrameWriter {
         await new Promise<void>((r) => this.#roomWaiter = r);
       }
       if (this.#failure) throw this.#failure;
-      this.#append(parts, size);
+      this.#append(size, fill);
     } finally {
       this.#waiting.shift();
       this.#waiting[0]?.();
@@ -63,16 +72,14 @@ export class FrameWriter {
     return this.#used + size <= BATCH_BYTES || (this.#used === 0 && !this.#writing);
   }
 
-  #append(parts: Uint8Array[], size: number): void {
+  #append(size: number, fill: Fill): void {
     if (this.#used + size > this.#filling.length) {
       const grown = new Uint8Array(Math.max(this.#used + size, this.#filling.length * 2));
       grown.set(this.#filling.subarray(0, this.#used));
       this.#filling = grown;
     }
-    for (const part of parts) {
-      this.#filling.set(part, this.#used);
-      this.#used += part.length;
-    }
+    fill(this.#filling, this.#used);
+    this.#used += size;
     if (!this.#writing) void this.#drain();
   }
 

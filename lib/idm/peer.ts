@@ -2,7 +2,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Packet, PacketKind, PacketSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrameParts } from "./frame.ts";
+import { crc32 } from "./crc32.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "./frame.ts";
 
 const EMPTY = new Uint8Array();
 /** How long close() lets queued frames drain before it closes the transport anyway. */
@@ -141,6 +142,7 @@ export class IdmPeer {
       throw new ResourceExhaustedError(`too many IDM streams open (${this.#streams.size})`);
     }
     const dataHead = streamDataHead(id, type);
+    const dataHeadCrc = crc32(dataHead);
     const stream = new IdmStream(id, type, {
       sendData: (sid, data) =>
         this.#write(
@@ -148,6 +150,7 @@ export class IdmPeer {
           data,
           () =>
             create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data }),
+          dataHeadCrc,
         ),
       sendCredit: (sid, credit) =>
         this.#send(create(PacketSchema, { id: sid, kind: PacketKind.STREAM_CREDIT, type, credit })),
@@ -182,14 +185,19 @@ export class IdmPeer {
   /**
    * Frames `head` (a packet without its payload) and `payload` as field 5, and
    * writes it after the frames before it. `packet` is what the tap sees; a maker,
-   * so the hot path builds it only when someone is watching.
+   * so the hot path builds it only when someone is watching. `headCrc`: a stream's
+   * data head is the same for every packet, so its CRC is computed once.
    */
-  #write(head: Uint8Array, payload: Uint8Array, packet: Packet | (() => Packet)): Promise<void> {
+  #write(
+    head: Uint8Array,
+    payload: Uint8Array,
+    packet: Packet | (() => Packet),
+    headCrc?: number,
+  ): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
     const tap = this.options.onPacket;
     if (tap) tap("out", typeof packet === "function" ? packet() : packet);
-    const parts = encodeFrameParts(head, 5, payload);
-    return this.#writer.push(parts);
+    return this.#writer.push(head, 5, payload, headCrc);
   }
 
   async #readLoop(): Promise<void> {
