@@ -130,7 +130,8 @@ export class Reservations {
   }
 
   #rows(): Row[] {
-    return this.#sql.get("SELECT * FROM reservations ORDER BY created_at, id")
+    // rowid breaks ties within a millisecond in creation order (the id is random).
+    return this.#sql.get("SELECT * FROM reservations ORDER BY created_at, rowid")
       .all() as unknown as Row[];
   }
 }
