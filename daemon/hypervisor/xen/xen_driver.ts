@@ -1,17 +1,13 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  HelloSchema,
-  type Packet,
-  ZoneResourcesSchema,
-} from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
-import { type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
+import { type Packet, ZoneResourcesSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
   type DomainInfo,
   Libxl,
   SHUTDOWN_REASONS,
   ToolLogger,
-  Vchan,
+  type Vchan,
   XenCtrl,
   XenStore,
   XtlLevel,
@@ -27,18 +23,16 @@ import type {
   ZoneLaunch,
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
-import {
-  diskJson,
-  domainConfig,
-  imageVdev,
-  resolveBackend,
-  ZONE_ID_KEY,
-  type ZoneBootFiles,
-} from "./domain_config.ts";
+import { domainConfig, resolveBackend, ZONE_ID_KEY, type ZoneBootFiles } from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
 import { followFile } from "../follow_file.ts";
 import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
 import { LoopReclaimer } from "./loop_reclaimer.ts";
+import { loopsInUse } from "./block_backends.ts";
+import { xenDebugInfo } from "./debug_info.ts";
+import { backendsPath } from "./xenstore_paths.ts";
+import { offerZoneChannel } from "./zone_channel.ts";
+import { ImageDisks } from "./image_disks.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -64,13 +58,6 @@ interface ZoneDomain {
   markGone: (reason: Error) => void;
 }
 
-const IDM_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm`;
-const SESSION_PATH = (domid: number) => `/local/domain/${domid}/data/protect/idm-session`;
-const OWN_PATH = (domid: number) => `/local/domain/${domid}/protect`;
-const VIF_BACKEND_PATH = (domid: number) => `/local/domain/0/backend/vif/${domid}/0`;
-const VBD_BACKENDS = "/local/domain/0/backend/vbd";
-const HELLO_TIMEOUT_MS = 10_000;
-
 /**
  * Production backend: each zone is a Xen PV guest built through libxl from JSON,
  * talking IDM over libxenvchan. libxl leaves shut-down domains to the toolstack,
@@ -90,9 +77,9 @@ export class XenDriver implements HypervisorDriver {
   #watch = new XenStore();
   #zones = new Map<string, ZoneDomain>();
   #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
-  #diskQueue = new Map<string, Promise<unknown>>();
   #stop = new AbortController();
   #loops: LoopReclaimer;
+  #disks: ImageDisks;
   #onPeer?: (zoneId: string, peer: IdmPeer) => void;
   #onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
   #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
@@ -100,12 +87,13 @@ export class XenDriver implements HypervisorDriver {
   constructor(private readonly options: XenDriverOptions) {
     this.#loops = new LoopReclaimer({
       list: () => listLoopDevices(),
-      inUse: () => this.#loopsInUse(),
+      inUse: () => loopsInUse(this.#xs),
       detach: detachLoopDevice,
       owns: (file) =>
         file === this.options.boot.addons || file.startsWith(`${this.options.stateDir}/`),
       log: this.options.log,
     });
+    this.#disks = new ImageDisks(this.#xl, this.#xs, this.#loops, options.boot.hotplugScript);
   }
 
   #logger(): ToolLogger {
@@ -183,7 +171,7 @@ export class XenDriver implements HypervisorDriver {
   /** The zone's vif (made with the domain, named by domainConfig), if it has one. */
   networkLink(zoneId: string): Promise<GuestLink | undefined> {
     const domain = this.#domainOf(zoneId);
-    const vifname = domain && this.#xs.read(`${VIF_BACKEND_PATH(domain.domid)}/vifname`);
+    const vifname = domain && this.#xs.read(`${backendsPath("vif", domain.domid)}/0/vifname`);
     return Promise.resolve(vifname ? { vif: vifname } : undefined);
   }
 
@@ -238,37 +226,11 @@ export class XenDriver implements HypervisorDriver {
 
   /** Hot-adds the image file as the zone's next free read-only disk. */
   attachImage(zoneId: string, workloadId: string, hostPath: string): Promise<string> {
-    return this.#serialDisks(zoneId, async () => {
-      const domid = this.#requireDomid(zoneId);
-      const dir = `${OWN_PATH(domid)}/disks`;
-      const used = new Set(this.#xs.directory(dir).map((slot) => this.#xs.read(`${dir}/${slot}`)));
-      let slot = 0;
-      while (used.has(imageVdev(slot))) slot++;
-      const vdev = imageVdev(slot);
-      const disk = JSON.stringify(diskJson(hostPath, vdev, false, this.options.boot.hotplugScript));
-      await this.#loops.building(() => this.#xl.addDisk(domid, disk));
-      this.#xs.write(`${dir}/${workloadId}`, vdev);
-      return `/dev/${vdev}`;
-    });
+    return this.#disks.attach(zoneId, () => this.#requireDomid(zoneId), workloadId, hostPath);
   }
 
   detachImage(zoneId: string, workloadId: string): Promise<void> {
-    return this.#serialDisks(zoneId, async () => {
-      const domain = this.#domainOf(zoneId);
-      if (!domain) return;
-      const key = `${OWN_PATH(domain.domid)}/disks/${workloadId}`;
-      const vdev = this.#xs.read(key);
-      if (!vdev) return;
-      try {
-        await this.#xl.removeDisk(
-          domain.domid,
-          JSON.stringify(diskJson("", vdev, false, this.options.boot.hotplugScript)),
-        );
-      } finally {
-        await this.#loops.reclaim();
-      }
-      this.#xs.rm(key);
-    });
+    return this.#disks.detach(zoneId, () => this.#domainOf(zoneId)?.domid, workloadId);
   }
 
   /** The zone's console, as xenconsoled logs it (kernel messages and the agent's log). */
@@ -291,7 +253,14 @@ export class XenDriver implements HypervisorDriver {
       const p = this.#xc.physinfo();
       return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
     },
-    debugInfo: () => Promise.resolve(this.#debugInfo()),
+    debugInfo: () =>
+      Promise.resolve(xenDebugInfo({
+        xs: this.#xs,
+        xl: this.#xl,
+        xc: this.#xc,
+        zoneIdOf: (d) => this.#zoneIdOf(d),
+        connected: (zoneId) => !!this.#zones.get(zoneId)?.peer,
+      })),
   };
 
   async updateResources(zoneId: string, update: ResourceUpdate): Promise<void> {
@@ -309,29 +278,6 @@ export class XenDriver implements HypervisorDriver {
     if (onlineCpus !== update.targetCpus) {
       throw new Error(`the zone has ${onlineCpus} of ${update.targetCpus} vCPUs online`);
     }
-  }
-
-  /** Every domain, and for ours the xenstore keys and block backends protect made. */
-  #debugInfo(): unknown {
-    const dump = (path: string, depth = 0): unknown => {
-      const children = this.#xs.directory(path);
-      if (children.length === 0 || depth > 6) return this.#xs.read(path) ?? null;
-      return Object.fromEntries(children.map((c) => [c, dump(`${path}/${c}`, depth + 1)]));
-    };
-    return {
-      physical: this.#xc.physinfo(),
-      domains: this.#xl.listDomains().map((d) => {
-        const zoneId = this.#zoneIdOf(d);
-        return {
-          ...d,
-          zoneId: zoneId ?? null,
-          protect: zoneId ? dump(OWN_PATH(d.domid)) : undefined,
-          blockBackends: zoneId ? dump(`/local/domain/0/backend/vbd/${d.domid}`) : undefined,
-          vifBackends: zoneId ? dump(`/local/domain/0/backend/vif/${d.domid}`) : undefined,
-          idm: zoneId ? { connected: !!this.#zones.get(zoneId)?.peer } : undefined,
-        };
-      }),
-    };
   }
 
   close(): void {
@@ -355,49 +301,33 @@ export class XenDriver implements HypervisorDriver {
 
   #openChannel(zoneId: string, domid: number): void {
     const zone = this.#zones.get(zoneId)!;
-    const vchan = Vchan.server({ logger: this.#logger().pointer, domid, path: IDM_PATH(domid) });
-    // A new session value tells a connected agent that the host side was replaced.
-    this.#xs.write(SESSION_PATH(domid), crypto.randomUUID());
-    zone.vchan = vchan;
     const log = this.options.log.with({ zone: zoneId, domid });
-    const peer = new IdmPeer(vchan, {
+    const { vchan } = offerZoneChannel({
+      xs: this.#xs,
+      logger: this.#logger().pointer,
+      zoneId,
+      domid,
       log,
-      role: "host",
       onPacket: (direction, packet) => this.#onPacket?.(zoneId, direction, packet),
+      onHello: (peer) => {
+        zone.peer = peer;
+        this.#onPeer?.(zoneId, peer);
+        for (const resolve of this.#waiters.get(zoneId) ?? []) resolve(peer);
+        this.#waiters.delete(zoneId);
+      },
+      onClosed: () => {
+        const current = this.#zones.get(zoneId);
+        if (current?.vchan !== vchan) return;
+        current.peer = undefined;
+        current.vchan = undefined;
+        // The agent closed its end (restart): offer a new channel while the domain lives.
+        if (this.#domainOf(zoneId)?.domid === domid) {
+          log.warn("zone channel closed; offering a new one");
+          this.#openChannel(zoneId, domid);
+        }
+      },
     });
-    const timer = setTimeout(() => {
-      if (!vchan.waiting) {
-        log.warn("zone agent connected but never said hello; dropped");
-        peer.close();
-      }
-    }, HELLO_TIMEOUT_MS);
-    peer.onEvent("hello", (payload) => {
-      clearTimeout(timer);
-      const hello = fromBinary(HelloSchema, payload);
-      if (hello.zoneId !== zoneId) {
-        log.warn("zone agent hello names another zone; dropped", {
-          claimed: hello.zoneId.slice(0, 64),
-        });
-        return peer.close();
-      }
-      zone.peer = peer;
-      this.#onPeer?.(zoneId, peer);
-      for (const resolve of this.#waiters.get(zoneId) ?? []) resolve(peer);
-      this.#waiters.delete(zoneId);
-      log.info("zone agent connected over vchan");
-    });
-    peer.done.then(() => {
-      clearTimeout(timer);
-      const current = this.#zones.get(zoneId);
-      if (current?.vchan !== vchan) return;
-      current.peer = undefined;
-      current.vchan = undefined;
-      // The agent closed its end (restart): offer a new channel while the domain lives.
-      if (this.#domainOf(zoneId)?.domid === domid) {
-        log.warn("zone channel closed; offering a new one");
-        this.#openChannel(zoneId, domid);
-      }
-    });
+    zone.vchan = vchan;
   }
 
   #closeChannel(zoneId: string): void {
@@ -433,12 +363,6 @@ export class XenDriver implements HypervisorDriver {
     return id && id === d.uuid ? id : undefined;
   }
 
-  #serialDisks<T>(zoneId: string, step: () => Promise<T>): Promise<T> {
-    const next = (this.#diskQueue.get(zoneId) ?? Promise.resolve()).then(step, step);
-    this.#diskQueue.set(zoneId, next.catch(() => {}));
-    return next;
-  }
-
   /** libxl's destroy, then whatever loop devices its hotplug scripts failed to release. */
   async #destroyDomain(domid: number): Promise<void> {
     try {
@@ -446,18 +370,6 @@ export class XenDriver implements HypervisorDriver {
     } finally {
       await this.#loops.reclaim();
     }
-  }
-
-  /** Loop devices the block backends name (block-protect writes `physical-device-path`). */
-  #loopsInUse(): Set<string> {
-    const used = new Set<string>();
-    for (const domid of this.#xs.directory(VBD_BACKENDS)) {
-      for (const dev of this.#xs.directory(`${VBD_BACKENDS}/${domid}`)) {
-        const path = this.#xs.read(`${VBD_BACKENDS}/${domid}/${dev}/physical-device-path`);
-        if (path) used.add(path);
-      }
-    }
-    return used;
   }
 
   /**
