@@ -18,13 +18,19 @@ export const DEFAULT_MAX_FRAME_BYTES = 1 << 20;
 /** Wraps a payload in a frame. */
 export function encodeFrame(payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(HEADER_BYTES + payload.length);
-  const view = new DataView(frame.buffer);
-  frame.set(MAGIC, 0);
-  frame[4] = VERSION;
-  view.setUint32(8, payload.length, true);
-  view.setUint32(12, crc32(payload), true);
   frame.set(payload, HEADER_BYTES);
+  writeHeader(frame, 0, payload.length, crc32(payload));
   return frame;
+}
+
+/** The 16-byte header at `at`, for a payload of `length` bytes with CRC `crc`. */
+function writeHeader(target: Uint8Array, at: number, length: number, crc: number): void {
+  const view = new DataView(target.buffer, target.byteOffset + at, HEADER_BYTES);
+  target.set(MAGIC, at);
+  target[at + 4] = VERSION;
+  target[at + 5] = target[at + 6] = target[at + 7] = 0;
+  view.setUint32(8, length, true);
+  view.setUint32(12, crc, true);
 }
 
 /** Bytes of a frame carrying `head` plus a `payloadLength`-byte field (key, length, bytes). */
@@ -55,10 +61,6 @@ export function writeFrame(
   payload: Uint8Array,
   headCrc = crc32(head),
 ): void {
-  const view = new DataView(target.buffer, target.byteOffset + at, HEADER_BYTES);
-  target.set(MAGIC, at);
-  target[at + 4] = VERSION;
-  target[at + 5] = target[at + 6] = target[at + 7] = 0;
   let p = at + HEADER_BYTES;
   target.set(head, p);
   p += head.length;
@@ -73,6 +75,5 @@ export function writeFrame(
   }
   const keyCrc = crc32(target.subarray(key, p), headCrc);
   target.set(payload, p);
-  view.setUint32(8, p + payload.length - at - HEADER_BYTES, true);
-  view.setUint32(12, crc32(payload, keyCrc), true);
+  writeHeader(target, at, p + payload.length - at - HEADER_BYTES, crc32(payload, keyCrc));
 }

@@ -5,14 +5,15 @@ import type { Logger } from "../log/mod.ts";
 import { crc32 } from "./crc32.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frame.ts";
 
-const EMPTY = new Uint8Array();
-/** How long close() lets queued frames drain before it closes the transport anyway. */
-const CLOSE_FLUSH_MS = 1000;
 import { FrameDecoder } from "./frame_decoder.ts";
 import { FrameWriter } from "./frame_writer.ts";
 import { IdmStream } from "./stream.ts";
 import { leadingId, payloadAfterHead, streamDataHead } from "./stream_data_codec.ts";
 import type { IdmTransport } from "./transport.ts";
+
+const EMPTY = new Uint8Array();
+/** How long close() lets queued frames drain before it closes the transport anyway. */
+const CLOSE_FLUSH_MS = 1000;
 
 export type Direction = "in" | "out";
 
