@@ -1,7 +1,7 @@
-import { fromBinary } from "@bufbuild/protobuf";
-import { HelloSchema, type Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { connTransport, type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
+import { gateOnHello } from "../hello_gate.ts";
 
 /** Time an agent has to say hello after connecting. */
 const HELLO_TIMEOUT_MS = 5_000;
@@ -66,31 +66,29 @@ export class ZoneEndpoint {
         role: "host",
         onPacket: (direction, packet) => this.onPacket?.(zoneId || "", direction, packet),
       });
-      const timer = setTimeout(() => {
-        this.log.warn("zone agent connected but never said hello; dropped");
-        peer.close();
-      }, HELLO_TIMEOUT_MS);
-      peer.onEvent("hello", (payload) => {
-        clearTimeout(timer);
-        const hello = fromBinary(HelloSchema, payload);
-        const expected = this.#tokens.get(hello.zoneId);
-        if (!expected || expected !== hello.token) {
-          this.log.warn("zone agent hello refused (unknown zone or wrong token)", {
-            zone: hello.zoneId.slice(0, 64),
+      gateOnHello(peer, {
+        log: this.log,
+        timeoutMs: HELLO_TIMEOUT_MS,
+        accept: (hello) => {
+          const expected = this.#tokens.get(hello.zoneId);
+          if (!expected || expected !== hello.token) {
+            this.log.warn("zone agent hello refused (unknown zone or wrong token)", {
+              zone: hello.zoneId.slice(0, 64),
+            });
+            return false;
+          }
+          zoneId = hello.zoneId;
+          this.#peers.get(hello.zoneId)?.close(); // a reconnect replaces the old channel
+          this.#peers.set(hello.zoneId, peer);
+          peer.done.then(() => {
+            if (this.#peers.get(hello.zoneId) === peer) this.#peers.delete(hello.zoneId);
           });
-          peer.close();
-          return;
-        }
-        zoneId = hello.zoneId;
-        this.#peers.get(hello.zoneId)?.close(); // a reconnect replaces the old channel
-        this.#peers.set(hello.zoneId, peer);
-        peer.done.then(() => {
-          if (this.#peers.get(hello.zoneId) === peer) this.#peers.delete(hello.zoneId);
-        });
-        this.onPeer?.(hello.zoneId, peer);
-        for (const resolve of this.#waiters.get(hello.zoneId) ?? []) resolve(peer);
-        this.#waiters.delete(hello.zoneId);
-        this.log.info("zone agent connected", { zone: hello.zoneId });
+          this.onPeer?.(hello.zoneId, peer);
+          for (const resolve of this.#waiters.get(hello.zoneId) ?? []) resolve(peer);
+          this.#waiters.delete(hello.zoneId);
+          this.log.info("zone agent connected", { zone: hello.zoneId });
+          return true;
+        },
       });
     }
   }

@@ -1,8 +1,8 @@
-import { fromBinary } from "@bufbuild/protobuf";
-import { HelloSchema, type Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import { Vchan, type XenStore } from "../../../xen/mod.ts";
+import { gateOnHello } from "../hello_gate.ts";
 import { idmPath, idmSessionPath } from "./xenstore_paths.ts";
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -30,27 +30,22 @@ export function offerZoneChannel(o: ZoneChannelOptions): { vchan: Vchan; peer: I
   // A new session value tells a connected agent that the host side was replaced.
   o.xs.write(idmSessionPath(o.domid), crypto.randomUUID());
   const peer = new IdmPeer(vchan, { log: o.log, role: "host", onPacket: o.onPacket });
-  const timer = setTimeout(() => {
-    if (!vchan.waiting) {
-      o.log.warn("zone agent connected but never said hello; dropped");
-      peer.close();
-    }
-  }, HELLO_TIMEOUT_MS);
-  peer.onEvent("hello", (payload) => {
-    clearTimeout(timer);
-    const hello = fromBinary(HelloSchema, payload);
-    if (hello.zoneId !== o.zoneId) {
-      o.log.warn("zone agent hello names another zone; dropped", {
-        claimed: hello.zoneId.slice(0, 64),
-      });
-      return peer.close();
-    }
-    o.onHello(peer);
-    o.log.info("zone agent connected over vchan");
+  gateOnHello(peer, {
+    log: o.log,
+    timeoutMs: HELLO_TIMEOUT_MS,
+    notConnected: () => vchan.waiting,
+    accept: (hello) => {
+      if (hello.zoneId !== o.zoneId) {
+        o.log.warn("zone agent hello names another zone; dropped", {
+          claimed: hello.zoneId.slice(0, 64),
+        });
+        return false;
+      }
+      o.onHello(peer);
+      o.log.info("zone agent connected over vchan");
+      return true;
+    },
   });
-  peer.done.then(() => {
-    clearTimeout(timer);
-    o.onClosed();
-  });
+  peer.done.then(o.onClosed);
   return { vchan, peer };
 }
