@@ -1,6 +1,13 @@
 import { crc32 } from "./crc32.ts";
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, VERSION } from "./frame.ts";
 import { PayloadPool } from "./payload_pool.ts";
+import type { ReadBuffers } from "./read_buffers.ts";
+
+/**
+ * Payloads at least this big are lent straight out of a transport's read
+ * buffer instead of copied: one then keeps at most 8x its size alive.
+ */
+export const LEND_MIN_BYTES = 32 * 1024;
 
 /** What the decoder has seen; corrupt input is counted, never fatal. */
 export interface DecoderStats {
@@ -16,6 +23,9 @@ export interface DecoderStats {
  * resynchronising on the next magic — starting one byte past the bad one,
  * so a good frame hidden inside a bogus length is still found — never by
  * discarding buffered data. Memory stays below limit + one chunk.
+ *
+ * A big payload read whole from a chunk whose buffer `chunks` can hold is lent
+ * from it, not copied; any other is copied into a pool buffer.
  */
 export class FrameDecoder {
   readonly stats: DecoderStats = { frames: 0, corrupt: 0, skippedBytes: 0 };
@@ -30,7 +40,14 @@ export class FrameDecoder {
     readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
     /** Where payloads are copied to; whoever ends up owning one may give it back. */
     readonly pool = new PayloadPool(),
+    /** The transport's read buffers, when payloads may be lent from its chunks. */
+    readonly chunks?: ReadBuffers,
   ) {}
+
+  /** Gives back a payload from push(), once its owner is done with it. */
+  release(payload: Uint8Array): void {
+    if (!this.chunks?.release(payload)) this.pool.release(payload);
+  }
 
   /** Bytes currently held (for tests of the memory bound). */
   get buffered(): number {
@@ -38,11 +55,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds bytes; returns the payloads of every complete, valid frame, each a copy
-   * (from the pool) the caller owns. `chunk` is only read during the call, so the
-   * transport may reuse its buffer. Only a frame split across chunks is staged in
-   * our own buffer (just as many bytes of `chunk` as complete it); the rest of the
-   * chunk is read in place.
+   * Feeds bytes; returns the payloads of every complete, valid frame, each the
+   * caller's until it gives it back with release(). `chunk` is only read during
+   * the call (unless `chunks` holds its buffer), so the transport may reuse it.
+   * Only a frame split across chunks is staged in our own buffer (just as many
+   * bytes of `chunk` as complete it); the rest of the chunk is read in place.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -130,6 +147,16 @@ export class FrameDecoder {
     this.#start = index;
   }
 
+  /** A payload the caller may keep: lent from the caller's chunk when it can be, else a copy. */
+  #keep(bytes: Uint8Array): Uint8Array {
+    if (this.#borrowed && bytes.length >= LEND_MIN_BYTES && this.chunks?.retain(bytes)) {
+      return bytes;
+    }
+    const payload = this.pool.take(bytes.length);
+    payload.set(bytes);
+    return payload;
+  }
+
   #next(): Uint8Array | undefined {
     while (true) {
       const at = this.#findMagic(this.#start);
@@ -159,10 +186,9 @@ export class FrameDecoder {
         this.#skipTo(this.#start + 1);
         continue;
       }
-      const payload = this.pool.take(length);
-      payload.set(bytes);
       this.#start = payloadStart + length;
       this.stats.frames++;
+      const payload = this.#keep(bytes);
       if (this.#start === this.#end && !this.#borrowed) this.#start = this.#end = 0;
       return payload;
     }

@@ -100,3 +100,31 @@ Deno.test("frames written in place decode to the same packet bytes", async () =>
     assert.equal(payload.length, frameSize(head, size) - 16, "nothing after the payload");
   }
 });
+
+Deno.test("big payloads read whole are lent from a held read buffer; the rest are copies", async () => {
+  const { ReadBuffers } = await import("./read_buffers.ts");
+  const { LEND_MIN_BYTES } = await import("./frame_decoder.ts");
+  const big = encodeFrame(new Uint8Array(LEND_MIN_BYTES).fill(7));
+  const small = frame("small");
+  const buffers = new ReadBuffers(4 * big.length);
+  const decoder = new FrameDecoder(1 << 20, undefined, buffers);
+  const read = buffers.take();
+  const stream = concat(big, small, big);
+  read.set(stream.subarray(0, big.length + small.length + 100)); // the last frame is split
+  const [lent, copied] = decoder.push(read.subarray(0, big.length + small.length + 100));
+  assert.equal(lent.buffer, read.buffer, "lent in place");
+  assert.notEqual(copied.buffer, read.buffer);
+  buffers.release(read); // the reader moves on; `lent` still holds the buffer
+  assert.notEqual(buffers.take().buffer, read.buffer);
+  const next = buffers.take();
+  next.set(stream.subarray(big.length + small.length + 100));
+  const [joined] = decoder.push(next.subarray(0, big.length - 100));
+  assert.notEqual(joined.buffer, next.buffer, "a frame split across reads is a copy");
+  assert.deepEqual(joined, lent);
+  decoder.release(lent);
+  decoder.release(joined);
+  assert.ok(
+    [buffers.take(), buffers.take()].some((b) => b.buffer === read.buffer),
+    "released: reused",
+  );
+});

@@ -65,7 +65,11 @@ export class IdmPeer {
   readonly done: Promise<void>;
 
   constructor(private readonly transport: IdmTransport, private readonly options: PeerOptions) {
-    this.#decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.#decoder = new FrameDecoder(
+      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      undefined,
+      transport.buffers,
+    );
     this.#writer = new FrameWriter((bytes) => transport.write(bytes));
     this.#nextId = options.role === "host" ? 1n : 2n;
     this.done = this.#readLoop();
@@ -318,7 +322,7 @@ export class IdmPeer {
   /** Hands a data packet to its stream, which gives `frame`'s buffer back once it is read. */
   #deliver(stream: IdmStream, payload: Uint8Array, frame: Uint8Array, packet: () => Packet): void {
     try {
-      stream.receiveData(payload, () => this.#decoder.pool.release(frame));
+      stream.receiveData(payload, () => this.#decoder.release(frame));
     } catch (e) {
       // Past its credit: refuse rather than buffer without bound.
       this.#violation((e as Error).message, packet());

@@ -1,38 +1,45 @@
+import { ReadBuffers } from "./read_buffers.ts";
+
 /**
  * A byte channel between the host and a zone: Unix socket, vchan, or in-memory
  * for tests. Buffers are lent both ways: a chunk from `readable` is only valid
- * until the next one is pulled (the socket transport reads every chunk into the
- * same buffer), and `write` must be done with `bytes` when its promise resolves
- * (the peer reuses its write buffers).
+ * until the next one is pulled (the transport may read the next chunk into the
+ * same buffer) unless `buffers` holds it, and `write` must be done with `bytes`
+ * when its promise resolves (the peer reuses its write buffers).
  */
 export interface IdmTransport {
   readonly readable: AsyncIterable<Uint8Array>;
+  /** Set when chunks come from these buffers: a hold on one keeps its bytes. */
+  readonly buffers?: ReadBuffers;
   write(bytes: Uint8Array): Promise<void>;
   close(): void;
 }
 
-/** Bytes asked for per socket read: several 64 KiB stream frames, so most arrive whole. */
-const READ_BYTES = 256 * 1024;
-
 /**
- * Chunks read straight from the socket, all into one buffer: a fresh buffer per
+ * Chunks read straight from the socket into reused buffers: a fresh buffer per
  * read is what reading costs most (raw 64 KiB reads ran at 1151 MiB/s into fresh
- * buffers against 3506 MiB/s into a reused one). The frame decoder copies what
- * it keeps, so the buffer is free again once it returns.
+ * buffers against 3506 MiB/s into a reused one). A buffer the decoder lent
+ * payloads from is left to them, and the next read takes another.
  */
-async function* readChunks(conn: Deno.Conn): AsyncGenerator<Uint8Array> {
-  const buffer = new Uint8Array(READ_BYTES);
+async function* readChunks(conn: Deno.Conn, buffers: ReadBuffers): AsyncGenerator<Uint8Array> {
   while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return;
-    yield buffer.subarray(0, n);
+    const buffer = buffers.take();
+    try {
+      const n = await conn.read(buffer);
+      if (n === null) return;
+      yield buffer.subarray(0, n);
+    } finally {
+      buffers.release(buffer);
+    }
   }
 }
 
 /** Wraps a connected Deno socket. */
 export function connTransport(conn: Deno.Conn): IdmTransport {
+  const buffers = new ReadBuffers();
   return {
-    readable: readChunks(conn),
+    readable: readChunks(conn, buffers),
+    buffers,
     async write(bytes) {
       let written = 0;
       while (written < bytes.length) written += await conn.write(bytes.subarray(written));
