@@ -29,10 +29,17 @@ export interface DecoderStats {
  */
 export class FrameDecoder {
   readonly stats: DecoderStats = { frames: 0, corrupt: 0, skippedBytes: 0 };
-  #buffer: Uint8Array = new Uint8Array(0);
+  #buffer: Uint8Array;
   /** While `push` reads straight from the caller's chunk, our own buffer waits here. */
   #owned: Uint8Array = new Uint8Array(0);
   #borrowed = false;
+  /** Where split frames are gathered, unless they get a buffer of their own (#exact). */
+  #staging = new Uint8Array(0);
+  /**
+   * #buffer is a pool buffer sized for the frame staged in it: once a frame ends
+   * at its very end, nothing else lives in it and it goes out with that payload.
+   */
+  #exact = false;
   #start = 0;
   #end = 0;
 
@@ -42,7 +49,9 @@ export class FrameDecoder {
     readonly pool = new PayloadPool(),
     /** The transport's read buffers, when payloads may be lent from its chunks. */
     readonly chunks?: ReadBuffers,
-  ) {}
+  ) {
+    this.#buffer = this.#staging;
+  }
 
   /** Gives back a payload from push(), once its owner is done with it. */
   release(payload: Uint8Array): void {
@@ -110,19 +119,36 @@ export class FrameDecoder {
 
   #append(chunk: Uint8Array): void {
     const live = this.#end - this.#start;
+    const need = live + chunk.length;
     if (this.#end + chunk.length > this.#buffer.length) {
-      const size = Math.max(
-        live + chunk.length,
-        Math.min(this.#buffer.length * 2, this.maxFrameBytes * 2 + HEADER_BYTES),
-      );
-      const next = new Uint8Array(Math.max(size, live + chunk.length));
-      next.set(this.#buffer.subarray(this.#start, this.#end), 0);
+      const frame = this.#frameBytes(live ? this.#buffer.subarray(this.#start, this.#end) : chunk);
+      this.#exact = frame >= LEND_MIN_BYTES && frame >= need;
+      let next: Uint8Array;
+      if (this.#exact) {
+        next = this.pool.take(frame); // the frame's own buffer: it goes out whole, uncopied
+      } else {
+        if (this.#staging.length < need) {
+          const grown = Math.min(this.#staging.length * 2, this.maxFrameBytes * 2 + HEADER_BYTES);
+          this.#staging = new Uint8Array(Math.max(need, grown));
+        }
+        next = this.#staging;
+      }
+      if (next === this.#buffer) next.copyWithin(0, this.#start, this.#end);
+      else next.set(this.#buffer.subarray(this.#start, this.#end));
       this.#buffer = next;
       this.#start = 0;
       this.#end = live;
     }
     this.#buffer.set(chunk, this.#end);
     this.#end += chunk.length;
+  }
+
+  /** Bytes of the frame whose header starts `bytes`, if that header is plausible; else 0. */
+  #frameBytes(bytes: Uint8Array): number {
+    if (bytes.length < HEADER_BYTES) return 0;
+    for (let k = 0; k < 4; k++) if (bytes[k] !== MAGIC[k]) return 0;
+    const length = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
+    return bytes[4] === VERSION && length <= this.maxFrameBytes ? HEADER_BYTES + length : 0;
   }
 
   /** Index of the next magic at or after `from`, or -1 (a partial magic at the end counts). */
@@ -150,6 +176,12 @@ export class FrameDecoder {
   /** A payload the caller may keep: lent from the caller's chunk when it can be, else a copy. */
   #keep(bytes: Uint8Array): Uint8Array {
     if (this.#borrowed && bytes.length >= LEND_MIN_BYTES && this.chunks?.retain(bytes)) {
+      return bytes;
+    }
+    if (!this.#borrowed && this.#exact && this.#start === this.#buffer.length) {
+      this.#buffer = this.#staging;
+      this.#exact = false;
+      this.#start = this.#end = 0;
       return bytes;
     }
     const payload = this.pool.take(bytes.length);

@@ -119,7 +119,8 @@ Deno.test("big payloads read whole are lent from a held read buffer; the rest ar
   const next = buffers.take();
   next.set(stream.subarray(big.length + small.length + 100));
   const [joined] = decoder.push(next.subarray(0, big.length - 100));
-  assert.notEqual(joined.buffer, next.buffer, "a frame split across reads is a copy");
+  assert.notEqual(joined.buffer, next.buffer, "a frame split across reads is gathered");
+  assert.equal(joined.byteOffset, 16, "in a buffer of its own, handed out whole");
   assert.deepEqual(joined, lent);
   decoder.release(lent);
   decoder.release(joined);
@@ -127,4 +128,33 @@ Deno.test("big payloads read whole are lent from a held read buffer; the rest ar
     [buffers.take(), buffers.take()].some((b) => b.buffer === read.buffer),
     "released: reused",
   );
+});
+
+Deno.test("big frames split anywhere, some corrupt, decode to exactly the good payloads", async () => {
+  const { LEND_MIN_BYTES } = await import("./frame_decoder.ts");
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const payloads = [LEND_MIN_BYTES, 5, LEND_MIN_BYTES + 999, 70_000, 17, LEND_MIN_BYTES * 2]
+    .map((size, i) => new Uint8Array(size).map((_, k) => (k * 13 + i) & 0xff));
+  const frames = payloads.map(encodeFrame);
+  frames[3][40] ^= 0xff; // payload 3 fails its CRC
+  const bytes = concat(...frames, ...frames);
+  const want = [...payloads, ...payloads].filter((_, i) => i % payloads.length !== 3);
+  for (let round = 0; round < 20; round++) {
+    const decoder = new FrameDecoder(1 << 20);
+    const got: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const size = 1 + random(round % 2 ? 40 : 90_000);
+      for (const p of decoder.push(bytes.subarray(at, at + size))) {
+        got.push(p.slice());
+        decoder.release(p); // its buffer may be reused from now on
+      }
+      at += size;
+    }
+    assert.equal(got.length, want.length, `round ${round}`);
+    got.forEach((p, i) =>
+      assert.ok(p.length === want[i].length && p.every((b, k) => b === want[i][k]))
+    );
+    assert.equal(decoder.stats.corrupt >= 2, true);
+  }
 });
