@@ -25,12 +25,24 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
 
 /** The 16-byte header at `at`, for a payload of `length` bytes with CRC `crc`. */
 function writeHeader(target: Uint8Array, at: number, length: number, crc: number): void {
-  const view = new DataView(target.buffer, target.byteOffset + at, HEADER_BYTES);
   target.set(MAGIC, at);
   target[at + 4] = VERSION;
   target[at + 5] = target[at + 6] = target[at + 7] = 0;
-  view.setUint32(8, length, true);
-  view.setUint32(12, crc, true);
+  writeUint32LE(target, at + 8, length);
+  writeUint32LE(target, at + 12, crc);
+}
+
+/** Byte by byte: no DataView to allocate per frame. */
+function writeUint32LE(target: Uint8Array, at: number, value: number): void {
+  target[at] = value;
+  target[at + 1] = value >>> 8;
+  target[at + 2] = value >>> 16;
+  target[at + 3] = value >>> 24;
+}
+
+/** The u32 LE at `at` (a frame's length or CRC field). */
+export function readUint32LE(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 }
 
 /** Bytes of a frame carrying `head` plus a `payloadLength`-byte field (key, length, bytes). */

@@ -1,5 +1,5 @@
 import { crc32 } from "./crc32.ts";
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, VERSION } from "./frame.ts";
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, readUint32LE, VERSION } from "./frame.ts";
 import { PayloadPool } from "./payload_pool.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 
@@ -112,9 +112,7 @@ export class FrameDecoder {
   #missing(): number {
     const live = this.#end - this.#start;
     if (live < HEADER_BYTES) return HEADER_BYTES - live;
-    const length = new DataView(this.#buffer.buffer, this.#buffer.byteOffset + this.#start + 8, 4)
-      .getUint32(0, true);
-    return Math.max(1, HEADER_BYTES + length - live);
+    return Math.max(1, HEADER_BYTES + readUint32LE(this.#buffer, this.#start + 8) - live);
   }
 
   #append(chunk: Uint8Array): void {
@@ -147,7 +145,7 @@ export class FrameDecoder {
   #frameBytes(bytes: Uint8Array): number {
     if (bytes.length < HEADER_BYTES) return 0;
     for (let k = 0; k < 4; k++) if (bytes[k] !== MAGIC[k]) return 0;
-    const length = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
+    const length = readUint32LE(bytes, 8);
     return bytes[4] === VERSION && length <= this.maxFrameBytes ? HEADER_BYTES + length : 0;
   }
 
@@ -198,13 +196,8 @@ export class FrameDecoder {
       }
       if (at > this.#start) this.#skipTo(at);
       if (this.#end - this.#start < HEADER_BYTES) return undefined;
-      const view = new DataView(
-        this.#buffer.buffer,
-        this.#buffer.byteOffset + this.#start,
-        HEADER_BYTES,
-      );
       const version = this.#buffer[this.#start + 4];
-      const length = view.getUint32(8, true);
+      const length = readUint32LE(this.#buffer, this.#start + 8);
       if (version !== VERSION || length > this.maxFrameBytes) {
         this.stats.corrupt++;
         this.#skipTo(this.#start + 1);
@@ -213,7 +206,7 @@ export class FrameDecoder {
       if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
       const payloadStart = this.#start + HEADER_BYTES;
       const bytes = this.#buffer.subarray(payloadStart, payloadStart + length);
-      if (crc32(bytes) !== view.getUint32(12, true)) {
+      if (crc32(bytes) !== readUint32LE(this.#buffer, this.#start + 12)) {
         this.stats.corrupt++;
         this.#skipTo(this.#start + 1);
         continue;

@@ -12,6 +12,7 @@ import { leadingId, payloadAfterHead, streamDataHead } from "./stream_data_codec
 import type { IdmTransport } from "./transport.ts";
 
 const EMPTY = new Uint8Array();
+const MAX_SAFE_ID = BigInt(Number.MAX_SAFE_INTEGER);
 /** How long close() lets queued frames drain before it closes the transport anyway. */
 const CLOSE_FLUSH_MS = 1000;
 
@@ -54,8 +55,11 @@ export class IdmPeer {
   #nextId: bigint;
   #pending = new Map<bigint, { resolve: (p: Packet) => void; reject: (e: Error) => void }>();
   #streams = new Map<bigint, IdmStream>();
-  /** Each open stream's STREAM_DATA packet head, both ways (see stream_data_codec.ts). */
-  #dataHeads = new Map<bigint, Uint8Array>();
+  /**
+   * Each open stream with its STREAM_DATA packet head, both ways (see
+   * stream_data_codec.ts), by ID as a number: no bigint per received chunk.
+   */
+  #dataHeads = new Map<number, { head: Uint8Array; stream: IdmStream }>();
   #requestHandlers = new Map<string, RequestHandler>();
   #eventHandlers = new Map<string, EventHandler>();
   #streamHandlers = new Map<string, StreamHandler>();
@@ -170,11 +174,14 @@ export class IdmPeer {
         ),
       forget: (sid) => {
         this.#streams.delete(sid);
-        this.#dataHeads.delete(sid);
+        if (this.#dataHeads.get(Number(sid))?.stream === stream) {
+          this.#dataHeads.delete(Number(sid));
+        }
       },
     }, this.options.streamWindow ?? 64);
     this.#streams.set(id, stream);
-    this.#dataHeads.set(id, dataHead);
+    // IDs past 2^53 (only a misbehaving zone picks them) take the full decoder instead.
+    if (id <= MAX_SAFE_ID) this.#dataHeads.set(Number(id), { head: dataHead, stream });
     return stream;
   }
 
@@ -308,12 +315,17 @@ export class IdmPeer {
   /** The hot path: a data packet for an open stream, in its canonical form. */
   #receiveStreamData(bytes: Uint8Array): boolean {
     const id = leadingId(bytes);
-    const head = id === undefined ? undefined : this.#dataHeads.get(id);
-    const payload = head && payloadAfterHead(bytes, head);
-    const stream = payload && this.#streams.get(id!);
-    if (!stream) return false;
+    const open = id === undefined ? undefined : this.#dataHeads.get(id);
+    const payload = open && payloadAfterHead(bytes, open.head);
+    if (!payload) return false;
+    const { stream } = open!;
     const packet = () =>
-      create(PacketSchema, { id, kind: PacketKind.STREAM_DATA, type: stream.type, payload });
+      create(PacketSchema, {
+        id: stream.id,
+        kind: PacketKind.STREAM_DATA,
+        type: stream.type,
+        payload,
+      });
     this.options.onPacket?.("in", packet());
     this.#deliver(stream, payload, bytes, packet);
     return true;

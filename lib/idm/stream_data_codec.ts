@@ -29,11 +29,11 @@ function varint(bytes: Uint8Array, at: number): [number, number] | undefined {
   return undefined;
 }
 
-/** The packet's ID if it starts with field 1, the way every stream packet does. */
-export function leadingId(bytes: Uint8Array): bigint | undefined {
+/** The packet's ID (below 2^53) if it starts with field 1, the way every stream packet does. */
+export function leadingId(bytes: Uint8Array): number | undefined {
   if (bytes[0] !== TAG_ID) return undefined;
-  const id = varint(bytes, 1);
-  return id ? BigInt(id[0]) : undefined;
+  const id = varint(bytes, 1)?.[0];
+  return id !== undefined && Number.isSafeInteger(id) ? id : undefined;
 }
 
 /**
