@@ -39,7 +39,11 @@ export async function keepHostSession(options: SessionOptions): Promise<never> {
           create(HelloSchema, { zoneId: options.zoneId, token: options.token }),
         ),
       );
-      log.info("connected to the host", { channel: options.describe });
+      // Milliseconds since the agent's process started: where a slow zone boot goes.
+      log.info("connected to the host", {
+        channel: options.describe,
+        agentUptimeMs: Math.round(performance.now()),
+      });
       const stop = new AbortController();
       if (options.replaced) {
         options.replaced(stop.signal).then(() => {

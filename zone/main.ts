@@ -34,6 +34,7 @@ const encoder = new TextEncoder();
 const log = createLogger("zone-agent", {
   sink: logFile ? (line) => void logFile.writeSync(encoder.encode(line + "\n")) : undefined,
 }).with({ zone: zoneId });
+log.info("agent started", { loadedInMs: Math.round(performance.now()) });
 
 // Workloads live on a tmpfs private to this zone's mount namespace.
 const workDir = flags.workDir;
