@@ -8,14 +8,15 @@ export type ZoneVerdict = "done" | "continue" | { failed: string };
 
 /**
  * Waits until `decide` says done, following the event stream and re-reading
- * the zone now and then so a missed event cannot hang the wait.
+ * the zone now and then so a missed event cannot hang the wait. Returns the
+ * zone as it was when done (undefined if it is gone), so no second read is needed.
  */
 export async function waitForZone(
   client: ControlClient,
   zoneId: string,
   decide: (zone: Zone | undefined) => ZoneVerdict,
   timeoutMs: number,
-): Promise<void> {
+): Promise<Zone | undefined> {
   const abort = new AbortController();
   const deadline = setTimeout(() => abort.abort(), timeoutMs);
   // Opened only when first needed: a call opened and then aborted unread
@@ -35,7 +36,7 @@ export async function waitForZone(
     let zone = await read();
     while (true) {
       const verdict = decide(zone);
-      if (verdict === "done") return;
+      if (verdict === "done") return zone;
       if (verdict !== "continue") throw new CliError(verdict.failed, EXIT.failed);
       if (!pending) {
         events ??= client.watchEvents({}, { signal: abort.signal })[Symbol.asyncIterator]();

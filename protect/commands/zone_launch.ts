@@ -129,7 +129,7 @@ export const zoneLaunchCommand: CommandSpec = {
       console.log(zoneId);
       return;
     }
-    await waitForZone(client, zoneId, (zone) => {
+    const zone = await waitForZone(client, zoneId, (zone) => {
       if (!zone) return { failed: `zone ${name} vanished while launching` };
       if (zone.status?.state === ZoneState.READY) return "done";
       if (zone.status?.state === ZoneState.FAILED) {
@@ -137,7 +137,6 @@ export const zoneLaunchCommand: CommandSpec = {
       }
       return "continue";
     }, (o.timeout as number) * 1000);
-    const { zone } = await client.getZone({ zoneId });
     if (!zone) throw new CliError("daemon returned no zone", EXIT.failed);
     if (output === "table") console.log(`zone ${name} READY (${zoneId})`);
     else console.log(await render(output, [zone], zoneJson, ZONE_COLUMNS, false));
