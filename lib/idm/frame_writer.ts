@@ -13,7 +13,8 @@ const FIRST_BYTES = 16 * 1024;
  * Memory is bounded: past two full buffers, `push` waits for the transport. The
  * buffers grow to BATCH_BYTES as traffic needs, from FIRST_BYTES.
  */
-type Fill = (target: Uint8Array, at: number) => void;
+/** Resolved already: what a push that fits at once returns, without a new promise each time. */
+const QUEUED = Promise.resolve();
 
 export class FrameWriter {
   #filling = new Uint8Array(FIRST_BYTES);
@@ -35,16 +36,20 @@ export class FrameWriter {
   push(head: Uint8Array, field: number, payload: Uint8Array, headCrc?: number): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const size = frameSize(head, payload.length);
-    const fill = (target: Uint8Array, at: number) =>
-      writeFrame(target, at, head, field, payload, headCrc);
     if (this.#waiting.length === 0 && this.#fits(size)) {
-      this.#append(size, fill);
-      return Promise.resolve();
+      this.#append(size, head, field, payload, headCrc);
+      return QUEUED;
     }
-    return this.#pushLater(size, fill);
+    return this.#pushLater(size, head, field, payload, headCrc);
   }
 
-  async #pushLater(size: number, fill: Fill): Promise<void> {
+  async #pushLater(
+    size: number,
+    head: Uint8Array,
+    field: number,
+    payload: Uint8Array,
+    headCrc?: number,
+  ): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiting.push(resolve);
     if (this.#waiting.length > 1) await promise; // behind earlier pushes
@@ -54,7 +59,7 @@ export class FrameWriter {
         await new Promise<void>((r) => this.#roomWaiter = r);
       }
       if (this.#failure) throw this.#failure;
-      this.#append(size, fill);
+      this.#append(size, head, field, payload, headCrc);
     } finally {
       this.#waiting.shift();
       this.#waiting[0]?.();
@@ -72,13 +77,20 @@ export class FrameWriter {
     return this.#used + size <= BATCH_BYTES || (this.#used === 0 && !this.#writing);
   }
 
-  #append(size: number, fill: Fill): void {
+  /** Writes the frame (see writeFrame) at the end of the filling batch. */
+  #append(
+    size: number,
+    head: Uint8Array,
+    field: number,
+    payload: Uint8Array,
+    headCrc?: number,
+  ): void {
     if (this.#used + size > this.#filling.length) {
       const grown = new Uint8Array(Math.max(this.#used + size, this.#filling.length * 2));
       grown.set(this.#filling.subarray(0, this.#used));
       this.#filling = grown;
     }
-    fill(this.#filling, this.#used);
+    writeFrame(this.#filling, this.#used, head, field, payload, headCrc);
     this.#used += size;
     if (!this.#writing) void this.#drain();
   }

@@ -18,6 +18,16 @@ const CLOSE_FLUSH_MS = 1000;
 
 export type Direction = "in" | "out";
 
+/** A received data packet as the tap and the logs show it (built only for them). */
+function dataPacket(stream: IdmStream, payload: Uint8Array): Packet {
+  return create(PacketSchema, {
+    id: stream.id,
+    kind: PacketKind.STREAM_DATA,
+    type: stream.type,
+    payload,
+  });
+}
+
 export interface PeerOptions {
   log: Logger;
   maxFrameBytes?: number;
@@ -157,8 +167,9 @@ export class IdmPeer {
         this.#write(
           dataHead,
           data,
-          () =>
-            create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data }),
+          this.options.onPacket &&
+            (() =>
+              create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data })),
           dataHeadCrc,
         ),
       sendCredit: (sid, credit) =>
@@ -172,6 +183,7 @@ export class IdmPeer {
             error: error ?? "",
           }),
         ),
+      release: (frame) => this.#decoder.release(frame),
       forget: (sid) => {
         this.#streams.delete(sid);
         if (this.#dataHeads.get(Number(sid))?.stream === stream) {
@@ -197,18 +209,19 @@ export class IdmPeer {
   /**
    * Frames `head` (a packet without its payload) and `payload` as field 5, and
    * writes it after the frames before it. `packet` is what the tap sees; a maker,
-   * so the hot path builds it only when someone is watching. `headCrc`: a stream's
-   * data head is the same for every packet, so its CRC is computed once.
+   * so the hot path builds it only when someone is watching (and passes none when
+   * nobody is). `headCrc`: a stream's data head is the same for every packet, so
+   * its CRC is computed once.
    */
   #write(
     head: Uint8Array,
     payload: Uint8Array,
-    packet: Packet | (() => Packet),
+    packet: Packet | (() => Packet) | undefined,
     headCrc?: number,
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
     const tap = this.options.onPacket;
-    if (tap) tap("out", typeof packet === "function" ? packet() : packet);
+    if (tap && packet) tap("out", typeof packet === "function" ? packet() : packet);
     return this.#writer.push(head, 5, payload, headCrc);
   }
 
@@ -302,7 +315,7 @@ export class IdmPeer {
         const stream = this.#streams.get(packet.id);
         if (!stream) return this.#violation("packet for no open stream", packet);
         if (packet.kind === PacketKind.STREAM_DATA) {
-          this.#deliver(stream, packet.payload, bytes, () => packet);
+          this.#deliver(stream, packet.payload, bytes);
         } else if (packet.kind === PacketKind.STREAM_CREDIT) stream.receiveCredit(packet.credit);
         else stream.receiveClose(packet.error);
         return;
@@ -319,25 +332,18 @@ export class IdmPeer {
     const payload = open && payloadAfterHead(bytes, open.head);
     if (!payload) return false;
     const { stream } = open!;
-    const packet = () =>
-      create(PacketSchema, {
-        id: stream.id,
-        kind: PacketKind.STREAM_DATA,
-        type: stream.type,
-        payload,
-      });
-    this.options.onPacket?.("in", packet());
-    this.#deliver(stream, payload, bytes, packet);
+    if (this.options.onPacket) this.options.onPacket("in", dataPacket(stream, payload));
+    this.#deliver(stream, payload, bytes);
     return true;
   }
 
   /** Hands a data packet to its stream, which gives `frame`'s buffer back once it is read. */
-  #deliver(stream: IdmStream, payload: Uint8Array, frame: Uint8Array, packet: () => Packet): void {
+  #deliver(stream: IdmStream, payload: Uint8Array, frame: Uint8Array): void {
     try {
-      stream.receiveData(payload, () => this.#decoder.release(frame));
+      stream.receiveData(payload, frame);
     } catch (e) {
       // Past its credit: refuse rather than buffer without bound.
-      this.#violation((e as Error).message, packet());
+      this.#violation((e as Error).message, dataPacket(stream, payload));
       stream.receiveClose((e as Error).message);
       void stream.close((e as Error).message).catch(() => {});
     }

@@ -11,23 +11,23 @@ export const READ_BYTES = 256 * 1024;
  */
 export class ReadBuffers {
   #free: ArrayBuffer[] = [];
-  #holds = new WeakMap<ArrayBuffer, number>();
+  /** Per buffer in use, its hold count (a box: one map lookup per retain or release). */
+  #holds = new WeakMap<ArrayBuffer, { count: number }>();
 
   constructor(readonly size = READ_BYTES, readonly keep = 4) {}
 
   /** A buffer to read into, held once (by the reader) until released. */
   take(): Uint8Array {
     const buffer = this.#free.pop() ?? new ArrayBuffer(this.size);
-    this.#holds.set(buffer, 1);
+    this.#holds.set(buffer, { count: 1 });
     return new Uint8Array(buffer);
   }
 
   /** One more hold on the buffer behind `view`; false when it is not a held buffer of ours. */
   retain(view: Uint8Array): boolean {
-    const buffer = view.buffer as ArrayBuffer;
-    const holds = this.#holds.get(buffer);
+    const holds = this.#holds.get(view.buffer as ArrayBuffer);
     if (!holds) return false;
-    this.#holds.set(buffer, holds + 1);
+    holds.count++;
     return true;
   }
 
@@ -39,10 +39,7 @@ export class ReadBuffers {
     const buffer = view.buffer as ArrayBuffer;
     const holds = this.#holds.get(buffer);
     if (!holds) return false;
-    if (holds > 1) {
-      this.#holds.set(buffer, holds - 1);
-      return true;
-    }
+    if (--holds.count > 0) return true;
     this.#holds.delete(buffer);
     if (this.#free.length < this.keep) this.#free.push(buffer);
     return true;

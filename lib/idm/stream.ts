@@ -6,6 +6,8 @@ export interface StreamLink {
   sendCredit(id: bigint, credit: number): Promise<void>;
   sendClose(id: bigint, error?: string): Promise<void>;
   forget(id: bigint): void;
+  /** Gives back the buffer of a received chunk (the frame it came in) once it was read. */
+  release(frame: Uint8Array): void;
 }
 
 /**
@@ -16,7 +18,8 @@ export interface StreamLink {
 export class IdmStream implements AsyncIterable<Uint8Array> {
   #credit: number;
   #creditWaiters: Array<() => void> = [];
-  #inbox: Array<{ data: Uint8Array; release?: () => void }> = [];
+  /** Received chunks, each with the frame whose buffer goes back once it was read. */
+  #inbox: Array<{ data: Uint8Array; frame: Uint8Array }> = [];
   #consumed = 0;
   #readWaiter?: () => void;
   #remoteClosed = false;
@@ -69,9 +72,9 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
    * is already here costs one resolved promise.)
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    let lent: (() => void) | undefined;
+    let lent: Uint8Array | undefined;
     const giveBack = () => {
-      lent?.();
+      if (lent) this.link.release(lent);
       lent = undefined;
     };
     const next = (): Promise<IteratorResult<Uint8Array>> => {
@@ -79,7 +82,7 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
       const chunk = this.#inbox.shift();
       if (chunk) {
         this.#consumedOne();
-        lent = chunk.release;
+        lent = chunk.frame;
         return Promise.resolve({ value: chunk.data, done: false });
       }
       if (this.#remoteClosed) {
@@ -111,13 +114,13 @@ export class IdmStream implements AsyncIterable<Uint8Array> {
 
   // Called by the peer.
 
-  /** `release` gives the chunk's buffer back once the reader is done with it. */
-  receiveData(data: Uint8Array, release?: () => void): void {
+  /** `data` came in `frame`, whose buffer goes back (link.release) once the reader moves on. */
+  receiveData(data: Uint8Array, frame: Uint8Array): void {
     if (this.#inbox.length >= this.window) {
       // The other side ignored flow control: refuse rather than buffer without bound.
       throw new ResourceExhaustedError(`IDM stream ${this.type} sent past its credit`);
     }
-    this.#inbox.push({ data, release });
+    this.#inbox.push({ data, frame });
     this.#readWaiter?.();
   }
 
