@@ -14,7 +14,7 @@ import { median } from "./stats.ts";
 await useNativeCrc32(); // as protect-daemon does
 const quiet = createLogger("bench", { level: "error", sink: () => {} });
 const CHUNK = 64 * 1024;
-const TOTAL = 256 * 1024 * 1024;
+const TOTAL = 512 * 1024 * 1024;
 
 async function socketPair(): Promise<[Deno.Conn, Deno.Conn, () => void]> {
   const path = join(Deno.makeTempDirSync(), "b.sock");
