@@ -26,3 +26,19 @@ Deno.test("foreign views and extra releases are refused; the free list is bounde
   assert.equal(next.filter((b) => taken.some((t) => t.buffer === b)).length, 2, "two kept");
   assert.equal(new Set(next).size, 3, "none handed out twice");
 });
+
+Deno.test("past maxOut buffers in use, no more are lent from; giving some back lends again", () => {
+  const buffers = new ReadBuffers(1024, 4, 2);
+  const lent: Uint8Array[] = [];
+  for (let i = 0; i < 4; i++) {
+    const read = buffers.take();
+    const payload = read.subarray(0, 100);
+    if (buffers.retain(payload)) lent.push(payload);
+    buffers.release(read);
+  }
+  // Reads 1 and 2 are lent from; by read 3 three buffers are out (two lent, the reader's).
+  assert.equal(lent.length, 2);
+  buffers.release(lent[0]);
+  const read = buffers.take();
+  assert.equal(buffers.retain(read.subarray(0, 10)), true, "under the limit again");
+});
