@@ -104,6 +104,57 @@ for (let i = 0; i < N; i++) {
   bootMs.push(at("READY") - at("CREATED"));
 }
 
+/** Timing lines of one guest's console (zone-init's and the agent's); NaN where one is missing. */
+function consoleTimings(name: string) {
+  let text = "";
+  try {
+    text = Deno.readTextFileSync(`/var/log/xen/console/guest-${name}.log`);
+  } catch { /* no console log: every phase is NaN */ }
+  const num = (pattern: RegExp) => Number(text.match(pattern)?.[1]);
+  return {
+    stage2: num(/stage 2 up at ([\d.]+) s/),
+    agentExec: num(/starting the agent at ([\d.]+) s/),
+    loadedMs: num(/agent started .*loadedInMs=(\d+)/),
+    loadedAt: num(/agent started .*guestUptimeS=([\d.]+)/),
+    connectedMs: num(/connected to the host .*agentUptimeMs=(\d+)/),
+    ready: num(/bench ready at ([\d.]+) s/),
+  };
+}
+
+// Inside the guests, from their consoles: the reference's Deno start-up plus its one-line
+// eval, against the agent's Deno start-up, module loading, connection and bootstrap (ms).
+const guest = {
+  stage2: [] as number[],
+  deno: [] as number[],
+  modules: [] as number[],
+  connect: [] as number[],
+  bootstrap: [] as number[],
+  refStage2: [] as number[],
+  refToReady: [] as number[],
+};
+const logTime = (line?: string) => Date.parse(line?.split(" ")[0] ?? "");
+for (let i = 0; i < N; i++) {
+  const g = consoleTimings(`ours${i}`);
+  guest.stage2.push(g.stage2 * 1000);
+  guest.deno.push((g.loadedAt - g.loadedMs / 1000 - g.agentExec) * 1000);
+  guest.modules.push(g.loadedMs);
+  guest.connect.push(g.connectedMs - g.loadedMs);
+  const id = log.find((l) => l.includes(`zone=ours${i} `))?.match(/ id=([0-9a-f-]{36})/)?.[1];
+  const connected = log.find((l) => l.includes("agent connected") && l.includes(`zone=${id} `));
+  const ready = log.find((l) => l.includes(`zone=ours${i} `) && l.includes("state=READY"));
+  guest.bootstrap.push(logTime(ready) - logTime(connected));
+  const r = consoleTimings(`ref${i}`);
+  guest.refStage2.push(r.stage2 * 1000);
+  guest.refToReady.push((r.ready - r.stage2) * 1000);
+}
+const m = (key: keyof typeof guest) => fmt(median(guest[key]));
+console.log(
+  `guests (medians): kernel to stage 2 ${m("stage2")} (reference ${m("refStage2")}); ` +
+    `zone: Deno start-up ${m("deno")}, agent modules ${m("modules")}, connect ${m("connect")}, ` +
+    `bootstrap ${m("bootstrap")}; reference: stage 2 to ready (Deno start-up and a one-line ` +
+    `eval) ${m("refToReady")}`,
+);
+
 // Where protect's time goes: the CLI's own start-up in dom0, and the boot phases from the logs.
 const cliMs: number[] = [];
 for (let i = 0; i < 3; i++) {

@@ -34,7 +34,12 @@ const encoder = new TextEncoder();
 const log = createLogger("zone-agent", {
   sink: logFile ? (line) => void logFile.writeSync(encoder.encode(line + "\n")) : undefined,
 }).with({ zone: zoneId });
-log.info("agent started", { loadedInMs: Math.round(performance.now()) });
+// How long the agent took to load (from its process start) and, in a Xen zone, the
+// guest's uptime then: with zone-init's "starting the agent at", where boot time goes.
+log.info("agent started", {
+  loadedInMs: Math.round(performance.now()),
+  ...(flags.xen && { guestUptimeS: Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) }),
+});
 
 // Workloads live on a tmpfs private to this zone's mount namespace.
 const workDir = flags.workDir;
