@@ -128,11 +128,13 @@ export class ZoneReconciler {
   async #stepTowardsReady(zone: ZoneRecord, signal: AbortSignal): Promise<void> {
     const { driver } = this.deps;
     if (zone.state === ZoneState.CREATING) {
-      const mac = driver.macAtCreate ? await this.deps.network?.reservedMac(zone) : undefined;
+      // The NIC's MAC is reserved while the guest is built: no RPC before libxl's call.
+      const nic = driver.macAtCreate ? this.deps.network?.reserveNic(zone) : undefined;
       const guest = await driver.createGuest(
-        { zoneId: zone.id, name: zone.name, spec: zone.spec, mac },
+        { zoneId: zone.id, name: zone.name, spec: zone.spec, mac: nic?.mac },
         signal,
       );
+      await nic?.reserved; // before attach, which would otherwise reserve with another MAC
       this.deps.ledger.transition(zone.id, ZoneState.CREATED, {
         domainId: guest.domainId,
         backend: guest.backend,

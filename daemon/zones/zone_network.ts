@@ -16,6 +16,7 @@ import type { Logger } from "../../lib/log/mod.ts";
 import type { NetworkConnection } from "../clients/network_client.ts";
 import type { GuestLink } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
+import { randomMac } from "../../lib/mac/mod.ts";
 
 /** What the zone configures inside (sent in its bootstrap) and what status shows. */
 export interface ZoneNetworkSetup {
@@ -109,31 +110,28 @@ export class ZoneNetworking {
   }
 
   /**
-   * The zone's reserved MAC, reserving its addresses now if it holds none, for
-   * a driver that builds the NIC with the guest. Undefined when the zone has no
-   * network or protect-network cannot say: the NIC then gets the hypervisor's
-   * MAC, and the agent still sets the reserved one from the bootstrap.
+   * A MAC for the NIC a driver builds with the guest, picked here and reserved
+   * (with the zone's addresses) in the background, so the RPC to protect-network
+   * overlaps the guest's creation instead of preceding it. `reserved` settles once
+   * protect-network has answered; it never rejects. A zone that already holds a
+   * reservation (a retried launch) keeps it and its MAC, which the agent sets from
+   * the bootstrap. Undefined for a zone without network or without protect-network.
    */
-  async reservedMac(zone: ZoneRecord): Promise<string | undefined> {
+  reserveNic(zone: ZoneRecord): { mac: string; reserved: Promise<void> } | undefined {
     const connection = this.connection;
     if (!connection || zone.spec.network?.disabled) return undefined;
-    try {
-      // A new zone holds none: one RPC on the launch path, a second only on a retry.
-      const held = await connection.client.createReservation({ zoneId: zone.id })
-        .then((r) => r.reservation)
-        .catch(async (error) => {
-          if (!(error instanceof ConnectError && error.code === Code.AlreadyExists)) throw error;
-          const { reservations } = await connection.client.listReservations({});
-          return reservations.find((r) => r.zoneId === zone.id);
+    const mac = randomMac();
+    const reserved = connection.client.createReservation({ zoneId: zone.id, mac }).then(
+      () => {},
+      (error) => {
+        const held = error instanceof ConnectError && error.code === Code.AlreadyExists;
+        this.log.debug(held ? "zone keeps its reservation" : "zone NIC's MAC not reserved yet", {
+          zone: zone.name,
+          error: connection.error(error),
         });
-      return held?.mac || undefined;
-    } catch (error) {
-      this.log.debug("no reserved MAC for the zone's NIC yet", {
-        zone: zone.name,
-        error: connection.error(error),
-      });
-      return undefined;
-    }
+      },
+    );
+    return { mac, reserved };
   }
 
   /**

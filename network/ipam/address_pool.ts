@@ -80,10 +80,3 @@ export class AddressPool {
     return formatIp({ family: this.cidr.family, value });
   }
 }
-
-/** A locally administered, unicast MAC address (first octet xxxxxx10) from random bytes. */
-export function randomMac(bytes = crypto.getRandomValues(new Uint8Array(6))): string {
-  const b = Array.from(bytes.subarray(0, 6));
-  b[0] = (b[0] & 0xfc) | 0x02;
-  return b.map((x) => x.toString(16).padStart(2, "0")).join(":");
-}

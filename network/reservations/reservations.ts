@@ -1,7 +1,8 @@
 import type { DatabaseSync } from "node:sqlite";
 import { inTransaction, Statements } from "../../lib/sqlite/mod.ts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
-import { AddressPool, randomMac } from "../ipam/mod.ts";
+import { AddressPool } from "../ipam/mod.ts";
+import { isLocalUnicastMac, randomMac } from "../../lib/mac/mod.ts";
 
 export interface ReservationRecord {
   id: string;
@@ -18,6 +19,8 @@ export interface ReservationRequest {
   ipv4?: string;
   ipv6?: string;
   retain?: boolean;
+  /** A specific MAC; empty or absent = a random one. */
+  mac?: string;
 }
 
 interface Row {
@@ -73,6 +76,12 @@ export class Reservations {
     if (request.zoneId && !ZONE_ID.test(request.zoneId)) {
       throw new InvalidArgumentError("zone_id", "must be a zone ID (UUID) or empty");
     }
+    if (request.mac && !isLocalUnicastMac(request.mac)) {
+      throw new InvalidArgumentError(
+        "mac",
+        "must be a lowercase, locally administered unicast MAC (like 02:00:00:00:00:01) or empty",
+      );
+    }
     return inTransaction(this.#db, () => {
       if (request.zoneId) {
         const held = this.#sql.get("SELECT * FROM reservations WHERE zone_id = ?")
@@ -87,7 +96,10 @@ export class Reservations {
       const ipv4 = this.v4.allocate(new Set(rows.map((r) => r.ipv4)), request.ipv4 || undefined);
       const ipv6 = this.v6.allocate(new Set(rows.map((r) => r.ipv6)), request.ipv6 || undefined);
       const macs = new Set(rows.map((r) => r.mac));
-      let mac = randomMac();
+      if (request.mac && macs.has(request.mac)) {
+        throw new AlreadyExistsError(`MAC ${request.mac} is held by another reservation`);
+      }
+      let mac = request.mac || randomMac();
       while (macs.has(mac)) mac = randomMac();
       const record: ReservationRecord = {
         id: crypto.randomUUID(),

@@ -56,3 +56,17 @@ Deno.test("reservations: conflicts, exhaustion and bad zone IDs change nothing",
   assert.equal(r.list().length, 5);
   db.close();
 });
+
+Deno.test("reservations: a requested MAC is kept; a bad or taken one is refused, changing nothing", () => {
+  const r = new Reservations(openNetworkDatabase(join(Deno.makeTempDirSync(), "n.db")), ...pools());
+  const a = r.create({ zoneId: zone(1), mac: "02:00:00:00:00:01" });
+  assert.equal(a.mac, "02:00:00:00:00:01");
+  assert.throws(
+    () => r.create({ zoneId: zone(2), mac: "02:00:00:00:00:01" }),
+    /MAC 02:00:00:00:00:01 is held/,
+  );
+  for (const bad of ["00:16:3e:00:00:01", "02:00:00:00:00:0G", "02-00-00-00-00-01"]) {
+    assert.throws(() => r.create({ zoneId: zone(2), mac: bad }), /mac: must be a lowercase/);
+  }
+  assert.equal(r.list().length, 1, "nothing else was reserved");
+});

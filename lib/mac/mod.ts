@@ -1,0 +1,2 @@
+/** MAC addresses for zone NICs. */
+export * from "./mac.ts";
