@@ -2,7 +2,7 @@
  * Zone launch on real Xen, inside one lab boot (tests/xen/lab/run.sh bench):
  * `protect zone launch --wait` (to READY) against `xl create` of an equivalent
  * guest — same kernel, initrd, addons disk, vif, memory and Deno start-up — whose
- * init writes data/bench-ready to xenstore instead of starting the agent.
+ * init writes its uptime to data/bench-ready in xenstore instead of starting the agent.
  * Interleaved, N rounds (default 5). Also reports the daemon's own time around
  * libxl_domain_create_new (CREATING→CREATED vs the libxl call), from its log.
  * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N]
@@ -37,6 +37,9 @@ on_poweroff = "destroy"
 
 const xs = new XenStore();
 
+/** Per round, the reference guest's uptime (s) when it signalled ready. */
+const refReadyUptime: number[] = [];
+
 /** xl create, then wait for the guest's readiness key (a xenstore watch). */
 async function reference(i: number): Promise<number> {
   const name = `ref${i}`;
@@ -52,7 +55,11 @@ async function reference(i: number): Promise<number> {
   const timer = setTimeout(() => stop.abort(), 300_000);
   try {
     for await (const _ of watcher.events(stop.signal)) {
-      if (xs.read(key) === "1") break;
+      const value = xs.read(key); // the guest's uptime when it signalled
+      if (value) {
+        refReadyUptime[i] = Number(value);
+        break;
+      }
     }
   } finally {
     clearTimeout(timer);
@@ -117,7 +124,6 @@ function consoleTimings(name: string) {
     loadedMs: num(/agent started .*loadedInMs=(\d+)/),
     loadedAt: num(/agent started .*guestUptimeS=([\d.]+)/),
     connectedMs: num(/connected to the host .*agentUptimeMs=(\d+)/),
-    ready: num(/bench ready at ([\d.]+) s/),
   };
 }
 
@@ -145,9 +151,10 @@ for (let i = 0; i < N; i++) {
   guest.bootstrap.push(logTime(ready) - logTime(connected));
   const r = consoleTimings(`ref${i}`);
   guest.refStage2.push(r.stage2 * 1000);
-  guest.refToReady.push((r.ready - r.stage2) * 1000);
+  guest.refToReady.push((refReadyUptime[i] - r.stage2) * 1000);
 }
-const m = (key: keyof typeof guest) => fmt(median(guest[key]));
+// A phase whose console line never made it (a guest cut off early) is left out.
+const m = (key: keyof typeof guest) => fmt(median(guest[key].filter((v) => !isNaN(v))));
 console.log(
   `guests (medians): kernel to stage 2 ${m("stage2")} (reference ${m("refStage2")}); ` +
     `zone: Deno start-up ${m("deno")}, agent modules ${m("modules")}, connect ${m("connect")}, ` +
