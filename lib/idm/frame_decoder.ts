@@ -30,8 +30,6 @@ export interface DecoderStats {
 export class FrameDecoder {
   readonly stats: DecoderStats = { frames: 0, corrupt: 0, skippedBytes: 0 };
   #buffer: Uint8Array;
-  /** While `push` reads straight from the caller's chunk, our own buffer waits here. */
-  #owned: Uint8Array = new Uint8Array(0);
   #borrowed = false;
   /** Where split frames are gathered, unless they get a buffer of their own (#exact). */
   #staging = new Uint8Array(0);
@@ -81,7 +79,6 @@ export class FrameDecoder {
     }
     if (offset < chunk.length) {
       // Nothing is buffered: read the rest of the chunk where it lies.
-      this.#owned = this.#buffer;
       this.#buffer = chunk;
       this.#start = offset;
       this.#end = chunk.length;
@@ -89,7 +86,8 @@ export class FrameDecoder {
       this.#drain(out);
       // Keep any partial frame in our own buffer, never in the caller's chunk.
       const rest = this.#buffer.subarray(this.#start, this.#end);
-      this.#buffer = this.#owned;
+      this.#buffer = this.#staging; // an exact buffer left here was empty: let it go
+      this.#exact = false;
       this.#start = this.#end = 0;
       this.#borrowed = false;
       if (rest.length) this.#append(rest);

@@ -5,6 +5,9 @@ const BATCH_BYTES = 256 * 1024;
 /** Where the buffers start: a channel that carries only control messages stays small. */
 const FIRST_BYTES = 16 * 1024;
 
+/** Resolved already: what a push that fits at once returns, without a new promise each time. */
+const QUEUED = Promise.resolve();
+
 /**
  * Writes frames in order, batched: each frame is written straight into one of two
  * reused buffers, and one buffer is written while the other fills. So a stream of 64 KiB
@@ -13,9 +16,6 @@ const FIRST_BYTES = 16 * 1024;
  * Memory is bounded: past two full buffers, `push` waits for the transport. The
  * buffers grow to BATCH_BYTES as traffic needs, from FIRST_BYTES.
  */
-/** Resolved already: what a push that fits at once returns, without a new promise each time. */
-const QUEUED = Promise.resolve();
-
 export class FrameWriter {
   #filling = new Uint8Array(FIRST_BYTES);
   #spare = new Uint8Array(FIRST_BYTES);

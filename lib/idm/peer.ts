@@ -4,7 +4,6 @@ import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from 
 import type { Logger } from "../log/mod.ts";
 import { crc32 } from "./crc32.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frame.ts";
-
 import { FrameDecoder } from "./frame_decoder.ts";
 import { FrameWriter } from "./frame_writer.ts";
 import { IdmStream } from "./stream.ts";
@@ -18,7 +17,7 @@ const CLOSE_FLUSH_MS = 1000;
 
 export type Direction = "in" | "out";
 
-/** A received data packet as the tap and the logs show it (built only for them). */
+/** A data packet as the tap and the logs show it (built only for them). */
 function dataPacket(stream: IdmStream, payload: Uint8Array): Packet {
   return create(PacketSchema, {
     id: stream.id,
@@ -162,14 +161,12 @@ export class IdmPeer {
     }
     const dataHead = streamDataHead(id, type);
     const dataHeadCrc = crc32(dataHead);
-    const stream = new IdmStream(id, type, {
-      sendData: (sid, data) =>
+    const stream: IdmStream = new IdmStream(id, type, {
+      sendData: (_sid, data) =>
         this.#write(
           dataHead,
           data,
-          this.options.onPacket &&
-            (() =>
-              create(PacketSchema, { id: sid, kind: PacketKind.STREAM_DATA, type, payload: data })),
+          this.options.onPacket && (() => dataPacket(stream, data)),
           dataHeadCrc,
         ),
       sendCredit: (sid, credit) =>
