@@ -1,7 +1,7 @@
 import type { NetworkInterface } from "../proto/gen/protect/idm/v1/idm_pb.ts";
+import { isMac } from "../lib/mac/mod.ts";
 
 const IFNAME = /^[A-Za-z0-9_.]{1,15}$/;
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f:.]{2,45}$/;
 const MAX_INTERFACES = 4;
@@ -36,7 +36,7 @@ export function networkCommands(interfaces: NetworkInterface[]): string[][] {
   interfaces.forEach((iface, i) => {
     const at = `interfaces[${i}]`;
     if (!IFNAME.test(iface.name)) throw new Error(`bootstrap ${at}.name "${iface.name}" is bad`);
-    if (!MAC.test(iface.mac)) throw new Error(`bootstrap ${at}.mac "${iface.mac}" is bad`);
+    if (!isMac(iface.mac)) throw new Error(`bootstrap ${at}.mac "${iface.mac}" is bad`);
     if (iface.mtu < 576 || iface.mtu > 65535) {
       throw new Error(`bootstrap ${at}.mtu ${iface.mtu} is out of range (576-65535)`);
     }
