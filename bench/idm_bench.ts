@@ -3,7 +3,9 @@
  *  - round trip: IDM request/response vs a raw 32-byte ping-pong;
  *  - stream throughput: an IDM stream (64 KiB data packets, credit flow
  *    control) vs raw writes of the same bytes, one way (target >= 0.8x):
- *    7 rounds, each raw then IDM, and the median of the per-round ratios.
+ *    7 rounds, each raw then IDM, and the median of the per-round ratios;
+ *  - the same through an echo (the other end sends every chunk back: a raw
+ *    echo loop, and a zone stream handler that writes each chunk back).
  * Run: ./denow run -A bench/idm_bench.ts
  */
 import { join } from "node:path";
@@ -15,6 +17,8 @@ await useNativeCrc32(); // as protect-daemon does
 const quiet = createLogger("bench", { level: "error", sink: () => {} });
 const CHUNK = 64 * 1024;
 const TOTAL = 512 * 1024 * 1024;
+/** Each way, through the echo: the bytes cross the socket twice. */
+const ECHO_TOTAL = TOTAL / 2;
 
 async function socketPair(): Promise<[Deno.Conn, Deno.Conn, () => void]> {
   const path = join(Deno.makeTempDirSync(), "b.sock");
@@ -109,6 +113,68 @@ async function idmThroughput(): Promise<number> {
   return mbps;
 }
 
+/** Raw echo: b sends back what it reads; a counts what comes back. MiB/s each way. */
+async function rawEcho(): Promise<number> {
+  const [a, b, done] = await socketPair();
+  (async () => {
+    const buf = new Uint8Array(CHUNK);
+    while (true) {
+      const got = await b.read(buf);
+      if (got === null) return;
+      await writeAll(b, buf.subarray(0, got));
+    }
+  })().catch(() => {}); // ends when the sockets close
+  const start = performance.now();
+  const back = (async () => {
+    let got = 0;
+    const buf = new Uint8Array(CHUNK);
+    while (got < ECHO_TOTAL) got += (await a.read(buf)) ?? ECHO_TOTAL;
+  })();
+  const chunk = new Uint8Array(CHUNK);
+  for (let sent = 0; sent < ECHO_TOTAL; sent += CHUNK) await writeAll(a, chunk);
+  await back;
+  const mbps = ECHO_TOTAL / 2 ** 20 / ((performance.now() - start) / 1000);
+  a.close();
+  b.close();
+  done();
+  return mbps;
+}
+
+/** IDM echo: the zone's handler writes each chunk back on the same stream. */
+async function idmEcho(): Promise<number> {
+  const p = await idmPair();
+  p.zone.onStream("echo", (stream) => {
+    (async () => {
+      for await (const c of stream) await stream.write(c);
+    })().catch(() => {}); // ends when the channel closes
+  });
+  const start = performance.now();
+  const stream = await p.host.openStream("echo", new Uint8Array());
+  const back = (async () => {
+    let got = 0;
+    for await (const c of stream) if ((got += c.length) >= ECHO_TOTAL) return;
+  })();
+  const chunk = new Uint8Array(CHUNK);
+  for (let sent = 0; sent < ECHO_TOTAL; sent += CHUNK) await stream.write(chunk);
+  await back;
+  const mbps = ECHO_TOTAL / 2 ** 20 / ((performance.now() - start) / 1000);
+  p.close();
+  return mbps;
+}
+
+/** Median of 7 paired rounds (reference then IDM) after one warm-up of each. */
+async function paired(reference: () => Promise<number>, idm: () => Promise<number>) {
+  const r = { raw: [] as number[], idm: [] as number[], ratio: [] as number[] };
+  await reference();
+  await idm();
+  for (let i = 0; i < 7; i++) {
+    r.raw.push(await reference());
+    r.idm.push(await idm());
+    r.ratio.push(r.idm[i] / r.raw[i]);
+  }
+  return { raw: median(r.raw), idm: median(r.idm), ratio: median(r.ratio) };
+}
+
 // Round trips first, then throughput: each phase warmed up, its rounds interleaved
 // with its reference, and the throughput ratio taken per round (paired), since
 // this machine's speed drifts between rounds.
@@ -119,20 +185,16 @@ for (let i = 0; i < 3; i++) {
   rtt.raw.push(await rawRoundTrips(3000));
   rtt.idm.push(await idmRoundTrips(3000));
 }
-const tput = { raw: [] as number[], idm: [] as number[], ratio: [] as number[] };
-await rawThroughput();
-await idmThroughput();
-for (let i = 0; i < 7; i++) {
-  tput.raw.push(await rawThroughput());
-  tput.idm.push(await idmThroughput());
-  tput.ratio.push(tput.idm[i] / tput.raw[i]);
-}
+const tput = await paired(rawThroughput, idmThroughput);
+const echo = await paired(rawEcho, idmEcho);
 const [rr, ri] = [median(rtt.raw), median(rtt.idm)];
 console.log(
   `round trip: raw ${rr.toFixed(0)} µs, IDM request ${ri.toFixed(0)} µs (${(ri / rr).toFixed(2)}x)`,
 );
-console.log(
-  `stream throughput: raw ${median(tput.raw).toFixed(0)} MiB/s, IDM ${
-    median(tput.idm).toFixed(0)
-  } MiB/s, ratio ${median(tput.ratio).toFixed(2)}x (median of 7 paired rounds; target >= 0.8x)`,
-);
+for (const [name, m] of [["stream throughput", tput], ["through an echo", echo]] as const) {
+  console.log(
+    `${name}: raw ${m.raw.toFixed(0)} MiB/s, IDM ${m.idm.toFixed(0)} MiB/s, ratio ${
+      m.ratio.toFixed(2)
+    }x (median of 7 paired rounds; target >= 0.8x)`,
+  );
+}
