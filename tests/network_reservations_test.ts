@@ -69,7 +69,42 @@ Deno.test("network reservations through the CLI, daemon and protect-network: sta
       assert.match(outside.stderr, /not a zone address of 10\.75\.0\.0\/29/);
       const noZone = await runCli(root, "network", "reservation", "create", "--zone", "nope");
       assert.notEqual(noZone.code, 0);
+      const badMac = await runCli(
+        root,
+        "network",
+        "reservation",
+        "create",
+        "--mac",
+        "01:00:5e:00:00:01",
+      );
+      assert.equal(badMac.code, 1);
+      assert.match(badMac.stderr, /mac.*locally administered unicast/);
+      const takenMac = await runCli(
+        root,
+        "network",
+        "reservation",
+        "create",
+        "--mac",
+        zoneReservation.mac,
+      );
+      assert.equal(takenMac.code, 1);
+      assert.match(takenMac.stderr, /is held by another reservation/);
       assert.equal((await list()).length, 2);
+    });
+
+    await t.step("a MAC asked for is the MAC reserved", async () => {
+      const mine = await cliJson(
+        root,
+        "network",
+        "reservation",
+        "create",
+        "--mac",
+        "02:00:00:12:34:56",
+        "-o",
+        "json",
+      ) as ReservationView;
+      assert.equal(mine.mac, "02:00:00:12:34:56");
+      assert.equal((await runCli(root, "network", "reservation", "destroy", mine.id)).code, 0);
     });
 
     await t.step("reservations survive a protect-network restart unchanged", async () => {

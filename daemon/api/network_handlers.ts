@@ -52,6 +52,7 @@ export function networkHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Con
           ipv4: request.ipv4,
           ipv6: request.ipv6,
           retain: request.retain,
+          mac: request.mac,
         })
       );
       return create(CreateNetworkReservationResponseSchema, {

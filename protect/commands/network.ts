@@ -35,6 +35,11 @@ const reservationCommand: CommandSpec = {
         { long: "zone", short: "z", value: "zone", description: "zone name or ID" },
         { long: "ipv4", value: "address", description: "this IPv4 address (default: lowest free)" },
         { long: "ipv6", value: "address", description: "this IPv6 address (default: lowest free)" },
+        {
+          long: "mac",
+          value: "address",
+          description: "this MAC: lowercase, locally administered unicast (default: random)",
+        },
         { long: "retain", description: "keep the reservation when the zone is destroyed" },
       ],
       async run({ options }) {
@@ -44,6 +49,7 @@ const reservationCommand: CommandSpec = {
           zoneId,
           ipv4: (options.ipv4 as string) ?? "",
           ipv6: (options.ipv6 as string) ?? "",
+          mac: (options.mac as string) ?? "",
           retain: options.retain === true,
         });
         if (!reservation) return;
