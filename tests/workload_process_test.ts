@@ -51,6 +51,11 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       const w = await cliJson(root, "workload", "get", "hello");
       assert.equal(w.status.state, "WORKLOAD_STATE_COMPLETED");
       assert.equal(w.status.exitCode, 3);
+      // The table names the zone; JSON keeps its ID.
+      const table = (await runCli(root, "workload", "list")).stdout.split("\n");
+      assert.match(table[0], /^NAME +ID +ZONE +IMAGE/);
+      assert.match(table.find((l) => l.startsWith("hello "))!, /^hello +\S+ +z +/);
+      assert.match(w.zoneId, /^[0-9a-f-]{36}$/);
     });
 
     await t.step("create without starting, then start attached", async () => {

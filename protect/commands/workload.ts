@@ -1,5 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { type Workload, WorkloadSchema, WorkloadState } from "../../proto/mod.ts";
+import type { ControlClient } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
@@ -9,16 +10,24 @@ import { followWorkload, workloadLaunchCommand } from "./workload_launch.ts";
 import { CliError } from "../cli/exit_codes.ts";
 import { workloadExecCommand } from "./exec.ts";
 
-const COLUMNS: Column<Workload>[] = [
+/** Table columns; a workload's zone is shown by name when `zoneNames` knows it. */
+const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
   { header: "NAME", cell: (w) => w.spec?.name ?? "" },
   { header: "ID", cell: (w) => w.id },
-  { header: "ZONE", cell: (w) => w.zoneId },
+  { header: "ZONE", cell: (w) => zoneNames.get(w.zoneId) || w.zoneId },
   { header: "IMAGE", cell: (w) => w.spec?.image ?? "" },
   { header: "STATE", cell: (w) => WorkloadState[w.status?.state ?? 0] },
   { header: "EXIT", cell: (w) => String(w.status?.exitCode ?? "") },
   { header: "ERROR", cell: (w) => w.status?.error ?? "" },
 ];
 const asJson = (w: Workload) => toJson(WorkloadSchema, w);
+
+/** Zone ID to name, for a table (other formats carry the ID and skip the extra call). */
+async function zoneNamesFor(client: ControlClient, output: string): Promise<Map<string, string>> {
+  if (output !== "table") return new Map();
+  const { zones } = await client.listZones({});
+  return new Map(zones.map((z) => [z.id, z.spec?.name ?? ""]));
+}
 
 const WORKLOAD_ARG = [{ name: "workload", description: "workload name or ID" }];
 
@@ -119,7 +128,8 @@ export const workloadCommand: CommandSpec = {
       async run({ options }) {
         const { client, output } = daemonFor(options);
         const { workloads } = await client.listWorkloads({ zone: (options.zone as string) ?? "" });
-        console.log(await render(output, workloads, asJson, COLUMNS));
+        const zoneNames = await zoneNamesFor(client, output);
+        console.log(await render(output, workloads, asJson, columns(zoneNames)));
       },
     },
     {
@@ -130,7 +140,8 @@ export const workloadCommand: CommandSpec = {
         const { client, output } = daemonFor(options);
         const id = await resolveWorkloadId(client, ref);
         const { workload: w } = await client.getWorkload({ workloadId: id });
-        console.log(await render(output, w ? [w] : [], asJson, COLUMNS, false));
+        const zoneNames = await zoneNamesFor(client, output);
+        console.log(await render(output, w ? [w] : [], asJson, columns(zoneNames), false));
       },
     },
   ],
