@@ -6,7 +6,7 @@ import {
   WorkloadStartSchema,
   WorkloadStopSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
-import { PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
+import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
   type ExecInsideWorkloadRequest,
   type PortPublish,
@@ -184,7 +184,7 @@ export class WorkloadManager {
     };
     this.deps.workloads.insert(record);
     this.#announce(record);
-    if (start) await this.#run(id);
+    if (start) await this.#run(id, image);
     else this.#transition(id, WorkloadState.CREATED, {});
     return id;
   }
@@ -202,12 +202,15 @@ export class WorkloadManager {
     await this.#run(id);
   }
 
-  /** Hands the workload to its zone's agent: CREATING → RUNNING, or FAILED with the reason. */
-  async #run(id: string): Promise<void> {
+  /**
+   * Hands the workload to its zone's agent: CREATING → RUNNING, or FAILED with the reason.
+   * `known`: the image create() just looked up (one storage call per launch, not two).
+   */
+  async #run(id: string, known?: ImageInfo): Promise<void> {
     const w = this.deps.workloads.get(id);
     const spec = w.spec;
     try {
-      const image = await this.#image(spec.image);
+      const image = known ?? await this.#image(spec.image);
       const config = image.config;
       const args = spec.process?.args ?? [];
       // docker run semantics: the entrypoint stays, given args replace the image's CMD.
