@@ -7,11 +7,13 @@ import { globals } from "./cli/context.ts";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import { helpText, parseArgv, UsageError } from "./cli/framework/mod.ts";
 import { program } from "./cli/program.ts";
+import { skipClearingNoTimer } from "./cli/lazy_timers.ts";
 
 /** Reads only the variables the CLI declares (its permission set grants just those). */
 const env = (name: string) => Deno.env.get(name);
 
 async function main(argv: string[]): Promise<number> {
+  skipClearingNoTimer();
   let options: Record<string, unknown> = {};
   try {
     const call = parseArgv(program, argv, env);
