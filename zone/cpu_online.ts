@@ -1,3 +1,4 @@
+import { waitForPath } from "../lib/fs/mod.ts";
 /** Where Linux lists CPUs; overridable for tests. */
 export const CPU_SYSFS = "/sys/devices/system/cpu";
 
@@ -16,7 +17,7 @@ export async function setOnlineCpus(count: number, sysfs = CPU_SYSFS): Promise<n
   for (let cpu = 1; cpu < 512; cpu++) {
     const online = `${sysfs}/cpu${cpu}/online`;
     if (cpu < count) {
-      await appear(online);
+      await waitForPath(online, "vCPU", APPEAR_MS);
       if (Deno.readTextFileSync(online).trim() !== "1") Deno.writeTextFileSync(online, "1");
       continue;
     }
@@ -32,19 +33,6 @@ export async function setOnlineCpus(count: number, sysfs = CPU_SYSFS): Promise<n
     }
   }
   return countOnline(Deno.readTextFileSync(`${sysfs}/online`));
-}
-
-async function appear(path: string): Promise<void> {
-  const deadline = Date.now() + APPEAR_MS;
-  while (true) {
-    try {
-      Deno.statSync(path);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${path} did not appear`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 /** Counts a sysfs CPU list such as "0-2,4". */

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { exists } from "../../lib/fs/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { digestHex } from "../blobs/digest.ts";
 import type { BlobStore } from "../blobs/blob_store.ts";
@@ -134,14 +135,5 @@ export class ImageAssembler {
     })().finally(() => this.#packing.delete(key));
     this.#packing.set(key, work);
     return work;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

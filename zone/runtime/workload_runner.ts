@@ -1,5 +1,6 @@
 import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../../lib/log/mod.ts";
+import { exists, waitForPath } from "../../lib/fs/mod.ts";
 import { ociConfig } from "./oci_config.ts";
 
 /** What the runner reports back (the agent turns these into IDM events). */
@@ -19,15 +20,6 @@ async function run(tool: string, args: string[]): Promise<void> {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** How long a hot-plugged image disk may take to appear in the zone. */
 const DISK_WAIT_MS = 30_000;
 
@@ -39,11 +31,7 @@ async function mountImage(path: string, target: string): Promise<void> {
   if (!path.startsWith("/dev/")) {
     return await run("mount", ["-t", "squashfs", "-o", "loop,ro", path, target]);
   }
-  const deadline = Date.now() + DISK_WAIT_MS;
-  while (!exists(path)) {
-    if (Date.now() > deadline) throw new Error(`image disk ${path} did not appear`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPath(path, "image disk", DISK_WAIT_MS);
   await run("mount", ["-t", "squashfs", "-o", "ro", path, target]);
 }
 

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { exists, waitForPath } from "./mod.ts";
+
+Deno.test("exists: a file, a directory, nothing", () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/f`, "x");
+  assert.equal(exists(`${dir}/f`), true);
+  assert.equal(exists(dir), true);
+  assert.equal(exists(`${dir}/none`), false);
+});
+
+Deno.test("waitForPath: resolves once the path appears, rejects naming it after the timeout", async () => {
+  const dir = Deno.makeTempDirSync();
+  const later = setTimeout(() => Deno.writeTextFileSync(`${dir}/dev`, ""), 30);
+  await waitForPath(`${dir}/dev`, "disk", 2000, 10);
+  clearTimeout(later);
+  await assert.rejects(
+    waitForPath(`${dir}/never`, "image disk", 50, 10),
+    new RegExp(`image disk ${dir}/never did not appear`),
+  );
+});
