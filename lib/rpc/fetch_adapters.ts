@@ -31,40 +31,14 @@ async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
   yield chunk;
 }
 
-/** Connect unary requests use `application/proto|json`; streams `application/connect+…`. */
-const isUnaryContentType = (contentType: string | null) =>
-  contentType !== null && /^application\/(proto|json)\b/.test(contentType);
-
 /**
- * Universal client over Deno's fetch. Unary bodies are sent whole with a
- * Content-Length (a streamed body costs ~5x more per call in Deno's fetch);
- * streaming RPCs keep a streamed body, so client streams and bidi work.
+ * Universal client over Deno's fetch, for streaming RPCs: the request body
+ * streams, so client streams and bidi work (unary calls go over
+ * http1_unary.ts, which is cheaper to start).
  */
-export function fetchClient(
-  fetchFn: typeof fetch,
-  /** For streaming RPCs, when they need a different connection (HTTP/2). */
-  streamFetchFn: typeof fetch = fetchFn,
-): UniversalClientFn {
-  return async (request) => {
-    if (request.body === undefined || !isUnaryContentType(request.header.get("content-type"))) {
-      return universalClientResponseFromFetch(
-        await streamFetchFn(universalClientRequestToFetch(request)),
-      );
-    }
-    const response = await fetchFn(request.url, {
-      method: request.method,
-      headers: request.header,
-      signal: request.signal,
-      body: await collect(request.body),
-    });
-    // One native read of the whole (small) unary response beats a stream reader.
-    return {
-      status: response.status,
-      header: response.headers,
-      body: once(new Uint8Array(await response.arrayBuffer())),
-      trailer: new Headers(),
-    };
-  };
+export function fetchStreamClient(fetchFn: typeof fetch): UniversalClientFn {
+  return async (request) =>
+    universalClientResponseFromFetch(await fetchFn(universalClientRequestToFetch(request)));
 }
 
 /**

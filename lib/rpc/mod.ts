@@ -1,6 +1,7 @@
 /**
  * ConnectRPC over Unix sockets: one universal core (connect's protocol
- * package), thin adapters for Deno.serve and Deno's fetch.
+ * package), thin adapters for Deno.serve, plain HTTP/1.1 (unary calls) and
+ * Deno's fetch (streaming calls).
  */
 export type { RouterOptions, Routes } from "./router.ts";
 export {

@@ -2,7 +2,8 @@ import type { Transport } from "@connectrpc/connect";
 import { createUniversalHandlerClient } from "@connectrpc/connect/protocol";
 import type { UniversalClientFn } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-connect";
-import { fetchClient } from "./fetch_adapters.ts";
+import { fetchStreamClient } from "./fetch_adapters.ts";
+import { http1UnaryClient } from "./http1_unary.ts";
 import { buildHandlers, type RouterOptions, type Routes } from "./router.ts";
 
 /** Connect protocol with binary protobuf over any universal HTTP client. */
@@ -26,31 +27,33 @@ export interface UnixTransport extends Transport {
   close(): void;
 }
 
+/** Connect unary requests use `application/proto|json`; streams `application/connect+…`. */
+const isUnary = (request: { header: Headers }) =>
+  /^application\/(proto|json)\b/.test(request.header.get("content-type") ?? "");
+
 /**
- * A client transport to a Unix socket. Unlike connect-web's transport it
- * streams request bodies, so client-streaming and bidi RPCs work too.
+ * A client transport to a Unix socket. Unary calls go as plain HTTP/1.1 over
+ * kept connections (http1_unary.ts: no fetch machinery to start, which a CLI
+ * call pays for). Streaming calls go through fetch over HTTP/2 with prior
+ * knowledge: over HTTP/1.1 Deno's fetch stalls a streamed request body once
+ * responses start flowing (bidi: exec). Unlike connect-web's transport, request
+ * bodies stream, so client-streaming and bidi RPCs work too.
  */
 export function createUnixTransport(path: string): UnixTransport {
-  const via = (client: Deno.HttpClient) =>
-    ((input: RequestInfo | URL, init?: RequestInit) =>
-      fetch(input, { ...init, client })) as typeof fetch;
-  // Unary calls over HTTP/1.1 (cheapest per call); streaming calls over
-  // HTTP/2 with prior knowledge, because over HTTP/1.1 Deno's fetch stalls a
-  // streamed request body once responses start flowing (bidi: exec).
-  const unary = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  const unary = http1UnaryClient(path);
   let streaming: Deno.HttpClient | undefined;
-  const streamingClient = () =>
-    streaming ??= Deno.createHttpClient({
-      proxy: { transport: "unix", path },
-      http2: true,
-      http1: false,
-    });
-  const transport = connectTransport(
-    fetchClient(
-      via(unary),
-      ((input: RequestInfo | URL, init?: RequestInit) =>
-        fetch(input, { ...init, client: streamingClient() })) as typeof fetch,
-    ),
+  const streams = fetchStreamClient(
+    ((input: RequestInfo | URL, init?: RequestInit) => {
+      streaming ??= Deno.createHttpClient({
+        proxy: { transport: "unix", path },
+        http2: true,
+        http1: false,
+      });
+      return fetch(input, { ...init, client: streaming });
+    }) as typeof fetch,
+  );
+  const transport = connectTransport((request) =>
+    isUnary(request) ? unary(request) : streams(request)
   );
   return Object.assign(transport, {
     close: () => {
