@@ -8,18 +8,45 @@ const MAX_IDLE = 4;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Bytes read from a connection, with what is left over past what was asked for. */
+/**
+ * Bytes read from a connection, with what is left over past what was asked for.
+ * While the connection is idle a read stays armed, so a connection the server
+ * closed meanwhile is known before a request is written to it (see `alive`).
+ */
 class ConnReader {
   #buffer = new Uint8Array(16 * 1024);
   #start = 0;
   #end = 0;
-  /** Nothing was read since the last response ended (see http1UnaryClient's retry). */
-  untouched = true;
+  /** The read armed while idle; the next fill takes its result. */
+  #armed?: Promise<number | null>;
+  /** Set once the armed read has settled (closed, or bytes nobody asked for). */
+  #stale = false;
 
   constructor(readonly conn: Deno.Conn) {}
 
+  /** Arms a read for the idle time (nothing is buffered between responses). */
+  idle(): void {
+    this.#stale = false;
+    this.#start = this.#end = 0;
+    this.#armed = this.conn.read(this.#buffer);
+    this.#armed.then(() => this.#stale = true, () => this.#stale = true);
+  }
+
+  /** Whether an idle connection may carry the next request. */
+  get alive(): boolean {
+    return !this.#stale;
+  }
+
   /** Reads more; false at end of stream. */
   async #fill(): Promise<boolean> {
+    const armed = this.#armed;
+    this.#armed = undefined;
+    if (armed) {
+      const n = await armed; // it reads into the buffer's start: nothing was buffered
+      if (n === null) return false;
+      this.#end += n;
+      return true;
+    }
     if (this.#start > 0) {
       this.#buffer.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;
@@ -33,7 +60,6 @@ class ConnReader {
     const n = await this.conn.read(this.#buffer.subarray(this.#end));
     if (n === null) return false;
     this.#end += n;
-    this.untouched = false;
     return true;
   }
 
@@ -131,11 +157,7 @@ async function readResponse(reader: ConnReader, maxBodyBytes: number) {
       parts.push(await reader.exactly(size, "chunk"));
       await reader.exactly(2, "chunk end");
     }
-    body = parts.length === 1 ? parts[0] : new Uint8Array(total);
-    if (parts.length !== 1) {
-      let at = 0;
-      for (const p of parts) body.set(p, (at += p.length) - p.length);
-    }
+    body = concat(parts);
   } else if (header.has("content-length")) {
     const length = Number(header.get("content-length"));
     if (!Number.isSafeInteger(length) || length < 0 || length > maxBodyBytes) {
@@ -146,7 +168,6 @@ async function readResponse(reader: ConnReader, maxBodyBytes: number) {
     body = await reader.rest(maxBodyBytes);
     reusable = false;
   }
-  reader.untouched = true;
   return { status: Number(status[1]), header, body, reusable: reusable && !reader.hasLeftover };
 }
 
@@ -154,8 +175,9 @@ async function readResponse(reader: ConnReader, maxBodyBytes: number) {
  * Unary Connect calls as plain HTTP/1.1 over a Unix socket, with Deno.connect.
  * Deno's fetch costs a short-lived process such as the CLI about 20 ms the first
  * time (its client, Request and body machinery); this is one write and a read
- * or two. Connections are kept for the next call (at most MAX_IDLE idle), and
- * one that failed or that the server closes is dropped.
+ * or two. Connections are kept for the next call (at most MAX_IDLE idle); one
+ * that failed, or that the server closed while idle, is dropped. A request is
+ * never sent twice.
  */
 export function http1UnaryClient(
   path: string,
@@ -168,31 +190,29 @@ export function http1UnaryClient(
     for await (const chunk of request.body ?? []) parts.push(chunk);
     const body = concat(parts);
     const bytes = concat([requestHead(request, body.length), body]);
-    let reader = idle.pop();
+    // An idle connection whose armed read settled was closed by the server (or
+    // sent bytes nobody asked for): it is dropped, never written to.
+    let reader: ConnReader | undefined;
+    while ((reader = idle.pop()) && !reader.alive) closeQuietly(reader.conn);
+    reader ??= new ConnReader(await Deno.connect({ transport: "unix", path }));
+    const conn = reader.conn;
+    const abort = () => closeQuietly(conn);
+    request.signal?.addEventListener("abort", abort, { once: true });
     let response;
-    while (!response) {
-      const reused = reader !== undefined;
-      reader ??= new ConnReader(await Deno.connect({ transport: "unix", path }));
-      const conn = reader.conn;
-      const abort = () => closeQuietly(conn);
-      request.signal?.addEventListener("abort", abort, { once: true });
-      try {
-        request.signal?.throwIfAborted(); // aborted while connecting: the listener came too late
-        await writeAll(conn, bytes);
-        response = await readResponse(reader, maxBodyBytes);
-      } catch (e) {
-        closeQuietly(conn);
-        if (request.signal?.aborted) throw request.signal.reason;
-        // A kept connection the server had closed meanwhile: the request never
-        // arrived, so it goes once more on a new connection.
-        if (!(reused && reader.untouched)) throw e;
-        reader = undefined;
-      } finally {
-        request.signal?.removeEventListener("abort", abort);
-      }
+    try {
+      request.signal?.throwIfAborted(); // aborted while connecting: the listener came too late
+      await writeAll(conn, bytes);
+      response = await readResponse(reader, maxBodyBytes);
+    } catch (e) {
+      closeQuietly(conn);
+      throw request.signal?.aborted ? request.signal.reason : e;
+    } finally {
+      request.signal?.removeEventListener("abort", abort);
     }
-    if (response.reusable && idle.length < MAX_IDLE) idle.push(reader!);
-    else closeQuietly(reader!.conn);
+    if (response.reusable && idle.length < MAX_IDLE) {
+      reader.idle();
+      idle.push(reader);
+    } else closeQuietly(conn);
     return {
       status: response.status,
       header: response.header,

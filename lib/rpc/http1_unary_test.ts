@@ -5,8 +5,11 @@ import { http1UnaryClient } from "./http1_unary.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** What the test server answers to one request (its body), as raw bytes; undefined: hang up. */
-type Reply = (body: string, index: number) => string | undefined;
+/**
+ * What the test server answers to one request (its body), as raw bytes; with
+ * `close`, it then closes the connection; undefined: it hangs up without answering.
+ */
+type Reply = (body: string, index: number) => string | { text: string; close: true } | undefined;
 
 /** A raw HTTP/1.1 server on a Unix socket that counts connections and answers with `reply`. */
 function rawServer(reply: Reply) {
@@ -28,7 +31,8 @@ function rawServer(reply: Reply) {
             text = text.slice(end + 4 + length);
             const out = reply(body, requests++);
             if (out === undefined) return conn.close();
-            await conn.write(encoder.encode(out));
+            await conn.write(encoder.encode(typeof out === "string" ? out : out.text));
+            if (typeof out !== "string") return conn.close();
             continue;
           }
           const n = await conn.read(buf);
@@ -41,6 +45,7 @@ function rawServer(reply: Reply) {
   return {
     path,
     connections: () => conns.length,
+    requests: () => requests,
     close: () => {
       listener.close();
       for (const c of conns) {
@@ -112,16 +117,20 @@ Deno.test("a chunked response is put back together; an error status comes throug
   }
 });
 
-Deno.test("a kept connection the server closed is replaced; the call still answers once", async () => {
-  // The first request's connection is closed right after its answer.
-  const server = rawServer((body, i) => i === 1 ? undefined : ok(body));
+Deno.test("a kept connection the server closed is not reused; a request is never sent twice", async () => {
+  const server = rawServer((body, i) =>
+    i === 0 ? { text: ok(body), close: true } : i === 2 ? undefined : ok(body)
+  );
   const client = http1UnaryClient(server.path);
   try {
     assert.equal((await call(client, "one")).text, "one");
-    // The server hangs up on the second request without answering, before any byte:
-    // that counts as a closed kept connection, so the request goes again.
+    await new Promise((r) => setTimeout(r, 20)); // the server's close reaches the idle connection
     assert.equal((await call(client, "two")).text, "two");
-    assert.equal(server.connections(), 2);
+    assert.equal(server.connections(), 2, "a fresh connection for the second call");
+    // The server takes the third request and hangs up without answering: the call
+    // fails, and the request is not sent again.
+    await assert.rejects(call(client, "three"), /connection closed inside the response head/);
+    assert.equal(server.requests(), 3);
   } finally {
     client.close();
     server.close();
