@@ -2,18 +2,11 @@ import assert from "node:assert/strict";
 import { crc32, crc32Portable, useNativeCrc32 } from "./crc32.ts";
 import { encodeFrame } from "./frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
+import { concat as concatParts } from "../bytes/mod.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const frame = (s: string) => encodeFrame(new TextEncoder().encode(s));
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => concatParts(parts);
 
 Deno.test("crc32 matches the IEEE check value", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);

@@ -6,30 +6,7 @@ import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
-
-/** Joins a body's chunks; unary messages are one small chunk in practice. */
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    length += chunk.byteLength;
-  }
-  const only = parts.length === 1 ? parts[0] : undefined;
-  if (only?.buffer instanceof ArrayBuffer) return only as Uint8Array<ArrayBuffer>;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined;
-}
-
-/** A body of exactly one chunk. */
-async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
-  yield chunk;
-}
+import { collect, once } from "./bodies.ts";
 
 /**
  * Universal client over Deno's fetch, for streaming RPCs: the request body

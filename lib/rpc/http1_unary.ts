@@ -1,4 +1,6 @@
 import type { UniversalClientFn, UniversalClientRequest } from "@connectrpc/connect/protocol";
+import { concat } from "../bytes/mod.ts";
+import { collect, once } from "./bodies.ts";
 
 /** A response head (status line and headers) larger than this is refused. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -186,9 +188,7 @@ export function http1UnaryClient(
   const idle: ConnReader[] = [];
   const call = async (request: UniversalClientRequest) => {
     request.signal?.throwIfAborted();
-    const parts: Uint8Array[] = [];
-    for await (const chunk of request.body ?? []) parts.push(chunk);
-    const body = concat(parts);
+    const body = request.body ? await collect(request.body) : new Uint8Array();
     const bytes = concat([requestHead(request, body.length), body]);
     // An idle connection whose armed read settled was closed by the server (or
     // sent bytes nobody asked for): it is dropped, never written to.
@@ -225,20 +225,6 @@ export function http1UnaryClient(
       for (const reader of idle.splice(0)) closeQuietly(reader.conn);
     },
   });
-}
-
-async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
-  yield chunk;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

@@ -2,6 +2,8 @@
  * Builds tar archives for tests, including hostile ones the unpacker must
  * refuse. Test-only: production code never writes tars.
  */
+import { concat } from "../../lib/bytes/mod.ts";
+
 const encoder = new TextEncoder();
 
 export interface TarMember {
@@ -80,13 +82,7 @@ export function buildTar(members: TarMember[]): Uint8Array {
     parts.push(header(m, content.length), ...padded(content));
   }
   parts.push(new Uint8Array(1024));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** gzip-compresses bytes (layers are usually gzip). */

@@ -1,0 +1,2 @@
+/** Byte-buffer helpers shared by the programs and tests. */
+export { concat } from "./concat.ts";
