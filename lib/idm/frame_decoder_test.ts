@@ -2,18 +2,17 @@ import assert from "node:assert/strict";
 import { crc32, crc32Portable, useNativeCrc32 } from "./crc32.ts";
 import { encodeFrame } from "./frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
-import { concat as concatParts } from "../bytes/mod.ts";
+import { concat } from "../bytes/mod.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const frame = (s: string) => encodeFrame(new TextEncoder().encode(s));
-const concat = (...parts: Uint8Array[]) => concatParts(parts);
 
 Deno.test("crc32 matches the IEEE check value", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
 });
 
 Deno.test("frames split across any chunk boundaries decode", () => {
-  const bytes = concat(frame("one"), frame(""), frame("three"));
+  const bytes = concat([frame("one"), frame(""), frame("three")]);
   for (const size of [1, 2, 5, 17, 1000]) {
     const d = new FrameDecoder();
     const got: string[] = [];
@@ -29,7 +28,7 @@ Deno.test("a corrupt frame is skipped and the good frames around it survive", ()
   const bad = frame("corrupted!");
   bad[20] ^= 0xff;
   const d = new FrameDecoder();
-  assert.deepEqual(d.push(concat(frame("a"), bad, frame("b"))).map(text), ["a", "b"]);
+  assert.deepEqual(d.push(concat([frame("a"), bad, frame("b")])).map(text), ["a", "b"]);
   assert.equal(d.stats.corrupt, 1);
 });
 
@@ -37,14 +36,14 @@ Deno.test("a bogus length does not swallow the frames that follow", () => {
   const lying = frame("x");
   new DataView(lying.buffer).setUint32(8, 5000, true); // claims 5000 bytes
   const d = new FrameDecoder();
-  const got = d.push(concat(lying, frame("after"), new Uint8Array(5000))).map(text);
+  const got = d.push(concat([lying, frame("after"), new Uint8Array(5000)])).map(text);
   assert.deepEqual(got, ["after"]);
 });
 
 Deno.test("frames over the limit are refused; garbage between frames is skipped", () => {
   const d = new FrameDecoder(16);
   const got = d.push(
-    concat(new TextEncoder().encode("noise PIDM noise"), frame("x".repeat(17)), frame("ok")),
+    concat([new TextEncoder().encode("noise PIDM noise"), frame("x".repeat(17)), frame("ok")]),
   ).map(text);
   assert.deepEqual(got, ["ok"]);
   assert.ok(d.stats.corrupt >= 1);
@@ -102,7 +101,7 @@ Deno.test("big payloads read whole are lent from a held read buffer; the rest ar
   const buffers = new ReadBuffers(4 * big.length);
   const decoder = new FrameDecoder(1 << 20, undefined, buffers);
   const read = buffers.take();
-  const stream = concat(big, small, big);
+  const stream = concat([big, small, big]);
   read.set(stream.subarray(0, big.length + small.length + 100)); // the last frame is split
   const [lent, copied] = decoder.push(read.subarray(0, big.length + small.length + 100));
   assert.equal(lent.buffer, read.buffer, "lent in place");
@@ -131,7 +130,7 @@ Deno.test("big frames split anywhere, some corrupt, decode to exactly the good p
     .map((size, i) => new Uint8Array(size).map((_, k) => (k * 13 + i) & 0xff));
   const frames = payloads.map(encodeFrame);
   frames[3][40] ^= 0xff; // payload 3 fails its CRC
-  const bytes = concat(...frames, ...frames);
+  const bytes = concat([...frames, ...frames]);
   const want = [...payloads, ...payloads].filter((_, i) => i % payloads.length !== 3);
   for (let round = 0; round < 20; round++) {
     const decoder = new FrameDecoder(1 << 20);
