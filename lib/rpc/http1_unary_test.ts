@@ -79,10 +79,26 @@ async function call(
   return { status: response.status, type: response.header.get("content-type"), text };
 }
 
-Deno.test("sequential calls share one kept connection", async () => {
-  const server = rawServer((body) => ok(`echo:${body}`));
+/** Runs `body` with a client of a fresh test server answering with `reply`, then closes both. */
+async function withClient(
+  reply: Reply,
+  body: (
+    client: ReturnType<typeof http1UnaryClient>,
+    server: ReturnType<typeof rawServer>,
+  ) => Promise<void>,
+) {
+  const server = rawServer(reply);
   const client = http1UnaryClient(server.path);
   try {
+    await body(client, server);
+  } finally {
+    client.close();
+    server.close();
+  }
+}
+
+Deno.test("sequential calls share one kept connection", async () => {
+  await withClient((body) => ok(`echo:${body}`), async (client, server) => {
     for (const word of ["a", "bb", "ccc"]) {
       assert.deepEqual(await call(client, word), {
         status: 200,
@@ -91,70 +107,57 @@ Deno.test("sequential calls share one kept connection", async () => {
       });
     }
     assert.equal(server.connections(), 1);
-  } finally {
-    client.close();
-    server.close();
-  }
+  });
 });
 
 Deno.test("a chunked response is put back together; an error status comes through", async () => {
-  const server = rawServer((_, i) =>
-    i === 0
-      ? "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\na\r\n0123456789\r\n0\r\n\r\n"
-      : "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+  await withClient(
+    (_, i) =>
+      i === 0
+        ? "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\na\r\n0123456789\r\n0\r\n\r\n"
+        : "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+    async (client) => {
+      assert.equal((await call(client, "x")).text, "abc0123456789");
+      assert.deepEqual(await call(client, "y"), {
+        status: 404,
+        type: "application/json",
+        text: "{}",
+      });
+    },
   );
-  const client = http1UnaryClient(server.path);
-  try {
-    assert.equal((await call(client, "x")).text, "abc0123456789");
-    assert.deepEqual(await call(client, "y"), {
-      status: 404,
-      type: "application/json",
-      text: "{}",
-    });
-  } finally {
-    client.close();
-    server.close();
-  }
 });
 
 Deno.test("a kept connection the server closed is not reused; a request is never sent twice", async () => {
-  const server = rawServer((body, i) =>
-    i === 0 ? { text: ok(body), close: true } : i === 2 ? undefined : ok(body)
+  await withClient(
+    (body, i) => i === 0 ? { text: ok(body), close: true } : i === 2 ? undefined : ok(body),
+    async (client, server) => {
+      assert.equal((await call(client, "one")).text, "one");
+      await new Promise((r) => setTimeout(r, 20)); // the server's close reaches the idle connection
+      assert.equal((await call(client, "two")).text, "two");
+      assert.equal(server.connections(), 2, "a fresh connection for the second call");
+      // The server takes the third request and hangs up without answering: the call
+      // fails, and the request is not sent again.
+      await assert.rejects(call(client, "three"), /connection closed inside the response head/);
+      assert.equal(server.requests(), 3);
+    },
   );
-  const client = http1UnaryClient(server.path);
-  try {
-    assert.equal((await call(client, "one")).text, "one");
-    await new Promise((r) => setTimeout(r, 20)); // the server's close reaches the idle connection
-    assert.equal((await call(client, "two")).text, "two");
-    assert.equal(server.connections(), 2, "a fresh connection for the second call");
-    // The server takes the third request and hangs up without answering: the call
-    // fails, and the request is not sent again.
-    await assert.rejects(call(client, "three"), /connection closed inside the response head/);
-    assert.equal(server.requests(), 3);
-  } finally {
-    client.close();
-    server.close();
-  }
 });
 
 Deno.test("a reply that is not HTTP, an oversized head and an abort all fail the call", async () => {
-  const server = rawServer((_, i) =>
-    i === 0
-      ? "SSH-2.0-nope\r\n\r\n"
-      : i === 1
-      ? `HTTP/1.1 200 OK\r\nx: ${"a".repeat(70_000)}\r\n\r\n`
-      : ""
+  await withClient(
+    (_, i) =>
+      i === 0
+        ? "SSH-2.0-nope\r\n\r\n"
+        : i === 1
+        ? `HTTP/1.1 200 OK\r\nx: ${"a".repeat(70_000)}\r\n\r\n`
+        : "",
+    async (client) => {
+      await assert.rejects(call(client, "a"), /not an HTTP\/1.1 response/);
+      await assert.rejects(call(client, "b"), /response head longer than/);
+      const abort = new AbortController();
+      const pending = call(client, "c", abort.signal);
+      abort.abort(new Error("given up"));
+      await assert.rejects(pending, /given up/);
+    },
   );
-  const client = http1UnaryClient(server.path);
-  try {
-    await assert.rejects(call(client, "a"), /not an HTTP\/1.1 response/);
-    await assert.rejects(call(client, "b"), /response head longer than/);
-    const abort = new AbortController();
-    const pending = call(client, "c", abort.signal);
-    abort.abort(new Error("given up"));
-    await assert.rejects(pending, /given up/);
-  } finally {
-    client.close();
-    server.close();
-  }
 });
