@@ -8,6 +8,7 @@
  *    echo loop, and a zone stream handler that writes each chunk back).
  * Run: ./denow run -A bench/idm_bench.ts
  */
+import { writeAll } from "../lib/bytes/mod.ts";
 import { join } from "node:path";
 import { createLogger } from "../lib/log/mod.ts";
 import { connTransport, IdmPeer, useNativeCrc32 } from "../lib/idm/mod.ts";
@@ -25,11 +26,6 @@ async function socketPair(): Promise<[Deno.Conn, Deno.Conn, () => void]> {
   const listener = Deno.listen({ transport: "unix", path });
   const [a, b] = await Promise.all([Deno.connect({ transport: "unix", path }), listener.accept()]);
   return [a, b, () => listener.close()];
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array) {
-  let at = 0;
-  while (at < data.length) at += await conn.write(data.subarray(at));
 }
 
 async function rawRoundTrips(n: number): Promise<number> {

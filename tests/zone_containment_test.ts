@@ -1,3 +1,4 @@
+import { writeAll } from "../lib/bytes/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -68,10 +69,7 @@ Deno.test("a zone sending garbage, oversized and forged messages is contained", 
       transport: "unix",
       path: join(protectPaths(root).runDir, "zones.sock"),
     });
-    const send = async (bytes: Uint8Array) => {
-      let at = 0;
-      while (at < bytes.length) at += await conn.write(bytes.subarray(at));
-    };
+    const send = (bytes: Uint8Array) => writeAll(conn, bytes);
     await send(
       packet({
         kind: PacketKind.EVENT,

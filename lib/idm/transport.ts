@@ -1,3 +1,4 @@
+import { writeAll } from "../bytes/mod.ts";
 import { ReadBuffers } from "./read_buffers.ts";
 
 /**
@@ -55,10 +56,7 @@ export function connTransport(conn: Deno.Conn): IdmTransport {
   return {
     readable: readChunks(conn, buffers),
     buffers,
-    async write(bytes) {
-      let written = 0;
-      while (written < bytes.length) written += await conn.write(bytes.subarray(written));
-    },
+    write: (bytes) => writeAll(conn, bytes),
     close() {
       try {
         conn.close();

@@ -1,5 +1,5 @@
 import type { UniversalClientFn, UniversalClientRequest } from "@connectrpc/connect/protocol";
-import { concat } from "../bytes/mod.ts";
+import { concat, writeAll } from "../bytes/mod.ts";
 import { collect, once } from "./bodies.ts";
 
 /** A response head (status line and headers) larger than this is refused. */
@@ -225,11 +225,6 @@ export function http1UnaryClient(
       for (const reader of idle.splice(0)) closeQuietly(reader.conn);
     },
   });
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
 
 function closeQuietly(conn: Deno.Conn): void {

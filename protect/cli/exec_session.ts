@@ -1,3 +1,4 @@
+import { writeAll } from "../../lib/bytes/mod.ts";
 import type { ExecOutput } from "../../proto/mod.ts";
 import { CliError, EXIT_NOT_RUN } from "./exit_codes.ts";
 import type { Options, OptionSpec } from "./framework/mod.ts";
@@ -99,10 +100,6 @@ export async function runExecSession(
   if (code !== 0) throw new CliError("", code);
   // stdin may still be open (a terminal): nothing more to read for us.
   Deno.exit(0);
-}
-
-async function writeAll(to: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
-  for (let at = 0; at < data.length;) at += await to.write(data.subarray(at));
 }
 
 /** Follow-up requests from two sources (stdin, resize signals), in arrival order. */

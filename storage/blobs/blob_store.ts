@@ -1,3 +1,4 @@
+import { writeAll } from "../../lib/bytes/mod.ts";
 import { DataLossError } from "../../lib/errors/mod.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -128,8 +129,7 @@ export class BlobStore {
           );
         }
         hash.update(chunk);
-        let written = 0;
-        while (written < chunk.byteLength) written += await output.write(chunk.subarray(written));
+        await writeAll(output, chunk);
         options.onProgress?.(done);
       }
     } catch (e) {
@@ -166,8 +166,7 @@ export class BlobStore {
         done += chunk.byteLength;
         if (done > maxBytes) throw new BlobVerificationError(`blob larger than ${maxBytes} bytes`);
         hash.update(chunk);
-        let written = 0;
-        while (written < chunk.byteLength) written += await output.write(chunk.subarray(written));
+        await writeAll(output, chunk);
       }
     } catch (e) {
       output.close();
