@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkTools } from "../lib/tools/mod.ts";
 import { ProcessDriver } from "./hypervisor/process/process_driver.ts";
 import { XenDriver } from "./hypervisor/xen/xen_driver.ts";
 import { ControlService } from "../proto/mod.ts";
@@ -76,6 +77,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
   // Before touching state: a second daemon on this root must not reconcile
   // (and destroy "orphans") behind the back of the one already serving.
+  // The process driver spawns unshare, kill and ps; its zone agents run runc.
+  if (config.driver === "process") await checkTools(["unshare", "kill", "ps", "runc"]);
   await claimSocketPath(paths.daemonSocket, log);
   const db = openDatabase(paths.database);
   const hostUuid = loadOrCreateHostUuid(paths.hostUuid);

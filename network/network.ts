@@ -10,6 +10,7 @@ import { Attachments } from "./attachments/attachments.ts";
 import { openNetworkDatabase } from "./state/network_db.ts";
 import { HostLinks } from "./links/host_links.ts";
 import { Nftables } from "./firewall/nftables.ts";
+import { checkTools } from "../lib/tools/mod.ts";
 import { ZoneNetworks } from "./zone_networks.ts";
 import { followZones } from "./zone_follower.ts";
 
@@ -33,6 +34,7 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     level: options.logLevel ?? config.logLevel,
     sink: options.logSink,
   });
+  await checkTools(["ip", "nft", "sysctl"]);
   await claimSocketPath(paths.networkSocket, log);
   Deno.mkdirSync(paths.networkDir, { recursive: true, mode: 0o700 });
   const db = openNetworkDatabase(join(paths.networkDir, "network.db"));

@@ -12,6 +12,7 @@ import { ImagePuller } from "./pull/puller.ts";
 import { loadCredentials } from "./registry/credentials.ts";
 import { RegistryClient } from "./registry/registry_client.ts";
 import { ScratchDisks } from "./scratch/scratch_disks.ts";
+import { checkTools } from "../lib/tools/mod.ts";
 import { systemRootfsTools } from "./tools/rootfs_tools.ts";
 import { DEFAULT_TAR_LIMITS } from "./unpack/tar_reader.ts";
 
@@ -35,6 +36,14 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     level: options.logLevel ?? config.logLevel,
     sink: options.logSink,
   });
+  await checkTools(
+    ["mksquashfs", "mkfs.ext4", "ln", "mknod"],
+    {
+      "mkfs.erofs": "images cannot be packed as erofs (squashfs still works)",
+      setfattr: "image layers that carry extended attributes cannot be unpacked",
+    },
+    (message) => log.warn(message),
+  );
   await claimSocketPath(paths.storageSocket, log);
   const dirs = {
     blobs: join(paths.imagesDir, "blobs"),

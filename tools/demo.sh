@@ -2,14 +2,20 @@
 # The main job: on a throw-away root, start protect-daemon (process driver) and
 # protect-storage, start a local registry with the project's busybox test image,
 # launch a zone, run a workload that prints something and exits 3, show its
-# output, exit code and logs, and clean up.
+# output, exit code and logs, and clean up. Exits 0 only when every step did what
+# it should.
 # The process driver runs zones as namespaced processes: NO hardware isolation
-# (zones become Xen guests with the Xen driver). Needs root, runc, unshare and
-# Debian's docker-registry + busybox-static (see README).
-set -uo pipefail
+# (zones become Xen guests with the Xen driver). Needs root; installs the Debian
+# packages it uses on first run (tools/deps.sh demo).
+set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-root="$(mktemp -d -t protect-demo-XXXX)"
 deno="$here/denow"
+if [ "$(id -u)" != 0 ]; then
+  echo "demo: needs root (process-driver zones use namespaces, mounts and loop devices); run: sudo bash tools/demo.sh" >&2
+  exit 2
+fi
+bash "$here/tools/deps.sh" demo
+root="$(mktemp -d -t protect-demo-XXXX)"
 protect() { echo "\$ protect $*" >&2; "$deno" run -A "$here/tools/launch.ts" protect --root "$root" "$@"; }
 pids=()
 cleanup() {
@@ -19,7 +25,11 @@ cleanup() {
   rm -rf "$root"
 }
 trap cleanup EXIT
-wait_for() { for _ in $(seq 300); do [ -s "$1" ] || [ -S "$1" ] && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; exit 1; }
+fail() { echo "demo: $*" >&2; for log in daemon storage; do echo "== $log.log (tail)" >&2; tail -n 5 "$root/$log.log" >&2 || true; done; exit 1; }
+wait_for() {
+  for _ in $(seq 300); do { [ -s "$1" ] || [ -S "$1" ]; } && return 0; sleep 0.1; done
+  fail "timed out waiting for $1"
+}
 
 mkdir -p "$root/run/protect" "$root/var/lib/protect" "$root/etc/protect"
 printf '[daemon]\ndriver = "process"\n' > "$root/etc/protect/daemon.toml"
@@ -35,8 +45,14 @@ registry="$(head -n1 "$out")"
 protect host status
 protect zone launch -n demo --wait
 protect image pull "$registry/test/busybox:1"
-protect workload launch --zone demo --name hello "$registry/test/busybox:1" -- sh -c 'echo hi from a protect zone; exit 3'
-echo "(workload exit code: $?)"
+code=0
+protect workload launch --zone demo --name hello "$registry/test/busybox:1" -- sh -c 'echo hi from a protect zone; exit 3' || code=$?
+echo "(workload exit code: $code)"
+[ "$code" = 3 ] || fail "the workload should have exited 3, not $code"
 protect workload logs hello
 protect workload list
-protect zone launch -n Not_Valid || echo "(exit $?)"
+code=0
+protect zone launch -n Not_Valid || code=$?
+echo "(exit $code: a bad zone name is refused)"
+[ "$code" != 0 ] || fail "a bad zone name was accepted"
+echo "demo: done"

@@ -5,6 +5,8 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# The Debian packages the tests use, installed on first run (tools/deps.sh test).
+bash "$root/tools/deps.sh" test || exit $?
 mkdir -p .test-results
 junit=.test-results/junit.xml
 rm -f "$junit"

@@ -1,4 +1,5 @@
 import { InternalError } from "../errors/mod.ts";
+import { describeMissing } from "./require_tools.ts";
 
 /** A failed external tool. `stderr` is kept whole, so callers can tell "already gone" from real failures. */
 export class ToolError extends InternalError {
@@ -27,7 +28,7 @@ export async function runTool(
     }).spawn();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new ToolError(`${tool} is not installed (Debian: see README's package list)`);
+      throw new ToolError(describeMissing(tool));
     }
     throw e;
   }
