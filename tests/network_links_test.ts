@@ -16,6 +16,7 @@ import {
   writeDaemonConfig,
 } from "./helpers/processes.ts";
 import { pushImage, startRegistry } from "./helpers/registry.ts";
+import { skipIf } from "./helpers/skip.ts";
 import { canTestNetworking, createNetns, ip, type TestNetns } from "./helpers/netns.ts";
 
 interface ZoneView {
@@ -23,8 +24,12 @@ interface ZoneView {
   status: { state: string; ipv4?: string; ipv6?: string; error?: string };
 }
 
-Deno.test("zone networking: zone↔zone, egress NAT, published ports, isolation, restart, teardown", async (t) => {
-  assert.ok(canTestNetworking(), "needs root, ip(8), nft(8) (Debian: iproute2, nftables)");
+Deno.test({
+  ...skipIf(
+    !canTestNetworking() && "needs root, ip(8), nft(8) (Debian: iproute2, nftables)",
+    "zone networking: zone↔zone, egress NAT, published ports, isolation, restart, teardown",
+  ),
+}, async (t) => {
   const host = await createNetns("pt-host-");
   const internet = await createNetns("pt-inet-");
   const registry = await startRegistry();

@@ -11,13 +11,19 @@ import { zoneHandlers } from "./zone_handlers.ts";
 
 /** The whole ControlService: built handlers over the Unimplemented placeholders. */
 export function controlService(ctx: ApiContext): ServiceImpl<typeof ControlService> {
+  return { ...unimplementedHandlers(), ...builtHandlers(ctx) } as ServiceImpl<
+    typeof ControlService
+  >;
+}
+
+/** The handlers that do the work (each RPC not here is in unimplemented.ts). */
+export function builtHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
-    ...unimplementedHandlers(),
     ...hostHandlers(ctx),
     ...zoneHandlers(ctx),
     ...workloadHandlers(ctx),
     ...watchHandlers(ctx),
     ...imageHandlers(ctx.storage),
     ...networkHandlers(ctx),
-  } as ServiceImpl<typeof ControlService>;
+  };
 }

@@ -25,7 +25,7 @@ start() {
     esac
   done
   alive "$dir/qemu.pid" && die "already running (protect machine status; protect machine stop)"
-  command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing: apt-get install qemu-system-x86"
+  bash "$root/tools/deps.sh" lab || exit $?
   if [ -S "$socket" ] && answering; then die "a protect-daemon already answers on $socket; stop it first"; fi
   mkdir -p "$dir" /run/protect
   echo "protect machine: preparing the image (cached after the first build, ~2 min)" >&2

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
+import { skipIf } from "../../../tests/helpers/skip.ts";
 
 Deno.test("listLoopDevices reads bound loops from sysfs, up to the first missing number", () => {
   const sys = Deno.makeTempDirSync();
@@ -27,32 +28,33 @@ Deno.test("detachLoopDevice refuses anything but /dev/loopN", async () => {
   await assert.rejects(() => detachLoopDevice("/dev/loop1/../sda"), /not a loop device/);
 });
 
-/** Binds a scratch file with losetup(8), or undefined where loop devices are not ours to use. */
-function bindScratchLoop(file: string): string | undefined {
-  try {
-    const r = new Deno.Command("losetup", { args: ["-r", "-f", "--show", file] }).outputSync();
-    return r.success ? new TextDecoder().decode(r.stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
+/** Binds a scratch file read-only with losetup(8) and returns the loop device. */
+function bindScratchLoop(file: string): string {
+  const r = new Deno.Command("losetup", { args: ["-r", "-f", "--show", file] }).outputSync();
+  if (!r.success) throw new Error(`losetup: ${new TextDecoder().decode(r.stderr).trim()}`);
+  return new TextDecoder().decode(r.stdout).trim();
 }
 
-Deno.test("detachLoopDevice releases a real loop device", async (t) => {
-  const file = Deno.makeTempFileSync();
-  Deno.truncateSync(file, 1 << 20);
-  const device = bindScratchLoop(file);
-  try {
-    if (!device) {
-      return void await t.step({ name: "needs root and loop devices", ignore: true, fn: () => {} });
+Deno.test({
+  ...skipIf(
+    Deno.uid() !== 0 && "needs root for loop devices",
+    "detachLoopDevice releases a real loop device",
+  ),
+  async fn() {
+    const file = Deno.makeTempFileSync();
+    Deno.truncateSync(file, 1 << 20);
+    let device: string | undefined;
+    try {
+      device = bindScratchLoop(file);
+      assert.ok(listLoopDevices().some((l) => l.device === device && l.file === file));
+      await detachLoopDevice(device);
+      assert.ok(!listLoopDevices().some((l) => l.device === device), `${device} still bound`);
+      await detachLoopDevice(device); // already free: nothing to do, no error
+    } finally {
+      if (device && listLoopDevices().some((l) => l.device === device)) {
+        new Deno.Command("losetup", { args: ["-d", device] }).outputSync();
+      }
+      Deno.removeSync(file);
     }
-    assert.ok(listLoopDevices().some((l) => l.device === device && l.file === file));
-    await detachLoopDevice(device);
-    assert.ok(!listLoopDevices().some((l) => l.device === device), `${device} still bound`);
-    await detachLoopDevice(device); // already free: nothing to do, no error
-  } finally {
-    if (device && listLoopDevices().some((l) => l.device === device)) {
-      new Deno.Command("losetup", { args: ["-d", device] }).outputSync();
-    }
-    Deno.removeSync(file);
-  }
+  },
 });

@@ -12,6 +12,7 @@ share="${PROTECT_LAB_OUT:-/tmp/protect-lab}"
 t0=$(date +%s)
 say() { echo "xen-lab: $* (+$(( $(date +%s) - t0 )) s)" >&2; }
 
+bash "$root/tools/deps.sh" lab
 image="$(bash "$here/build_image.sh" | tail -1)"
 say "image $image"
 bash "$here/prepare_share.sh" "$image" "$share" "$mode"
