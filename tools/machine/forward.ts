@@ -1,68 +1,54 @@
 /**
- * A byte-for-byte connection forwarder for `protect machine`: every connection
- * accepted on --listen is joined to a new connection to --to. Addresses are
- * `unix:/path` or `tcp:host:port`. On the host it turns QEMU's forwarded TCP
- * port back into /run/protect/daemon.sock; in the machine's dom0 it exposes
- * the daemon's socket on the virtual NIC.
- * Usage: deno run -A forward.ts --listen ADDR --to ADDR
+ * `protect machine`'s forwarder (the logic is in forwarder.ts). On the host it turns
+ * QEMU's forwarded TCP port back into /run/protect/daemon.sock, sending the
+ * machine's secret first; in the machine's dom0 it exposes the daemon's socket on
+ * the virtual NIC to connections that bring that secret.
+ * Usage: deno run -A forward.ts --listen ADDR --to ADDR [--send-secret FILE | --require-secret FILE]
+ * ADDR: unix:/path or tcp:host:port. FILE: the secret's hex on one line, readable by root only.
  */
 import { parseArgs } from "node:util";
+import { type Address, forward, parseAddress } from "./forwarder.ts";
 
-type Address = { transport: "unix"; path: string } | {
-  transport: "tcp";
-  hostname: string;
-  port: number;
-};
-
-function address(text: string | undefined, flag: string): Address {
-  if (text?.startsWith("unix:/")) return { transport: "unix", path: text.slice(5) };
-  const tcp = text?.match(/^tcp:([^:]+):(\d{1,5})$/);
-  if (tcp) return { transport: "tcp", hostname: tcp[1], port: Number(tcp[2]) };
-  console.error(
-    `forward: --${flag} must be unix:/path or tcp:host:port (got ${text ?? "nothing"})`,
-  );
+function fail(message: string): never {
+  console.error(`forward: ${message}`);
   Deno.exit(2);
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { listen: { type: "string" }, to: { type: "string" } },
-  strict: true,
-});
-const listen = address(values.listen, "listen");
-const to = address(values.to, "to");
-
-if (listen.transport === "unix") {
+let values;
+try {
+  ({ values } = parseArgs({
+    args: Deno.args,
+    options: {
+      listen: { type: "string" },
+      to: { type: "string" },
+      "send-secret": { type: "string" },
+      "require-secret": { type: "string" },
+    },
+    strict: true,
+  }));
+} catch (e) {
+  fail((e as Error).message);
+}
+const address = (flag: "listen" | "to"): Address =>
+  parseAddress(values[flag] ?? "") ??
+    fail(`--${flag} must be unix:/path or tcp:host:port (got ${values[flag] ?? "nothing"})`);
+const secret = (flag: "send-secret" | "require-secret"): string | undefined => {
+  const file = values[flag];
+  if (file === undefined) return undefined;
   try {
-    Deno.removeSync(listen.path); // a stale socket from an earlier run
-  } catch { /* not there */ }
-}
-const listener = listen.transport === "unix"
-  ? Deno.listen({ transport: "unix", path: listen.path })
-  : Deno.listen({ hostname: listen.hostname, port: listen.port });
-if (listen.transport === "unix") Deno.chmodSync(listen.path, 0o660);
-console.error(`forward: ${values.listen} -> ${values.to}`);
+    const text = Deno.readTextFileSync(file).trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) fail(`--${flag} ${file}: not a 64-digit hex secret`);
+    return text;
+  } catch (e) {
+    return fail(`--${flag} ${file}: ${(e as Error).message}`);
+  }
+};
 
-for await (const inbound of listener) {
-  (async () => {
-    let outbound: Deno.Conn;
-    try {
-      outbound = to.transport === "unix"
-        ? await Deno.connect({ transport: "unix", path: to.path })
-        : await Deno.connect({ hostname: to.hostname, port: to.port });
-    } catch (e) {
-      console.error(`forward: cannot reach ${values.to}: ${(e as Error).message}`);
-      return inbound.close();
-    }
-    // Each direction ends on its own; closing both once either fails is enough.
-    await Promise.allSettled([
-      inbound.readable.pipeTo(outbound.writable),
-      outbound.readable.pipeTo(inbound.writable),
-    ]);
-    for (const c of [inbound, outbound]) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-  })();
-}
+forward({
+  listen: address("listen"),
+  to: address("to"),
+  sendSecret: secret("send-secret"),
+  requireSecret: secret("require-secret"),
+  log: (message) => console.error(`forward: ${message}`),
+});
+console.error(`forward: ${values.listen} -> ${values.to}`);

@@ -27,18 +27,26 @@ start() {
   alive "$dir/qemu.pid" && die "already running (protect machine status; protect machine stop)"
   bash "$root/tools/deps.sh" lab || exit $?
   if [ -S "$socket" ] && answering; then die "a protect-daemon already answers on $socket; stop it first"; fi
-  mkdir -p "$dir" /run/protect
+  # Root only: the share holds the machine's secret (below).
+  mkdir -p -m 0700 "$dir" && chmod 0700 "$dir" && mkdir -p /run/protect
   echo "protect machine: preparing the image (cached after the first build, ~2 min)" >&2
   image="$(bash "$lab/build_image.sh" | tail -1)" || die "the machine image could not be built (see above)"
   share="$dir/share"
   bash "$lab/prepare_share.sh" "$image" "$share" machine
+  # The loopback port QEMU forwards is open to every local user: the forwarder in dom0
+  # drops any connection that does not start with this secret, which only root can read.
+  (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$share/machine.secret")
   PROTECT_LAB_MEMORY_MB="$memory" PROTECT_LAB_TIMEOUT=0 \
     PROTECT_LAB_NET="hostfwd=tcp:127.0.0.1:$port-:7070" \
     setsid bash "$lab/boot.sh" "$image" "$share" > "$dir/serial.log" 2>&1 < /dev/null &
   echo $! > "$dir/qemu.pid"
   setsid "$deno" run -A "$root/tools/machine/forward.ts" --listen "unix:$socket" \
-    --to "tcp:127.0.0.1:$port" > "$dir/forward.log" 2>&1 < /dev/null &
+    --to "tcp:127.0.0.1:$port" --send-secret "$share/machine.secret" \
+    > "$dir/forward.log" 2>&1 < /dev/null &
   echo $! > "$dir/forward.pid"
+  # The socket is 0660: root, and the protect group where the host has one (protect host install).
+  for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+  getent group protect >/dev/null && chgrp protect "$socket"
   echo "protect machine: booting Xen (under TCG this takes about a minute)" >&2
   for _ in $(seq 240); do
     answering && { echo "protect machine: running; the protect CLI now talks to the daemon inside" >&2; return 0; }

@@ -42,10 +42,11 @@ start_daemons() {
 }
 start_daemons || exit 1
 if [ "$mode" = machine ]; then
-  # protect machine: the API on the virtual NIC (QEMU forwards a host port to it), until stopped.
+  # protect machine: the API on the virtual NIC (QEMU forwards a host port to it), until stopped,
+  # for connections that start with the machine's secret (tools/machine/forwarder.ts).
   ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
   deno run --no-config -A /mnt/project/tools/machine/forward.ts --listen tcp:0.0.0.0:7070 \
-    --to unix:/run/protect/daemon.sock >> $out/forward.log 2>&1 &
+    --to unix:/run/protect/daemon.sock --require-secret /mnt/host/machine.secret >> $out/forward.log 2>&1 &
   stamp "machine ready: API on 10.0.2.15:7070"
   while [ ! -e /mnt/host/stop ]; do sleep 2; done
   stamp "machine stopping"
