@@ -25,7 +25,8 @@ mv dist/protect.bundle.js dist/protect.js
 cat > dist/protect <<LAUNCHER
 #!/bin/sh
 d=\$(dirname "\$(readlink -f "\$0")")
-exec deno run --quiet $flags --allow-run="\$d/protect-machine" "\$d/protect.js" "\$@"
+deno="\$d/deno"; [ -x "\$deno" ] || deno=deno
+exec "\$deno" run --quiet $flags --allow-run="\$d/protect-machine" "\$d/protect.js" "\$@"
 LAUNCHER
 chmod +x dist/protect
 # \`protect machine\` runs this helper: QEMU and the lab image need root and tools the CLI must not touch.

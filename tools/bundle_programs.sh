@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bundles the dom0 programs into single files, each with a launcher script that carries
 # its deno.json permission set (default root), for hosts without the source tree or npm
-# access — the Xen lab's dom0: dist/protect-daemon-xen, dist/protect-storage,
-# dist/protect-network (+ .js).
+# access — the Xen lab's dom0, and `./denow task install`: dist/protect-daemon-xen,
+# dist/protect-storage, dist/protect-network (+ .js).
 # A launcher script, not a shebang: Linux cuts shebang lines at 256 bytes, which
 # silently dropped grants at the end of the line.
 set -euo pipefail
@@ -16,7 +16,8 @@ for spec in protect-daemon-xen:daemon-xen:daemon/main.ts protect-storage:storage
   flags="$("${DENO:-./denow}" eval --quiet \
     "import { permissionFlags, readPermissionSet } from './lib/permissions/mod.ts';
      console.log(permissionFlags(readPermissionSet('deno.json', '$set')).join(' '))")"
-  printf '#!/bin/sh\nexec deno run --quiet --unstable-no-legacy-abort %s "$(dirname "$0")/%s.js" "$@"\n' \
+  # The installed layout keeps its own deno beside the programs; the lab's dom0 has one on PATH.
+  printf '#!/bin/sh\nd="$(dirname "$0")"; deno="$d/deno"; [ -x "$deno" ] || deno=deno\nexec "$deno" run --quiet --unstable-no-legacy-abort %s "$d/%s.js" "$@"\n' \
     "$flags" "$name" > "dist/$name"
   chmod +x "dist/$name"
 done

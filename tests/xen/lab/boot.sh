@@ -17,6 +17,7 @@ mem="${PROTECT_LAB_MEMORY_MB:-6144}"
 # PROTECT_LAB_NET: QEMU user-network options (e.g. hostfwd=...) give dom0 a NIC (protect machine).
 net=()
 [ -n "${PROTECT_LAB_NET:-}" ] && net=(-netdev "user,id=n0,$PROTECT_LAB_NET" -device virtio-net-pci,netdev=n0)
+# PROTECT_LAB_DOM0_ARGS: more dom0 kernel arguments (protect.init=systemd: systemd as PID 1).
 # PROTECT_LAB_TIMEOUT=0: no limit (a machine that runs until stopped).
 run=(timeout "${PROTECT_LAB_TIMEOUT:-1200}")
 [ "${PROTECT_LAB_TIMEOUT:-}" = 0 ] && run=()
@@ -25,6 +26,6 @@ dom0_mem="${PROTECT_LAB_DOM0_MB:-2048}"
 exec "${run[@]}" qemu-system-x86_64 $accel "${net[@]}" -m "$mem" -smp 2 -nographic -no-reboot \
   -kernel "$image/xen.elf" \
   -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot" \
-  -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen,$image/dom0.cpio" \
+  -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen ${PROTECT_LAB_DOM0_ARGS:-},$image/dom0.cpio" \
   -virtfs "local,path=$share,mount_tag=host,security_model=none,id=host" \
   -virtfs "local,path=$project,mount_tag=project,security_model=none,id=project,readonly=on"

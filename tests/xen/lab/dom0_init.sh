@@ -1,6 +1,8 @@
 #!/bin/sh
-# /init of the lab's dom0 initramfs (Debian minbase + xen-utils, no systemd): bring up
+# /init of the lab's dom0 initramfs (Debian minbase + xen-utils + systemd): bring up
 # xenstored and xenconsoled, mount the host's shares over 9p, run the session script.
+# With protect.init=systemd on dom0's command line, hand PID 1 to systemd instead
+# (tests/xen/lab/dom0_systemd.sh, from the project share), which runs the session.
 export PATH=/usr/lib/xen-4.17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -26,6 +28,7 @@ mkdir -p /mnt/host /mnt/project
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 host /mnt/host || echo "9p mount of host failed"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro project /mnt/project || echo "9p mount of project failed"
 echo "LAB-DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
+if grep -q "protect.init=systemd" /proc/cmdline; then . /mnt/project/tests/xen/lab/dom0_systemd.sh; fi
 if [ -x /mnt/host/run.sh ]; then
   mkdir -p /mnt/host/out
   /mnt/host/run.sh > /mnt/host/out/run.log 2>&1

@@ -3,7 +3,9 @@
 # and the dom0 programs from this checkout, boot Xen + dom0 under QEMU, run
 # `session.sh MODE` inside, and report. A boot that never reaches dom0 (a TCG hiccup)
 # is retried once. Exit code: the session's.
-# Usage: tests/xen/lab/run.sh [e2e|bench|smoke|script]     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
+# Usage: tests/xen/lab/run.sh [e2e|bench|smoke|script|install]
+# install: dom0 boots with systemd as PID 1 and tests/xen/lab/install_case.sh runs the
+# installer, the units and protect.target against real Xen.     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
 set -euo pipefail
 mode="${1:-e2e}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +22,7 @@ bash "$here/prepare_share.sh" "$image" "$share" "$mode"
 [ "$mode" = script ] && cp "${PROTECT_LAB_SCRIPT:?script mode needs PROTECT_LAB_SCRIPT=file}" "$share/script.sh"
 say "zone files, programs and test image ready"
 
+[ "$mode" = install ] && export PROTECT_LAB_DOM0_ARGS="protect.init=systemd"
 for attempt in 1 2; do
   rm -rf "$share/out" && mkdir -p "$share/out"
   bash "$here/boot.sh" "$image" "$share" > "$share/serial.log" 2>&1 || true
@@ -31,6 +34,7 @@ cat "$share/out/run.log" 2>/dev/null || true
 rc=$(grep -ao "LAB-RUN-EXIT rc=[0-9]*" "$share/serial.log" | tail -1 | cut -d= -f2)
 [ -f "$share/out/bench.log" ] && cat "$share/out/bench.log"
 [ -f "$share/out/script.log" ] && cat "$share/out/script.log"
+[ -f "$share/out/install.log" ] && cat "$share/out/install.log"
 if [ -f "$share/out/e2e.log" ]; then
   cat "$share/out/e2e.log"
   [ -f "$share/out/timings.json" ] && { echo "timings (ms):"; cat "$share/out/timings.json"; echo; }
