@@ -1,4 +1,5 @@
 import { waitForPath } from "../lib/fs/mod.ts";
+import { kernelPathExists, readKernelFile, writeKernelFile } from "./kernel_files.ts";
 /** Where Linux lists CPUs; overridable for tests. */
 export const CPU_SYSFS = "/sys/devices/system/cpu";
 
@@ -9,6 +10,7 @@ const APPEAR_MS = 10_000;
  * Brings CPUs 0..count-1 online and the rest offline, as the host asked, and
  * returns how many are online afterwards. Xen hot-adds a vCPU to the guest
  * ("present"); onlining it is the guest's job, which udev would do elsewhere.
+ * sysfs goes through libc: Deno opens /sys only under --allow-all (kernel_files.ts).
  */
 export async function setOnlineCpus(count: number, sysfs = CPU_SYSFS): Promise<number> {
   if (!Number.isInteger(count) || count < 1 || count > 512) {
@@ -17,22 +19,18 @@ export async function setOnlineCpus(count: number, sysfs = CPU_SYSFS): Promise<n
   for (let cpu = 1; cpu < 512; cpu++) {
     const online = `${sysfs}/cpu${cpu}/online`;
     if (cpu < count) {
-      await waitForPath(online, "vCPU", APPEAR_MS);
-      if (Deno.readTextFileSync(online).trim() !== "1") Deno.writeTextFileSync(online, "1");
+      await waitForPath(online, "vCPU", APPEAR_MS, 100, kernelPathExists);
+      if (readKernelFile(online).trim() !== "1") writeKernelFile(online, "1");
       continue;
     }
+    if (!kernelPathExists(`${sysfs}/cpu${cpu}`)) break; // past the last CPU the zone has
     try {
-      Deno.statSync(`${sysfs}/cpu${cpu}`);
-    } catch {
-      break; // past the last CPU the zone has
-    }
-    try {
-      if (Deno.readTextFileSync(online).trim() !== "0") Deno.writeTextFileSync(online, "0");
+      if (readKernelFile(online).trim() !== "0") writeKernelFile(online, "0");
     } catch {
       // Xen took the vCPU away already: the kernel removed it (ENODEV). That is the goal.
     }
   }
-  return countOnline(Deno.readTextFileSync(`${sysfs}/online`));
+  return countOnline(readKernelFile(`${sysfs}/online`));
 }
 
 /** Counts a sysfs CPU list such as "0-2,4". */

@@ -6,24 +6,10 @@
  * the agent has it in a Xen zone, not under the process driver.
  */
 import { cString, errno } from "../xen/mod.ts";
-
-const symbols = {
-  /** int open(const char *pathname, int flags) — <fcntl.h> */
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  /** int ioctl(int fd, unsigned long request, ...) — <sys/ioctl.h>; here with one pointer */
-  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
-  /** int close(int fd) — <unistd.h> */
-  close: { parameters: ["i32"], result: "i32" },
-  /** int sethostname(const char *name, size_t len) — <unistd.h> */
-  sethostname: { parameters: ["buffer", "usize"], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-let libc: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
-const c = () => libc ??= Deno.dlopen("libc.so.6", symbols).symbols;
+import { libc, O_WRONLY } from "./libc.ts";
 
 /** _IOW('R', 0x03, int[2]) from <linux/random.h>. */
 const RNDADDENTROPY = 0x40085203n;
-const O_WRONLY = 1;
 
 /** Mixes `seed` into the pool and credits it as `seed.length * 8` bits of entropy. */
 export function creditEntropy(seed: Uint8Array): void {
@@ -33,20 +19,20 @@ export function creditEntropy(seed: Uint8Array): void {
   view.setInt32(0, seed.length * 8, true);
   view.setInt32(4, seed.length, true);
   info.set(seed, 8);
-  const fd = c().open(cString("/dev/urandom"), O_WRONLY);
+  const fd = libc().open(cString("/dev/urandom"), O_WRONLY);
   if (fd < 0) throw new Error(`open /dev/urandom: errno ${errno()}`);
   try {
-    if (c().ioctl(fd, RNDADDENTROPY, info) !== 0) {
+    if (libc().ioctl(fd, RNDADDENTROPY, info) !== 0) {
       throw new Error(`ioctl RNDADDENTROPY: errno ${errno()}`);
     }
   } finally {
-    c().close(fd);
+    libc().close(fd);
   }
 }
 
 export function setHostname(name: string): void {
   const bytes = new TextEncoder().encode(name);
-  if (c().sethostname(bytes, BigInt(bytes.length)) !== 0) {
+  if (libc().sethostname(bytes, BigInt(bytes.length)) !== 0) {
     throw new Error(`sethostname ${name}: errno ${errno()}`);
   }
 }

@@ -11,6 +11,7 @@ import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem, xenZoneSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
 import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
+import { kernelPathExists, readKernelFile } from "./kernel_files.ts";
 
 let flags;
 try {
@@ -23,8 +24,9 @@ try {
 // throughput, not in a Xen zone, where it would cost seconds of boot under TCG.
 if (!flags.xen) await useNativeCrc32();
 const socket = flags.idmSocket;
+// /proc through libc in a Xen zone: Deno opens it only under --allow-all (kernel_files.ts).
 const zoneId = flags.zoneId ||
-  (flags.xen ? zoneIdFromCmdline(Deno.readTextFileSync("/proc/cmdline")) : "");
+  (flags.xen ? zoneIdFromCmdline(readKernelFile("/proc/cmdline")) : "");
 // A log file rather than stderr: the agent must outlive the daemon that started it.
 // Under Xen, stderr is the zone's console, which xenconsoled keeps for the host.
 const logFile = flags.logFile
@@ -38,7 +40,7 @@ const log = createLogger("zone-agent", {
 // guest's uptime then: with zone-init's "starting the agent at", where boot time goes.
 log.info("agent started", {
   loadedInMs: Math.round(performance.now()),
-  ...(flags.xen && { guestUptimeS: Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) }),
+  ...(flags.xen && { guestUptimeS: Number(readKernelFile("/proc/uptime").split(" ")[0]) }),
 });
 
 // Workloads live on a tmpfs private to this zone's mount namespace.
@@ -55,7 +57,14 @@ if (workDir) {
   }).output();
   if (!mounted.success) log.error("could not mount the zone's work tmpfs", { dir: workDir });
   state.resolvConf = `${workDir}/resolv.conf`;
-  runner = new WorkloadRunner(workDir, () => state.hostname, link, log, flags.runtime);
+  runner = new WorkloadRunner(
+    workDir,
+    () => state.hostname,
+    link,
+    log,
+    flags.runtime,
+    flags.xen ? kernelPathExists : undefined,
+  );
 }
 
 const xen = flags.xen ? new XenHostChannel() : undefined;

@@ -9,9 +9,11 @@ export async function waitForPath(
   what: string,
   timeoutMs: number,
   pollMs = 100,
+  /** How to look (the zone agent uses libc for device nodes Deno will not stat). */
+  present: (path: string) => boolean = exists,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!exists(path)) {
+  while (!present(path)) {
     if (Date.now() > deadline) throw new Error(`${what} ${path} did not appear`);
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -27,11 +27,15 @@ const DISK_WAIT_MS = 30_000;
  * Mounts the image read-only: a file through a loop device (process driver),
  * or a block device the host hot-plugged (Xen), once it has appeared.
  */
-async function mountImage(path: string, target: string): Promise<void> {
+async function mountImage(
+  path: string,
+  target: string,
+  devicePresent: (path: string) => boolean,
+): Promise<void> {
   if (!path.startsWith("/dev/")) {
     return await run("mount", ["-t", "squashfs", "-o", "loop,ro", path, target]);
   }
-  await waitForPath(path, "image disk", DISK_WAIT_MS);
+  await waitForPath(path, "image disk", DISK_WAIT_MS, 100, devicePresent);
   await run("mount", ["-t", "squashfs", "-o", "ro", path, target]);
 }
 
@@ -52,6 +56,8 @@ export class WorkloadRunner {
     private readonly log: Logger,
     /** runc on hybrid-cgroup hosts (process driver); crun in Xen zones (pure cgroup2). */
     readonly runtime: "runc" | "crun" = "runc",
+    /** How to look for a hot-plugged disk (in a Xen zone: libc, as Deno stats /dev only under --allow-all). */
+    private readonly devicePresent: (path: string) => boolean = exists,
   ) {}
 
   #dirs(id: string) {
@@ -83,7 +89,7 @@ export class WorkloadRunner {
     for (const dir of [d.lower, d.upper, d.work, d.rootfs, d.state]) {
       Deno.mkdirSync(dir, { recursive: true });
     }
-    await mountImage(spec.imagePath, d.lower);
+    await mountImage(spec.imagePath, d.lower, this.devicePresent);
     try {
       await run("mount", [
         "-t",

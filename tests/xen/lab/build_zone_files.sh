@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds what every Xen zone boots from, into OUT: the kernel (uncompressed vmlinux),
 # the stage-1 initrd, and addons.sqfs = the cached base tree (Deno, busybox, crun,
-# runc, tini, libraries) + the bundled zone agent + zone/init/zone-init.
+# runc, tini, libraries) + the bundled zone agent, its permission flags (deno.json
+# "zone-xen") + zone/init/zone-init.
 # Usage: build_zone_files.sh IMAGE_DIR OUT
 set -euo pipefail
 image="${1:?usage: build_zone_files.sh IMAGE_DIR OUT}"
@@ -18,6 +19,11 @@ if grep -q 'from"node:\|from "node:' "$tree/agent/zone-agent.js"; then
   exit 1
 fi
 install -m 755 "$root/zone/init/zone-init" "$tree/sbin/zone-init"
+# The agent's grant, from deno.json's "zone-xen" set: zone-init passes these flags to deno run.
+(cd "$root" && ./denow eval --quiet \
+  'import { permissionFlags, readPermissionSet } from "./lib/permissions/mod.ts";
+   console.log(permissionFlags(readPermissionSet("deno.json", "zone-xen")).join(" "))') \
+  > "$tree/agent/permissions"
 rm -f "$out/addons.sqfs"
 # lz4: fastest to read under TCG, where the guest pages Deno in from this disk.
 mksquashfs "$tree" "$out/addons.sqfs" -comp lz4 -noappend -quiet -all-root >/dev/null

@@ -17,4 +17,4 @@ ln -sf ../protect-lab-session.service /etc/systemd/system/multi-user.target.want
 ln -sf /dev/null /etc/systemd/system/serial-getty@hvc0.service
 ln -sf /dev/null /etc/systemd/system/getty@tty1.service
 echo "LAB-DOM0-SYSTEMD handing PID 1 to systemd"
-exec /lib/systemd/systemd --log-target=kmsg
+exec /lib/systemd/systemd --log-target=kmsg --show-status=false

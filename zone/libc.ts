@@ -1,0 +1,31 @@
+/**
+ * The libc calls of the zone agent's PID-1 duties under Xen, opened lazily. The
+ * agent has --allow-ffi there (Deno 2.9 needs it unscoped to read pointers); it
+ * reaches /proc, /sys and block devices through these calls because Deno opens
+ * those paths only under --allow-all (tested: "Requires all access to /proc/cmdline").
+ */
+const symbols = {
+  /** int open(const char *pathname, int flags) — <fcntl.h> */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  /** ssize_t read(int fd, void *buf, size_t count) — <unistd.h> */
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** ssize_t write(int fd, const void *buf, size_t count) — <unistd.h> */
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int close(int fd) — <unistd.h> */
+  close: { parameters: ["i32"], result: "i32" },
+  /** int access(const char *pathname, int mode) — <unistd.h> */
+  access: { parameters: ["buffer", "i32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, ...) — <sys/ioctl.h>; here with one pointer */
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  /** int sethostname(const char *name, size_t len) — <unistd.h> */
+  sethostname: { parameters: ["buffer", "usize"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+let handle: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
+
+/** libc's symbols, opened on first use. */
+export const libc = () => handle ??= Deno.dlopen("libc.so.6", symbols).symbols;
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const F_OK = 0;
