@@ -3,12 +3,28 @@
 # and the dom0 programs from this checkout, boot Xen + dom0 under QEMU, run
 # `session.sh MODE` inside, and report. A boot that never reaches dom0 (a TCG hiccup)
 # is retried once. Exit code: the session's.
-# Usage: tests/xen/lab/run.sh [e2e|bench|smoke|script|install]
+# Usage: tests/xen/lab/run.sh [MODE...]   MODE: e2e (default), install, bench, smoke, script
 # install: dom0 boots with systemd as PID 1 and tests/xen/lab/install_case.sh runs the
-# installer, the units and protect.target against real Xen.     Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
+# installer, the units and protect.target against real Xen. Several modes run one lab
+# boot each, in order, and end with the summed "N passed, N failed".
+# Artifacts: $PROTECT_LAB_OUT (default /tmp/protect-lab)
 set -euo pipefail
-mode="${1:-e2e}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [ $# -gt 1 ]; then
+  passed=0 failed=0 rc=0
+  for m in "$@"; do
+    log="$(mktemp)"
+    bash "$here/run.sh" "$m" | tee "$log" || rc=1
+    line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+    rm -f "$log"
+    [ -n "$line" ] || { echo "xen-lab: mode $m printed no summary" >&2; rc=1; continue; }
+    passed=$((passed + $(echo "$line" | cut -d' ' -f1))); failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+  done
+  echo "$passed passed, $failed failed"
+  [ "$passed" -gt 0 ] || rc=1
+  exit "$rc"
+fi
+mode="${1:-e2e}"
 root="$(cd "$here/../../.." && pwd)"
 share="${PROTECT_LAB_OUT:-/tmp/protect-lab}"
 t0=$(date +%s)
