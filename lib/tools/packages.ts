@@ -83,13 +83,13 @@ export const PACKAGES: readonly DebianPackage[] = [
   {
     name: "iproute2",
     provides: ["ip"],
-    why: "zone links (protect-network)",
+    why: "zone links for protect-network",
     for: ["test", "host"],
   },
   {
     name: "nftables",
     provides: ["nft"],
-    why: "zone firewall and NAT (protect-network)",
+    why: "zone firewall and NAT for protect-network",
     for: ["test", "host"],
   },
   {
