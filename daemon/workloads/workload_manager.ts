@@ -28,7 +28,7 @@ import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { EventLog, WorkloadRecord, WorkloadStore, ZoneRecord } from "../state/mod.ts";
 import type { StorageConnection } from "../clients/storage_client.ts";
-import { validateName, validatePublish } from "../validation/mod.ts";
+import { validateName, validatePublish, validateWorkloadSpec } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
@@ -202,6 +202,7 @@ export class WorkloadManager {
     const name = spec.name || `w-${id.slice(0, 8)}`;
     validateName(name, "spec.name");
     validatePublish(spec.publish, "spec.publish");
+    validateWorkloadSpec(spec);
     if (spec.publish.length > 0 && !this.deps.publishPorts) {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
@@ -285,6 +286,12 @@ export class WorkloadManager {
             dropCapabilities: spec.security?.dropCapabilities ?? [],
             memoryLimitBytes: spec.resources?.memoryLimitBytes ?? 0n,
             pidsLimit: spec.resources?.pidsLimit ?? 0,
+            cpuMillis: spec.resources?.cpuMillis ?? 0,
+            seccomp: spec.security?.seccompProfile ?? "",
+            tmpfs: spec.mounts.map((m) => ({
+              destination: m.destination,
+              readOnly: m.readOnly,
+            })),
           }),
         ),
         60_000,
