@@ -111,6 +111,54 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
         assert.match(tmpfs.stdout, /^tmpfs \/ro tmpfs ro,/m);
       },
     );
+
+    await t.step(
+      "Docker's exit codes: 127 not found, 126 not executable, 125 never ran",
+      async () => {
+        const run = (...args: string[]) =>
+          runCli(root, "workload", "launch", "--zone", "z", image, "--", ...args);
+        const missing = await run("nosuchcmd");
+        assert.equal(missing.code, 127, missing.stderr);
+        assert.match(missing.stderr, /nosuchcmd: command not found in \$PATH/);
+        const notExec = await run("/etc/passwd");
+        assert.equal(notExec.code, 126, notExec.stderr);
+        assert.match(notExec.stderr, /\/etc\/passwd: permission denied/);
+        const noImage = await runCli(
+          root,
+          "workload",
+          "launch",
+          "--zone",
+          "z",
+          `${registry.host}/no/such:1`,
+        );
+        assert.equal(noImage.code, 125, noImage.stderr);
+        const list = (await runCli(root, "workload", "list")).stdout;
+        assert.match(list, /FAILED +127 /, list);
+
+        const bg = await runCli(
+          root,
+          "workload",
+          "launch",
+          "-d",
+          "--zone",
+          "z",
+          "--name",
+          "bg",
+          image,
+          "--",
+          "sh",
+          "-c",
+          "sleep 60",
+        );
+        assert.equal(bg.code, 0, bg.stderr);
+        const exec = await runCli(root, "workload", "exec", "bg", "--", "nosuchcmd");
+        assert.equal(exec.code, 127, exec.stderr);
+        assert.match(exec.stderr, /nosuchcmd: command not found/);
+        const ok = await runCli(root, "workload", "exec", "bg", "--", "sh", "-c", "exit 4");
+        assert.equal(ok.code, 4, ok.stderr);
+        await runCli(root, "workload", "stop", "bg");
+      },
+    );
   } finally {
     await runCli(root, "zone", "destroy", "z", "--wait");
     await daemon.stop();

@@ -17,10 +17,14 @@ const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
   { header: "ZONE", cell: (w) => zoneNames.get(w.zoneId) || w.zoneId },
   { header: "IMAGE", cell: (w) => w.spec?.image ?? "" },
   { header: "STATE", cell: (w) => WorkloadState[w.status?.state ?? 0] },
-  // Only a workload that ran to its end has an exit code; a FAILED one has a reason.
+  // A workload that ran to its end has an exit code; a FAILED one only when it has one (126, 127).
   {
     header: "EXIT",
-    cell: (w) => w.status?.state === WorkloadState.COMPLETED ? String(w.status.exitCode) : "",
+    cell: (w) =>
+      w.status?.state === WorkloadState.COMPLETED ||
+        (w.status?.state === WorkloadState.FAILED && w.status.exitCode !== 0)
+        ? String(w.status.exitCode)
+        : "",
   },
   { header: "ERROR", cell: (w) => w.status?.error ?? "" },
 ];

@@ -7,8 +7,6 @@ import {
 import type { IdmStream } from "../../lib/idm/mod.ts";
 import type { CommandProblem } from "./find_command.ts";
 
-const encoder = new TextEncoder();
-
 /** Quotes one word for sh -c (script(1) runs its command through the shell). */
 const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
@@ -104,7 +102,6 @@ export async function runExec(
     return await stream.close();
   }
   if (problem) {
-    await send({ stderr: encoder.encode(`protect: ${problem.message}\n`) });
     await send({ exited: true, exitCode: problem.code, error: problem.message });
     return await stream.close();
   }
@@ -124,7 +121,6 @@ export async function runExec(
     const error = missing
       ? `${command}: command not found`
       : `cannot start ${command}: ${(e as Error).message}`;
-    if (missing) await send({ stderr: encoder.encode(`protect: ${error}\n`) });
     await send({ exited: true, exitCode: missing ? 127 : 125, error });
     return await stream.close();
   }
