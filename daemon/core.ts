@@ -21,6 +21,8 @@ export interface CoreInputs {
   driver: HypervisorDriver;
   storage: StorageConnection;
   network?: NetworkConnection;
+  /** Where workload output is kept (one file per workload). */
+  logsDir: string;
   log: Logger;
 }
 
@@ -35,7 +37,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
   const events = new EventLog(db);
   const zones = new ZoneLedger(new ZoneStore(db), events, bus, log);
   const workloads = new WorkloadStore(db);
-  const workloadLogs = new WorkloadLogs();
+  const workloadLogs = new WorkloadLogs(inputs.logsDir);
   const networking = new ZoneNetworking(inputs.network, driver.name, log);
   const workloadManager = new WorkloadManager({
     workloads,
@@ -51,6 +53,8 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     },
   });
   driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
+  zones.onChange((zone) => workloadManager.zoneChanged(zone));
+  zones.onForget((zoneId) => workloadManager.zoneForgotten(zoneId));
   driver.onGuestExit?.((zoneId, reason, crashed) => {
     // Only READY zones: a guest lost while booting fails the boot step itself.
     if (zones.store.find(zoneId)?.state !== ZoneState.READY) return;

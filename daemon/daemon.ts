@@ -90,6 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     driver,
     storage: new StorageConnection(paths.storageSocket),
     network: new NetworkConnection(paths.networkSocket),
+    logsDir: join(paths.stateDir, "logs"),
     log,
   });
   const { reconciler } = core;

@@ -155,7 +155,7 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
 
     await t.step("workloads need a READY zone", async () => {
       const r = await runCli(root, "workload", "launch", "--zone", "nosuch", image, "--", "true");
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 125, "as docker run: the workload never ran");
       assert.equal(r.stderr.trim(), 'protect: no zone named "nosuch"');
     });
 

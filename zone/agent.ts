@@ -19,6 +19,7 @@ import { PROTECT_VERSION } from "../lib/version/mod.ts";
 import { applyBootstrap, type System } from "./bootstrap.ts";
 import type { RunnerEvents } from "./runtime/workload_runner.ts";
 import { runExec, workloadExecCommand, zoneExecCommand } from "./runtime/exec.ts";
+import type { CommandProblem } from "./runtime/find_command.ts";
 import { MetricsSampler } from "./runtime/metrics.ts";
 
 /** What the agent runs workloads with (the real runner, or a test double). */
@@ -26,6 +27,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** Why an exec's command cannot run in its workload (missing: 127, not executable: 126). */
+  execProblem(start: ExecStart): CommandProblem | undefined;
   /** The OCI runtime binary: runc or crun. */
   readonly runtime: string;
 }
@@ -121,7 +124,7 @@ export function serveAgent(
         return;
       }
       const command = (s: ExecStart) => workloadExecCommand(runtime.runtime, stateDir, s);
-      runExec(command, start, stream).catch((error) => {
+      runExec(command, start, stream, runtime.execProblem(start)).catch((error) => {
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});
       });

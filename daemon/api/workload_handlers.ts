@@ -13,6 +13,7 @@ import {
 } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { execOutput } from "../workloads/exec_relay.ts";
+import { LIVE_WORKLOAD_STATES } from "../workloads/workload_manager.ts";
 import { workloadToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
 
@@ -50,8 +51,10 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
 
     async *readWorkloadLogs(request, call) {
       const id = requireId(request.workloadId, "workload_id");
-      ctx.workloads.get(id); // NotFound for unknown IDs
-      for await (const chunk of ctx.workloadLogs.read(id, request.follow, call.signal)) {
+      const w = ctx.workloads.get(id); // NotFound for unknown IDs
+      // An ended workload's log is complete: following it would wait for nothing.
+      const follow = request.follow && LIVE_WORKLOAD_STATES.has(w.state);
+      for await (const chunk of ctx.workloadLogs.read(id, follow, call.signal)) {
         yield create(ReadWorkloadLogsResponseSchema, { [chunk.stream]: chunk.data });
       }
     },

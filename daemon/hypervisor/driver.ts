@@ -82,8 +82,12 @@ export interface HypervisorDriver {
   destroyGuest(zoneId: string): Promise<void>;
   /** Every guest this driver runs for protect, for re-adoption after a restart. */
   listGuests(): Promise<GuestInfo[]>;
-  /** The zone's IDM channel, for drivers whose zones run an agent (not the fake). */
-  channel?(zoneId: string): Promise<IdmPeer>;
+  /**
+   * The zone's IDM channel, for drivers whose zones run an agent (not the fake). Waits up
+   * to `timeoutMs` (default CHANNEL_WAIT_MS; 0: no limit) for it to connect, then fails
+   * with UnavailableError.
+   */
+  channel?(zoneId: string, timeoutMs?: number): Promise<IdmPeer>;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
   onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
   /**

@@ -22,7 +22,7 @@ export interface Harness {
 
 /**
  * The daemon's logic over an in-memory database, fake driver and in-memory
- * transport: fast unit tests of the API and reconciler, no socket, no files.
+ * transport: fast unit tests of the API and reconciler, no socket; workload logs in a temp dir.
  */
 export function createHarness(bootDelayMs = 5): Harness {
   const logs: string[] = [];
@@ -37,12 +37,14 @@ export function createHarness(bootDelayMs = 5): Harness {
     xen: DEFAULT_XEN_CONFIG,
   };
   const driver = new FakeDriver({ bootDelayMs });
+  const logsDir = Deno.makeTempDirSync({ prefix: "protect-harness-logs-" });
   const core = buildCore({
     db,
     config,
     hostUuid: "00000000-0000-4000-8000-000000000000",
     driver,
     storage: new StorageConnection("/nonexistent/storage.sock"),
+    logsDir,
     log,
   });
   const { reconciler } = core;
@@ -57,7 +59,9 @@ export function createHarness(bootDelayMs = 5): Harness {
     logs,
     close: async () => {
       await reconciler.stop();
+      core.workloadLogs.close();
       db.close();
+      Deno.removeSync(logsDir, { recursive: true });
     },
   };
 }

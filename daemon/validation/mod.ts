@@ -5,3 +5,4 @@ export {
   validatePublish,
   type ZoneDefaults,
 } from "./zone_spec.ts";
+export { validateWorkloadSpec } from "./workload_spec.ts";

@@ -26,9 +26,9 @@ import type { Logger } from "../../lib/log/mod.ts";
 import { workloadToProto } from "../api/convert.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
-import type { EventLog, WorkloadRecord, WorkloadStore } from "../state/mod.ts";
+import type { EventLog, WorkloadRecord, WorkloadStore, ZoneRecord } from "../state/mod.ts";
 import type { StorageConnection } from "../clients/storage_client.ts";
-import { validateName, validatePublish } from "../validation/mod.ts";
+import { validateName, validatePublish, validateWorkloadSpec } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
@@ -47,6 +47,20 @@ export interface WorkloadManagerDeps {
 }
 
 const MAX_ARGS = 4096;
+
+/** Zone states in which no workload runs, and how an error message says it. */
+const ZONE_ENDED = new Map<ZoneState, string>([
+  [ZoneState.EXITED, "exited"],
+  [ZoneState.FAILED, "failed"],
+  [ZoneState.DESTROYING, "is being destroyed"],
+  [ZoneState.DESTROYED, "was destroyed"],
+]);
+/** Workload states that may still produce output, and that a zone's end interrupts. */
+export const LIVE_WORKLOAD_STATES: ReadonlySet<WorkloadState> = new Set([
+  WorkloadState.CREATING,
+  WorkloadState.CREATED,
+  WorkloadState.RUNNING,
+]);
 const MAX_ARG_BYTES = 128 * 1024;
 
 /**
@@ -70,6 +84,38 @@ export class WorkloadManager {
           error: "the daemon restarted while the workload was starting",
         });
       }
+    }
+    // A zone that ended while no daemon watched (or before this was handled) ends its workloads.
+    for (const zone of this.deps.zones.store.list()) {
+      if (zone.state !== ZoneState.READY) this.zoneChanged(zone);
+    }
+  }
+
+  /**
+   * A zone that is no longer READY (exited, crashed, failed, being destroyed) can run
+   * nothing: each of its live workloads is FAILED with the reason, and every follower of
+   * its output ends.
+   */
+  zoneChanged(zone: ZoneRecord): void {
+    if (!ZONE_ENDED.has(zone.state)) return;
+    const why = `zone ${zone.name} ${ZONE_ENDED.get(zone.state)}${
+      zone.error ? `: ${zone.error}` : ""
+    }`;
+    for (const w of this.deps.workloads.list(zone.id)) {
+      if (!LIVE_WORKLOAD_STATES.has(w.state)) continue;
+      this.#transition(w.id, WorkloadState.FAILED, {
+        error: why.slice(0, 4096),
+        exitedAt: new Date(),
+      });
+      this.deps.logs.finish(w.id);
+    }
+  }
+
+  /** A destroyed zone's record is about to go, and its workloads' rows with it: say so. */
+  zoneForgotten(zoneId: string): void {
+    for (const w of this.deps.workloads.list(zoneId)) {
+      this.#transition(w.id, WorkloadState.DESTROYED, {});
+      this.deps.logs.forget(w.id);
     }
   }
 
@@ -156,6 +202,7 @@ export class WorkloadManager {
     const name = spec.name || `w-${id.slice(0, 8)}`;
     validateName(name, "spec.name");
     validatePublish(spec.publish, "spec.publish");
+    validateWorkloadSpec(spec);
     if (spec.publish.length > 0 && !this.deps.publishPorts) {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
@@ -239,6 +286,12 @@ export class WorkloadManager {
             dropCapabilities: spec.security?.dropCapabilities ?? [],
             memoryLimitBytes: spec.resources?.memoryLimitBytes ?? 0n,
             pidsLimit: spec.resources?.pidsLimit ?? 0,
+            cpuMillis: spec.resources?.cpuMillis ?? 0,
+            seccomp: spec.security?.seccompProfile ?? "",
+            tmpfs: spec.mounts.map((m) => ({
+              destination: m.destination,
+              readOnly: m.readOnly,
+            })),
           }),
         ),
         60_000,

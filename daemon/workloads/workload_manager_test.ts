@@ -11,11 +11,13 @@ import {
 import { createLogger } from "../../lib/log/mod.ts";
 import { buildCore } from "../core.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
-import { openDatabase } from "../state/mod.ts";
+import { EventLog, openDatabase } from "../state/mod.ts";
 import { StorageConnection } from "../clients/storage_client.ts";
 
-Deno.test("after a restart, workloads caught mid-start are FAILED with the reason", () => {
+/** A core on the fake driver with zone z1 in `zoneState` and workloads in the given states. */
+function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]>) {
   const db = openDatabase(":memory:");
+  const logsDir = Deno.makeTempDirSync({ prefix: "protect-test-logs-" });
   const core = buildCore({
     db,
     config: {
@@ -29,6 +31,7 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
     hostUuid: "h",
     driver: new FakeDriver({ bootDelayMs: 0 }),
     storage: new StorageConnection("/nonexistent"),
+    logsDir,
     log: createLogger("t", { level: "error", sink: () => {} }),
   });
   core.zones.store.insert({
@@ -36,7 +39,7 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
     name: "z",
     spec: create(ZoneSpecSchema, { name: "z" }),
     desired: "present",
-    state: ZoneState.READY,
+    state: zoneState,
     error: "",
     driver: "fake",
     domainId: 1,
@@ -46,9 +49,7 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
     ipv4: "",
     ipv6: "",
   });
-  for (
-    const [id, state] of [["w1", WorkloadState.CREATING], ["w2", WorkloadState.RUNNING]] as const
-  ) {
+  for (const [id, state] of workloads) {
     core.workloads.insert({
       id,
       zoneId: "z1",
@@ -60,9 +61,68 @@ Deno.test("after a restart, workloads caught mid-start are FAILED with the reaso
       createdAt: new Date(),
     });
   }
+  return {
+    core,
+    db,
+    close: () => {
+      core.workloadLogs.close();
+      db.close();
+      Deno.removeSync(logsDir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("after a restart, workloads caught mid-start are FAILED with the reason", () => {
+  const { core, close } = coreWith(ZoneState.READY, [
+    ["w1", WorkloadState.CREATING],
+    ["w2", WorkloadState.RUNNING],
+  ]);
   core.workloadManager.recover();
   assert.equal(core.workloads.get("w1").state, WorkloadState.FAILED);
   assert.match(core.workloads.get("w1").error, /daemon restarted while the workload was starting/);
   assert.equal(core.workloads.get("w2").state, WorkloadState.RUNNING, "running ones keep running");
-  db.close();
+  close();
+});
+
+Deno.test("a zone that dies fails its live workloads with the reason and ends their followers", async () => {
+  const { core, close } = coreWith(ZoneState.READY, [
+    ["run", WorkloadState.RUNNING],
+    ["made", WorkloadState.CREATED],
+    ["done", WorkloadState.COMPLETED],
+  ]);
+  const follower = (async () => {
+    const chunks = [];
+    for await (const c of core.workloadLogs.read("run", true)) chunks.push(c);
+    return chunks.length;
+  })();
+  core.workloadLogs.append("run", { stream: "stdout", data: new Uint8Array([104]) });
+  core.zones.transition("z1", ZoneState.FAILED, { error: "kernel panic" });
+  assert.equal(await follower, 1, "logs -f ended once the zone died");
+  for (const id of ["run", "made"]) {
+    const w = core.workloads.get(id);
+    assert.equal(w.state, WorkloadState.FAILED, id);
+    assert.equal(w.error, "zone z failed: kernel panic");
+    assert.ok(w.exitedAt);
+  }
+  assert.equal(core.workloads.get("done").state, WorkloadState.COMPLETED, "ended ones stay");
+  close();
+});
+
+Deno.test("a destroyed zone's workloads are announced DESTROYED before their rows go", () => {
+  const { core, db, close } = coreWith(ZoneState.READY, [["w", WorkloadState.RUNNING]]);
+  core.zones.transition("z1", ZoneState.DESTROYING, {});
+  assert.equal(core.workloads.get("w").error, "zone z is being destroyed");
+  core.zones.transition("z1", ZoneState.DESTROYED, {});
+  core.zones.forget("z1");
+  assert.equal(core.workloads.find("w"), undefined);
+  assert.deepEqual(new EventLog(db).forSubject("w").map((e) => e.state), ["FAILED", "DESTROYED"]);
+  close();
+});
+
+Deno.test("after a restart, workloads of a zone that ended meanwhile are FAILED", () => {
+  const { core, close } = coreWith(ZoneState.EXITED, [["w", WorkloadState.RUNNING]]);
+  core.workloadManager.recover();
+  assert.equal(core.workloads.get("w").state, WorkloadState.FAILED);
+  assert.equal(core.workloads.get("w").error, "zone z exited");
+  close();
 });

@@ -10,6 +10,9 @@ import type { EventLog, ZoneRecord, ZoneStore } from "../state/mod.ts";
  * the event log, logged and published to watchers, in that order.
  */
 export class ZoneLedger {
+  #changed = new Set<(zone: ZoneRecord) => void>();
+  #forgetting = new Set<(zoneId: string) => void>();
+
   constructor(
     readonly store: ZoneStore,
     private readonly events: EventLog,
@@ -49,9 +52,20 @@ export class ZoneLedger {
     this.log.info("zone destroy requested", { zone: zone.name, id: zone.id });
   }
 
-  /** Removes a destroyed zone's record. */
+  /** Removes a destroyed zone's record; listeners run first (its workloads' rows go with it). */
   forget(zoneId: string): void {
+    for (const listener of this.#forgetting) listener(zoneId);
     this.store.delete(zoneId);
+  }
+
+  /** Calls `listener` after every announced change (what depends on a zone's state). */
+  onChange(listener: (zone: ZoneRecord) => void): void {
+    this.#changed.add(listener);
+  }
+
+  /** Calls `listener` just before a destroyed zone's record is removed. */
+  onForget(listener: (zoneId: string) => void): void {
+    this.#forgetting.add(listener);
   }
 
   #announce(zone: ZoneRecord): void {
@@ -66,5 +80,6 @@ export class ZoneLedger {
     this.bus.publish(create(WatchEventsResponseSchema, {
       event: { case: "zoneChanged", value: zoneToProto(zone) },
     }));
+    for (const listener of this.#changed) listener(zone);
   }
 }

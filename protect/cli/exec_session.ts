@@ -89,7 +89,13 @@ export async function runExecSession(
       if (output.stdout.length) await writeAll(Deno.stdout, output.stdout);
       if (output.stderr.length) await writeAll(Deno.stderr, output.stderr);
       if (output.exited) {
-        if (output.error) throw new CliError(output.error, EXIT_NOT_RUN);
+        // Docker's codes: 127 not found, 126 not executable; anything else never ran (125).
+        if (output.error) {
+          const code = output.exitCode === 126 || output.exitCode === 127
+            ? output.exitCode
+            : EXIT_NOT_RUN;
+          throw new CliError(output.error, code);
+        }
         code = output.exitCode;
       }
     }

@@ -30,3 +30,28 @@ export function parsePublish(
   }
   return { hostPort: Number(m[1]), zonePort: Number(m[2]), protocol: (m[3] ?? "tcp") as "tcp" };
 }
+
+/** `--cpus 0.5`: CPUs, to three decimals, as millicores (500). */
+export function parseCpus(value: string, flag: string): number {
+  const m = /^(\d{1,4})(?:\.(\d{1,3}))?$/.exec(value);
+  const millis = m ? Number(m[1]) * 1000 + Number((m[2] ?? "").padEnd(3, "0")) : 0;
+  if (!m || millis === 0) {
+    throw new UsageError(`${flag} "${value}" is not a number of CPUs above 0, e.g. 0.5 or 2`, "");
+  }
+  return millis;
+}
+
+/** `--tmpfs /path[:ro]`. */
+export function parseTmpfs(
+  value: string,
+  flag: string,
+): { destination: string; readOnly: boolean } {
+  const [destination, mode, extra] = value.split(":");
+  if (
+    !destination.startsWith("/") || extra !== undefined ||
+    (mode !== undefined && mode !== "ro" && mode !== "rw")
+  ) {
+    throw new UsageError(`${flag} "${value}" must be /path, /path:ro or /path:rw`, "");
+  }
+  return { destination, readOnly: mode === "ro" };
+}

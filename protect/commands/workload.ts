@@ -17,7 +17,15 @@ const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
   { header: "ZONE", cell: (w) => zoneNames.get(w.zoneId) || w.zoneId },
   { header: "IMAGE", cell: (w) => w.spec?.image ?? "" },
   { header: "STATE", cell: (w) => WorkloadState[w.status?.state ?? 0] },
-  { header: "EXIT", cell: (w) => String(w.status?.exitCode ?? "") },
+  // A workload that ran to its end has an exit code; a FAILED one only when it has one (126, 127).
+  {
+    header: "EXIT",
+    cell: (w) =>
+      w.status?.state === WorkloadState.COMPLETED ||
+        (w.status?.state === WorkloadState.FAILED && w.status.exitCode !== 0)
+        ? String(w.status.exitCode)
+        : "",
+  },
   { header: "ERROR", cell: (w) => w.status?.error ?? "" },
 ];
 const asJson = (w: Workload) => toJson(WorkloadSchema, w);

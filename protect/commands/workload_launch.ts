@@ -1,9 +1,9 @@
 import { WorkloadState } from "../../proto/mod.ts";
-import type { ControlClient } from "../cli/client.ts";
+import { type ControlClient, describeRpcError } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
-import { parsePositiveInt } from "../cli/parse.ts";
+import { parseCpus, parsePositiveInt, parseTmpfs } from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
 
@@ -18,13 +18,35 @@ export async function followWorkload(client: ControlClient, workloadId: string):
   const { workload } = await client.getWorkload({ workloadId });
   const status = workload?.status;
   if (status?.state === WorkloadState.FAILED) {
-    throw new CliError(`workload ${workload?.spec?.name} FAILED: ${status.error}`, EXIT_NOT_RUN);
+    // Docker's codes: 127 command not found, 126 not executable, else 125 (never ran).
+    const code = status.exitCode === 126 || status.exitCode === 127
+      ? status.exitCode
+      : EXIT_NOT_RUN;
+    throw new CliError(`workload ${workload?.spec?.name} FAILED: ${status.error}`, code);
   }
   if (status?.state !== WorkloadState.COMPLETED) {
     Deno.stderr.writeSync(encoder.encode(`workload is ${WorkloadState[status?.state ?? 0]}\n`));
     return EXIT.failed;
   }
   return status.exitCode;
+}
+
+/** `--security-opt seccomp=…` as the API's seccomp_profile: a FILE is sent as its contents. */
+function seccompOption(value: string | undefined): string {
+  if (value === undefined) return "";
+  const m = /^seccomp[=:](.+)$/.exec(value);
+  if (!m) {
+    throw new CliError(
+      `--security-opt "${value}": only seccomp=default|unconfined|FILE is supported`,
+      EXIT.usage,
+    );
+  }
+  if (m[1] === "default" || m[1] === "unconfined") return m[1];
+  try {
+    return Deno.readTextFileSync(m[1]);
+  } catch (e) {
+    throw new CliError(`--security-opt seccomp=${m[1]}: ${(e as Error).message}`, EXIT.usage);
+  }
 }
 
 export const workloadLaunchCommand: CommandSpec = {
@@ -67,12 +89,33 @@ export const workloadLaunchCommand: CommandSpec = {
       parse: parsePositiveInt,
     },
     { long: "pids-limit", value: "n", description: "process limit", parse: parsePositiveInt },
+    {
+      long: "cpus",
+      value: "n",
+      description: "CPU quota, e.g. 0.5 (the workload's cgroup cpu.max)",
+      parse: parseCpus,
+    },
+    {
+      long: "security-opt",
+      value: "seccomp=P",
+      description:
+        "seccomp=default (Docker-like, the default), seccomp=unconfined or seccomp=FILE " +
+        "(an OCI linux.seccomp JSON document)",
+    },
+    {
+      long: "tmpfs",
+      value: "/path[:ro]",
+      description: "mount a tmpfs in the workload",
+      repeatable: true,
+      parse: parseTmpfs,
+    },
     PUBLISH_OPTION,
     { long: "detach", short: "d", description: "print the workload ID and return" },
     { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
   ],
   async run({ args: [image, ...command], options: o }) {
-    const { client } = daemonFor(o);
+    const seccompProfile = seccompOption(o["security-opt"] as string | undefined);
+    const { client, socket } = daemonFor(o);
     const { workloadId } = await client.createWorkload({
       start: o["no-start"] !== true,
       spec: {
@@ -90,13 +133,23 @@ export const workloadLaunchCommand: CommandSpec = {
           readOnlyRootFilesystem: o["read-only"] === true,
           addCapabilities: o["cap-add"] as string[],
           dropCapabilities: o["cap-drop"] as string[],
+          seccompProfile,
         },
+        mounts: (o.tmpfs as Array<{ destination: string; readOnly: boolean }>).map((t) => ({
+          type: "tmpfs",
+          ...t,
+        })),
         resources: {
           memoryLimitBytes: BigInt((o.memory as number | undefined) ?? 0) * 1024n * 1024n,
           pidsLimit: (o["pids-limit"] as number | undefined) ?? 0,
+          cpuMillis: (o.cpus as number | undefined) ?? 0,
         },
         publish: publishedPorts(o.publish as string[]),
       },
+    }).catch((e) => {
+      // As `docker run`: a workload that could not be created never ran (125).
+      const error = describeRpcError(e, socket);
+      throw error.exitCode === EXIT.failed ? new CliError(error.message, EXIT_NOT_RUN) : error;
     });
     if (o.detach || o["no-start"]) {
       console.log(workloadId);

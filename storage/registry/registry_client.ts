@@ -188,7 +188,7 @@ export class RegistryClient {
         failures.push(`${endpoint.host}: HTTP ${response.status}`);
       } catch (e) {
         if (e instanceof PermissionDeniedError) throw e;
-        failures.push(`${endpoint.host}: ${(e as Error).message}`);
+        failures.push(`${endpoint.host}: ${describeFetchFailure(e)}`);
       }
       this.options.log.debug("registry endpoint failed; trying the next", {
         what,
@@ -205,7 +205,10 @@ export class RegistryClient {
     selector: string,
     credential?: Credential,
   ): Promise<FetchedManifest> {
-    const what = `manifest ${ref.registry}/${ref.repository}:${selector}`;
+    // A digest is named with "@", as in a reference; a tag with ":".
+    const what = `manifest ${ref.registry}/${ref.repository}${
+      selector.includes(":") ? "@" : ":"
+    }${selector}`;
     const response = await this.#firstOk(
       ref,
       `manifests/${selector}`,
@@ -238,4 +241,28 @@ export class RegistryClient {
       return { body: response.body, resumed: response.status === 206 };
     };
   }
+}
+
+/**
+ * Why a request never got an answer, in words an operator can act on: refused, timed
+ * out, DNS, TLS, followed by the runtime's own text (with its causes).
+ */
+export function describeFetchFailure(e: unknown): string {
+  const parts: string[] = [];
+  for (let c: unknown = e; c instanceof Error && parts.length < 4; c = c.cause) {
+    if (!parts.includes(c.message)) parts.push(c.message);
+  }
+  const text = parts.join(": ") || String(e);
+  const kind = /refused/i.test(text)
+    ? "connection refused"
+    : /timed? ?out|deadline/i.test(text)
+    ? "timed out"
+    : /dns|resolve|lookup|name or service|no address/i.test(text)
+    ? "DNS lookup failed"
+    : /tls|certificate|handshake|ssl/i.test(text)
+    ? "TLS failed"
+    : /reset|broken pipe|closed/i.test(text)
+    ? "connection lost"
+    : undefined;
+  return kind ? `${kind} (${text.slice(0, 300)})` : text.slice(0, 300);
 }

@@ -5,6 +5,7 @@ import {
   type ExecStart,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { IdmStream } from "../../lib/idm/mod.ts";
+import type { CommandProblem } from "./find_command.ts";
 
 /** Quotes one word for sh -c (script(1) runs its command through the shell). */
 const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
@@ -91,11 +92,17 @@ export async function runExec(
   commandFor: (start: ExecStart) => CommandLine,
   start: ExecStart,
   stream: IdmStream,
+  /** Found before running: a command that is missing (127) or not executable (126). */
+  problem?: CommandProblem,
 ): Promise<void> {
   const send = (event: MessageInitShape<typeof ExecEventSchema>) =>
     stream.write(toBinary(ExecEventSchema, create(ExecEventSchema, event)));
   if (start.args.length === 0) {
     await send({ exited: true, exitCode: 125, error: "exec needs a command" });
+    return await stream.close();
+  }
+  if (problem) {
+    await send({ exited: true, exitCode: problem.code, error: problem.message });
     return await stream.close();
   }
   const [command, args] = commandFor(start);
@@ -109,11 +116,12 @@ export async function runExec(
     })
       .spawn();
   } catch (e) {
-    await send({
-      exited: true,
-      exitCode: 125,
-      error: `cannot start ${command}: ${(e as Error).message}`,
-    });
+    // A command the zone does not have is 127, as in a shell; anything else never ran (125).
+    const missing = e instanceof Deno.errors.NotFound;
+    const error = missing
+      ? `${command}: command not found`
+      : `cannot start ${command}: ${(e as Error).message}`;
+    await send({ exited: true, exitCode: missing ? 127 : 125, error });
     return await stream.close();
   }
   const stdin = child.stdin.getWriter();

@@ -1,4 +1,9 @@
 import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { resolveImageUser } from "./image_user.ts";
+import { seccompFor } from "./seccomp_profile.ts";
+
+/** The CFS period cpu.max quotas are measured against (the kernel's default). */
+const CPU_PERIOD_US = 100_000;
 
 /** Docker's default capability set: what an unprivileged container gets. */
 export const DEFAULT_CAPABILITIES = [
@@ -84,17 +89,11 @@ function capabilities(spec: WorkloadStart): string[] {
   return [...set];
 }
 
-function user(text: string): { uid: number; gid: number } {
-  if (text === "") return { uid: 0, gid: 0 };
-  const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(text);
-  if (!m) throw new Error(`user "${text}" must be numeric uid[:gid]`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
-}
-
 /**
  * The OCI runtime config for a workload: its own PID, mount, IPC and UTS
- * namespaces (the process is PID 1 there), Docker's default capabilities,
- * masked /proc paths, cgroup limits, and the image as its root.
+ * namespaces (the process is PID 1 there), Docker's default capabilities and
+ * seccomp filter, masked /proc paths, cgroup limits (memory, pids, cpu.max), the
+ * user resolved as Docker does, and the image as its root.
  */
 export function ociConfig(
   spec: WorkloadStart,
@@ -102,6 +101,8 @@ export function ociConfig(
   hostname: string,
   /** The zone's DNS servers, bind-mounted read-only as the workload's /etc/resolv.conf. */
   resolvConf?: string,
+  /** The image's /etc/passwd and /etc/group ("" when it has none), to resolve `spec.user`. */
+  accounts: { passwd: string; group: string } = { passwd: "", group: "" },
 ): Record<string, unknown> {
   if (spec.args.length === 0) {
     throw new Error("workload has no command (args empty, image has none)");
@@ -110,15 +111,24 @@ export function ociConfig(
   const resources: Record<string, unknown> = {};
   if (spec.memoryLimitBytes > 0n) resources.memory = { limit: Number(spec.memoryLimitBytes) };
   if (spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
+  if (spec.cpuMillis > 0) {
+    // cpu.max "quota period": millicores of one 100 ms period.
+    resources.cpu = { quota: spec.cpuMillis * CPU_PERIOD_US / 1000, period: CPU_PERIOD_US };
+  }
+  const { uid, gid, additionalGids } = resolveImageUser(spec.user, accounts.passwd, accounts.group);
+  const env = spec.env.length
+    ? [...spec.env]
+    : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
+  // As Docker does: the workload knows its hostname unless it was given one.
+  if (!env.some((e) => e.startsWith("HOSTNAME="))) env.push(`HOSTNAME=${hostname}`);
+  const seccomp = seccompFor(spec.seccomp, caps, spec.privileged);
   return {
     ociVersion: "1.0.2",
     process: {
       terminal: false,
-      user: user(spec.user),
+      user: additionalGids.length ? { uid, gid, additionalGids } : { uid, gid },
       args: spec.args,
-      env: spec.env.length
-        ? spec.env
-        : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      env,
       cwd: spec.workingDirectory || "/",
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: !spec.privileged,
@@ -163,6 +173,12 @@ export function ociConfig(
         source: "tmpfs",
         options: ["nosuid", "nodev", "mode=1777"],
       },
+      ...spec.tmpfs.map((t) => ({
+        destination: t.destination,
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "nodev", "mode=1777", ...(t.readOnly ? ["ro"] : [])],
+      })),
       ...(resolvConf
         ? [{
           destination: "/etc/resolv.conf",
@@ -177,6 +193,7 @@ export function ociConfig(
       resources,
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
+      ...(seccomp && { seccomp }),
     },
   };
 }

@@ -47,9 +47,69 @@ Deno.test("capabilities, limits, read-only root and privileged", () => {
 
 Deno.test("bad input is refused", () => {
   assert.throws(() => ociConfig(spec({ args: [] }), "/r", "z"), /no command/);
-  assert.throws(() => ociConfig(spec({ args: ["x"], user: "root" }), "/r", "z"), /numeric/);
+  assert.throws(
+    () => ociConfig(spec({ args: ["x"], user: "root" }), "/r", "z"),
+    /user "root" is not in the image's \/etc\/passwd/,
+  );
+  assert.throws(
+    () => ociConfig(spec({ args: ["x"], seccomp: "{}" }), "/r", "z"),
+    /needs a "defaultAction"/,
+  );
   assert.throws(
     () => ociConfig(spec({ args: ["x"], addCapabilities: ["bogus"] }), "/r", "z"),
     /unknown capability/,
+  );
+});
+
+Deno.test("cpu quota, HOSTNAME, image users, tmpfs mounts", () => {
+  const c = ociConfig(
+    spec({
+      args: ["x"],
+      env: ["PATH=/bin"],
+      cpuMillis: 500,
+      user: "app",
+      tmpfs: [{ destination: "/cache" }, { destination: "/ro", readOnly: true }],
+    }),
+    "/r",
+    "zone-1",
+    undefined,
+    { passwd: "app:x:1000:1000::/:/bin/sh\n", group: "extra:x:50:app\n" },
+  ) as any;
+  assert.deepEqual(c.linux.resources.cpu, { quota: 50_000, period: 100_000 });
+  assert.deepEqual(c.process.env, ["PATH=/bin", "HOSTNAME=zone-1"]);
+  assert.deepEqual(c.process.user, { uid: 1000, gid: 1000, additionalGids: [50] });
+  const tmpfs = c.mounts.filter((m: any) => m.destination === "/cache" || m.destination === "/ro");
+  assert.deepEqual(tmpfs.map((m: any) => [m.destination, m.options.includes("ro")]), [
+    ["/cache", false],
+    ["/ro", true],
+  ]);
+  const own = ociConfig(spec({ args: ["x"], env: ["HOSTNAME=mine"] }), "/r", "z") as any;
+  assert.deepEqual(own.process.env, ["HOSTNAME=mine"]);
+});
+
+Deno.test("seccomp: Docker-like default, capabilities re-allow, privileged and unconfined have none", () => {
+  const blocked = (c: any) =>
+    c.linux.seccomp.syscalls.filter((r: any) => r.errnoRet === 1).flatMap((r: any) => r.names);
+  const plain = ociConfig(spec({ args: ["x"] }), "/r", "z") as any;
+  assert.equal(plain.linux.seccomp.defaultAction, "SCMP_ACT_ALLOW");
+  for (const call of ["unshare", "keyctl", "mount", "ptrace", "bpf", "reboot"]) {
+    assert.ok(blocked(plain).includes(call), call);
+  }
+  const admin = ociConfig(spec({ args: ["x"], addCapabilities: ["SYS_ADMIN"] }), "/r", "z") as any;
+  assert.ok(!blocked(admin).includes("unshare") && blocked(admin).includes("keyctl"));
+  assert.equal(
+    (ociConfig(spec({ args: ["x"], privileged: true }), "/r", "z") as any).linux.seccomp,
+    undefined,
+  );
+  assert.equal(
+    (ociConfig(spec({ args: ["x"], seccomp: "unconfined" }), "/r", "z") as any).linux.seccomp,
+    undefined,
+  );
+  const custom =
+    '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}';
+  assert.equal(
+    (ociConfig(spec({ args: ["x"], seccomp: custom }), "/r", "z") as any).linux.seccomp
+      .defaultAction,
+    "SCMP_ACT_ERRNO",
   );
 });

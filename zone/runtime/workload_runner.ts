@@ -1,7 +1,10 @@
-import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { ExecStart, WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { exists, waitForPath } from "../../lib/fs/mod.ts";
 import { ociConfig } from "./oci_config.ts";
+import { type CommandProblem, commandProblem } from "./find_command.ts";
+
+const encoder = new TextEncoder();
 
 /** What the runner reports back (the agent turns these into IDM events). */
 export interface RunnerEvents {
@@ -18,6 +21,26 @@ async function run(tool: string, args: string[]): Promise<void> {
       `${tool} ${args[0]}: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`,
     );
   }
+}
+
+/** An image's account files larger than this are refused (they are the image's, untrusted). */
+const MAX_ACCOUNT_FILE = 4 * 1024 * 1024;
+
+/** The image's /etc/passwd and /etc/group, "" where it has none. */
+function imageAccounts(root: string): { passwd: string; group: string } {
+  const read = (path: string) => {
+    try {
+      // lstat: a symlink in the image must not point the agent at the zone's own files.
+      const info = Deno.lstatSync(`${root}${path}`);
+      if (!info.isFile) return "";
+      if (info.size > MAX_ACCOUNT_FILE) throw new Error(`the image's ${path} is over 4 MiB`);
+      return Deno.readTextFileSync(`${root}${path}`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return "";
+      throw e;
+    }
+  };
+  return { passwd: read("/etc/passwd"), group: read("/etc/group") };
 }
 
 /** How long a hot-plugged image disk may take to appear in the zone. */
@@ -47,6 +70,8 @@ async function mountImage(
  */
 export class WorkloadRunner {
   #running = new Map<string, Deno.ChildProcess>();
+  /** Each running workload's environment and working directory, for exec's command lookup. */
+  #process = new Map<string, { env: string[]; cwd: string }>();
 
   constructor(
     /** Private to the zone: a tmpfs the agent mounts at start. */
@@ -99,10 +124,28 @@ export class WorkloadRunner {
         `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`,
         d.rootfs,
       ]);
-      Deno.writeTextFileSync(
-        `${d.bundle}/config.json`,
-        JSON.stringify(ociConfig(spec, d.rootfs, this.hostname(), this.#resolvConf())),
+      const config = ociConfig(
+        spec,
+        d.rootfs,
+        this.hostname(),
+        this.#resolvConf(),
+        imageAccounts(d.lower),
       );
+      const { env, cwd } = config.process as { env: string[]; cwd: string };
+      const problem = commandProblem(d.rootfs, spec.args, env, cwd);
+      if (problem) {
+        // As Docker: 127 or 126 and a plain message, not the runtime's text.
+        await this.#cleanup(spec.workloadId);
+        this.events.output(
+          spec.workloadId,
+          "stderr",
+          encoder.encode(`protect: ${problem.message}\n`),
+        );
+        this.events.exit(spec.workloadId, problem.code, problem.message);
+        return;
+      }
+      Deno.writeTextFileSync(`${d.bundle}/config.json`, JSON.stringify(config));
+      this.#process.set(spec.workloadId, { env, cwd });
     } catch (e) {
       await this.#cleanup(spec.workloadId);
       throw e;
@@ -121,6 +164,7 @@ export class WorkloadRunner {
       await Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
       const status = await child.status;
       this.#running.delete(spec.workloadId);
+      this.#process.delete(spec.workloadId);
       await this.#cleanup(spec.workloadId);
       // A signal death reads as 128+n, as in a shell.
       const code = status.signal ? 128 + (SIGNALS[status.signal] ?? 0) : status.code;
@@ -133,6 +177,20 @@ export class WorkloadRunner {
   }
 
   /** runc's state directory for a running workload (exec joins it there). */
+  /** Why an exec's command cannot run in the workload (127, 126), or undefined. */
+  execProblem(start: ExecStart): CommandProblem | undefined {
+    const process = this.#process.get(start.workloadId);
+    if (!process) return undefined;
+    const env = [...process.env, ...start.env]; // later PATH= wins, as in the exec
+    const path = env.findLast((e) => e.startsWith("PATH="));
+    return commandProblem(
+      this.#dirs(start.workloadId).rootfs,
+      start.args,
+      path ? [path] : [],
+      start.workingDirectory || process.cwd,
+    );
+  }
+
   stateDir(workloadId: string): string {
     if (!this.#running.has(workloadId)) throw new Error(`workload ${workloadId} is not running`);
     return this.#dirs(workloadId).state;

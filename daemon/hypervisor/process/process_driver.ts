@@ -95,7 +95,7 @@ export class ProcessDriver implements HypervisorDriver {
     await bootstrapZone({
       zoneId,
       hostname: guest.name,
-      peer: this.endpoint.peer(zoneId),
+      peer: this.endpoint.peer(zoneId, 0), // bootstrapZone has the boot deadline
       timeoutMs: this.options.bootTimeoutMs,
       signal,
       network,
@@ -151,8 +151,8 @@ export class ProcessDriver implements HypervisorDriver {
     return Promise.resolve(guests);
   }
 
-  channel(zoneId: string): Promise<IdmPeer> {
-    return this.endpoint.peer(zoneId);
+  channel(zoneId: string, timeoutMs?: number): Promise<IdmPeer> {
+    return this.endpoint.peer(zoneId, timeoutMs);
   }
 
   onChannel(attach: (zoneId: string, peer: IdmPeer) => void): void {

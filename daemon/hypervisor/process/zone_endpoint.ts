@@ -2,6 +2,7 @@ import type { Packet } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { connTransport, type Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import { gateOnHello } from "../hello_gate.ts";
+import { PeerWaiters } from "../peer_waiters.ts";
 
 /** Time an agent has to say hello after connecting. */
 const HELLO_TIMEOUT_MS = 5_000;
@@ -16,7 +17,7 @@ export class ZoneEndpoint {
   #listener: Deno.UnixListener;
   #tokens = new Map<string, string>();
   #peers = new Map<string, IdmPeer>();
-  #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
+  #waiters = new PeerWaiters();
   /** Told about every authenticated connection. */
   onPeer?: (zoneId: string, peer: IdmPeer) => void;
   /** Sees every packet (zone ID "" before the agent has said who it is). */
@@ -43,12 +44,10 @@ export class ZoneEndpoint {
   }
 
   /** The zone's connected peer, waiting for it if needed. */
-  peer(zoneId: string): Promise<IdmPeer> {
+  /** The zone's channel once its agent has said hello; Unavailable after `timeoutMs` (0: no limit). */
+  peer(zoneId: string, timeoutMs?: number): Promise<IdmPeer> {
     const peer = this.#peers.get(zoneId);
-    if (peer) return Promise.resolve(peer);
-    const { promise, resolve } = Promise.withResolvers<IdmPeer>();
-    this.#waiters.set(zoneId, [...(this.#waiters.get(zoneId) ?? []), resolve]);
-    return promise;
+    return peer ? Promise.resolve(peer) : this.#waiters.wait(zoneId, timeoutMs);
   }
 
   close(): void {
@@ -84,8 +83,7 @@ export class ZoneEndpoint {
             if (this.#peers.get(hello.zoneId) === peer) this.#peers.delete(hello.zoneId);
           });
           this.onPeer?.(hello.zoneId, peer);
-          for (const resolve of this.#waiters.get(hello.zoneId) ?? []) resolve(peer);
-          this.#waiters.delete(hello.zoneId);
+          this.#waiters.connected(hello.zoneId, peer);
           this.log.info("zone agent connected", { zone: hello.zoneId });
           return true;
         },

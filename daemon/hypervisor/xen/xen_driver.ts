@@ -33,6 +33,7 @@ import { xenDebugInfo } from "./debug_info.ts";
 import { backendsPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
 import { ImageDisks } from "./image_disks.ts";
+import { PeerWaiters } from "../peer_waiters.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -76,7 +77,7 @@ export class XenDriver implements HypervisorDriver {
   #xc = new XenCtrl();
   #watch = new XenStore();
   #zones = new Map<string, ZoneDomain>();
-  #waiters = new Map<string, Array<(peer: IdmPeer) => void>>();
+  #waiters = new PeerWaiters();
   #stop = new AbortController();
   #loops: LoopReclaimer;
   #disks: ImageDisks;
@@ -160,7 +161,7 @@ export class XenDriver implements HypervisorDriver {
     return bootstrapZone({
       zoneId,
       hostname: zone.name,
-      peer: this.channel(zoneId),
+      peer: this.channel(zoneId, 0), // bootstrapZone has the boot deadline
       timeoutMs: this.options.bootTimeoutMs,
       signal,
       guestGone: zone.gone,
@@ -204,12 +205,9 @@ export class XenDriver implements HypervisorDriver {
     return Promise.resolve(guests);
   }
 
-  channel(zoneId: string): Promise<IdmPeer> {
+  channel(zoneId: string, timeoutMs?: number): Promise<IdmPeer> {
     const peer = this.#zones.get(zoneId)?.peer;
-    if (peer) return Promise.resolve(peer);
-    const { promise, resolve } = Promise.withResolvers<IdmPeer>();
-    this.#waiters.set(zoneId, [...(this.#waiters.get(zoneId) ?? []), resolve]);
-    return promise;
+    return peer ? Promise.resolve(peer) : this.#waiters.wait(zoneId, timeoutMs);
   }
 
   onChannel(attach: (zoneId: string, peer: IdmPeer) => void): void {
@@ -312,8 +310,7 @@ export class XenDriver implements HypervisorDriver {
       onHello: (peer) => {
         zone.peer = peer;
         this.#onPeer?.(zoneId, peer);
-        for (const resolve of this.#waiters.get(zoneId) ?? []) resolve(peer);
-        this.#waiters.delete(zoneId);
+        this.#waiters.connected(zoneId, peer);
       },
       onClosed: () => {
         const current = this.#zones.get(zoneId);

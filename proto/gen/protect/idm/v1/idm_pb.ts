@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIpgCCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDSJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIkUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkiQQoMV29ya2xvYWRTdG9wEhMKC3dvcmtsb2FkX2lkGAEgASgJEhwKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgNIoIBCglFeGVjU3RhcnQSEwoLd29ya2xvYWRfaWQYASABKAkSDAoEYXJncxgCIAMoCRILCgNlbnYYAyADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBCABKAkSCwoDdHR5GAUgASgIEgwKBHJvd3MYBiABKA0SDwoHY29sdW1ucxgHIAEoDSJPCglFeGVjSW5wdXQSDQoFc3RkaW4YASABKAwSFAoMc3RkaW5fY2xvc2VkGAIgASgIEgwKBHJvd3MYAyABKA0SDwoHY29sdW1ucxgEIAEoDSJdCglFeGVjRXZlbnQSDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDBIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFEg0KBWVycm9yGAUgASgJIiQKDVpvbmVSZXNvdXJjZXMSEwoLb25saW5lX2NwdXMYASABKA0igAEKEVpvbmVNZXRyaWNzUmVwb3J0EhoKEm1lbW9yeV90b3RhbF9ieXRlcxgBIAEoBBIeChZtZW1vcnlfYXZhaWxhYmxlX2J5dGVzGAIgASgEEhUKDXByb2Nlc3NfY291bnQYAyABKA0SGAoQY3B1X2J1c3lfcGVyY2VudBgEIAEoASrqAQoKUGFja2V0S2luZBIbChdQQUNLRVRfS0lORF9VTlNQRUNJRklFRBAAEhUKEVBBQ0tFVF9LSU5EX0VWRU5UEAESFwoTUEFDS0VUX0tJTkRfUkVRVUVTVBACEhgKFFBBQ0tFVF9LSU5EX1JFU1BPTlNFEAMSGwoXUEFDS0VUX0tJTkRfU1RSRUFNX09QRU4QBBIbChdQQUNLRVRfS0lORF9TVFJFQU1fREFUQRAFEhwKGFBBQ0tFVF9LSU5EX1NUUkVBTV9DTE9TRRAGEh0KGVBBQ0tFVF9LSU5EX1NUUkVBTV9DUkVESVQQB2IGcHJvdG8z");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIusCCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDRISCgpjcHVfbWlsbGlzGA0gASgNEg8KB3NlY2NvbXAYDiABKAkSLAoFdG1wZnMYDyADKAsyHS5wcm90ZWN0LmlkbS52MS5Xb3JrbG9hZFRtcGZzIjcKDVdvcmtsb2FkVG1wZnMSEwoLZGVzdGluYXRpb24YASABKAkSEQoJcmVhZF9vbmx5GAIgASgIIkUKDldvcmtsb2FkT3V0cHV0EhMKC3dvcmtsb2FkX2lkGAEgASgJEg4KBnN0ZG91dBgCIAEoDBIOCgZzdGRlcnIYAyABKAwiRQoMV29ya2xvYWRFeGl0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhEKCWV4aXRfY29kZRgCIAEoBRINCgVlcnJvchgDIAEoCSJBCgxXb3JrbG9hZFN0b3ASEwoLd29ya2xvYWRfaWQYASABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAiABKA0iggEKCUV4ZWNTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRIMCgRhcmdzGAIgAygJEgsKA2VudhgDIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgEIAEoCRILCgN0dHkYBSABKAgSDAoEcm93cxgGIAEoDRIPCgdjb2x1bW5zGAcgASgNIk8KCUV4ZWNJbnB1dBINCgVzdGRpbhgBIAEoDBIUCgxzdGRpbl9jbG9zZWQYAiABKAgSDAoEcm93cxgDIAEoDRIPCgdjb2x1bW5zGAQgASgNIl0KCUV4ZWNFdmVudBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiJAoNWm9uZVJlc291cmNlcxITCgtvbmxpbmVfY3B1cxgBIAEoDSKAAQoRWm9uZU1ldHJpY3NSZXBvcnQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEh4KFm1lbW9yeV9hdmFpbGFibGVfYnl0ZXMYAiABKAQSFQoNcHJvY2Vzc19jb3VudBgDIAEoDRIYChBjcHVfYnVzeV9wZXJjZW50GAQgASgBKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHYgZwcm90bzM");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -326,6 +326,28 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
    * @generated from field: uint32 pids_limit = 12;
    */
   pidsLimit: number;
+
+  /**
+   * CPU quota in millicores (1000 = one CPU): the cgroup's cpu.max; 0 = unlimited.
+   *
+   * @generated from field: uint32 cpu_millis = 13;
+   */
+  cpuMillis: number;
+
+  /**
+   * Seccomp: "" = the default profile (the agent's, after Docker's), "unconfined" = none,
+   * else an OCI runtime-spec `linux.seccomp` JSON document.
+   *
+   * @generated from field: string seccomp = 14;
+   */
+  seccomp: string;
+
+  /**
+   * tmpfs mounts (the only kind a zone makes on its own).
+   *
+   * @generated from field: repeated protect.idm.v1.WorkloadTmpfs tmpfs = 15;
+   */
+  tmpfs: WorkloadTmpfs[];
 };
 
 /**
@@ -334,6 +356,30 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
  */
 export const WorkloadStartSchema: GenMessage<WorkloadStart> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 8);
+
+/**
+ * @generated from message protect.idm.v1.WorkloadTmpfs
+ */
+export type WorkloadTmpfs = Message<"protect.idm.v1.WorkloadTmpfs"> & {
+  /**
+   * Absolute path in the workload.
+   *
+   * @generated from field: string destination = 1;
+   */
+  destination: string;
+
+  /**
+   * @generated from field: bool read_only = 2;
+   */
+  readOnly: boolean;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadTmpfs.
+ * Use `create(WorkloadTmpfsSchema)` to create a new message.
+ */
+export const WorkloadTmpfsSchema: GenMessage<WorkloadTmpfs> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 9);
 
 /**
  * Zone → host ("workload.output" event): a chunk of a workload's output.
@@ -362,7 +408,7 @@ export type WorkloadOutput = Message<"protect.idm.v1.WorkloadOutput"> & {
  * Use `create(WorkloadOutputSchema)` to create a new message.
  */
 export const WorkloadOutputSchema: GenMessage<WorkloadOutput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 9);
+  messageDesc(file_protect_idm_v1_idm, 10);
 
 /**
  * Zone → host ("workload.exit" event): the workload ended.
@@ -393,7 +439,7 @@ export type WorkloadExit = Message<"protect.idm.v1.WorkloadExit"> & {
  * Use `create(WorkloadExitSchema)` to create a new message.
  */
 export const WorkloadExitSchema: GenMessage<WorkloadExit> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 10);
+  messageDesc(file_protect_idm_v1_idm, 11);
 
 /**
  * Host → zone ("workload.stop" request): SIGTERM, then SIGKILL after the grace period.
@@ -417,7 +463,7 @@ export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
  * Use `create(WorkloadStopSchema)` to create a new message.
  */
 export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 11);
+  messageDesc(file_protect_idm_v1_idm, 12);
 
 /**
  * Host → zone: opens a "workload.exec" stream; a process joins a running workload.
@@ -470,7 +516,7 @@ export type ExecStart = Message<"protect.idm.v1.ExecStart"> & {
  * Use `create(ExecStartSchema)` to create a new message.
  */
 export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 12);
+  messageDesc(file_protect_idm_v1_idm, 13);
 
 /**
  * Host → zone data on an exec stream.
@@ -506,7 +552,7 @@ export type ExecInput = Message<"protect.idm.v1.ExecInput"> & {
  * Use `create(ExecInputSchema)` to create a new message.
  */
 export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 13);
+  messageDesc(file_protect_idm_v1_idm, 14);
 
 /**
  * Zone → host data on an exec stream; the last one has exited = true.
@@ -545,7 +591,7 @@ export type ExecEvent = Message<"protect.idm.v1.ExecEvent"> & {
  * Use `create(ExecEventSchema)` to create a new message.
  */
 export const ExecEventSchema: GenMessage<ExecEvent> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 14);
+  messageDesc(file_protect_idm_v1_idm, 15);
 
 /**
  * Host → zone "zone.resources" request after the hypervisor changed the zone's
@@ -566,7 +612,7 @@ export type ZoneResources = Message<"protect.idm.v1.ZoneResources"> & {
  * Use `create(ZoneResourcesSchema)` to create a new message.
  */
 export const ZoneResourcesSchema: GenMessage<ZoneResources> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 15);
+  messageDesc(file_protect_idm_v1_idm, 16);
 
 /**
  * Zone → host answer to a "metrics" request (empty request payload).
@@ -602,7 +648,7 @@ export type ZoneMetricsReport = Message<"protect.idm.v1.ZoneMetricsReport"> & {
  * Use `create(ZoneMetricsReportSchema)` to create a new message.
  */
 export const ZoneMetricsReportSchema: GenMessage<ZoneMetricsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 16);
+  messageDesc(file_protect_idm_v1_idm, 17);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind

@@ -1,0 +1,61 @@
+import type { WorkloadSpec } from "../../proto/mod.ts";
+import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { parseSeccompProfile } from "../../lib/seccomp/mod.ts";
+
+const MAX_MOUNTS = 64;
+/** 1024 CPUs: more than any zone has; a larger quota is a typo. */
+const MAX_CPU_MILLIS = 1_024_000;
+
+/**
+ * Checks the parts of a workload spec that the agent applies as given (mounts, tty,
+ * cpu, seccomp): each either works or is refused here with the reason, never
+ * accepted and dropped.
+ */
+export function validateWorkloadSpec(spec: WorkloadSpec): void {
+  if (spec.process?.tty) {
+    throw new UnimplementedError(
+      "spec.process.tty: a workload's own terminal is not available yet (it arrives with " +
+        "AttachWorkloadConsole); `workload exec -t` gives a terminal inside a running workload",
+    );
+  }
+  if (spec.mounts.length > MAX_MOUNTS) {
+    throw new InvalidArgumentError("spec.mounts", `more than ${MAX_MOUNTS} mounts`);
+  }
+  const seen = new Set<string>();
+  spec.mounts.forEach((m, i) => {
+    const field = `spec.mounts[${i}]`;
+    if (m.type !== "tmpfs") {
+      throw new UnimplementedError(
+        `${field}: "${m.type.slice(0, 40)}" mounts are not available yet (volumes and ` +
+          `host-directory mounts are still to come); only "tmpfs" works`,
+      );
+    }
+    if (m.source !== "") throw new InvalidArgumentError(`${field}.source`, "a tmpfs has no source");
+    const d = m.destination;
+    if (!d.startsWith("/") || d === "/" || d.length > 4096 || /\0|(^|\/)\.\.?(\/|$)/.test(d)) {
+      throw new InvalidArgumentError(
+        `${field}.destination`,
+        `"${d.slice(0, 80)}" is not an absolute path below / without . or .. parts`,
+      );
+    }
+    if (seen.has(d)) {
+      throw new InvalidArgumentError(`${field}.destination`, `${d} is mounted twice`);
+    }
+    seen.add(d);
+  });
+  const millis = spec.resources?.cpuMillis ?? 0;
+  if (millis > MAX_CPU_MILLIS) {
+    throw new InvalidArgumentError(
+      "spec.resources.cpu_millis",
+      `${millis} is over ${MAX_CPU_MILLIS}`,
+    );
+  }
+  const profile = spec.security?.seccompProfile ?? "";
+  if (profile !== "" && profile !== "default" && profile !== "unconfined") {
+    try {
+      parseSeccompProfile(profile);
+    } catch (e) {
+      throw new InvalidArgumentError("spec.security.seccomp_profile", (e as Error).message);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { WorkloadSpecSchema } from "../../proto/mod.ts";
+import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { validateWorkloadSpec } from "./workload_spec.ts";
+
+const spec = (init: Parameters<typeof create<typeof WorkloadSpecSchema>>[1]) =>
+  create(WorkloadSpecSchema, { zone: "z", image: "i", ...init });
+
+Deno.test("workload spec: tmpfs mounts, cpu and seccomp are taken; what is not built is refused, not dropped", () => {
+  validateWorkloadSpec(spec({
+    mounts: [{ type: "tmpfs", destination: "/cache" }, {
+      type: "tmpfs",
+      destination: "/x",
+      readOnly: true,
+    }],
+    resources: { cpuMillis: 500 },
+    security: { seccompProfile: "unconfined" },
+  }));
+  validateWorkloadSpec(spec({
+    security: {
+      seccompProfile:
+        '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_ERRNO"}]}',
+    },
+  }));
+  const refused = (init: Parameters<typeof spec>[0], type: unknown, message: RegExp) =>
+    assert.throws(
+      () => validateWorkloadSpec(spec(init)),
+      (e) => e instanceof (type as typeof Error) && message.test((e as Error).message),
+    );
+  refused(
+    { mounts: [{ type: "bind", source: "/", destination: "/host" }] },
+    UnimplementedError,
+    /spec.mounts\[0\]: "bind" mounts are not available yet/,
+  );
+  refused(
+    { mounts: [{ type: "scratch", destination: "/d" }] },
+    UnimplementedError,
+    /"scratch" mounts/,
+  );
+  refused({ process: { tty: true } }, UnimplementedError, /spec.process.tty: .*not available yet/);
+  refused(
+    { mounts: [{ type: "tmpfs", destination: "relative" }] },
+    InvalidArgumentError,
+    /spec.mounts\[0\].destination/,
+  );
+  refused(
+    { mounts: [{ type: "tmpfs", destination: "/a/../etc" }] },
+    InvalidArgumentError,
+    /without \. or \.\. parts/,
+  );
+  refused(
+    { mounts: [{ type: "tmpfs", destination: "/a" }, { type: "tmpfs", destination: "/a" }] },
+    InvalidArgumentError,
+    /mounted twice/,
+  );
+  refused(
+    { mounts: [{ type: "tmpfs", source: "x", destination: "/a" }] },
+    InvalidArgumentError,
+    /a tmpfs has no source/,
+  );
+  refused(
+    { resources: { cpuMillis: 2_000_000 } },
+    InvalidArgumentError,
+    /spec.resources.cpu_millis/,
+  );
+  refused(
+    { security: { seccompProfile: "{not json" } },
+    InvalidArgumentError,
+    /seccomp_profile: seccomp profile is not JSON/,
+  );
+  refused(
+    {
+      security: {
+        seccompProfile:
+          '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["x"],"action":"SCMP_ACT_ALLOW","includes":{}}]}',
+      },
+    },
+    InvalidArgumentError,
+    /Docker's profile format/,
+  );
+});

@@ -1,0 +1,169 @@
+/**
+ * What a workload gets, as Docker gives it, on process-driver zones (runc): the
+ * default seccomp filter (EPERM) and unconfined, a CPU quota held, HOSTNAME, users
+ * named in the image's /etc/passwd with their groups, tmpfs mounts.
+ */
+import assert from "node:assert/strict";
+import { busyboxLayers } from "../storage/testing/busybox_image.ts";
+import {
+  runCli,
+  startProgramProcess,
+  startStorageProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "./helpers/processes.ts";
+import { pushImage, startRegistry } from "./helpers/registry.ts";
+
+const file = (path: string, text: string) => ({
+  path,
+  content: new TextEncoder().encode(text),
+  mode: 0o644,
+});
+
+Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image users, tmpfs", async (t) => {
+  const registry = await startRegistry();
+  const root = tempRoot();
+  writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
+  const daemon = await startProgramProcess("daemon-process", root);
+  const storage = await startStorageProcess(root);
+  const image = `${registry.host}/test/busybox-users:1`;
+  const launch = (...args: string[]) =>
+    runCli(
+      root,
+      "workload",
+      "launch",
+      "--zone",
+      "z",
+      ...args.slice(0, -1),
+      image,
+      "--",
+      "sh",
+      "-c",
+      args.at(-1)!,
+    );
+  try {
+    await pushImage(registry.host, "test/busybox-users", "1", {
+      layers: await busyboxLayers([
+        file("etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n"),
+        file("etc/group", "root:x:0:\napp:x:1000:\nshared:x:50000:app\n"),
+      ]),
+      config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
+    });
+    const launched = await runCli(root, "zone", "launch", "-n", "z", "--wait", "--timeout", "60");
+    assert.equal(launched.code, 0, launched.stderr + daemon.logs());
+
+    await t.step(
+      "the default seccomp filter: unshare fails with EPERM; unconfined it works",
+      async () => {
+        const denied = await launch("unshare -U true 2>&1; echo rc=$?");
+        assert.match(denied.stdout, /Operation not permitted/, denied.stdout + denied.stderr);
+        assert.match(denied.stdout, /rc=[1-9]/);
+        const open = await launch(
+          "--security-opt",
+          "seccomp=unconfined",
+          "unshare -U true 2>&1; echo rc=$?",
+        );
+        assert.equal(open.stdout.trim(), "rc=0", open.stdout + open.stderr);
+        const bad = await launch("--security-opt", "apparmor=x", "true");
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /only seccomp=default\|unconfined\|FILE/);
+      },
+    );
+
+    await t.step("--cpus 0.5 holds a CPU-bound workload to half a CPU (within 10%)", async () => {
+      const r = await launch(
+        "--cpus",
+        "0.5",
+        "time sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done' 2>&1",
+      );
+      const seconds = (name: string) => {
+        const m = new RegExp(`${name}\\s+(\\d+)m\\s*([\\d.]+)s`).exec(r.stdout);
+        assert.ok(m, `no ${name} time in ${r.stdout} ${r.stderr}`);
+        return Number(m[1]) * 60 + Number(m[2]);
+      };
+      const share = (seconds("user") + seconds("sys")) / seconds("real");
+      console.log(
+        `cpu share with --cpus 0.5: ${share.toFixed(3)} (${r.stdout.replace(/\s+/g, " ")})`,
+      );
+      assert.ok(share > 0.45 && share < 0.55, `share ${share}`);
+    });
+
+    await t.step(
+      "HOSTNAME is set; image users resolve with their groups; tmpfs mounts",
+      async () => {
+        const host = await launch("echo $HOSTNAME");
+        assert.equal(host.stdout, "z\n", host.stderr);
+        const app = await launch("--user", "app", "id -u; id -g; id -G");
+        assert.equal(app.stdout, "1000\n1000\n1000 50000\n", app.stderr);
+        const uidOnly = await launch("--user", "1002", "id -u; id -g");
+        assert.equal(uidOnly.stdout, "1002\n0\n", uidOnly.stderr);
+        const unknown = await launch("--user", "nobody", "true");
+        assert.notEqual(unknown.code, 0);
+        assert.match(unknown.stderr, /user "nobody" is not in the image's \/etc\/passwd/);
+        const tmpfs = await launch(
+          "--tmpfs",
+          "/scratch",
+          "--tmpfs",
+          "/ro:ro",
+          "grep -E ' /(scratch|ro) ' /proc/mounts",
+        );
+        assert.match(tmpfs.stdout, /^tmpfs \/scratch tmpfs rw,/m, tmpfs.stderr);
+        assert.match(tmpfs.stdout, /^tmpfs \/ro tmpfs ro,/m);
+      },
+    );
+
+    await t.step(
+      "Docker's exit codes: 127 not found, 126 not executable, 125 never ran",
+      async () => {
+        const run = (...args: string[]) =>
+          runCli(root, "workload", "launch", "--zone", "z", image, "--", ...args);
+        const missing = await run("nosuchcmd");
+        assert.equal(missing.code, 127, missing.stderr);
+        assert.match(missing.stderr, /nosuchcmd: command not found in \$PATH/);
+        const notExec = await run("/etc/passwd");
+        assert.equal(notExec.code, 126, notExec.stderr);
+        assert.match(notExec.stderr, /\/etc\/passwd: permission denied/);
+        const noImage = await runCli(
+          root,
+          "workload",
+          "launch",
+          "--zone",
+          "z",
+          `${registry.host}/no/such:1`,
+        );
+        assert.equal(noImage.code, 125, noImage.stderr);
+        const list = (await runCli(root, "workload", "list")).stdout;
+        assert.match(list, /FAILED +127 /, list);
+
+        const bg = await runCli(
+          root,
+          "workload",
+          "launch",
+          "-d",
+          "--zone",
+          "z",
+          "--name",
+          "bg",
+          image,
+          "--",
+          "sh",
+          "-c",
+          "sleep 60",
+        );
+        assert.equal(bg.code, 0, bg.stderr);
+        const exec = await runCli(root, "workload", "exec", "bg", "--", "nosuchcmd");
+        assert.equal(exec.code, 127, exec.stderr);
+        assert.match(exec.stderr, /nosuchcmd: command not found/);
+        const ok = await runCli(root, "workload", "exec", "bg", "--", "sh", "-c", "exit 4");
+        assert.equal(ok.code, 4, ok.stderr);
+        await runCli(root, "workload", "stop", "bg");
+      },
+    );
+  } finally {
+    await runCli(root, "zone", "destroy", "z", "--wait");
+    await daemon.stop();
+    await storage.stop();
+    await registry.stop();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
