@@ -347,6 +347,60 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "workloads on crun in a Xen zone: Docker's seccomp filter, a CPU share held, exit 127",
+  opts,
+  async () => {
+    const sh = (...args: string[]) =>
+      protect(
+        "workload",
+        "launch",
+        "--zone",
+        "e1",
+        ...args.slice(0, -1),
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        args.at(-1)!,
+      );
+    const denied = await sh("unshare -U true 2>&1; echo rc=$?");
+    assert.match(denied.stdout, /Operation not permitted/, denied.stdout + denied.stderr);
+    const open = await sh(
+      "--security-opt",
+      "seccomp=unconfined",
+      "unshare -U true 2>&1; echo rc=$?",
+    );
+    assert.equal(open.stdout.trim(), "rc=0", open.stdout + open.stderr);
+    const cpu = await sh(
+      "--cpus",
+      "0.5",
+      "time sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done' 2>&1",
+    );
+    const seconds = (name: string) => {
+      const m = new RegExp(`${name}\\s+(\\d+)m\\s*([\\d.]+)s`).exec(cpu.stdout);
+      assert.ok(m, `no ${name} time in ${cpu.stdout} ${cpu.stderr}`);
+      return Number(m[1]) * 60 + Number(m[2]);
+    };
+    const share = (seconds("user") + seconds("sys")) / seconds("real");
+    timings["cpu share with --cpus 0.5 (x1000)"] = Math.round(share * 1000);
+    assert.ok(share > 0.45 && share < 0.55, `cpu share ${share}: ${cpu.stdout}`);
+    const missing = await protect("workload", "launch", "--zone", "e1", IMAGE, "--", "nosuchcmd");
+    assert.equal(missing.code, 127, missing.stderr);
+  },
+);
+
+Deno.test("workload logs survive a daemon restart; the zone is re-adopted", opts, async () => {
+  const pid = Deno.readTextFileSync("/run/daemon.pid").trim();
+  await run("kill", "-9", pid);
+  await run("sh", "-c", `protect-daemon-xen >> ${OUT}/daemon.log 2>&1 & echo $! > /run/daemon.pid`);
+  await until("the restarted daemon re-adopting e1", 120, async () => {
+    const r = await protect("zone", "get", "e1", "-o", "json");
+    return r.code === 0 && JSON.parse(r.stdout).status.state === "ZONE_STATE_READY" ? r : undefined;
+  });
+  assert.equal(await ok("workload", "logs", "w1"), "hi\n");
+});
+
 Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, async () => {
   const z = await zone("e1");
   // A loop device over the addons disk that no backend names, as a block-protect
