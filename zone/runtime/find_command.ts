@@ -4,7 +4,9 @@
  * 126) and a plain message instead of the runtime's own text. Symlinks are followed
  * inside the root: an absolute link target means the image's /, never the zone's.
  */
-import { join } from "node:path";
+
+/** Joins path parts with "/" (no node:path: the zone agent keeps Deno's Node layer out). */
+const join = (...parts: string[]) => parts.join("/").replace(/\/+/g, "/");
 
 export interface CommandProblem {
   /** 127: not found; 126: found but cannot be executed. */
