@@ -23,6 +23,8 @@ export interface CoreInputs {
   network?: NetworkConnection;
   /** Where workload output is kept (one file per workload). */
   logsDir: string;
+  /** Host directories workloads mount (copied in) must be inside this one. */
+  hostMountsDir: string;
   log: Logger;
 }
 
@@ -45,6 +47,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     driver,
     storage: inputs.storage,
     logs: workloadLogs,
+    hostMountsDir: inputs.hostMountsDir,
     events,
     bus,
     log,

@@ -91,6 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     storage: new StorageConnection(paths.storageSocket),
     network: new NetworkConnection(paths.networkSocket),
     logsDir: join(paths.stateDir, "logs"),
+    hostMountsDir: join(paths.stateDir, "mounts"),
     log,
   });
   const { reconciler } = core;

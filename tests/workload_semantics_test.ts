@@ -1,7 +1,8 @@
 /**
  * What a workload gets, as Docker gives it, on process-driver zones (runc): the
- * default seccomp filter (EPERM) and unconfined, a CPU quota held, HOSTNAME, users
- * named in the image's /etc/passwd with their groups, tmpfs mounts.
+ * default seccomp filter (EPERM) and unconfined, a CPU quota held, host directories
+ * copied in read-only, HOSTNAME, users named in the image's /etc/passwd with their
+ * groups, tmpfs mounts, Docker's exit codes.
  */
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
@@ -87,6 +88,34 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       );
       assert.ok(share > 0.45 && share < 0.55, `share ${share}`);
     });
+
+    await t.step(
+      "host directories are copied in, read-only; a source outside is refused",
+      async () => {
+        const cfg = `${root}/var/lib/protect/mounts/cfg`;
+        Deno.mkdirSync(`${cfg}/sub`, { recursive: true });
+        Deno.writeTextFileSync(`${cfg}/app.conf`, "key=value\n");
+        Deno.writeTextFileSync(`${cfg}/sub/token`, "secret\n", { mode: 0o600 });
+        const r = await launch(
+          "-v",
+          `${cfg}:/etc/app`,
+          "cat /etc/app/app.conf /etc/app/sub/token; touch /etc/app/new 2>&1; echo rc=$?",
+        );
+        assert.match(r.stdout, /^key=value\nsecret\n.*Read-only file system\nrc=1\n$/s, r.stderr);
+        const outside = await launch("-v", "/etc:/host-etc", "true");
+        assert.equal(outside.code, 125, outside.stderr);
+        assert.match(
+          outside.stderr,
+          /spec.mounts\[0\].source: .* is not inside .*var\/lib\/protect\/mounts/,
+        );
+        const writable = await launch("-v", `${cfg}:/etc/app:rw`, "true");
+        assert.equal(writable.code, 125);
+        assert.match(writable.stderr, /read_only: must be true/);
+        const volume = await launch("-v", "data:/data", "true");
+        assert.equal(volume.code, 125);
+        assert.match(volume.stderr, /"volume" mounts are not available yet/);
+      },
+    );
 
     await t.step(
       "HOSTNAME is set; image users resolve with their groups; tmpfs mounts",

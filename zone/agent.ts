@@ -3,6 +3,8 @@ import {
   BootstrapSchema,
   type ExecStart,
   ExecStartSchema,
+  type FilesHeader,
+  FilesHeaderSchema,
   PingSchema,
   PongSchema,
   ReadySchema,
@@ -27,6 +29,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** Writes host files copied in for a workload before its start. */
+  receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void>;
   /** Why an exec's command cannot run in its workload (missing: 127, not executable: 126). */
   execProblem(start: ExecStart): CommandProblem | undefined;
   /** The OCI runtime binary: runc or crun. */
@@ -128,6 +132,19 @@ export function serveAgent(
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});
       });
+    });
+    peer.onStream("workload.files", (stream, payload) => {
+      const header = fromBinary(FilesHeaderSchema, payload);
+      runtime.receiveCopies(header, stream).then(
+        () => stream.close(),
+        (error) => {
+          log.warn("copying host files into a workload failed", {
+            workload: header.workloadId,
+            error,
+          });
+          return stream.close(`copying into the zone failed: ${(error as Error).message}`);
+        },
+      ).catch(() => {});
     });
     peer.onRequest("workload.stop", async (payload) => {
       const stop = fromBinary(WorkloadStopSchema, payload);

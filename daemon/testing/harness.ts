@@ -45,6 +45,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     driver,
     storage: new StorageConnection("/nonexistent/storage.sock"),
     logsDir,
+    hostMountsDir: "/nonexistent/mounts",
     log,
   });
   const { reconciler } = core;

@@ -9,7 +9,7 @@ const MAX_CPU_MILLIS = 1_024_000;
 /**
  * Checks the parts of a workload spec that the agent applies as given (mounts, tty,
  * cpu, seccomp): each either works or is refused here with the reason, never
- * accepted and dropped.
+ * accepted and dropped. (Bind sources are checked against the host when planned.)
  */
 export function validateWorkloadSpec(spec: WorkloadSpec): void {
   if (spec.process?.tty) {
@@ -24,13 +24,27 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
   const seen = new Set<string>();
   spec.mounts.forEach((m, i) => {
     const field = `spec.mounts[${i}]`;
-    if (m.type !== "tmpfs") {
+    if (m.type === "bind") {
+      if (!m.source.startsWith("/")) {
+        throw new InvalidArgumentError(`${field}.source`, "must be an absolute host path");
+      }
+      if (!m.readOnly) {
+        throw new InvalidArgumentError(
+          `${field}.read_only`,
+          "must be true: a host directory is copied into the zone at start, and nothing is " +
+            "copied back",
+        );
+      }
+    } else if (m.type === "tmpfs") {
+      if (m.source !== "") {
+        throw new InvalidArgumentError(`${field}.source`, "a tmpfs has no source");
+      }
+    } else {
       throw new UnimplementedError(
-        `${field}: "${m.type.slice(0, 40)}" mounts are not available yet (volumes and ` +
-          `host-directory mounts are still to come); only "tmpfs" works`,
+        `${field}: "${m.type.slice(0, 40)}" mounts are not available yet (volumes are still ` +
+          `to come); "bind" (a host directory, copied in) and "tmpfs" work`,
       );
     }
-    if (m.source !== "") throw new InvalidArgumentError(`${field}.source`, "a tmpfs has no source");
     const d = m.destination;
     if (!d.startsWith("/") || d === "/" || d.length > 4096 || /\0|(^|\/)\.\.?(\/|$)/.test(d)) {
       throw new InvalidArgumentError(

@@ -28,10 +28,23 @@ Deno.test("workload spec: tmpfs mounts, cpu and seccomp are taken; what is not b
       () => validateWorkloadSpec(spec(init)),
       (e) => e instanceof (type as typeof Error) && message.test((e as Error).message),
     );
+  validateWorkloadSpec(
+    spec({ mounts: [{ type: "bind", source: "/srv/cfg", destination: "/cfg", readOnly: true }] }),
+  );
   refused(
     { mounts: [{ type: "bind", source: "/", destination: "/host" }] },
+    InvalidArgumentError,
+    /spec.mounts\[0\].read_only: must be true: .*copied/,
+  );
+  refused(
+    { mounts: [{ type: "bind", source: "rel", destination: "/h", readOnly: true }] },
+    InvalidArgumentError,
+    /spec.mounts\[0\].source: must be an absolute host path/,
+  );
+  refused(
+    { mounts: [{ type: "volume", source: "v", destination: "/a" }] },
     UnimplementedError,
-    /spec.mounts\[0\]: "bind" mounts are not available yet/,
+    /"volume" mounts are not available yet/,
   );
   refused(
     { mounts: [{ type: "scratch", destination: "/d" }] },

@@ -11,6 +11,7 @@ import {
   type ExecInsideWorkloadRequest,
   type PortPublish,
   WatchEventsResponseSchema,
+  type WorkloadMount,
   type WorkloadSpec,
   WorkloadState,
   ZoneState,
@@ -32,6 +33,7 @@ import { validateName, validatePublish, validateWorkloadSpec } from "../validati
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
+import { type CopyPlan, planCopies, sendCopies } from "./host_copies.ts";
 
 export interface WorkloadManagerDeps {
   workloads: WorkloadStore;
@@ -42,6 +44,8 @@ export interface WorkloadManagerDeps {
   events: EventLog;
   bus: EventBus;
   log: Logger;
+  /** Host directories a workload may mount (copied in) must be inside this one. */
+  hostMountsDir: string;
   /** Sets the host ports a zone's workloads publish (protect-network); absent in unit tests. */
   publishPorts?: (zoneId: string, ports: PortPublish[]) => Promise<void>;
 }
@@ -203,6 +207,7 @@ export class WorkloadManager {
     validateName(name, "spec.name");
     validatePublish(spec.publish, "spec.publish");
     validateWorkloadSpec(spec);
+    this.#planCopies(spec); // refuses a source that cannot be copied, before anything is recorded
     if (spec.publish.length > 0 && !this.deps.publishPorts) {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
@@ -265,6 +270,11 @@ export class WorkloadManager {
       const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
       for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
       const peer = await this.deps.driver.channel!(w.zoneId);
+      const copies = this.#planCopies(spec); // again: the files may have changed since create
+      if (copies) {
+        const binds = spec.mounts.filter((m) => m.type === "bind").length;
+        await sendCopies(peer, id, binds, copies);
+      }
       if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
@@ -288,9 +298,13 @@ export class WorkloadManager {
             pidsLimit: spec.resources?.pidsLimit ?? 0,
             cpuMillis: spec.resources?.cpuMillis ?? 0,
             seccomp: spec.security?.seccompProfile ?? "",
-            tmpfs: spec.mounts.map((m) => ({
+            tmpfs: spec.mounts.filter((m) => m.type === "tmpfs").map((m) => ({
               destination: m.destination,
               readOnly: m.readOnly,
+            })),
+            binds: spec.mounts.filter((m) => m.type === "bind").map((m, mount) => ({
+              mount,
+              destination: m.destination,
             })),
           }),
         ),
@@ -308,6 +322,18 @@ export class WorkloadManager {
       this.#detachImage(w.zoneId, id);
       this.#unpublish(w);
     }
+  }
+
+  /** The host directories of the spec's bind mounts, walked for copying in. */
+  #planCopies(spec: WorkloadSpec): CopyPlan | undefined {
+    const binds = spec.mounts.filter((m) => m.type === "bind");
+    if (binds.length === 0) return undefined;
+    const index = (m: WorkloadMount) => spec.mounts.indexOf(m);
+    return planCopies(
+      binds.map((m) => m.source),
+      this.deps.hostMountsDir,
+      (i) => `spec.mounts[${index(binds[i])}].source`,
+    );
   }
 
   /** Publishes every port the zone's starting and running workloads ask for, and no other. */

@@ -32,6 +32,7 @@ function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]
     driver: new FakeDriver({ bootDelayMs: 0 }),
     storage: new StorageConnection("/nonexistent"),
     logsDir,
+    hostMountsDir: "/nonexistent/mounts",
     log: createLogger("t", { level: "error", sink: () => {} }),
   });
   core.zones.store.insert({

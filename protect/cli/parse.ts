@@ -55,3 +55,28 @@ export function parseTmpfs(
   }
   return { destination, readOnly: mode === "ro" };
 }
+
+/**
+ * `-v SOURCE:/path[:ro|rw]`: a host directory or file (SOURCE starts with "/"; copied in,
+ * read-only unless `:rw` is asked for, which the daemon refuses with the reason) or a
+ * named volume.
+ */
+export function parseVolume(
+  value: string,
+  flag: string,
+): { type: string; source: string; destination: string; readOnly: boolean } {
+  const [source, destination, mode, extra] = value.split(":");
+  if (
+    !source || !destination?.startsWith("/") || extra !== undefined ||
+    (mode !== undefined && mode !== "ro" && mode !== "rw")
+  ) {
+    throw new UsageError(`${flag} "${value}" must be SOURCE:/path[:ro|rw]`, "");
+  }
+  const host = source.startsWith("/");
+  return {
+    type: host ? "bind" : "volume",
+    source,
+    destination,
+    readOnly: host ? mode !== "rw" : mode === "ro",
+  };
+}

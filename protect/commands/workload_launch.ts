@@ -3,7 +3,7 @@ import { type ControlClient, describeRpcError } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
-import { parseCpus, parsePositiveInt, parseTmpfs } from "../cli/parse.ts";
+import { parseCpus, parsePositiveInt, parseTmpfs, parseVolume } from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
 
@@ -103,6 +103,15 @@ export const workloadLaunchCommand: CommandSpec = {
         "(an OCI linux.seccomp JSON document)",
     },
     {
+      long: "volume",
+      short: "v",
+      value: "SRC:/path[:ro]",
+      description: "a host directory or file under /var/lib/protect/mounts, copied in at start " +
+        "(read-only, 64 MiB at most)",
+      repeatable: true,
+      parse: parseVolume,
+    },
+    {
       long: "tmpfs",
       value: "/path[:ro]",
       description: "mount a tmpfs in the workload",
@@ -135,10 +144,13 @@ export const workloadLaunchCommand: CommandSpec = {
           dropCapabilities: o["cap-drop"] as string[],
           seccompProfile,
         },
-        mounts: (o.tmpfs as Array<{ destination: string; readOnly: boolean }>).map((t) => ({
-          type: "tmpfs",
-          ...t,
-        })),
+        mounts: [
+          ...(o.volume as Array<ReturnType<typeof parseVolume>>),
+          ...(o.tmpfs as Array<{ destination: string; readOnly: boolean }>).map((t) => ({
+            type: "tmpfs",
+            ...t,
+          })),
+        ],
         resources: {
           memoryLimitBytes: BigInt((o.memory as number | undefined) ?? 0) * 1024n * 1024n,
           pidsLimit: (o["pids-limit"] as number | undefined) ?? 0,

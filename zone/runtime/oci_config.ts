@@ -103,6 +103,8 @@ export function ociConfig(
   resolvConf?: string,
   /** The image's /etc/passwd and /etc/group ("" when it has none), to resolve `spec.user`. */
   accounts: { passwd: string; group: string } = { passwd: "", group: "" },
+  /** Where the host's copies for `spec.binds` were written (one directory or file per mount). */
+  copies = "",
 ): Record<string, unknown> {
   if (spec.args.length === 0) {
     throw new Error("workload has no command (args empty, image has none)");
@@ -173,6 +175,13 @@ export function ociConfig(
         source: "tmpfs",
         options: ["nosuid", "nodev", "mode=1777"],
       },
+      // Host directories arrive as copies: bound read-only, as the API promises.
+      ...spec.binds.map((b) => ({
+        destination: b.destination,
+        type: "bind",
+        source: `${copies}/${b.mount}`,
+        options: ["rbind", "ro", "nosuid", "nodev"],
+      })),
       ...spec.tmpfs.map((t) => ({
         destination: t.destination,
         type: "tmpfs",

@@ -1,4 +1,9 @@
-import type { ExecStart, WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type {
+  ExecStart,
+  FilesHeader,
+  WorkloadStart,
+} from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { receiveCopies } from "./file_copies.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { exists, waitForPath } from "../../lib/fs/mod.ts";
 import { ociConfig } from "./oci_config.ts";
@@ -94,6 +99,7 @@ export class WorkloadRunner {
       work: `${base}/work`,
       bundle: `${base}/bundle`,
       rootfs: `${base}/bundle/rootfs`,
+      copies: `${base}/copies`,
       state: `${this.workDir}/runc`,
     };
   }
@@ -130,7 +136,13 @@ export class WorkloadRunner {
         this.hostname(),
         this.#resolvConf(),
         imageAccounts(d.lower),
+        d.copies,
       );
+      for (const b of spec.binds) {
+        if (!exists(`${d.copies}/${b.mount}`)) {
+          throw new Error(`host mount ${b.mount} (${b.destination}) was not copied in`);
+        }
+      }
       const { env, cwd } = config.process as { env: string[]; cwd: string };
       const problem = commandProblem(d.rootfs, spec.args, env, cwd);
       if (problem) {
@@ -177,6 +189,27 @@ export class WorkloadRunner {
   }
 
   /** runc's state directory for a running workload (exec joins it there). */
+  /** Writes the host's copies for a workload that is about to start (`workload.files`). */
+  async receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void> {
+    if (!ID.test(header.workloadId)) throw new Error("workload_id is not a valid ID");
+    if (this.#running.has(header.workloadId)) {
+      throw new Error(`workload ${header.workloadId} is already running`);
+    }
+    const { copies } = this.#dirs(header.workloadId);
+    const remove = () => {
+      try {
+        Deno.removeSync(copies, { recursive: true });
+      } catch { /* not there */ }
+    };
+    remove(); // a copy left by a start that never came
+    try {
+      await receiveCopies(header, entries, copies);
+    } catch (e) {
+      remove();
+      throw e;
+    }
+  }
+
   /** Why an exec's command cannot run in the workload (127, 126), or undefined. */
   execProblem(start: ExecStart): CommandProblem | undefined {
     const process = this.#process.get(start.workloadId);
