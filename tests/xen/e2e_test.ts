@@ -390,6 +390,32 @@ Deno.test(
   },
 );
 
+Deno.test("a host directory is copied into a workload in a Xen zone, read-only", opts, async () => {
+  const cfg = "/var/lib/protect/mounts/cfg";
+  Deno.mkdirSync(`${cfg}/sub`, { recursive: true });
+  Deno.writeTextFileSync(`${cfg}/app.conf`, "key=value\n");
+  Deno.writeFileSync(`${cfg}/sub/blob`, new Uint8Array(3 << 20).map((_, i) => i % 253));
+  const r = await protect(
+    "workload",
+    "launch",
+    "--zone",
+    "e1",
+    "-v",
+    `${cfg}:/etc/app`,
+    IMAGE,
+    "--",
+    "sh",
+    "-c",
+    "cat /etc/app/app.conf; md5sum /etc/app/sub/blob; touch /etc/app/x 2>&1; echo rc=$?",
+  );
+  const md5 = (await run("md5sum", `${cfg}/sub/blob`)).stdout.split(" ")[0];
+  assert.match(
+    r.stdout,
+    new RegExp(`^key=value\\n${md5} .*Read-only file system\\nrc=1\\n$`, "s"),
+    r.stderr,
+  );
+});
+
 Deno.test("workload logs survive a daemon restart; the zone is re-adopted", opts, async () => {
   const pid = Deno.readTextFileSync("/run/daemon.pid").trim();
   await run("kill", "-9", pid);
