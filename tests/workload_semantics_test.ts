@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import {
+  denoRunArgs,
   runCli,
   startProgramProcess,
   startStorageProcess,
@@ -114,6 +115,76 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
         const volume = await launch("-v", "data:/data", "true");
         assert.equal(volume.code, 125);
         assert.match(volume.stderr, /"volume" mounts are not available yet/);
+      },
+    );
+
+    await t.step(
+      "attach: -i feeds stdin; -t -i gives a terminal; exit codes come back",
+      async () => {
+        const cli = denoRunArgs("cli", "protect/main.ts", root);
+        const piped = new Deno.Command(Deno.execPath(), {
+          args: [
+            ...cli,
+            "--root",
+            root,
+            "workload",
+            "launch",
+            "-i",
+            "--zone",
+            "z",
+            image,
+            "--",
+            "sh",
+            "-c",
+            "read x; echo got $x; exit 4",
+          ],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const writer = piped.stdin.getWriter();
+        await writer.write(new TextEncoder().encode("hello\n"));
+        await writer.close();
+        const out = await piped.output();
+        assert.equal(
+          new TextDecoder().decode(out.stdout),
+          "got hello\n",
+          new TextDecoder().decode(out.stderr),
+        );
+        assert.equal(out.code, 4);
+        // -t -i on a terminal: script(1) gives the CLI one; the shell sees a tty of its own.
+        const line = [
+          Deno.execPath(),
+          ...cli,
+          "--root",
+          root,
+          "workload",
+          "launch",
+          "-t",
+          "-i",
+          "--zone",
+          "z",
+          image,
+          "--",
+          "sh",
+        ]
+          .map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(" ");
+        const tty = new Deno.Command("script", {
+          args: ["-q", "-e", "-c", `stty rows 33 cols 77; ${line}`, "/dev/null"],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const keys = tty.stdin.getWriter();
+        await new Promise((r) => setTimeout(r, 3000));
+        await keys.write(
+          new TextEncoder().encode("[ -t 0 ] && echo IS-A-TTY; stty size; exit 6\r"),
+        );
+        const done = await tty.output();
+        const shown = new TextDecoder().decode(done.stdout);
+        assert.match(shown, /IS-A-TTY\r*\n33 77/, shown);
+        assert.equal(done.code, 6, shown);
+        await keys.close().catch(() => {});
       },
     );
 

@@ -9,6 +9,8 @@ import {
   PongSchema,
   ReadySchema,
   WorkloadExitSchema,
+  type WorkloadInput,
+  WorkloadInputSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
@@ -29,6 +31,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** Input or a terminal size for a workload started with a tty or open stdin. */
+  input(message: WorkloadInput): Promise<void>;
   /** Writes host files copied in for a workload before its start. */
   receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void>;
   /** Why an exec's command cannot run in its workload (missing: 127, not executable: 126). */
@@ -132,6 +136,12 @@ export function serveAgent(
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});
       });
+    });
+    peer.onEvent("workload.input", (payload) => {
+      const input = fromBinary(WorkloadInputSchema, payload);
+      runtime.input(input).catch((error) =>
+        log.warn("workload input not delivered", { workload: input.workloadId, error })
+      );
     });
     peer.onStream("workload.files", (stream, payload) => {
       const header = fromBinary(FilesHeaderSchema, payload);

@@ -6,7 +6,6 @@ type Method = keyof ServiceImpl<typeof ControlService>;
 
 /** Which piece of work brings each RPC that is not built yet. */
 const PENDING: Partial<Record<Method, string>> = {
-  attachWorkloadConsole: "the zone agent (issue: Zones that run workloads)",
   listDevices: "device passthrough in the Xen driver (issue: Real Xen)",
 };
 

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
+  AttachWorkloadConsoleResponseSchema,
   type ControlService,
   CreateWorkloadResponseSchema,
   DestroyWorkloadResponseSchema,
@@ -46,6 +47,12 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
     async *execInsideWorkload(requests) {
       for await (const event of ctx.workloadManager.exec(requests)) {
         yield create(ExecInsideWorkloadResponseSchema, { output: execOutput(event) });
+      }
+    },
+
+    async *attachWorkloadConsole(requests, call) {
+      for await (const response of ctx.workloadManager.attachConsole(requests, call.signal)) {
+        yield create(AttachWorkloadConsoleResponseSchema, response);
       }
     },
 

@@ -12,12 +12,6 @@ const MAX_CPU_MILLIS = 1_024_000;
  * accepted and dropped. (Bind sources are checked against the host when planned.)
  */
 export function validateWorkloadSpec(spec: WorkloadSpec): void {
-  if (spec.process?.tty) {
-    throw new UnimplementedError(
-      "spec.process.tty: a workload's own terminal is not available yet (it arrives with " +
-        "AttachWorkloadConsole); `workload exec -t` gives a terminal inside a running workload",
-    );
-  }
   if (spec.mounts.length > MAX_MOUNTS) {
     throw new InvalidArgumentError("spec.mounts", `more than ${MAX_MOUNTS} mounts`);
   }

@@ -51,7 +51,6 @@ Deno.test("workload spec: tmpfs mounts, cpu and seccomp are taken; what is not b
     UnimplementedError,
     /"scratch" mounts/,
   );
-  refused({ process: { tty: true } }, UnimplementedError, /spec.process.tty: .*not available yet/);
   refused(
     { mounts: [{ type: "tmpfs", destination: "relative" }] },
     InvalidArgumentError,

@@ -96,7 +96,13 @@ export class WorkloadLogs {
    * The caller passes follow=false for a workload that has ended (after a restart this
    * class cannot know).
    */
-  async *read(id: string, follow: boolean, signal?: AbortSignal): AsyncGenerator<LogChunk> {
+  async *read(
+    id: string,
+    follow: boolean,
+    signal?: AbortSignal,
+    /** False: only what comes from now on (an attach to a running workload). */
+    replayKept = true,
+  ): AsyncGenerator<LogChunk> {
     const queue: Array<LogChunk | undefined> = [];
     let wake: (() => void) | undefined;
     const follower = (c?: LogChunk) => {
@@ -111,9 +117,9 @@ export class WorkloadLogs {
       set.add(follower);
       this.#followers.set(id, set);
     }
-    const replay = [`${this.path(id)}.1`, this.path(id)].flatMap((p) =>
-      decodeRecords(readIfAny(p))
-    );
+    const replay = replayKept
+      ? [`${this.path(id)}.1`, this.path(id)].flatMap((p) => decodeRecords(readIfAny(p)))
+      : [];
     try {
       yield* replay;
       if (!live) return;

@@ -85,6 +85,14 @@ Deno.test(
     const chunks = await followed;
     assert.equal(text(chunks, "stdout"), "before\n");
     assert.equal(text(chunks, "stderr"), "after");
+    // An attach to a running workload: only what comes from now on.
+    const late = new WorkloadLogs(dir);
+    late.append("v", { stream: "stdout", data: bytes("history\n") });
+    const fresh = collect(late.read("v", true, undefined, false));
+    late.append("v", { stream: "stdout", data: bytes("new\n") });
+    late.finish("v");
+    assert.equal(text(await fresh), "new\n");
+    late.close();
     // A finished log is not followed.
     assert.equal(text(await collect(logs.read("w", true))), "before\nafter");
     logs.close();

@@ -1,13 +1,16 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import {
   type ExecEvent,
   WorkloadExitSchema,
+  WorkloadInputSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
+  type AttachWorkloadConsoleRequest,
+  type AttachWorkloadConsoleResponseSchema,
   type ExecInsideWorkloadRequest,
   type PortPublish,
   WatchEventsResponseSchema,
@@ -297,6 +300,8 @@ export class WorkloadManager {
             memoryLimitBytes: spec.resources?.memoryLimitBytes ?? 0n,
             pidsLimit: spec.resources?.pidsLimit ?? 0,
             cpuMillis: spec.resources?.cpuMillis ?? 0,
+            tty: spec.process?.tty ?? false,
+            openStdin: spec.process?.stdin ?? false,
             seccomp: spec.security?.seccompProfile ?? "",
             tmpfs: spec.mounts.filter((m) => m.type === "tmpfs").map((m) => ({
               destination: m.destination,
@@ -372,6 +377,81 @@ export class WorkloadManager {
     const start = execStart(w.id, header);
     const peer = await this.deps.driver.channel!(w.zoneId);
     yield* relayExec(peer, "workload.exec", start, header, rest);
+  }
+
+  /**
+   * Attaches a client to a workload's console: output (from the start with `replay`) until
+   * the workload ends, then its exit code; input and terminal sizes go to the workload,
+   * which must have been started with a tty or open stdin to take them. Ending the request
+   * stream detaches and leaves the workload running.
+   */
+  async *attachConsole(
+    requests: AsyncIterable<AttachWorkloadConsoleRequest>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<MessageInitShape<typeof AttachWorkloadConsoleResponseSchema>> {
+    const it = requests[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) {
+      throw new InvalidArgumentError("workload_id", "the first request names the workload");
+    }
+    const header = first.value;
+    if (header.workloadId === "") throw new InvalidArgumentError("workload_id", "is required");
+    const w = this.deps.workloads.get(header.workloadId);
+    const interactive = (w.spec.process?.tty || w.spec.process?.stdin) ?? false;
+    const live = LIVE_WORKLOAD_STATES.has(w.state);
+    const forward = async (r: AttachWorkloadConsoleRequest, peer: IdmPeer) => {
+      const size = r.terminalSize;
+      if (!r.stdin.length && !r.stdinClosed && !size) return;
+      if (!interactive) {
+        throw new FailedPreconditionError(
+          `workload ${w.name} takes no input: it was started without a tty or stdin (launch -t/-i)`,
+        );
+      }
+      await peer.sendEvent(
+        "workload.input",
+        toBinary(
+          WorkloadInputSchema,
+          create(WorkloadInputSchema, {
+            workloadId: w.id,
+            stdin: r.stdin,
+            stdinClosed: r.stdinClosed,
+            rows: size?.rows ?? 0,
+            columns: size?.columns ?? 0,
+          }),
+        ),
+      );
+    };
+    const abort = new AbortController();
+    signal?.addEventListener("abort", () => abort.abort(), { once: true });
+    let inputError: Error | undefined;
+    if (live && interactive) {
+      const peer = await this.deps.driver.channel!(w.zoneId);
+      await forward(header, peer);
+      (async () => {
+        while (true) {
+          const next = await it.next();
+          if (next.done) break;
+          await forward(next.value, peer);
+        }
+      })().catch((e) => {
+        inputError = e as Error;
+        abort.abort();
+      });
+    } else if (header.stdin.length || header.stdinClosed) {
+      throw new FailedPreconditionError(
+        live
+          ? `workload ${w.name} takes no input: it was started without a tty or stdin (launch -t/-i)`
+          : `workload ${w.name} is ${WorkloadState[w.state]}: it takes no input`,
+      );
+    }
+    for await (const chunk of this.deps.logs.read(w.id, live, abort.signal, header.replay)) {
+      yield { [chunk.stream]: chunk.data };
+    }
+    if (inputError) throw inputError;
+    const ended = this.deps.workloads.find(w.id);
+    if (ended?.state === WorkloadState.COMPLETED || ended?.state === WorkloadState.FAILED) {
+      yield { exited: true, exitCode: ended.exitCode };
+    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

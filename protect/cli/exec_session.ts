@@ -2,6 +2,7 @@ import { writeAll } from "../../lib/bytes/mod.ts";
 import type { ExecOutput } from "../../proto/mod.ts";
 import { CliError, EXIT_NOT_RUN } from "./exit_codes.ts";
 import type { Options, OptionSpec } from "./framework/mod.ts";
+import { RequestQueue } from "./request_queue.ts";
 
 /** -e, shared by `workload launch` and the exec commands. */
 export const ENV_OPTION: OptionSpec = {
@@ -71,7 +72,7 @@ export async function runExecSession(
     const { rows, columns } = Deno.consoleSize();
     first.terminalSize = { rows, columns };
   }
-  const followUps = new FollowUps();
+  const followUps = new RequestQueue<ExecFollowUp>((item) => "stdinClosed" in item);
   (async () => {
     for await (const chunk of Deno.stdin.readable) followUps.push({ stdin: chunk });
     followUps.push({ stdinClosed: true });
@@ -106,28 +107,4 @@ export async function runExecSession(
   if (code !== 0) throw new CliError("", code);
   // stdin may still be open (a terminal): nothing more to read for us.
   Deno.exit(0);
-}
-
-/** Follow-up requests from two sources (stdin, resize signals), in arrival order. */
-class FollowUps implements AsyncIterable<ExecFollowUp> {
-  #queue: ExecFollowUp[] = [];
-  #wake?: () => void;
-
-  push(item: ExecFollowUp): void {
-    this.#queue.push(item);
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<ExecFollowUp> {
-    while (true) {
-      const item = this.#queue.shift();
-      if (item) {
-        yield item;
-        if ("stdinClosed" in item) return; // the request stream ends with stdin
-        continue;
-      }
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = undefined;
-    }
-  }
 }

@@ -9,6 +9,7 @@ import { parsePositiveInt } from "../cli/parse.ts";
 import { followWorkload, workloadLaunchCommand } from "./workload_launch.ts";
 import { CliError } from "../cli/exit_codes.ts";
 import { workloadExecCommand } from "./exec.ts";
+import { runAttachSession } from "../cli/attach_session.ts";
 
 /** Table columns; a workload's zone is shown by name when `zoneNames` knows it. */
 const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
@@ -84,13 +85,20 @@ export const workloadCommand: CommandSpec = {
     },
     {
       name: "attach",
-      summary:
-        "follow a workload's output until it exits, then exit with its code (Ctrl-C detaches)",
+      summary: "attach to a workload: its output here, our input there if it has a tty or " +
+        "stdin, until it exits (its code becomes ours); Ctrl-P Ctrl-Q detaches (tty), else Ctrl-C",
       args: WORKLOAD_ARG,
       async run({ args: [ref], options }) {
         const { client } = daemonFor(options);
-        const code = await followWorkload(client, await resolveWorkloadId(client, ref));
-        if (code !== 0) throw new CliError("", code);
+        const workloadId = await resolveWorkloadId(client, ref);
+        const { workload } = await client.getWorkload({ workloadId });
+        const process = workload?.spec?.process;
+        await runAttachSession(client, workloadId, {
+          tty: process?.tty ?? false,
+          stdin: (process?.tty || process?.stdin) ?? false,
+          replay: false,
+          name: ref,
+        });
       },
     },
     {

@@ -3,6 +3,7 @@ import { type ControlClient, describeRpcError } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
+import { runAttachSession } from "../cli/attach_session.ts";
 import { parseCpus, parsePositiveInt, parseTmpfs, parseVolume } from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
@@ -119,6 +120,12 @@ export const workloadLaunchCommand: CommandSpec = {
       parse: parseTmpfs,
     },
     PUBLISH_OPTION,
+    { long: "tty", short: "t", description: "give the workload a terminal (with -i: interactive)" },
+    {
+      long: "interactive",
+      short: "i",
+      description: "keep its stdin open and attach ours (Ctrl-P Ctrl-Q detaches with -t)",
+    },
     { long: "detach", short: "d", description: "print the workload ID and return" },
     { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
   ],
@@ -136,6 +143,8 @@ export const workloadLaunchCommand: CommandSpec = {
           env: o.env as string[],
           workingDirectory: (o.workdir as string) ?? "",
           user: (o.user as string) ?? "",
+          tty: o.tty === true,
+          stdin: o.interactive === true,
         },
         security: {
           privileged: o.privileged === true,
@@ -166,6 +175,14 @@ export const workloadLaunchCommand: CommandSpec = {
     if (o.detach || o["no-start"]) {
       console.log(workloadId);
       return;
+    }
+    if (o.tty === true || o.interactive === true) {
+      await runAttachSession(client, workloadId, {
+        tty: o.tty === true,
+        stdin: o.interactive === true,
+        replay: true,
+        name: (o.name as string) ?? workloadId,
+      });
     }
     const code = await followWorkload(client, workloadId);
     if (code !== 0) throw new CliError("", code);

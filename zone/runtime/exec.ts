@@ -22,11 +22,14 @@ const MAX_TERMINAL = 1000;
  * a terminal of its own; a zone shell wants one directly). The client's size
  * is set on that terminal first, so full-screen programs start the right size.
  */
-function underTerminal([command, args]: CommandLine, start: ExecStart): CommandLine {
-  const sized = validSize(start.rows, start.columns);
+export function underTerminal(
+  [command, args]: CommandLine,
+  size: { rows: number; columns: number },
+): CommandLine {
+  const sized = validSize(size.rows, size.columns);
   const line = [command, ...args].map(shellQuote).join(" ");
   const script = sized
-    ? `stty rows ${start.rows} cols ${start.columns} 2>/dev/null; exec ${line}`
+    ? `stty rows ${size.rows} cols ${size.columns} 2>/dev/null; exec ${line}`
     : line;
   return ["script", ["-q", "-f", "-e", "-c", script, "/dev/null"]];
 }
@@ -48,7 +51,11 @@ export function childTerminal(psOutput: string, scriptPid: number): string | und
  * SIGWINCH to its foreground job: the shell, or `runc exec --tty`, which
  * resizes the workload's own terminal to match.
  */
-async function resizeTerminal(scriptPid: number, rows: number, columns: number): Promise<void> {
+export async function resizeTerminal(
+  scriptPid: number,
+  rows: number,
+  columns: number,
+): Promise<void> {
   if (!validSize(rows, columns)) return;
   // procps needs -e for processes on other terminals; busybox's ps lists all and refuses -e.
   const list = (args: string[]) =>

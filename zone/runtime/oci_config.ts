@@ -127,7 +127,7 @@ export function ociConfig(
   return {
     ociVersion: "1.0.2",
     process: {
-      terminal: false,
+      terminal: spec.tty,
       user: additionalGids.length ? { uid, gid, additionalGids } : { uid, gid },
       args: spec.args,
       env,

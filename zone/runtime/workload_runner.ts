@@ -1,9 +1,11 @@
 import type {
   ExecStart,
   FilesHeader,
+  WorkloadInput,
   WorkloadStart,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { receiveCopies } from "./file_copies.ts";
+import { type CommandLine, resizeTerminal, underTerminal } from "./exec.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { exists, waitForPath } from "../../lib/fs/mod.ts";
 import { ociConfig } from "./oci_config.ts";
@@ -75,6 +77,11 @@ async function mountImage(
  */
 export class WorkloadRunner {
   #running = new Map<string, Deno.ChildProcess>();
+  /** Attachable workloads (tty or open stdin): their stdin, and script(1)'s PID for resizes. */
+  #input = new Map<
+    string,
+    { stdin: WritableStreamDefaultWriter<Uint8Array>; tty: boolean; pid: number }
+  >();
   /** Each running workload's environment and working directory, for exec's command lookup. */
   #process = new Map<string, { env: string[]; cwd: string }>();
 
@@ -162,13 +169,29 @@ export class WorkloadRunner {
       await this.#cleanup(spec.workloadId);
       throw e;
     }
-    const child = new Deno.Command(this.runtime, {
-      args: ["--root", d.state, "run", "--bundle", d.bundle, spec.workloadId],
-      stdin: "null",
+    const runtimeRun: CommandLine = [
+      this.runtime,
+      ["--root", d.state, "run", "--bundle", d.bundle, spec.workloadId],
+    ];
+    // A tty workload runs under script(1), which gives foreground `runc run` the terminal
+    // it relays the container's own to (as `exec -t` does); the size comes with the attach.
+    const [command, args] = spec.tty
+      ? underTerminal(runtimeRun, { rows: 0, columns: 0 })
+      : runtimeRun;
+    const child = new Deno.Command(command, {
+      args,
+      stdin: spec.tty || spec.openStdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     this.#running.set(spec.workloadId, child);
+    if (spec.tty || spec.openStdin) {
+      this.#input.set(spec.workloadId, {
+        stdin: child.stdin.getWriter(),
+        tty: spec.tty,
+        pid: child.pid,
+      });
+    }
     const pump = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
       for await (const chunk of stream) this.events.output(spec.workloadId, name, chunk);
     };
@@ -177,6 +200,8 @@ export class WorkloadRunner {
       const status = await child.status;
       this.#running.delete(spec.workloadId);
       this.#process.delete(spec.workloadId);
+      this.#input.get(spec.workloadId)?.stdin.close().catch(() => {});
+      this.#input.delete(spec.workloadId);
       await this.#cleanup(spec.workloadId);
       // A signal death reads as 128+n, as in a shell.
       const code = status.signal ? 128 + (SIGNALS[status.signal] ?? 0) : status.code;
@@ -189,6 +214,18 @@ export class WorkloadRunner {
   }
 
   /** runc's state directory for a running workload (exec joins it there). */
+  /** What an attached client typed, or its new terminal size (`workload.input`). */
+  async input(m: WorkloadInput): Promise<void> {
+    const target = this.#input.get(m.workloadId);
+    if (!target) throw new Error(`workload ${m.workloadId} takes no input (no tty, no open stdin)`);
+    if (target.tty && (m.rows || m.columns)) await resizeTerminal(target.pid, m.rows, m.columns);
+    if (m.stdin.length) await target.stdin.write(m.stdin);
+    if (m.stdinClosed) {
+      await target.stdin.close().catch(() => {});
+      this.#input.delete(m.workloadId);
+    }
+  }
+
   /** Writes the host's copies for a workload that is about to start (`workload.files`). */
   async receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void> {
     if (!ID.test(header.workloadId)) throw new Error("workload_id is not a valid ID");
