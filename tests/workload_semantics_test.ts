@@ -188,6 +188,42 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       },
     );
 
+    await t.step("Docker's flags: --entrypoint, --env-file, --rm, labels and list -l", async () => {
+      const envFile = `${root}/app.env`;
+      Deno.writeTextFileSync(envFile, "# settings\nA=from-file\nB=file\n\n");
+      const env = await launch("--env-file", envFile, "-e", "B=flag", "echo $A $B");
+      assert.equal(env.stdout, "from-file flag\n", env.stderr);
+      const entry = await runCli(
+        root,
+        "workload",
+        "launch",
+        "--zone",
+        "z",
+        "--entrypoint",
+        "echo",
+        image,
+        "via",
+        "entrypoint",
+      );
+      assert.equal(entry.stdout, "via entrypoint\n", entry.stderr);
+      const removed = await launch("--rm", "--name", "gone", "echo bye; exit 2");
+      assert.equal(removed.stdout, "bye\n", removed.stderr);
+      assert.equal(removed.code, 2, "--rm keeps the exit code");
+      assert.notEqual((await runCli(root, "workload", "get", "gone")).code, 0, "--rm removed it");
+      const labelled = await launch("-l", "team=a", "--name", "tagged", "true");
+      assert.equal(labelled.code, 0, labelled.stderr);
+      const listed = await runCli(root, "workload", "list", "-l", "team=a", "-o", "json");
+      assert.deepEqual(
+        JSON.parse(listed.stdout).map((w: { spec: { name: string } }) => w.spec.name),
+        ["tagged"],
+      );
+      const badFile = `${root}/bad.env`;
+      Deno.writeTextFileSync(badFile, "JUSTNAME\n");
+      const bad = await launch("--env-file", badFile, "true");
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /bad.env:1: "JUSTNAME" is not NAME=value/);
+    });
+
     await t.step(
       "HOSTNAME is set; image users resolve with their groups; tmpfs mounts",
       async () => {

@@ -17,6 +17,7 @@ import { execOutput } from "../workloads/exec_relay.ts";
 import { LIVE_WORKLOAD_STATES } from "../workloads/workload_manager.ts";
 import { workloadToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
+import { validateLabels } from "../validation/mod.ts";
 
 /** Workload RPCs; the zone agent does the running. */
 export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
@@ -73,8 +74,13 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
 
     listWorkloads(request) {
       const zoneId = request.zone === "" ? undefined : ctx.zones.store.resolve(request.zone).id;
+      validateLabels(request.labels, "labels");
+      const wanted = Object.entries(request.labels);
+      const matches = (labels: Record<string, string>) => wanted.every(([k, v]) => labels[k] === v);
       return create(ListWorkloadsResponseSchema, {
-        workloads: ctx.workloads.list(zoneId).map(workloadToProto),
+        workloads: ctx.workloads.list(zoneId).filter((w) => matches(w.spec.labels)).map(
+          workloadToProto,
+        ),
       });
     },
   };

@@ -5,4 +5,4 @@ export {
   validatePublish,
   type ZoneDefaults,
 } from "./zone_spec.ts";
-export { validateWorkloadSpec } from "./workload_spec.ts";
+export { validateLabels, validateWorkloadSpec } from "./workload_spec.ts";

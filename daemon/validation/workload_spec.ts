@@ -3,6 +3,10 @@ import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.t
 import { parseSeccompProfile } from "../../lib/seccomp/mod.ts";
 
 const MAX_MOUNTS = 64;
+const MAX_LABELS = 64;
+/** Kubernetes-style label keys: an optional DNS prefix and a name. */
+const LABEL_KEY =
+  /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 /** 1024 CPUs: more than any zone has; a larger quota is a typo. */
 const MAX_CPU_MILLIS = 1_024_000;
 
@@ -12,6 +16,19 @@ const MAX_CPU_MILLIS = 1_024_000;
  * accepted and dropped. (Bind sources are checked against the host when planned.)
  */
 export function validateWorkloadSpec(spec: WorkloadSpec): void {
+  validateLabels(spec.labels, "spec.labels");
+  const entrypoint = spec.process?.entrypoint ?? [];
+  if (entrypoint.length > 0 && spec.process?.clearEntrypoint) {
+    throw new InvalidArgumentError("spec.process.entrypoint", "set together with clear_entrypoint");
+  }
+  if (
+    entrypoint.length > 4096 || entrypoint.some((a) => a.length > 128 * 1024 || a.includes("\0"))
+  ) {
+    throw new InvalidArgumentError(
+      "spec.process.entrypoint",
+      "too long, or a word with a NUL byte",
+    );
+  }
   if (spec.mounts.length > MAX_MOUNTS) {
     throw new InvalidArgumentError("spec.mounts", `more than ${MAX_MOUNTS} mounts`);
   }
@@ -64,6 +81,28 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
       parseSeccompProfile(profile);
     } catch (e) {
       throw new InvalidArgumentError("spec.security.seccomp_profile", (e as Error).message);
+    }
+  }
+}
+
+/** Label keys and values a selector can match: bounded, printable, Kubernetes-style keys. */
+export function validateLabels(labels: Record<string, string>, field: string): void {
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) {
+    throw new InvalidArgumentError(field, `more than ${MAX_LABELS} labels`);
+  }
+  for (const [key, value] of entries) {
+    if (!LABEL_KEY.test(key)) {
+      throw new InvalidArgumentError(
+        `${field}["${key.slice(0, 80)}"]`,
+        "is not a label key (name or prefix/name)",
+      );
+    }
+    if (value.length > 4096 || /[\0\n]/.test(value)) {
+      throw new InvalidArgumentError(
+        `${field}["${key}"]`,
+        "value is over 4096 bytes or holds NUL/newline",
+      );
     }
   }
 }

@@ -96,13 +96,13 @@ export class WorkloadLogs {
    * The caller passes follow=false for a workload that has ended (after a restart this
    * class cannot know).
    */
-  async *read(
+  read(
     id: string,
     follow: boolean,
     signal?: AbortSignal,
     /** False: only what comes from now on (an attach to a running workload). */
     replayKept = true,
-  ): AsyncGenerator<LogChunk> {
+  ): AsyncIterable<LogChunk> {
     const queue: Array<LogChunk | undefined> = [];
     let wake: (() => void) | undefined;
     const follower = (c?: LogChunk) => {
@@ -110,30 +110,33 @@ export class WorkloadLogs {
       wake?.();
     };
     const live = follow && !this.#done.has(id);
-    // Subscribing and reading the files in one turn: appends are synchronous, so no
-    // chunk is both in the files and in the queue, and none is missed.
+    // Subscribed and the files read here, before the first chunk is asked for (so a
+    // caller can start the workload once this returns), and in one turn: appends are
+    // synchronous, so no chunk is both in the files and in the queue, and none is missed.
     if (live) {
       const set = this.#followers.get(id) ?? new Set();
       set.add(follower);
       this.#followers.set(id, set);
+      signal?.addEventListener("abort", () => follower(undefined), { once: true });
     }
     const replay = replayKept
       ? [`${this.path(id)}.1`, this.path(id)].flatMap((p) => decodeRecords(readIfAny(p)))
       : [];
-    try {
-      yield* replay;
-      if (!live) return;
-      const onAbort = () => follower(undefined);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      while (true) {
-        if (queue.length === 0) await new Promise<void>((r) => wake = r);
-        const next = queue.shift();
-        if (next === undefined) return;
-        yield next;
+    const followers = this.#followers;
+    return (async function* () {
+      try {
+        yield* replay;
+        if (!live) return;
+        while (true) {
+          if (queue.length === 0) await new Promise<void>((r) => wake = r);
+          const next = queue.shift();
+          if (next === undefined) return;
+          yield next;
+        }
+      } finally {
+        followers.get(id)?.delete(follower);
       }
-    } finally {
-      this.#followers.get(id)?.delete(follower);
-    }
+    })();
   }
 }
 

@@ -55,6 +55,21 @@ export interface WorkloadManagerDeps {
 
 const MAX_ARGS = 4096;
 
+/**
+ * The command as `docker run` composes it: the image's ENTRYPOINT stays and given args
+ * replace its CMD; a given (or cleared) entrypoint replaces the ENTRYPOINT and drops the CMD.
+ */
+export function composeArgv(
+  spec: WorkloadSpec,
+  imageEntrypoint: readonly string[],
+  imageCmd: readonly string[],
+): string[] {
+  const p = spec.process;
+  const args = p?.args ?? [];
+  if (p?.entrypoint.length || p?.clearEntrypoint) return [...(p.entrypoint ?? []), ...args];
+  return [...imageEntrypoint, ...(args.length ? args : imageCmd)];
+}
+
 /** Zone states in which no workload runs, and how an error message says it. */
 const ZONE_ENDED = new Map<ZoneState, string>([
   [ZoneState.EXITED, "exited"],
@@ -159,7 +174,22 @@ export class WorkloadManager {
       this.#detachImage(zoneId, m.workloadId);
       const ended = this.deps.workloads.find(m.workloadId);
       if (ended) this.#unpublish(ended);
+      this.#autoRemove(m.workloadId);
     });
+  }
+
+  /** The last state of workloads removed with --rm, for attached clients (bounded). */
+  #removed = new Map<string, WorkloadRecord>();
+
+  /** An ended workload created with auto_remove goes (DESTROYED); attached clients still get its end. */
+  #autoRemove(id: string): void {
+    const w = this.deps.workloads.find(id);
+    if (!w?.spec.autoRemove) return;
+    this.#removed.set(id, { ...w });
+    if (this.#removed.size > 256) this.#removed.delete(this.#removed.keys().next().value!);
+    this.#transition(id, WorkloadState.DESTROYED, {});
+    this.deps.workloads.delete(id);
+    this.deps.logs.forget(id);
   }
 
   /** Gives the image disk back once its workload has ended (Xen hot-unplug). */
@@ -224,7 +254,7 @@ export class WorkloadManager {
       }
     }
     const image = await this.#image(spec.image);
-    if (args.length === 0 && !image.config?.entrypoint.length && !image.config?.cmd.length) {
+    if (composeArgv(spec, image.config?.entrypoint ?? [], image.config?.cmd ?? []).length === 0) {
       throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
     }
     const record: WorkloadRecord = {
@@ -267,9 +297,7 @@ export class WorkloadManager {
     try {
       const image = known ?? await this.#image(spec.image);
       const config = image.config;
-      const args = spec.process?.args ?? [];
-      // docker run semantics: the entrypoint stays, given args replace the image's CMD.
-      const argv = [...(config?.entrypoint ?? []), ...(args.length ? args : config?.cmd ?? [])];
+      const argv = composeArgv(spec, config?.entrypoint ?? [], config?.cmd ?? []);
       const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
       for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
       const peer = await this.deps.driver.channel!(w.zoneId);
@@ -326,6 +354,7 @@ export class WorkloadManager {
       this.deps.logs.finish(id);
       this.#detachImage(w.zoneId, id);
       this.#unpublish(w);
+      this.#autoRemove(id);
     }
   }
 
@@ -425,9 +454,11 @@ export class WorkloadManager {
     signal?.addEventListener("abort", () => abort.abort(), { once: true });
     let inputError: Error | undefined;
     if (live && interactive) {
-      const peer = await this.deps.driver.channel!(w.zoneId);
-      await forward(header, peer);
       (async () => {
+        // Input waits for the process: a workload attached before its start takes none yet.
+        if (!(await this.#untilStarted(w.id))) return;
+        const peer = await this.deps.driver.channel!(w.zoneId);
+        await forward(header, peer);
         while (true) {
           const next = await it.next();
           if (next.done) break;
@@ -444,13 +475,14 @@ export class WorkloadManager {
           : `workload ${w.name} is ${WorkloadState[w.state]}: it takes no input`,
       );
     }
-    for await (const chunk of this.deps.logs.read(w.id, live, abort.signal, header.replay)) {
-      yield { [chunk.stream]: chunk.data };
-    }
+    const output = this.deps.logs.read(w.id, live, abort.signal, header.replay);
+    yield {}; // attached: a client may start the workload now and miss nothing
+    for await (const chunk of output) yield { [chunk.stream]: chunk.data };
     if (inputError) throw inputError;
-    const ended = this.deps.workloads.find(w.id);
+    const ended = this.deps.workloads.find(w.id) ?? this.#removed.get(w.id);
     if (ended?.state === WorkloadState.COMPLETED || ended?.state === WorkloadState.FAILED) {
-      yield { exited: true, exitCode: ended.exitCode };
+      const error = ended.state === WorkloadState.FAILED ? ended.error || "failed" : "";
+      yield { exited: true, exitCode: ended.exitCode, error };
     }
   }
 
@@ -483,6 +515,26 @@ export class WorkloadManager {
     Object.assign(w, patch, { state });
     this.deps.workloads.update(w);
     this.#announce(w);
+    if (state !== WorkloadState.CREATING && state !== WorkloadState.CREATED) {
+      for (const resolve of this.#startWaiters.get(id) ?? []) {
+        resolve(state === WorkloadState.RUNNING);
+      }
+      this.#startWaiters.delete(id);
+    }
+  }
+
+  #startWaiters = new Map<string, Set<(running: boolean) => void>>();
+
+  /** True once the workload runs; false if it ended (or was never going to run) first. */
+  #untilStarted(id: string): Promise<boolean> {
+    const w = this.deps.workloads.find(id);
+    if (!w || !LIVE_WORKLOAD_STATES.has(w.state)) return Promise.resolve(false);
+    if (w.state === WorkloadState.RUNNING) return Promise.resolve(true);
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const waiters = this.#startWaiters.get(id) ?? new Set();
+    waiters.add(resolve);
+    this.#startWaiters.set(id, waiters);
+    return promise;
   }
 
   #announce(w: WorkloadRecord): void {

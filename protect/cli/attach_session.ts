@@ -46,7 +46,14 @@ export class DetachKeys {
 export async function runAttachSession(
   client: ControlClient,
   workloadId: string,
-  options: { tty: boolean; stdin: boolean; replay: boolean; name: string },
+  options: {
+    tty: boolean;
+    stdin: boolean;
+    replay: boolean;
+    name: string;
+    /** Starts the workload once the daemon says we are attached (launch, start -a). */
+    start?: () => Promise<void>;
+  },
 ): Promise<never> {
   const raw = options.tty && Deno.stdin.isTerminal();
   const requests = new RequestQueue<AttachRequest>((r) => r.stdinClosed === true);
@@ -75,12 +82,19 @@ export async function runAttachSession(
   }
   if (raw) Deno.stdin.setRaw(true);
   let code: number | undefined;
+  let failure = "";
+  let starting = options.start;
   try {
     const stream = client.attachWorkloadConsole(requests, { signal: abort.signal });
     for await (const r of stream) {
+      if (starting) { // the first answer says we are attached
+        const start = starting;
+        starting = undefined;
+        await start();
+      }
       if (r.stdout.length) await writeAll(Deno.stdout, r.stdout);
       if (r.stderr.length) await writeAll(Deno.stderr, r.stderr);
-      if (r.exited) code = r.exitCode;
+      if (r.exited) [code, failure] = [r.exitCode, r.error];
     }
   } catch (e) {
     if (!detached) throw e;
@@ -95,19 +109,21 @@ export async function runAttachSession(
     ));
     Deno.exit(0);
   }
-  const { workload } = await client.getWorkload({ workloadId });
-  const status = workload?.status;
-  if (status?.state === WorkloadState.FAILED) {
-    const failed = status.exitCode === 126 || status.exitCode === 127
-      ? status.exitCode
-      : EXIT_NOT_RUN;
-    throw new CliError(`workload ${options.name} FAILED: ${status.error}`, failed);
-  }
   if (code === undefined) {
+    // The stream ended without an exit: the workload is gone or did not end (e.g. destroyed).
+    const { workload } = await client.getWorkload({ workloadId }).catch(() => ({
+      workload: undefined,
+    }));
+    const state = WorkloadState[workload?.status?.state ?? 0];
     throw new CliError(
-      `workload ${options.name} is ${WorkloadState[status?.state ?? 0]}`,
+      `workload ${options.name} ended without an exit code (${state})`,
       EXIT.failed,
     );
+  }
+  if (failure) {
+    // Docker's codes: 127 not found, 126 not executable, else 125 (never ran).
+    const exit = code === 126 || code === 127 ? code : EXIT_NOT_RUN;
+    throw new CliError(`workload ${options.name} FAILED: ${failure}`, exit);
   }
   if (code !== 0) throw new CliError("", code);
   Deno.exit(0);

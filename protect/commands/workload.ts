@@ -5,9 +5,8 @@ import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
 import { resolveWorkloadId } from "../cli/resolve.ts";
-import { parsePositiveInt } from "../cli/parse.ts";
-import { followWorkload, workloadLaunchCommand } from "./workload_launch.ts";
-import { CliError } from "../cli/exit_codes.ts";
+import { parseKeyValue, parsePositiveInt } from "../cli/parse.ts";
+import { workloadLaunchCommand } from "./workload_launch.ts";
 import { workloadExecCommand } from "./exec.ts";
 import { runAttachSession } from "../cli/attach_session.ts";
 
@@ -74,13 +73,20 @@ export const workloadCommand: CommandSpec = {
       async run({ args: [ref], options }) {
         const { client } = daemonFor(options);
         const workloadId = await resolveWorkloadId(client, ref);
-        await client.startWorkload({ workloadId });
         if (!options.attach) {
+          await client.startWorkload({ workloadId });
           console.log(`workload ${ref} started`);
           return;
         }
-        const code = await followWorkload(client, workloadId);
-        if (code !== 0) throw new CliError("", code);
+        const { workload } = await client.getWorkload({ workloadId });
+        const process = workload?.spec?.process;
+        await runAttachSession(client, workloadId, {
+          tty: process?.tty ?? false,
+          stdin: (process?.tty || process?.stdin) ?? false,
+          replay: true,
+          name: ref,
+          start: async () => void await client.startWorkload({ workloadId }),
+        });
       },
     },
     {
@@ -140,10 +146,20 @@ export const workloadCommand: CommandSpec = {
         short: "z",
         value: "zone",
         description: "only this zone's workloads (name or ID)",
+      }, {
+        long: "label",
+        short: "l",
+        value: "key=value",
+        description: "only workloads with this label (repeat: all of them)",
+        repeatable: true,
+        parse: parseKeyValue,
       }],
       async run({ options }) {
         const { client, output } = daemonFor(options);
-        const { workloads } = await client.listWorkloads({ zone: (options.zone as string) ?? "" });
+        const { workloads } = await client.listWorkloads({
+          zone: (options.zone as string) ?? "",
+          labels: Object.fromEntries(options.label as Array<[string, string]>),
+        });
         const zoneNames = await zoneNamesFor(client, output);
         console.log(await render(output, workloads, asJson, columns(zoneNames)));
       },

@@ -1,35 +1,40 @@
-import { WorkloadState } from "../../proto/mod.ts";
-import { type ControlClient, describeRpcError } from "../cli/client.ts";
+import { describeRpcError } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { runAttachSession } from "../cli/attach_session.ts";
-import { parseCpus, parsePositiveInt, parseTmpfs, parseVolume } from "../cli/parse.ts";
+import {
+  parseCpus,
+  parseKeyValue,
+  parsePositiveInt,
+  parseTmpfs,
+  parseVolume,
+} from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
 
-const encoder = new TextEncoder();
-
-/** Copies a workload's output to ours until it ends; returns its exit code. */
-export async function followWorkload(client: ControlClient, workloadId: string): Promise<number> {
-  for await (const chunk of client.readWorkloadLogs({ workloadId, follow: true })) {
-    if (chunk.stdout.length) await Deno.stdout.write(chunk.stdout);
-    if (chunk.stderr.length) await Deno.stderr.write(chunk.stderr);
+/** `--env-file FILE`: NAME=value lines; blank lines and # comments are skipped. */
+function envFile(path: string): string[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new CliError(`--env-file ${path}: ${(e as Error).message}`, EXIT.usage);
   }
-  const { workload } = await client.getWorkload({ workloadId });
-  const status = workload?.status;
-  if (status?.state === WorkloadState.FAILED) {
-    // Docker's codes: 127 command not found, 126 not executable, else 125 (never ran).
-    const code = status.exitCode === 126 || status.exitCode === 127
-      ? status.exitCode
-      : EXIT_NOT_RUN;
-    throw new CliError(`workload ${workload?.spec?.name} FAILED: ${status.error}`, code);
-  }
-  if (status?.state !== WorkloadState.COMPLETED) {
-    Deno.stderr.writeSync(encoder.encode(`workload is ${WorkloadState[status?.state ?? 0]}\n`));
-    return EXIT.failed;
-  }
-  return status.exitCode;
+  const env: string[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+    if (!/^[^=\s][^=]*=/.test(line)) {
+      throw new CliError(
+        `--env-file ${path}:${i + 1}: "${line.slice(0, 60)}" is not NAME=value ` +
+          "(taking a value from this environment is not supported)",
+        EXIT.usage,
+      );
+    }
+    env.push(line);
+  });
+  return env;
 }
 
 /** `--security-opt seccomp=…` as the API's seccomp_profile: a FILE is sent as its contents. */
@@ -127,20 +132,45 @@ export const workloadLaunchCommand: CommandSpec = {
       description: "keep its stdin open and attach ours (Ctrl-P Ctrl-Q detaches with -t)",
     },
     { long: "detach", short: "d", description: "print the workload ID and return" },
+    {
+      long: "entrypoint",
+      value: "cmd",
+      description: 'replace the image\'s ENTRYPOINT (its CMD is then not used; "" clears it)',
+    },
+    {
+      long: "env-file",
+      value: "file",
+      description: "NAME=value lines (before -e)",
+      repeatable: true,
+    },
+    { long: "rm", description: "remove the workload once it has ended" },
+    {
+      long: "label",
+      short: "l",
+      value: "key=value",
+      description: "a label, for `workload list -l`",
+      repeatable: true,
+      parse: parseKeyValue,
+    },
     { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
   ],
   async run({ args: [image, ...command], options: o }) {
     const seccompProfile = seccompOption(o["security-opt"] as string | undefined);
     const { client, socket } = daemonFor(o);
+    const attached = !o.detach && !o["no-start"];
     const { workloadId } = await client.createWorkload({
-      start: o["no-start"] !== true,
+      // Attached: created, then started once our attach is in place, so no output is missed.
+      start: !o["no-start"] && !attached,
       spec: {
         zone: o.zone as string,
         name: (o.name as string) ?? "",
         image,
         process: {
           args: command,
-          env: o.env as string[],
+          // Files first: -e wins over --env-file for the same name, as in Docker.
+          env: [...(o["env-file"] as string[]).flatMap(envFile), ...(o.env as string[])],
+          entrypoint: o.entrypoint ? [o.entrypoint as string] : [],
+          clearEntrypoint: o.entrypoint === "",
           workingDirectory: (o.workdir as string) ?? "",
           user: (o.user as string) ?? "",
           tty: o.tty === true,
@@ -166,6 +196,8 @@ export const workloadLaunchCommand: CommandSpec = {
           cpuMillis: (o.cpus as number | undefined) ?? 0,
         },
         publish: publishedPorts(o.publish as string[]),
+        autoRemove: o.rm === true,
+        labels: Object.fromEntries(o.label as Array<[string, string]>),
       },
     }).catch((e) => {
       // As `docker run`: a workload that could not be created never ran (125).
@@ -176,15 +208,17 @@ export const workloadLaunchCommand: CommandSpec = {
       console.log(workloadId);
       return;
     }
-    if (o.tty === true || o.interactive === true) {
-      await runAttachSession(client, workloadId, {
-        tty: o.tty === true,
-        stdin: o.interactive === true,
-        replay: true,
-        name: (o.name as string) ?? workloadId,
-      });
-    }
-    const code = await followWorkload(client, workloadId);
-    if (code !== 0) throw new CliError("", code);
+    await runAttachSession(client, workloadId, {
+      tty: o.tty === true,
+      stdin: o.interactive === true,
+      replay: true,
+      name: (o.name as string) ?? workloadId,
+      start: async () => {
+        await client.startWorkload({ workloadId }).catch((e) => {
+          const error = describeRpcError(e, socket);
+          throw error.exitCode === EXIT.failed ? new CliError(error.message, EXIT_NOT_RUN) : error;
+        });
+      },
+    });
   },
 };
