@@ -416,6 +416,56 @@ Deno.test("a host directory is copied into a workload in a Xen zone, read-only",
   );
 });
 
+Deno.test(
+  "attach in a Xen zone: -i feeds stdin, -t -i gives a terminal of our size",
+  opts,
+  async () => {
+    const piped = new Deno.Command("protect", {
+      args: [
+        "workload",
+        "launch",
+        "-i",
+        "--zone",
+        "e1",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        "read x; echo got $x; exit 4",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = piped.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("hello\n"));
+    await writer.close();
+    const out = await piped.output();
+    assert.equal(decoder.decode(out.stdout), "got hello\n", decoder.decode(out.stderr));
+    assert.equal(out.code, 4);
+    const tty = new Deno.Command("script", {
+      args: [
+        "-q",
+        "-e",
+        "-c",
+        `stty rows 33 cols 77; protect workload launch -t -i --zone e1 ${IMAGE} -- sh`,
+        "/dev/null",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const keys = tty.stdin.getWriter();
+    await new Promise((r) => setTimeout(r, 15_000)); // the launch, under TCG
+    await keys.write(new TextEncoder().encode("[ -t 0 ] && echo IS-A-TTY; stty size; exit 6\r"));
+    const done = await tty.output();
+    const shown = decoder.decode(done.stdout);
+    assert.match(shown, /IS-A-TTY\r*\n33 77/, shown);
+    assert.equal(done.code, 6, shown);
+    await keys.close().catch(() => {});
+  },
+);
+
 Deno.test("workload logs survive a daemon restart; the zone is re-adopted", opts, async () => {
   const pid = Deno.readTextFileSync("/run/daemon.pid").trim();
   await run("kill", "-9", pid);
