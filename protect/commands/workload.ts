@@ -10,6 +10,27 @@ import { workloadLaunchCommand } from "./workload_launch.ts";
 import { workloadExecCommand } from "./exec.ts";
 import { runAttachSession } from "../cli/attach_session.ts";
 
+/**
+ * Attaches as the workload was launched: a terminal and input if it has a tty or stdin.
+ * With `start`: from the beginning, starting it once attached (`start -a`).
+ */
+async function attachAs(
+  client: ControlClient,
+  workloadId: string,
+  ref: string,
+  start?: () => Promise<void>,
+): Promise<void> {
+  const { workload } = await client.getWorkload({ workloadId });
+  const process = workload?.spec?.process;
+  await runAttachSession(client, workloadId, {
+    tty: process?.tty ?? false,
+    stdin: (process?.tty || process?.stdin) ?? false,
+    replay: start !== undefined,
+    name: ref,
+    start,
+  });
+}
+
 /** Table columns; a workload's zone is shown by name when `zoneNames` knows it. */
 const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
   { header: "NAME", cell: (w) => w.spec?.name ?? "" },
@@ -78,14 +99,8 @@ export const workloadCommand: CommandSpec = {
           console.log(`workload ${ref} started`);
           return;
         }
-        const { workload } = await client.getWorkload({ workloadId });
-        const process = workload?.spec?.process;
-        await runAttachSession(client, workloadId, {
-          tty: process?.tty ?? false,
-          stdin: (process?.tty || process?.stdin) ?? false,
-          replay: true,
-          name: ref,
-          start: async () => void await client.startWorkload({ workloadId }),
+        await attachAs(client, workloadId, ref, async () => {
+          await client.startWorkload({ workloadId });
         });
       },
     },
@@ -96,15 +111,7 @@ export const workloadCommand: CommandSpec = {
       args: WORKLOAD_ARG,
       async run({ args: [ref], options }) {
         const { client } = daemonFor(options);
-        const workloadId = await resolveWorkloadId(client, ref);
-        const { workload } = await client.getWorkload({ workloadId });
-        const process = workload?.spec?.process;
-        await runAttachSession(client, workloadId, {
-          tty: process?.tty ?? false,
-          stdin: (process?.tty || process?.stdin) ?? false,
-          replay: false,
-          name: ref,
-        });
+        await attachAs(client, await resolveWorkloadId(client, ref), ref);
       },
     },
     {
