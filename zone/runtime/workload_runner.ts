@@ -218,34 +218,12 @@ export class WorkloadRunner {
   async input(m: WorkloadInput): Promise<void> {
     const target = this.#input.get(m.workloadId);
     if (!target) throw new Error(`workload ${m.workloadId} takes no input (no tty, no open stdin)`);
-    if (target.tty && (m.rows || m.columns)) {
-      // script(1)'s terminal (runc relays a resize of it), and the container's own, which
-      // crun in the foreground does not follow: set through its process's stdin.
-      await resizeTerminal(target.pid, m.rows, m.columns);
-      await this.#resizeContainerTerminal(m.workloadId, m.rows, m.columns).catch((error) =>
-        this.log.debug("resizing the container's terminal failed", {
-          workload: m.workloadId,
-          error,
-        })
-      );
-    }
+    if (target.tty && (m.rows || m.columns)) await resizeTerminal(target.pid, m.rows, m.columns);
     if (m.stdin.length) await target.stdin.write(m.stdin);
     if (m.stdinClosed) {
       await target.stdin.close().catch(() => {});
       this.#input.delete(m.workloadId);
     }
-  }
-
-  async #resizeContainerTerminal(id: string, rows: number, columns: number): Promise<void> {
-    if (!(rows > 0 && rows <= 1000 && columns > 0 && columns <= 1000)) return;
-    const state = await new Deno.Command(this.runtime, {
-      args: ["--root", this.#dirs(id).state, "state", id],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const pid = state.success ? Number(JSON.parse(new TextDecoder().decode(state.stdout)).pid) : 0;
-    if (!Number.isInteger(pid) || pid <= 1) return;
-    await run("stty", ["-F", `/proc/${pid}/fd/0`, "rows", String(rows), "cols", String(columns)]);
   }
 
   /** Writes the host's copies for a workload that is about to start (`workload.files`). */
