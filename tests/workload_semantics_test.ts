@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { ControlService } from "../proto/mod.ts";
+import { createUnixTransport } from "../lib/rpc/mod.ts";
 import {
+  cliJson,
   denoRunArgs,
   runCli,
   startProgramProcess,
@@ -222,6 +226,20 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       const bad = await launch("--env-file", badFile, "true");
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /bad.env:1: "JUSTNAME" is not NAME=value/);
+    });
+
+    await t.step("zone console input is refused with the reason, not dropped", async () => {
+      const client = createClient(ControlService, createUnixTransport(daemon.socket));
+      const requests = async function* () {
+        yield { zoneId: (await cliJson(root, "zone", "get", "z")).id, follow: true };
+        yield { data: new TextEncoder().encode("id\n") };
+      };
+      const error = await (async () => {
+        for await (const _ of client.attachZoneConsole(requests())) { /* output */ }
+      })().catch((e) => e);
+      assert.ok(error instanceof ConnectError, String(error));
+      assert.equal(error.code, Code.Unimplemented);
+      assert.match(error.rawMessage, /zone console input is not available yet/);
     });
 
     await t.step(

@@ -20,6 +20,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  UnimplementedError,
 } from "../../lib/errors/mod.ts";
 import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
@@ -130,17 +131,36 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
     },
 
     async *attachZoneConsole(requests, call) {
-      const first = await requests[Symbol.asyncIterator]().next();
+      const it = requests[Symbol.asyncIterator]();
+      const first = await it.next();
       if (first.done) throw new InvalidArgumentError("request", "no console header message");
       const zone = ctx.zones.store.get(requireId(first.value.zoneId, "zone_id"));
       if (!ctx.driver.console) {
         throw new FailedPreconditionError(`the ${ctx.driver.name} driver has no zone console`);
       }
-      // Only output for now: console input is not wired to anything yet.
+      // Output only: input is refused, never dropped (no login runs on a zone's console).
+      const refused = () =>
+        new UnimplementedError(
+          "zone console input is not available yet (no login runs on the zone's console); " +
+            "use `protect zone exec -t ZONE -- sh` for a shell",
+        );
+      if (first.value.data.length > 0) throw refused();
+      const abort = new AbortController();
+      call.signal.addEventListener("abort", () => abort.abort(), { once: true });
+      let inputError: Error | undefined;
+      (async () => {
+        for (let next = await it.next(); !next.done; next = await it.next()) {
+          if (next.value.data.length > 0) {
+            inputError = refused();
+            return abort.abort();
+          }
+        }
+      })().catch(() => {}); // the client went away
       const { replayHistory, follow } = first.value;
-      for await (const data of ctx.driver.console(zone.id, replayHistory, follow, call.signal)) {
+      for await (const data of ctx.driver.console(zone.id, replayHistory, follow, abort.signal)) {
         yield create(AttachZoneConsoleResponseSchema, { data });
       }
+      if (inputError) throw inputError;
     },
 
     async readZoneMetrics(request) {
