@@ -1,8 +1,7 @@
-import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type ExecEvent,
   WorkloadExitSchema,
-  WorkloadInputSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
@@ -10,7 +9,6 @@ import {
 import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
   type AttachWorkloadConsoleRequest,
-  type AttachWorkloadConsoleResponseSchema,
   type ExecInsideWorkloadRequest,
   type PortPublish,
   WatchEventsResponseSchema,
@@ -37,6 +35,11 @@ import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 import { type CopyPlan, planCopies, sendCopies } from "./host_copies.ts";
+import { attachConsole, type AttachResponse } from "./workload_console.ts";
+import { StartWaiters } from "./start_waiters.ts";
+import { composeArgv, LIVE_WORKLOAD_STATES, ZONE_ENDED } from "./workload_rules.ts";
+
+export { composeArgv, LIVE_WORKLOAD_STATES } from "./workload_rules.ts";
 
 export interface WorkloadManagerDeps {
   workloads: WorkloadStore;
@@ -55,34 +58,6 @@ export interface WorkloadManagerDeps {
 
 const MAX_ARGS = 4096;
 
-/**
- * The command as `docker run` composes it: the image's ENTRYPOINT stays and given args
- * replace its CMD; a given (or cleared) entrypoint replaces the ENTRYPOINT and drops the CMD.
- */
-export function composeArgv(
-  spec: WorkloadSpec,
-  imageEntrypoint: readonly string[],
-  imageCmd: readonly string[],
-): string[] {
-  const p = spec.process;
-  const args = p?.args ?? [];
-  if (p?.entrypoint.length || p?.clearEntrypoint) return [...(p.entrypoint ?? []), ...args];
-  return [...imageEntrypoint, ...(args.length ? args : imageCmd)];
-}
-
-/** Zone states in which no workload runs, and how an error message says it. */
-const ZONE_ENDED = new Map<ZoneState, string>([
-  [ZoneState.EXITED, "exited"],
-  [ZoneState.FAILED, "failed"],
-  [ZoneState.DESTROYING, "is being destroyed"],
-  [ZoneState.DESTROYED, "was destroyed"],
-]);
-/** Workload states that may still produce output, and that a zone's end interrupts. */
-export const LIVE_WORKLOAD_STATES: ReadonlySet<WorkloadState> = new Set([
-  WorkloadState.CREATING,
-  WorkloadState.CREATED,
-  WorkloadState.RUNNING,
-]);
 const MAX_ARG_BYTES = 128 * 1024;
 
 /**
@@ -408,82 +383,22 @@ export class WorkloadManager {
     yield* relayExec(peer, "workload.exec", start, header, rest);
   }
 
-  /**
-   * Attaches a client to a workload's console: output (from the start with `replay`) until
-   * the workload ends, then its exit code; input and terminal sizes go to the workload,
-   * which must have been started with a tty or open stdin to take them. Ending the request
-   * stream detaches and leaves the workload running.
-   */
-  async *attachConsole(
+  /** Attaches a client to a workload's console (see workload_console.ts). */
+  attachConsole(
     requests: AsyncIterable<AttachWorkloadConsoleRequest>,
     signal?: AbortSignal,
-  ): AsyncGenerator<MessageInitShape<typeof AttachWorkloadConsoleResponseSchema>> {
-    const it = requests[Symbol.asyncIterator]();
-    const first = await it.next();
-    if (first.done) {
-      throw new InvalidArgumentError("workload_id", "the first request names the workload");
-    }
-    const header = first.value;
-    if (header.workloadId === "") throw new InvalidArgumentError("workload_id", "is required");
-    const w = this.deps.workloads.get(header.workloadId);
-    const interactive = (w.spec.process?.tty || w.spec.process?.stdin) ?? false;
-    const live = LIVE_WORKLOAD_STATES.has(w.state);
-    const forward = async (r: AttachWorkloadConsoleRequest, peer: IdmPeer) => {
-      const size = r.terminalSize;
-      if (!r.stdin.length && !r.stdinClosed && !size) return;
-      if (!interactive) {
-        throw new FailedPreconditionError(
-          `workload ${w.name} takes no input: it was started without a tty or stdin (launch -t/-i)`,
-        );
-      }
-      await peer.sendEvent(
-        "workload.input",
-        toBinary(
-          WorkloadInputSchema,
-          create(WorkloadInputSchema, {
-            workloadId: w.id,
-            stdin: r.stdin,
-            stdinClosed: r.stdinClosed,
-            rows: size?.rows ?? 0,
-            columns: size?.columns ?? 0,
-          }),
-        ),
-      );
-    };
-    const abort = new AbortController();
-    signal?.addEventListener("abort", () => abort.abort(), { once: true });
-    let inputError: Error | undefined;
-    if (live && interactive) {
-      (async () => {
-        // Input waits for the process: a workload attached before its start takes none yet.
-        if (!(await this.#untilStarted(w.id))) return;
-        const peer = await this.deps.driver.channel!(w.zoneId);
-        await forward(header, peer);
-        while (true) {
-          const next = await it.next();
-          if (next.done) break;
-          await forward(next.value, peer);
-        }
-      })().catch((e) => {
-        inputError = e as Error;
-        abort.abort();
-      });
-    } else if (header.stdin.length || header.stdinClosed) {
-      throw new FailedPreconditionError(
-        live
-          ? `workload ${w.name} takes no input: it was started without a tty or stdin (launch -t/-i)`
-          : `workload ${w.name} is ${WorkloadState[w.state]}: it takes no input`,
-      );
-    }
-    const output = this.deps.logs.read(w.id, live, abort.signal, header.replay);
-    yield {}; // attached: a client may start the workload now and miss nothing
-    for await (const chunk of output) yield { [chunk.stream]: chunk.data };
-    if (inputError) throw inputError;
-    const ended = this.deps.workloads.find(w.id) ?? this.#removed.get(w.id);
-    if (ended?.state === WorkloadState.COMPLETED || ended?.state === WorkloadState.FAILED) {
-      const error = ended.state === WorkloadState.FAILED ? ended.error || "failed" : "";
-      yield { exited: true, exitCode: ended.exitCode, error };
-    }
+  ): AsyncGenerator<AttachResponse> {
+    return attachConsole(
+      {
+        workloads: this.deps.workloads,
+        logs: this.deps.logs,
+        driver: this.deps.driver,
+        untilStarted: (id) => this.#startWaiters.wait(id, this.deps.workloads.find(id)?.state),
+        removed: (id) => this.#removed.get(id),
+      },
+      requests,
+      signal,
+    );
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
@@ -515,27 +430,10 @@ export class WorkloadManager {
     Object.assign(w, patch, { state });
     this.deps.workloads.update(w);
     this.#announce(w);
-    if (state !== WorkloadState.CREATING && state !== WorkloadState.CREATED) {
-      for (const resolve of this.#startWaiters.get(id) ?? []) {
-        resolve(state === WorkloadState.RUNNING);
-      }
-      this.#startWaiters.delete(id);
-    }
+    this.#startWaiters.settle(id, state);
   }
 
-  #startWaiters = new Map<string, Set<(running: boolean) => void>>();
-
-  /** True once the workload runs; false if it ended (or was never going to run) first. */
-  #untilStarted(id: string): Promise<boolean> {
-    const w = this.deps.workloads.find(id);
-    if (!w || !LIVE_WORKLOAD_STATES.has(w.state)) return Promise.resolve(false);
-    if (w.state === WorkloadState.RUNNING) return Promise.resolve(true);
-    const { promise, resolve } = Promise.withResolvers<boolean>();
-    const waiters = this.#startWaiters.get(id) ?? new Set();
-    waiters.add(resolve);
-    this.#startWaiters.set(id, waiters);
-    return promise;
-  }
+  #startWaiters = new StartWaiters();
 
   #announce(w: WorkloadRecord): void {
     const state = WorkloadState[w.state];

@@ -8,93 +8,22 @@
 import assert from "node:assert/strict";
 import { zoneLinkName } from "../../lib/zone_link/mod.ts";
 
-const IMAGE = "lab/busybox:1";
-const OUT = "/mnt/host/out";
-const decoder = new TextDecoder();
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(command: string, ...args: string[]): Promise<Ran> {
-  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
-    .output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-async function protect(...args: string[]): Promise<Ran> {
-  return await run("protect", ...args);
-}
-
-/** `protect …` that must succeed. */
-async function ok(...args: string[]): Promise<string> {
-  const r = await protect(...args);
-  assert.equal(r.code, 0, `protect ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-interface ZoneView {
-  id: string;
-  spec: { name: string };
-  status: {
-    state: string;
-    error?: string;
-    domainId?: number;
-    driver?: string;
-    ipv4?: string;
-    ipv6?: string;
-  };
-}
-
-async function zone(ref: string): Promise<ZoneView> {
-  return JSON.parse(await ok("zone", "get", ref, "-o", "json"));
-}
-
-async function zones(): Promise<ZoneView[]> {
-  return JSON.parse(await ok("zone", "list", "-o", "json"));
-}
-
-/** Domains other than dom0, from `xl list`. */
-async function domains(): Promise<Array<{ name: string; domid: number }>> {
-  const r = await run("xl", "list");
-  return r.stdout.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/))
-    .map(([name, id]) => ({ name, domid: Number(id) })).filter((d) => d.domid !== 0);
-}
-
-const timings: Record<string, number> = {};
-async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await body();
-  } finally {
-    timings[name] = Math.round(performance.now() - started);
-    Deno.writeTextFileSync(`${OUT}/timings.json`, JSON.stringify(timings, null, 2));
-  }
-}
-
-/** Waits until `predicate` holds, polling every second. */
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-}
-
-/** Nothing of the domain is left: no domain, no loop device, no xenstore or backend keys. */
-async function assertNoTraces(domid: number) {
-  assert.ok(!(await domains()).some((d) => d.domid === domid), `domain ${domid} still exists`);
-  const loops = await run("losetup", "-a");
-  assert.equal(loops.stdout.trim(), "", `loop devices left: ${loops.stdout}`);
-  const home = await run("xenstore-ls", `/local/domain/${domid}`);
-  assert.notEqual(home.code, 0, `xenstore keys left under /local/domain/${domid}`);
-  const vbd = await run("xenstore-ls", `/local/domain/0/backend/vbd/${domid}`);
-  assert.notEqual(vbd.code, 0, `block backends left for domain ${domid}`);
-}
+import {
+  assertNoTraces,
+  decoder,
+  domains,
+  IMAGE,
+  ok,
+  OUT,
+  protect,
+  run,
+  timed,
+  timings,
+  until,
+  zone,
+  zones,
+  type ZoneView,
+} from "./e2e_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
