@@ -6,5 +6,6 @@ export * from "./gen/protect/control/v1/event_pb.ts";
 export * from "./gen/protect/control/v1/host_pb.ts";
 export * from "./gen/protect/control/v1/image_pb.ts";
 export * from "./gen/protect/control/v1/network_pb.ts";
+export * from "./gen/protect/control/v1/volume_pb.ts";
 export * from "./gen/protect/control/v1/workload_pb.ts";
 export * from "./gen/protect/control/v1/zone_pb.ts";

@@ -12,6 +12,7 @@ import { ImagePuller } from "./pull/puller.ts";
 import { loadCredentials } from "./registry/credentials.ts";
 import { RegistryClient } from "./registry/registry_client.ts";
 import { ScratchDisks } from "./scratch/scratch_disks.ts";
+import { Volumes } from "./volumes/volumes.ts";
 import { checkTools } from "../lib/tools/mod.ts";
 import { systemRootfsTools } from "./tools/rootfs_tools.ts";
 import { DEFAULT_TAR_LIMITS } from "./unpack/tar_reader.ts";
@@ -39,6 +40,8 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
   await checkTools(
     ["mksquashfs", "mkfs.ext4", "ln", "mknod"],
     {
+      blkid: "volumes on block devices cannot be created (file volumes still work)",
+      blockdev: "volumes on block devices cannot be created (file volumes still work)",
       "mkfs.erofs": "images cannot be packed as erofs (squashfs still works)",
       setfattr: "image layers that carry extended attributes cannot be unpacked",
     },
@@ -98,6 +101,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
           index,
           blobs,
           scratch: new ScratchDisks(dirs.scratch),
+          volumes: new Volumes(paths.volumesDir),
           importer: {
             blobs,
             assembler,

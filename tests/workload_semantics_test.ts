@@ -2,7 +2,7 @@
  * What a workload gets, as Docker gives it, on process-driver zones (runc): the
  * default seccomp filter (EPERM) and unconfined, a CPU quota held, host directories
  * copied in read-only, HOSTNAME, users named in the image's /etc/passwd with their
- * groups, tmpfs mounts, Docker's exit codes.
+ * groups, tmpfs mounts, Docker's exit codes, named volumes carried between zones.
  */
 import assert from "node:assert/strict";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
@@ -116,9 +116,9 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
         const writable = await launch("-v", `${cfg}:/etc/app:rw`, "true");
         assert.equal(writable.code, 125);
         assert.match(writable.stderr, /read_only: must be true/);
-        const volume = await launch("-v", "data:/data", "true");
+        const volume = await launch("-v", "nosuchvolume:/data", "true");
         assert.equal(volume.code, 125);
-        assert.match(volume.stderr, /"volume" mounts are not available yet/);
+        assert.match(volume.stderr, /volume nosuchvolume does not exist \(create it with/);
       },
     );
 
@@ -311,6 +311,54 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
         const ok = await runCli(root, "workload", "exec", "bg", "--", "sh", "-c", "exit 4");
         assert.equal(ok.code, 4, ok.stderr);
         await runCli(root, "workload", "stop", "bg");
+      },
+    );
+
+    await t.step(
+      "a volume's data carries to the next zone; one zone at a time; rm only when free",
+      async () => {
+        const created = await runCli(root, "volume", "create", "data", "--size", "16");
+        assert.equal(created.code, 0, created.stderr);
+        const write = await launch("-v", "data:/data", "echo kept > /data/f; echo wrote");
+        assert.equal(write.stdout, "wrote\n", write.stderr + daemon.logs());
+        const z2 = await runCli(root, "zone", "launch", "-n", "z2", "--wait", "--timeout", "60");
+        assert.equal(z2.code, 0, z2.stderr);
+        const inZ2 = (...args: string[]) =>
+          runCli(
+            root,
+            "workload",
+            "launch",
+            "--zone",
+            "z2",
+            ...args.slice(0, -1),
+            image,
+            "--",
+            "sh",
+            "-c",
+            args.at(-1)!,
+          );
+        const read = await inZ2("-v", "data:/data:ro", "cat /data/f; touch /data/g 2>&1; true");
+        assert.match(read.stdout, /^kept\n.*Read-only file system/s, read.stderr);
+
+        const held = await launch("-d", "--name", "holder", "-v", "data:/data", "sleep 60");
+        assert.equal(held.code, 0, held.stderr);
+        const [listed] = await cliJson(root, "volume", "list");
+        assert.equal(listed.name, "data");
+        assert.equal(listed.zoneId, (await cliJson(root, "zone", "get", "z")).id);
+        const refused = await inZ2("-v", "data:/data", "true");
+        assert.equal(refused.code, 125);
+        assert.match(refused.stderr, /volume data is in use in zone .* one zone at a time/);
+        const busy = await runCli(root, "volume", "rm", "data");
+        assert.notEqual(busy.code, 0);
+        assert.match(busy.stderr, /volume data is in use in zone .* by workload/);
+
+        await runCli(root, "workload", "stop", "holder");
+        const after = await inZ2("-v", "data:/data", "cat /data/f");
+        assert.equal(after.stdout, "kept\n", after.stderr + daemon.logs());
+        const removed = await runCli(root, "volume", "rm", "data");
+        assert.equal(removed.code, 0, removed.stderr);
+        assert.deepEqual(await cliJson(root, "volume", "list"), []);
+        await runCli(root, "zone", "destroy", "z2", "--wait");
       },
     );
   } finally {

@@ -5,6 +5,7 @@ import { hostHandlers } from "./host_handlers.ts";
 import { imageHandlers } from "./image_handlers.ts";
 import { networkHandlers } from "./network_handlers.ts";
 import { unimplementedHandlers } from "./unimplemented.ts";
+import { volumeHandlers } from "./volume_handlers.ts";
 import { watchHandlers } from "./watch_handlers.ts";
 import { workloadHandlers } from "./workload_handlers.ts";
 import { zoneHandlers } from "./zone_handlers.ts";
@@ -24,6 +25,7 @@ export function builtHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contr
     ...workloadHandlers(ctx),
     ...watchHandlers(ctx),
     ...imageHandlers(ctx.storage),
+    ...volumeHandlers(ctx),
     ...networkHandlers(ctx),
   };
 }

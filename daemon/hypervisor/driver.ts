@@ -110,6 +110,14 @@ export interface HypervisorDriver {
   attachImage?(zoneId: string, workloadId: string, hostPath: string): Promise<string>;
   /** Undoes attachImage once the workload is gone; no error if nothing is attached. */
   detachImage?(zoneId: string, workloadId: string): Promise<void>;
+  /**
+   * Makes a volume (an ext4 file or block device) visible inside the zone, writable
+   * (Xen: hot-adds it as a disk, once per zone) and returns where the zone finds it.
+   * Drivers without it share the host path as is.
+   */
+  attachVolume?(zoneId: string, name: string, hostPath: string): Promise<string>;
+  /** Undoes attachVolume once no workload of the zone uses it; no error if not attached. */
+  detachVolume?(zoneId: string, name: string): Promise<void>;
   /** Calls `exited` when a running guest shuts down or crashes on its own. */
   onGuestExit?(exited: (zoneId: string, reason: string, crashed: boolean) => void): void;
   /** Present only on drivers with a hypervisor (not process, not fake). */

@@ -1,5 +1,6 @@
 import type { WorkloadSpec } from "../../proto/mod.ts";
-import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+import { checkVolumeName } from "../../lib/volumes/mod.ts";
 import { parseSeccompProfile } from "../../lib/seccomp/mod.ts";
 
 const MAX_MOUNTS = 64;
@@ -33,6 +34,7 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
     throw new InvalidArgumentError("spec.mounts", `more than ${MAX_MOUNTS} mounts`);
   }
   const seen = new Set<string>();
+  const volumes = new Set<string>();
   spec.mounts.forEach((m, i) => {
     const field = `spec.mounts[${i}]`;
     if (m.type === "bind") {
@@ -50,10 +52,17 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
       if (m.source !== "") {
         throw new InvalidArgumentError(`${field}.source`, "a tmpfs has no source");
       }
+    } else if (m.type === "volume") {
+      checkVolumeName(m.source, `${field}.source`);
+      if (volumes.has(m.source)) {
+        throw new InvalidArgumentError(`${field}.source`, `volume ${m.source} is mounted twice`);
+      }
+      volumes.add(m.source);
     } else {
-      throw new UnimplementedError(
-        `${field}: "${m.type.slice(0, 40)}" mounts are not available yet (volumes are still ` +
-          `to come); "bind" (a host directory, copied in) and "tmpfs" work`,
+      throw new InvalidArgumentError(
+        `${field}.type`,
+        `"${m.type.slice(0, 40)}" is not a mount type: "volume" (a named volume), "bind" ` +
+          `(a host directory, copied in) or "tmpfs"`,
       );
     }
     const d = m.destination;

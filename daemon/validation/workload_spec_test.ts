@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { WorkloadSpecSchema } from "../../proto/mod.ts";
-import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { validateWorkloadSpec } from "./workload_spec.ts";
 
 const spec = (init: Parameters<typeof create<typeof WorkloadSpecSchema>>[1]) =>
@@ -41,15 +41,26 @@ Deno.test("workload spec: tmpfs mounts, cpu and seccomp are taken; what is not b
     InvalidArgumentError,
     /spec.mounts\[0\].source: must be an absolute host path/,
   );
+  validateWorkloadSpec(spec({ mounts: [{ type: "volume", source: "v", destination: "/a" }] }));
   refused(
-    { mounts: [{ type: "volume", source: "v", destination: "/a" }] },
-    UnimplementedError,
-    /"volume" mounts are not available yet/,
+    { mounts: [{ type: "volume", source: "../v", destination: "/a" }] },
+    InvalidArgumentError,
+    /spec.mounts\[0\].source: "..\/v" must be 1-63 of/,
+  );
+  refused(
+    {
+      mounts: [
+        { type: "volume", source: "v", destination: "/a" },
+        { type: "volume", source: "v", destination: "/b" },
+      ],
+    },
+    InvalidArgumentError,
+    /spec.mounts\[1\].source: volume v is mounted twice/,
   );
   refused(
     { mounts: [{ type: "scratch", destination: "/d" }] },
-    UnimplementedError,
-    /"scratch" mounts/,
+    InvalidArgumentError,
+    /spec.mounts\[0\].type: "scratch" is not a mount type/,
   );
   refused(
     { mounts: [{ type: "tmpfs", destination: "relative" }] },

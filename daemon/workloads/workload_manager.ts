@@ -37,6 +37,7 @@ import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 import { type CopyPlan, planCopies, sendCopies } from "./host_copies.ts";
 import { attachConsole, type AttachResponse } from "./workload_console.ts";
 import { StartWaiters } from "./start_waiters.ts";
+import { WorkloadVolumes } from "./workload_volumes.ts";
 import { composeArgv, LIVE_WORKLOAD_STATES, ZONE_ENDED } from "./workload_rules.ts";
 
 export { composeArgv, LIVE_WORKLOAD_STATES } from "./workload_rules.ts";
@@ -67,7 +68,11 @@ const MAX_ARG_BYTES = 128 * 1024;
  * and only accepted for workloads of that zone.
  */
 export class WorkloadManager {
-  constructor(private readonly deps: WorkloadManagerDeps) {}
+  readonly volumes: WorkloadVolumes;
+
+  constructor(private readonly deps: WorkloadManagerDeps) {
+    this.volumes = new WorkloadVolumes(deps);
+  }
 
   /**
    * After a restart: a workload caught mid-start cannot be finished (the
@@ -148,7 +153,10 @@ export class WorkloadManager {
       this.deps.logs.finish(m.workloadId);
       this.#detachImage(zoneId, m.workloadId);
       const ended = this.deps.workloads.find(m.workloadId);
-      if (ended) this.#unpublish(ended);
+      if (ended) {
+        this.#unpublish(ended);
+        this.volumes.release(zoneId, ended.spec);
+      }
       this.#autoRemove(m.workloadId);
     });
   }
@@ -228,10 +236,12 @@ export class WorkloadManager {
         throw new InvalidArgumentError("spec.process.env", `"${e}" is not NAME=value`);
       }
     }
+    await this.volumes.lookup(spec); // a volume that does not exist is refused before the pull
     const image = await this.#image(spec.image);
     if (composeArgv(spec, image.config?.entrypoint ?? [], image.config?.cmd ?? []).length === 0) {
       throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
     }
+    this.volumes.claim(spec, zone.id); // no await between this and the insert
     const record: WorkloadRecord = {
       id,
       zoneId: zone.id,
@@ -258,6 +268,7 @@ export class WorkloadManager {
       );
     }
     this.#resolveZone(w.zoneId);
+    this.volumes.claim(w.spec, w.zoneId, id);
     this.#transition(id, WorkloadState.CREATING, {});
     await this.#run(id);
   }
@@ -282,6 +293,7 @@ export class WorkloadManager {
         await sendCopies(peer, id, binds, copies);
       }
       if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
+      const volumes = await this.volumes.attach(w.zoneId, spec);
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
         : image.path;
@@ -314,6 +326,7 @@ export class WorkloadManager {
               mount,
               destination: m.destination,
             })),
+            volumes,
           }),
         ),
         60_000,
@@ -329,6 +342,7 @@ export class WorkloadManager {
       this.deps.logs.finish(id);
       this.#detachImage(w.zoneId, id);
       this.#unpublish(w);
+      this.volumes.release(w.zoneId, spec);
       this.#autoRemove(id);
     }
   }

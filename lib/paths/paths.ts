@@ -14,6 +14,8 @@ export interface ProtectPaths {
   hostUuid: string;
   imagesDir: string;
   zonesDir: string;
+  /** protect-storage's named volumes (ext4 files and their records). */
+  volumesDir: string;
   daemonConfig: string;
   storageConfig: string;
   networkConfig: string;
@@ -46,6 +48,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     hostUuid: join(stateDir, "host.uuid"),
     imagesDir: join(stateDir, "images"),
     zonesDir: join(stateDir, "zones"),
+    volumesDir: join(stateDir, "volumes"),
     daemonConfig: join(configDir, "daemon.toml"),
     storageConfig: join(configDir, "storage.toml"),
     networkConfig: join(configDir, "network.toml"),

@@ -44,8 +44,8 @@ export const PACKAGES: readonly DebianPackage[] = [
   },
   {
     name: "util-linux",
-    provides: ["unshare"],
-    why: "unshare for process-driver zones",
+    provides: ["unshare", "blkid", "blockdev"],
+    why: "unshare for process-driver zones; blkid and blockdev for volumes on block devices",
     for: ["demo", "test", "host"],
   },
   {

@@ -4,6 +4,7 @@ import { hostCommand } from "../commands/host.ts";
 import { machineCommand } from "../commands/machine.ts";
 import { networkCommand } from "../commands/network.ts";
 import { imageCommand } from "../commands/image.ts";
+import { volumeCommand } from "../commands/volume.ts";
 import { workloadCommand } from "../commands/workload.ts";
 import { zoneCommand } from "../commands/zone.ts";
 import { DEFAULT_SOCKET } from "./client.ts";
@@ -39,6 +40,7 @@ export const program: CommandSpec = {
     zoneCommand,
     workloadCommand,
     imageCommand,
+    volumeCommand,
     hostCommand,
     networkCommand,
     machineCommand,

@@ -112,7 +112,8 @@ export const workloadLaunchCommand: CommandSpec = {
       long: "volume",
       short: "v",
       value: "SRC:/path[:ro]",
-      description: "a host directory or file under /var/lib/protect/mounts, copied in at start " +
+      description: "a named volume (protect volume create; shared live, writable unless :ro), " +
+        "or a host directory or file under /var/lib/protect/mounts, copied in at start " +
         "(read-only, 64 MiB at most)",
       repeatable: true,
       parse: parseVolume,

@@ -4,10 +4,13 @@ import {
   type ImageInfo,
   ImageInfoSchema,
   PackFormat,
+  type VolumeInfo,
+  VolumeInfoSchema,
 } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import type { ImageRecord, PackRecord } from "../images/image_index.ts";
 import type { PackFormatName } from "../pack/packer.ts";
+import type { VolumeRecord } from "../volumes/volumes.ts";
 
 export function formatFromProto(format: PackFormat, fallback: PackFormatName): PackFormatName {
   switch (format) {
@@ -51,4 +54,14 @@ export function imageInfos(image: ImageRecord, only?: PackFormatName): ImageInfo
       },
     })
   );
+}
+
+export function volumeInfo(v: VolumeRecord): VolumeInfo {
+  return create(VolumeInfoSchema, {
+    name: v.name,
+    path: v.path,
+    sizeBytes: BigInt(v.sizeBytes),
+    blockDevice: v.blockDevice,
+    createdAt: timestampFromDate(new Date(v.createdAt)),
+  });
 }

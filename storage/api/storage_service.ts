@@ -3,14 +3,18 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import {
   CollectGarbageResponseSchema,
   CreateScratchDiskResponseSchema,
+  CreateVolumeResponseSchema,
   DestroyScratchDiskResponseSchema,
   GetImageResponseSchema,
+  GetVolumeResponseSchema,
   type ImportImageRequest,
   ImportImageResponseSchema,
   ListImagesResponseSchema,
+  ListVolumesResponseSchema,
   type PullImageResponse,
   PullImageResponseSchema,
   RemoveImageResponseSchema,
+  RemoveVolumeResponseSchema,
   type StorageService,
 } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import { InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
@@ -24,7 +28,8 @@ import type { PullProgress } from "../pull/progress.ts";
 import type { ImagePuller } from "../pull/puller.ts";
 import { formatReference, parseReference } from "../reference/reference.ts";
 import type { ScratchDisks } from "../scratch/scratch_disks.ts";
-import { formatFromProto, imageInfos } from "./convert.ts";
+import type { Volumes } from "../volumes/volumes.ts";
+import { formatFromProto, imageInfos, volumeInfo } from "./convert.ts";
 import { SnapshotStream } from "./snapshot_stream.ts";
 
 export interface StorageContext {
@@ -32,6 +37,7 @@ export interface StorageContext {
   index: ImageIndex;
   blobs: BlobStore;
   scratch: ScratchDisks;
+  volumes: Volumes;
   importer: ImportDeps;
   defaultFormat: PackFormatName;
   log: Logger;
@@ -155,6 +161,30 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
     destroyScratchDisk(request) {
       ctx.scratch.destroy(request.owner);
       return create(DestroyScratchDiskResponseSchema);
+    },
+
+    async createVolume(request) {
+      const record = await ctx.volumes.create(
+        request.name,
+        Number(request.sizeMib),
+        request.device,
+      );
+      ctx.log.info("volume created", { volume: record.name, path: record.path });
+      return create(CreateVolumeResponseSchema, { volume: volumeInfo(record) });
+    },
+
+    getVolume(request) {
+      return create(GetVolumeResponseSchema, { volume: volumeInfo(ctx.volumes.get(request.name)) });
+    },
+
+    listVolumes() {
+      return create(ListVolumesResponseSchema, { volumes: ctx.volumes.list().map(volumeInfo) });
+    },
+
+    removeVolume(request) {
+      ctx.volumes.remove(request.name);
+      ctx.log.info("volume removed", { volume: request.name });
+      return create(RemoveVolumeResponseSchema);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
-import { runTool } from "../../lib/tools/mod.ts";
+import { createExt4File } from "../ext4/ext4_file.ts";
 
 const OWNER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const MAX_MIB = 16 * 1024 * 1024;
@@ -30,23 +30,7 @@ export class ScratchDisks {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    const partial = `${path}.partial`;
-    try {
-      using file = Deno.openSync(partial, {
-        write: true,
-        create: true,
-        truncate: true,
-        mode: 0o600,
-      });
-      file.truncateSync(sizeMib * 1024 * 1024);
-      await runTool("mkfs.ext4", ["-q", "-F", "-E", "root_owner=0:0", "-L", "scratch", partial]);
-      Deno.renameSync(partial, path);
-    } catch (e) {
-      try {
-        Deno.removeSync(partial);
-      } catch { /* not created */ }
-      throw e;
-    }
+    await createExt4File(path, sizeMib, "scratch");
     return path;
   }
 

@@ -105,6 +105,8 @@ export function ociConfig(
   accounts: { passwd: string; group: string } = { passwd: "", group: "" },
   /** Where the host's copies for `spec.binds` were written (one directory or file per mount). */
   copies = "",
+  /** Where the zone mounted its volumes (one directory per volume name). */
+  volumes = "",
 ): Record<string, unknown> {
   if (spec.args.length === 0) {
     throw new Error("workload has no command (args empty, image has none)");
@@ -181,6 +183,13 @@ export function ociConfig(
         type: "bind",
         source: `${copies}/${b.mount}`,
         options: ["rbind", "ro", "nosuid", "nodev"],
+      })),
+      // Volumes are mounted once per zone and shared live by the workloads that name them.
+      ...spec.volumes.map((v) => ({
+        destination: v.destination,
+        type: "bind",
+        source: `${volumes}/${v.name}`,
+        options: ["rbind", v.readOnly ? "ro" : "rw", "nosuid", "nodev"],
       })),
       ...spec.tmpfs.map((t) => ({
         destination: t.destination,

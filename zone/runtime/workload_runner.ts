@@ -10,6 +10,8 @@ import type { Logger } from "../../lib/log/mod.ts";
 import { exists, waitForPath } from "../../lib/fs/mod.ts";
 import { ociConfig } from "./oci_config.ts";
 import { type CommandProblem, commandProblem } from "./find_command.ts";
+import { run } from "./run_tool.ts";
+import { VolumeMounts } from "./volume_mounts.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,15 +22,6 @@ export interface RunnerEvents {
 }
 
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-
-async function run(tool: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command(tool, { args, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(
-      `${tool} ${args[0]}: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`,
-    );
-  }
-}
 
 /** An image's account files larger than this are refused (they are the image's, untrusted). */
 const MAX_ACCOUNT_FILE = 4 * 1024 * 1024;
@@ -84,6 +77,7 @@ export class WorkloadRunner {
   >();
   /** Each running workload's environment and working directory, for exec's command lookup. */
   #process = new Map<string, { env: string[]; cwd: string }>();
+  readonly #volumes: VolumeMounts;
 
   constructor(
     /** Private to the zone: a tmpfs the agent mounts at start. */
@@ -95,7 +89,9 @@ export class WorkloadRunner {
     readonly runtime: "runc" | "crun" = "runc",
     /** How to look for a hot-plugged disk (in a Xen zone: libc, as Deno stats /dev only under --allow-all). */
     private readonly devicePresent: (path: string) => boolean = exists,
-  ) {}
+  ) {
+    this.#volumes = new VolumeMounts(`${workDir}/volumes`, devicePresent);
+  }
 
   #dirs(id: string) {
     const base = `${this.workDir}/workloads/${id}`;
@@ -129,6 +125,7 @@ export class WorkloadRunner {
     }
     await mountImage(spec.imagePath, d.lower, this.devicePresent);
     try {
+      await this.#volumes.acquire(spec.workloadId, spec.volumes);
       await run("mount", [
         "-t",
         "overlay",
@@ -144,6 +141,7 @@ export class WorkloadRunner {
         this.#resolvConf(),
         imageAccounts(d.lower),
         d.copies,
+        this.#volumes.dir,
       );
       for (const b of spec.binds) {
         if (!exists(`${d.copies}/${b.mount}`)) {
@@ -288,6 +286,9 @@ export class WorkloadRunner {
     }
     await run("umount", [d.rootfs]).catch(() => {});
     await run("umount", ["-d", d.lower]).catch(() => {});
+    await this.#volumes.release(id).catch((error) =>
+      this.log.error("unmounting a volume failed", { workload: id, error })
+    );
     try {
       Deno.removeSync(d.base, { recursive: true });
     } catch { /* best effort */ }

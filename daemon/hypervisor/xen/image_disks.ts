@@ -4,9 +4,10 @@ import type { LoopReclaimer } from "./loop_reclaimer.ts";
 import { zoneKeysPath } from "./xenstore_paths.ts";
 
 /**
- * Workload images as hot-plugged read-only disks. Which disk serves which
- * workload is kept with the domain (`<zone keys>/disks/<workload>` = vdev), so a
- * restarted daemon still knows. Changes to one zone's disks run one at a time.
+ * Hot-plugged disks: workload images (read-only, one per workload, keyed by its ID)
+ * and volumes (writable, one per volume, keyed `volume@<name>`). Which disk serves which
+ * key is kept with the domain (`<zone keys>/disks/<key>` = vdev), so a restarted daemon
+ * still knows. Changes to one zone's disks run one at a time.
  */
 export class ImageDisks {
   #queue = new Map<string, Promise<unknown>>();
@@ -18,41 +19,47 @@ export class ImageDisks {
     private readonly hotplugScript: string,
   ) {}
 
-  /** Adds `hostPath` as the domain's next free image disk; returns its device in the zone. */
+  /**
+   * Adds `hostPath` as the domain's next free disk for `key`, or finds the one it has;
+   * returns its device in the zone.
+   */
   attach(
     zoneId: string,
     domid: () => number,
-    workloadId: string,
+    key: string,
     hostPath: string,
+    readWrite = false,
   ): Promise<string> {
     return this.#serial(zoneId, async () => {
       const id = domid();
       const dir = `${zoneKeysPath(id)}/disks`;
+      const held = this.xs.read(`${dir}/${key}`);
+      if (held) return `/dev/${held}`;
       const used = new Set(this.xs.directory(dir).map((slot) => this.xs.read(`${dir}/${slot}`)));
       let slot = 0;
       while (used.has(imageVdev(slot))) slot++;
       const vdev = imageVdev(slot);
-      const disk = JSON.stringify(diskJson(hostPath, vdev, false, this.hotplugScript));
+      const disk = JSON.stringify(diskJson(hostPath, vdev, readWrite, this.hotplugScript));
       await this.loops.building(() => this.xl.addDisk(id, disk));
-      this.xs.write(`${dir}/${workloadId}`, vdev);
+      this.xs.write(`${dir}/${key}`, vdev);
       return `/dev/${vdev}`;
     });
   }
 
-  /** Removes the workload's disk, if the domain (`domid()`, undefined when gone) still has it. */
-  detach(zoneId: string, domid: () => number | undefined, workloadId: string): Promise<void> {
+  /** Removes the disk of `key`, if the domain (`domid()`, undefined when gone) still has it. */
+  detach(zoneId: string, domid: () => number | undefined, key: string): Promise<void> {
     return this.#serial(zoneId, async () => {
       const id = domid();
       if (id === undefined) return;
-      const key = `${zoneKeysPath(id)}/disks/${workloadId}`;
-      const vdev = this.xs.read(key);
+      const path = `${zoneKeysPath(id)}/disks/${key}`;
+      const vdev = this.xs.read(path);
       if (!vdev) return;
       try {
         await this.xl.removeDisk(id, JSON.stringify(diskJson("", vdev, false, this.hotplugScript)));
       } finally {
         await this.loops.reclaim();
       }
-      this.xs.rm(key);
+      this.xs.rm(path);
     });
   }
 
@@ -62,3 +69,6 @@ export class ImageDisks {
     return next;
   }
 }
+
+/** A volume's disk key: xenstore paths take no ".", and "@" is in no volume name or ID. */
+export const volumeDiskKey = (name: string) => `volume@${name.replaceAll(".", "@")}`;

@@ -32,7 +32,7 @@ import { loopsInUse } from "./block_backends.ts";
 import { xenDebugInfo } from "./debug_info.ts";
 import { backendsPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
-import { ImageDisks } from "./image_disks.ts";
+import { ImageDisks, volumeDiskKey } from "./image_disks.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
 
 export interface XenDriverOptions {
@@ -229,6 +229,16 @@ export class XenDriver implements HypervisorDriver {
 
   detachImage(zoneId: string, workloadId: string): Promise<void> {
     return this.#disks.detach(zoneId, () => this.#domainOf(zoneId)?.domid, workloadId);
+  }
+
+  /** Hot-adds the volume as a writable disk, unless the zone has it already. */
+  attachVolume(zoneId: string, name: string, hostPath: string): Promise<string> {
+    const domid = () => this.#requireDomid(zoneId);
+    return this.#disks.attach(zoneId, domid, volumeDiskKey(name), hostPath, true);
+  }
+
+  detachVolume(zoneId: string, name: string): Promise<void> {
+    return this.#disks.detach(zoneId, () => this.#domainOf(zoneId)?.domid, volumeDiskKey(name));
   }
 
   /** The zone's console, as xenconsoled logs it (kernel messages and the agent's log). */

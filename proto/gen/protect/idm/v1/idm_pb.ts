@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIrkDCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDRISCgpjcHVfbWlsbGlzGA0gASgNEg8KB3NlY2NvbXAYDiABKAkSLAoFdG1wZnMYDyADKAsyHS5wcm90ZWN0LmlkbS52MS5Xb3JrbG9hZFRtcGZzEisKBWJpbmRzGBAgAygLMhwucHJvdGVjdC5pZG0udjEuV29ya2xvYWRCaW5kEgsKA3R0eRgRIAEoCBISCgpvcGVuX3N0ZGluGBIgASgIImgKDVdvcmtsb2FkSW5wdXQSEwoLd29ya2xvYWRfaWQYASABKAkSDQoFc3RkaW4YAiABKAwSFAoMc3RkaW5fY2xvc2VkGAMgASgIEgwKBHJvd3MYBCABKA0SDwoHY29sdW1ucxgFIAEoDSIyCgxXb3JrbG9hZEJpbmQSDQoFbW91bnQYASABKA0SEwoLZGVzdGluYXRpb24YAiABKAkiRwoLRmlsZXNIZWFkZXISEwoLd29ya2xvYWRfaWQYASABKAkSDgoGbW91bnRzGAIgASgNEhMKC3RvdGFsX2J5dGVzGAMgASgEIoEBCglGaWxlRW50cnkSDQoFbW91bnQYASABKA0SJgoEa2luZBgCIAEoDjIYLnByb3RlY3QuaWRtLnYxLkZpbGVLaW5kEgwKBHBhdGgYAyABKAkSDAoEbW9kZRgEIAEoDRIMCgRkYXRhGAUgASgMEhMKC2xpbmtfdGFyZ2V0GAYgASgJIjcKDVdvcmtsb2FkVG1wZnMSEwoLZGVzdGluYXRpb24YASABKAkSEQoJcmVhZF9vbmx5GAIgASgIIkUKDldvcmtsb2FkT3V0cHV0EhMKC3dvcmtsb2FkX2lkGAEgASgJEg4KBnN0ZG91dBgCIAEoDBIOCgZzdGRlcnIYAyABKAwiRQoMV29ya2xvYWRFeGl0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhEKCWV4aXRfY29kZRgCIAEoBRINCgVlcnJvchgDIAEoCSJBCgxXb3JrbG9hZFN0b3ASEwoLd29ya2xvYWRfaWQYASABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAiABKA0iggEKCUV4ZWNTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRIMCgRhcmdzGAIgAygJEgsKA2VudhgDIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgEIAEoCRILCgN0dHkYBSABKAgSDAoEcm93cxgGIAEoDRIPCgdjb2x1bW5zGAcgASgNIk8KCUV4ZWNJbnB1dBINCgVzdGRpbhgBIAEoDBIUCgxzdGRpbl9jbG9zZWQYAiABKAgSDAoEcm93cxgDIAEoDRIPCgdjb2x1bW5zGAQgASgNIl0KCUV4ZWNFdmVudBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiJAoNWm9uZVJlc291cmNlcxITCgtvbmxpbmVfY3B1cxgBIAEoDSKAAQoRWm9uZU1ldHJpY3NSZXBvcnQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEh4KFm1lbW9yeV9hdmFpbGFibGVfYnl0ZXMYAiABKAQSFQoNcHJvY2Vzc19jb3VudBgDIAEoDRIYChBjcHVfYnVzeV9wZXJjZW50GAQgASgBKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHKn0KCEZpbGVLaW5kEhkKFUZJTEVfS0lORF9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfS0lORF9ESVJFQ1RPUlkQARISCg5GSUxFX0tJTkRfRklMRRACEhIKDkZJTEVfS0lORF9EQVRBEAMSFQoRRklMRV9LSU5EX1NZTUxJTksQBGIGcHJvdG8z");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkijgEKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMIh4KBVJlYWR5EhUKDWFnZW50X3ZlcnNpb24YASABKAkiGAoEUGluZxIQCghzZXF1ZW5jZRgBIAEoBCIYCgRQb25nEhAKCHNlcXVlbmNlGAEgASgEIuoDCg1Xb3JrbG9hZFN0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhIKCmltYWdlX3BhdGgYAiABKAkSDAoEYXJncxgDIAMoCRILCgNlbnYYBCADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYBSABKAkSDAoEdXNlchgGIAEoCRIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAcgASgIEhIKCnByaXZpbGVnZWQYCCABKAgSGAoQYWRkX2NhcGFiaWxpdGllcxgJIAMoCRIZChFkcm9wX2NhcGFiaWxpdGllcxgKIAMoCRIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCyABKAQSEgoKcGlkc19saW1pdBgMIAEoDRISCgpjcHVfbWlsbGlzGA0gASgNEg8KB3NlY2NvbXAYDiABKAkSLAoFdG1wZnMYDyADKAsyHS5wcm90ZWN0LmlkbS52MS5Xb3JrbG9hZFRtcGZzEisKBWJpbmRzGBAgAygLMhwucHJvdGVjdC5pZG0udjEuV29ya2xvYWRCaW5kEgsKA3R0eRgRIAEoCBISCgpvcGVuX3N0ZGluGBIgASgIEi8KB3ZvbHVtZXMYEyADKAsyHi5wcm90ZWN0LmlkbS52MS5Xb3JrbG9hZFZvbHVtZSJWCg5Xb3JrbG9hZFZvbHVtZRIMCgRuYW1lGAEgASgJEg4KBmRldmljZRgCIAEoCRITCgtkZXN0aW5hdGlvbhgDIAEoCRIRCglyZWFkX29ubHkYBCABKAgiaAoNV29ya2xvYWRJbnB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRINCgVzdGRpbhgCIAEoDBIUCgxzdGRpbl9jbG9zZWQYAyABKAgSDAoEcm93cxgEIAEoDRIPCgdjb2x1bW5zGAUgASgNIjIKDFdvcmtsb2FkQmluZBINCgVtb3VudBgBIAEoDRITCgtkZXN0aW5hdGlvbhgCIAEoCSJHCgtGaWxlc0hlYWRlchITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZtb3VudHMYAiABKA0SEwoLdG90YWxfYnl0ZXMYAyABKAQigQEKCUZpbGVFbnRyeRINCgVtb3VudBgBIAEoDRImCgRraW5kGAIgASgOMhgucHJvdGVjdC5pZG0udjEuRmlsZUtpbmQSDAoEcGF0aBgDIAEoCRIMCgRtb2RlGAQgASgNEgwKBGRhdGEYBSABKAwSEwoLbGlua190YXJnZXQYBiABKAkiNwoNV29ya2xvYWRUbXBmcxITCgtkZXN0aW5hdGlvbhgBIAEoCRIRCglyZWFkX29ubHkYAiABKAgiRQoOV29ya2xvYWRPdXRwdXQSEwoLd29ya2xvYWRfaWQYASABKAkSDgoGc3Rkb3V0GAIgASgMEg4KBnN0ZGVychgDIAEoDCJFCgxXb3JrbG9hZEV4aXQSEwoLd29ya2xvYWRfaWQYASABKAkSEQoJZXhpdF9jb2RlGAIgASgFEg0KBWVycm9yGAMgASgJIkEKDFdvcmtsb2FkU3RvcBITCgt3b3JrbG9hZF9pZBgBIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDSKCAQoJRXhlY1N0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEgwKBGFyZ3MYAiADKAkSCwoDZW52GAMgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAQgASgJEgsKA3R0eRgFIAEoCBIMCgRyb3dzGAYgASgNEg8KB2NvbHVtbnMYByABKA0iTwoJRXhlY0lucHV0Eg0KBXN0ZGluGAEgASgMEhQKDHN0ZGluX2Nsb3NlZBgCIAEoCBIMCgRyb3dzGAMgASgNEg8KB2NvbHVtbnMYBCABKA0iXQoJRXhlY0V2ZW50Eg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBRINCgVlcnJvchgFIAEoCSIkCg1ab25lUmVzb3VyY2VzEhMKC29ubGluZV9jcHVzGAEgASgNIoABChFab25lTWV0cmljc1JlcG9ydBIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSHgoWbWVtb3J5X2F2YWlsYWJsZV9ieXRlcxgCIAEoBBIVCg1wcm9jZXNzX2NvdW50GAMgASgNEhgKEGNwdV9idXN5X3BlcmNlbnQYBCABKAEq6gEKClBhY2tldEtpbmQSGwoXUEFDS0VUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFQQUNLRVRfS0lORF9FVkVOVBABEhcKE1BBQ0tFVF9LSU5EX1JFUVVFU1QQAhIYChRQQUNLRVRfS0lORF9SRVNQT05TRRADEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9PUEVOEAQSGwoXUEFDS0VUX0tJTkRfU1RSRUFNX0RBVEEQBRIcChhQQUNLRVRfS0lORF9TVFJFQU1fQ0xPU0UQBhIdChlQQUNLRVRfS0lORF9TVFJFQU1fQ1JFRElUEAcqfQoIRmlsZUtpbmQSGQoVRklMRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTRklMRV9LSU5EX0RJUkVDVE9SWRABEhIKDkZJTEVfS0lORF9GSUxFEAISEgoORklMRV9LSU5EX0RBVEEQAxIVChFGSUxFX0tJTkRfU1lNTElOSxAEYgZwcm90bzM");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -369,6 +369,14 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
    * @generated from field: bool open_stdin = 18;
    */
   openStdin: boolean;
+
+  /**
+   * Named volumes: ext4 file systems the zone mounts once (shared by its workloads that
+   * name them) and binds in.
+   *
+   * @generated from field: repeated protect.idm.v1.WorkloadVolume volumes = 19;
+   */
+  volumes: WorkloadVolume[];
 };
 
 /**
@@ -377,6 +385,45 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
  */
 export const WorkloadStartSchema: GenMessage<WorkloadStart> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 8);
+
+/**
+ * @generated from message protect.idm.v1.WorkloadVolume
+ */
+export type WorkloadVolume = Message<"protect.idm.v1.WorkloadVolume"> & {
+  /**
+   * The volume's name (1-63 of [a-z0-9_.-]).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Where the zone finds it: a hot-plugged disk ("/dev/xvdc", Xen) or the host file
+   * (process driver, mounted through a loop device).
+   *
+   * @generated from field: string device = 2;
+   */
+  device: string;
+
+  /**
+   * Absolute path in the workload.
+   *
+   * @generated from field: string destination = 3;
+   */
+  destination: string;
+
+  /**
+   * @generated from field: bool read_only = 4;
+   */
+  readOnly: boolean;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadVolume.
+ * Use `create(WorkloadVolumeSchema)` to create a new message.
+ */
+export const WorkloadVolumeSchema: GenMessage<WorkloadVolume> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 9);
 
 /**
  * Host → zone ("workload.input" event): what an attached client typed, or its new size.
@@ -417,7 +464,7 @@ export type WorkloadInput = Message<"protect.idm.v1.WorkloadInput"> & {
  * Use `create(WorkloadInputSchema)` to create a new message.
  */
 export const WorkloadInputSchema: GenMessage<WorkloadInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 9);
+  messageDesc(file_protect_idm_v1_idm, 10);
 
 /**
  * @generated from message protect.idm.v1.WorkloadBind
@@ -443,7 +490,7 @@ export type WorkloadBind = Message<"protect.idm.v1.WorkloadBind"> & {
  * Use `create(WorkloadBindSchema)` to create a new message.
  */
 export const WorkloadBindSchema: GenMessage<WorkloadBind> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 10);
+  messageDesc(file_protect_idm_v1_idm, 11);
 
 /**
  * Host → zone ("workload.files" stream, opened with a FilesHeader): host directories
@@ -479,7 +526,7 @@ export type FilesHeader = Message<"protect.idm.v1.FilesHeader"> & {
  * Use `create(FilesHeaderSchema)` to create a new message.
  */
 export const FilesHeaderSchema: GenMessage<FilesHeader> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 11);
+  messageDesc(file_protect_idm_v1_idm, 12);
 
 /**
  * @generated from message protect.idm.v1.FileEntry
@@ -525,7 +572,7 @@ export type FileEntry = Message<"protect.idm.v1.FileEntry"> & {
  * Use `create(FileEntrySchema)` to create a new message.
  */
 export const FileEntrySchema: GenMessage<FileEntry> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 12);
+  messageDesc(file_protect_idm_v1_idm, 13);
 
 /**
  * @generated from message protect.idm.v1.WorkloadTmpfs
@@ -549,7 +596,7 @@ export type WorkloadTmpfs = Message<"protect.idm.v1.WorkloadTmpfs"> & {
  * Use `create(WorkloadTmpfsSchema)` to create a new message.
  */
 export const WorkloadTmpfsSchema: GenMessage<WorkloadTmpfs> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 13);
+  messageDesc(file_protect_idm_v1_idm, 14);
 
 /**
  * Zone → host ("workload.output" event): a chunk of a workload's output.
@@ -578,7 +625,7 @@ export type WorkloadOutput = Message<"protect.idm.v1.WorkloadOutput"> & {
  * Use `create(WorkloadOutputSchema)` to create a new message.
  */
 export const WorkloadOutputSchema: GenMessage<WorkloadOutput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 14);
+  messageDesc(file_protect_idm_v1_idm, 15);
 
 /**
  * Zone → host ("workload.exit" event): the workload ended.
@@ -609,7 +656,7 @@ export type WorkloadExit = Message<"protect.idm.v1.WorkloadExit"> & {
  * Use `create(WorkloadExitSchema)` to create a new message.
  */
 export const WorkloadExitSchema: GenMessage<WorkloadExit> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 15);
+  messageDesc(file_protect_idm_v1_idm, 16);
 
 /**
  * Host → zone ("workload.stop" request): SIGTERM, then SIGKILL after the grace period.
@@ -633,7 +680,7 @@ export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
  * Use `create(WorkloadStopSchema)` to create a new message.
  */
 export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 16);
+  messageDesc(file_protect_idm_v1_idm, 17);
 
 /**
  * Host → zone: opens a "workload.exec" stream; a process joins a running workload.
@@ -686,7 +733,7 @@ export type ExecStart = Message<"protect.idm.v1.ExecStart"> & {
  * Use `create(ExecStartSchema)` to create a new message.
  */
 export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 17);
+  messageDesc(file_protect_idm_v1_idm, 18);
 
 /**
  * Host → zone data on an exec stream.
@@ -722,7 +769,7 @@ export type ExecInput = Message<"protect.idm.v1.ExecInput"> & {
  * Use `create(ExecInputSchema)` to create a new message.
  */
 export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 18);
+  messageDesc(file_protect_idm_v1_idm, 19);
 
 /**
  * Zone → host data on an exec stream; the last one has exited = true.
@@ -761,7 +808,7 @@ export type ExecEvent = Message<"protect.idm.v1.ExecEvent"> & {
  * Use `create(ExecEventSchema)` to create a new message.
  */
 export const ExecEventSchema: GenMessage<ExecEvent> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 19);
+  messageDesc(file_protect_idm_v1_idm, 20);
 
 /**
  * Host → zone "zone.resources" request after the hypervisor changed the zone's
@@ -782,7 +829,7 @@ export type ZoneResources = Message<"protect.idm.v1.ZoneResources"> & {
  * Use `create(ZoneResourcesSchema)` to create a new message.
  */
 export const ZoneResourcesSchema: GenMessage<ZoneResources> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 20);
+  messageDesc(file_protect_idm_v1_idm, 21);
 
 /**
  * Zone → host answer to a "metrics" request (empty request payload).
@@ -818,7 +865,7 @@ export type ZoneMetricsReport = Message<"protect.idm.v1.ZoneMetricsReport"> & {
  * Use `create(ZoneMetricsReportSchema)` to create a new message.
  */
 export const ZoneMetricsReportSchema: GenMessage<ZoneMetricsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 21);
+  messageDesc(file_protect_idm_v1_idm, 22);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/storage/v1/storage.proto.
  */
 export const file_protect_storage_v1_storage: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIicKElJlbW92ZUltYWdlUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkiFQoTUmVtb3ZlSW1hZ2VSZXNwb25zZSIXChVDb2xsZWN0R2FyYmFnZVJlcXVlc3QiRAoWQ29sbGVjdEdhcmJhZ2VSZXNwb25zZRIVCg1ibG9ic19yZW1vdmVkGAEgASgEEhMKC2J5dGVzX2ZyZWVkGAIgASgEIjsKGENyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCRIQCghzaXplX21pYhgCIAEoBCIpChlDcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEgwKBHBhdGgYASABKAkiKgoZRGVzdHJveVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCSIcChpEZXN0cm95U2NyYXRjaERpc2tSZXNwb25zZSpaCgpQYWNrRm9ybWF0EhsKF1BBQ0tfRk9STUFUX1VOU1BFQ0lGSUVEEAASGAoUUEFDS19GT1JNQVRfU1FVQVNIRlMQARIVChFQQUNLX0ZPUk1BVF9FUk9GUxACMrIGCg5TdG9yYWdlU2VydmljZRJaCglQdWxsSW1hZ2USJC5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVxdWVzdBolLnByb3RlY3Quc3RvcmFnZS52MS5QdWxsSW1hZ2VSZXNwb25zZTABEmAKC0ltcG9ydEltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLkltcG9ydEltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlc3BvbnNlKAESWwoKTGlzdEltYWdlcxIlLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVxdWVzdBomLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVzcG9uc2USVQoIR2V0SW1hZ2USIy5wcm90ZWN0LnN0b3JhZ2UudjEuR2V0SW1hZ2VSZXF1ZXN0GiQucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVzcG9uc2USXgoLUmVtb3ZlSW1hZ2USJi5wcm90ZWN0LnN0b3JhZ2UudjEuUmVtb3ZlSW1hZ2VSZXF1ZXN0GicucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVzcG9uc2USZwoOQ29sbGVjdEdhcmJhZ2USKS5wcm90ZWN0LnN0b3JhZ2UudjEuQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0GioucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVzcG9uc2UScAoRQ3JlYXRlU2NyYXRjaERpc2sSLC5wcm90ZWN0LnN0b3JhZ2UudjEuQ3JlYXRlU2NyYXRjaERpc2tSZXF1ZXN0Gi0ucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVzcG9uc2UScwoSRGVzdHJveVNjcmF0Y2hEaXNrEi0ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QaLi5wcm90ZWN0LnN0b3JhZ2UudjEuRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIicKElJlbW92ZUltYWdlUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkiFQoTUmVtb3ZlSW1hZ2VSZXNwb25zZSIXChVDb2xsZWN0R2FyYmFnZVJlcXVlc3QiRAoWQ29sbGVjdEdhcmJhZ2VSZXNwb25zZRIVCg1ibG9ic19yZW1vdmVkGAEgASgEEhMKC2J5dGVzX2ZyZWVkGAIgASgEIjsKGENyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCRIQCghzaXplX21pYhgCIAEoBCIpChlDcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEgwKBHBhdGgYASABKAkiKgoZRGVzdHJveVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCSIcChpEZXN0cm95U2NyYXRjaERpc2tSZXNwb25zZSKCAQoKVm9sdW1lSW5mbxIMCgRuYW1lGAEgASgJEgwKBHBhdGgYAiABKAkSEgoKc2l6ZV9ieXRlcxgDIAEoBBIUCgxibG9ja19kZXZpY2UYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRQoTQ3JlYXRlVm9sdW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHNpemVfbWliGAIgASgEEg4KBmRldmljZRgDIAEoCSJGChRDcmVhdGVWb2x1bWVSZXNwb25zZRIuCgZ2b2x1bWUYASABKAsyHi5wcm90ZWN0LnN0b3JhZ2UudjEuVm9sdW1lSW5mbyIgChBHZXRWb2x1bWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoRR2V0Vm9sdW1lUmVzcG9uc2USLgoGdm9sdW1lGAEgASgLMh4ucHJvdGVjdC5zdG9yYWdlLnYxLlZvbHVtZUluZm8iFAoSTGlzdFZvbHVtZXNSZXF1ZXN0IkYKE0xpc3RWb2x1bWVzUmVzcG9uc2USLwoHdm9sdW1lcxgBIAMoCzIeLnByb3RlY3Quc3RvcmFnZS52MS5Wb2x1bWVJbmZvIiMKE1JlbW92ZVZvbHVtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZW1vdmVWb2x1bWVSZXNwb25zZSpaCgpQYWNrRm9ybWF0EhsKF1BBQ0tfRk9STUFUX1VOU1BFQ0lGSUVEEAASGAoUUEFDS19GT1JNQVRfU1FVQVNIRlMQARIVChFQQUNLX0ZPUk1BVF9FUk9GUxACMrIJCg5TdG9yYWdlU2VydmljZRJaCglQdWxsSW1hZ2USJC5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVxdWVzdBolLnByb3RlY3Quc3RvcmFnZS52MS5QdWxsSW1hZ2VSZXNwb25zZTABEmAKC0ltcG9ydEltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLkltcG9ydEltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlc3BvbnNlKAESWwoKTGlzdEltYWdlcxIlLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVxdWVzdBomLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVzcG9uc2USVQoIR2V0SW1hZ2USIy5wcm90ZWN0LnN0b3JhZ2UudjEuR2V0SW1hZ2VSZXF1ZXN0GiQucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVzcG9uc2USXgoLUmVtb3ZlSW1hZ2USJi5wcm90ZWN0LnN0b3JhZ2UudjEuUmVtb3ZlSW1hZ2VSZXF1ZXN0GicucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVzcG9uc2USZwoOQ29sbGVjdEdhcmJhZ2USKS5wcm90ZWN0LnN0b3JhZ2UudjEuQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0GioucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVzcG9uc2UScAoRQ3JlYXRlU2NyYXRjaERpc2sSLC5wcm90ZWN0LnN0b3JhZ2UudjEuQ3JlYXRlU2NyYXRjaERpc2tSZXF1ZXN0Gi0ucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVzcG9uc2UScwoSRGVzdHJveVNjcmF0Y2hEaXNrEi0ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QaLi5wcm90ZWN0LnN0b3JhZ2UudjEuRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2USYQoMQ3JlYXRlVm9sdW1lEicucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVZvbHVtZVJlcXVlc3QaKC5wcm90ZWN0LnN0b3JhZ2UudjEuQ3JlYXRlVm9sdW1lUmVzcG9uc2USWAoJR2V0Vm9sdW1lEiQucHJvdGVjdC5zdG9yYWdlLnYxLkdldFZvbHVtZVJlcXVlc3QaJS5wcm90ZWN0LnN0b3JhZ2UudjEuR2V0Vm9sdW1lUmVzcG9uc2USXgoLTGlzdFZvbHVtZXMSJi5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdFZvbHVtZXNSZXF1ZXN0GicucHJvdGVjdC5zdG9yYWdlLnYxLkxpc3RWb2x1bWVzUmVzcG9uc2USYQoMUmVtb3ZlVm9sdW1lEicucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZVZvbHVtZVJlcXVlc3QaKC5wcm90ZWN0LnN0b3JhZ2UudjEuUmVtb3ZlVm9sdW1lUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * What the zone agent needs from the image config to run a process.
@@ -484,6 +484,195 @@ export const DestroyScratchDiskResponseSchema: GenMessage<DestroyScratchDiskResp
   messageDesc(file_protect_storage_v1_storage, 18);
 
 /**
+ * A named ext4 file system that outlives zones: a sparse file under the state
+ * directory, or a block device the operator handed over.
+ *
+ * @generated from message protect.storage.v1.VolumeInfo
+ */
+export type VolumeInfo = Message<"protect.storage.v1.VolumeInfo"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The sparse file, or the block device.
+   *
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * @generated from field: uint64 size_bytes = 3;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * True when `path` is an existing block device (removing the volume leaves its data).
+   *
+   * @generated from field: bool block_device = 4;
+   */
+  blockDevice: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message protect.storage.v1.VolumeInfo.
+ * Use `create(VolumeInfoSchema)` to create a new message.
+ */
+export const VolumeInfoSchema: GenMessage<VolumeInfo> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 19);
+
+/**
+ * @generated from message protect.storage.v1.CreateVolumeRequest
+ */
+export type CreateVolumeRequest = Message<"protect.storage.v1.CreateVolumeRequest"> & {
+  /**
+   * 1-63 of [a-z0-9_.-], starting with a letter or digit.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Size of a new sparse file; 0 with `device`.
+   *
+   * @generated from field: uint64 size_mib = 2;
+   */
+  sizeMib: bigint;
+
+  /**
+   * An existing block device to use instead of a file: formatted if it holds no file
+   * system, used as is if it holds ext4, refused otherwise.
+   *
+   * @generated from field: string device = 3;
+   */
+  device: string;
+};
+
+/**
+ * Describes the message protect.storage.v1.CreateVolumeRequest.
+ * Use `create(CreateVolumeRequestSchema)` to create a new message.
+ */
+export const CreateVolumeRequestSchema: GenMessage<CreateVolumeRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 20);
+
+/**
+ * @generated from message protect.storage.v1.CreateVolumeResponse
+ */
+export type CreateVolumeResponse = Message<"protect.storage.v1.CreateVolumeResponse"> & {
+  /**
+   * @generated from field: protect.storage.v1.VolumeInfo volume = 1;
+   */
+  volume?: VolumeInfo | undefined;
+};
+
+/**
+ * Describes the message protect.storage.v1.CreateVolumeResponse.
+ * Use `create(CreateVolumeResponseSchema)` to create a new message.
+ */
+export const CreateVolumeResponseSchema: GenMessage<CreateVolumeResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 21);
+
+/**
+ * @generated from message protect.storage.v1.GetVolumeRequest
+ */
+export type GetVolumeRequest = Message<"protect.storage.v1.GetVolumeRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message protect.storage.v1.GetVolumeRequest.
+ * Use `create(GetVolumeRequestSchema)` to create a new message.
+ */
+export const GetVolumeRequestSchema: GenMessage<GetVolumeRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 22);
+
+/**
+ * @generated from message protect.storage.v1.GetVolumeResponse
+ */
+export type GetVolumeResponse = Message<"protect.storage.v1.GetVolumeResponse"> & {
+  /**
+   * @generated from field: protect.storage.v1.VolumeInfo volume = 1;
+   */
+  volume?: VolumeInfo | undefined;
+};
+
+/**
+ * Describes the message protect.storage.v1.GetVolumeResponse.
+ * Use `create(GetVolumeResponseSchema)` to create a new message.
+ */
+export const GetVolumeResponseSchema: GenMessage<GetVolumeResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 23);
+
+/**
+ * @generated from message protect.storage.v1.ListVolumesRequest
+ */
+export type ListVolumesRequest = Message<"protect.storage.v1.ListVolumesRequest"> & {
+};
+
+/**
+ * Describes the message protect.storage.v1.ListVolumesRequest.
+ * Use `create(ListVolumesRequestSchema)` to create a new message.
+ */
+export const ListVolumesRequestSchema: GenMessage<ListVolumesRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 24);
+
+/**
+ * @generated from message protect.storage.v1.ListVolumesResponse
+ */
+export type ListVolumesResponse = Message<"protect.storage.v1.ListVolumesResponse"> & {
+  /**
+   * @generated from field: repeated protect.storage.v1.VolumeInfo volumes = 1;
+   */
+  volumes: VolumeInfo[];
+};
+
+/**
+ * Describes the message protect.storage.v1.ListVolumesResponse.
+ * Use `create(ListVolumesResponseSchema)` to create a new message.
+ */
+export const ListVolumesResponseSchema: GenMessage<ListVolumesResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 25);
+
+/**
+ * @generated from message protect.storage.v1.RemoveVolumeRequest
+ */
+export type RemoveVolumeRequest = Message<"protect.storage.v1.RemoveVolumeRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message protect.storage.v1.RemoveVolumeRequest.
+ * Use `create(RemoveVolumeRequestSchema)` to create a new message.
+ */
+export const RemoveVolumeRequestSchema: GenMessage<RemoveVolumeRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 26);
+
+/**
+ * @generated from message protect.storage.v1.RemoveVolumeResponse
+ */
+export type RemoveVolumeResponse = Message<"protect.storage.v1.RemoveVolumeResponse"> & {
+};
+
+/**
+ * Describes the message protect.storage.v1.RemoveVolumeResponse.
+ * Use `create(RemoveVolumeResponseSchema)` to create a new message.
+ */
+export const RemoveVolumeResponseSchema: GenMessage<RemoveVolumeResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 27);
+
+/**
  * @generated from enum protect.storage.v1.PackFormat
  */
 export enum PackFormat {
@@ -579,6 +768,38 @@ export const StorageService: GenService<{
     methodKind: "unary";
     input: typeof DestroyScratchDiskRequestSchema;
     output: typeof DestroyScratchDiskResponseSchema;
+  },
+  /**
+   * @generated from rpc protect.storage.v1.StorageService.CreateVolume
+   */
+  createVolume: {
+    methodKind: "unary";
+    input: typeof CreateVolumeRequestSchema;
+    output: typeof CreateVolumeResponseSchema;
+  },
+  /**
+   * @generated from rpc protect.storage.v1.StorageService.GetVolume
+   */
+  getVolume: {
+    methodKind: "unary";
+    input: typeof GetVolumeRequestSchema;
+    output: typeof GetVolumeResponseSchema;
+  },
+  /**
+   * @generated from rpc protect.storage.v1.StorageService.ListVolumes
+   */
+  listVolumes: {
+    methodKind: "unary";
+    input: typeof ListVolumesRequestSchema;
+    output: typeof ListVolumesResponseSchema;
+  },
+  /**
+   * @generated from rpc protect.storage.v1.StorageService.RemoveVolume
+   */
+  removeVolume: {
+    methodKind: "unary";
+    input: typeof RemoveVolumeRequestSchema;
+    output: typeof RemoveVolumeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_protect_storage_v1_storage, 0);

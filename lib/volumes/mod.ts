@@ -1,0 +1,2 @@
+/** Named volumes: what the daemon, protect-storage and the zone agent agree on. */
+export * from "./volume_name.ts";
