@@ -8,7 +8,7 @@ import {
 } from "../../lib/errors/mod.ts";
 import { type DeviceTools, Volumes } from "./volumes.ts";
 
-function withDir(fn: (dir: string) => Promise<void>) {
+function withDir(fn: (dir: string) => Promise<void> | void) {
   return async () => {
     const dir = Deno.makeTempDirSync();
     try {
@@ -101,7 +101,7 @@ Deno.test(
 
 Deno.test(
   "a start clears files a crash left without a record",
-  withDir(async (dir) => {
+  withDir((dir) => {
     Deno.writeTextFileSync(join(dir, "lost.ext4"), "");
     Deno.writeTextFileSync(join(dir, "half.ext4.partial"), "");
     new Volumes(dir);
