@@ -345,6 +345,57 @@ Deno.test("a host directory is copied into a workload in a Xen zone, read-only",
   );
 });
 
+Deno.test("a volume's data carries from one Xen zone to the next", opts, async () => {
+  const file = "/var/lib/protect/volumes/labvol.ext4";
+  const loops = async () => (await run("losetup", "-j", file)).stdout.trim();
+  await ok("volume", "create", "labvol", "--size", "32");
+  const write = await protect(
+    "workload",
+    "launch",
+    "--zone",
+    "e1",
+    "-v",
+    "labvol:/data",
+    IMAGE,
+    "--",
+    "sh",
+    "-c",
+    "echo from-e1 > /data/f; grep ' /data ' /proc/mounts",
+  );
+  assert.match(write.stdout, /^\/dev\/xvd[b-z] \/data ext4 rw/, write.stderr);
+  // Its last user ended: the zone unmounted it and the host took the disk back.
+  await until(
+    "the volume's disk detached from e1",
+    60,
+    async () => (await loops()) === "" || undefined,
+  );
+  try {
+    await timed(
+      "zone launch --wait (second zone)",
+      () => ok("zone", "launch", "-n", "v2", "--wait"),
+    );
+    const read = await protect(
+      "workload",
+      "launch",
+      "--zone",
+      "v2",
+      "-v",
+      "labvol:/data:ro",
+      IMAGE,
+      "--",
+      "sh",
+      "-c",
+      "cat /data/f; touch /data/g 2>&1; true",
+    );
+    assert.match(read.stdout, /^from-e1\n.*Read-only file system/s, read.stderr);
+  } finally {
+    await protect("zone", "destroy", "v2", "--wait");
+  }
+  await ok("volume", "rm", "labvol");
+  assert.equal(await loops(), "");
+  assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+});
+
 Deno.test(
   "attach in a Xen zone: -i feeds stdin, -t -i gives a terminal; exit codes come back",
   opts,

@@ -64,8 +64,11 @@ echo dom0 > $S/etc/hostname
 log "zone stage-1 initrd"
 I=zone-initrd-tree; rm -rf $I; mkdir -p $I/{bin,dev,proc,sys,newroot,mods}
 cp /bin/busybox $I/bin/
+# ext4 (volumes) with what it needs; 9p over Xen (host-directory shares).
 for m in drivers/block/xen-blkfront drivers/net/xen-netfront fs/squashfs/squashfs fs/overlayfs/overlay \
-  drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc; do cp "$M/kernel/$m.ko" $I/mods/; done
+  drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc \
+  lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
+  fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_xen fs/9p/9p; do cp "$M/kernel/$m.ko" $I/mods/; done
 install -m 755 "$here/zone_init1.sh" $I/init
 (cd $I && find . | cpio -H newc -o --quiet | gzip -9) > zone-initrd.cpio.gz
 
