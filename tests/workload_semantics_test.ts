@@ -314,6 +314,25 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       },
     );
 
+    await t.step("a workload the OOM killer ends is reported OOMKilled, exit 137", async () => {
+      // The shell holds 64 MiB of output in a variable, in a 16 MiB limit.
+      const r = await launch(
+        "--name",
+        "hog",
+        "-m",
+        "16",
+        "a=$(head -c 67108864 /dev/zero | tr '\\0' x); echo ${#a}",
+      );
+      assert.equal(r.code, 137, r.stderr + daemon.logs());
+      assert.match(r.stderr, /workload hog was killed by the OOM killer/);
+      const w = await cliJson(root, "workload", "get", "hog");
+      assert.equal(w.status.reason, "OOMKilled");
+      assert.equal(w.status.exitCode, 137);
+      const fine = await launch("--name", "fine", "-m", "16", "true");
+      assert.equal(fine.code, 0, fine.stderr);
+      assert.equal((await cliJson(root, "workload", "get", "fine")).status.reason, "Completed");
+    });
+
     await t.step(
       "a volume's data carries to the next zone; one zone at a time; rm only when free",
       async () => {

@@ -61,8 +61,13 @@ export class HostLink implements RunnerEvents {
     );
   }
 
-  exit(workloadId: string, exitCode: number, error?: string): void {
-    const message = create(WorkloadExitSchema, { workloadId, exitCode, error: error ?? "" });
+  exit(workloadId: string, exitCode: number, error?: string, reason?: string): void {
+    const message = create(WorkloadExitSchema, {
+      workloadId,
+      exitCode,
+      error: error ?? "",
+      reason: reason ?? "",
+    });
     this.peer?.sendEvent("workload.exit", toBinary(WorkloadExitSchema, message)).catch(() => {});
   }
 }

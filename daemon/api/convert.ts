@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   type Workload,
   WorkloadSchema,
+  WorkloadState,
   WorkloadStatusSchema,
   type Zone,
   ZoneSchema,
@@ -46,6 +47,14 @@ export function workloadToProto(w: WorkloadRecord): Workload {
       createdAt: ts(w.createdAt),
       startedAt: ts(w.startedAt),
       exitedAt: ts(w.exitedAt),
+      reason: endReason(w),
     }),
   });
+}
+
+/** Why an ended workload ended, in Kubernetes' words; "" while it lives. */
+function endReason(w: WorkloadRecord): string {
+  if (w.reason) return w.reason;
+  if (w.state === WorkloadState.COMPLETED) return w.exitCode === 0 ? "Completed" : "Error";
+  return w.state === WorkloadState.FAILED ? "Error" : "";
 }

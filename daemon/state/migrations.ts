@@ -44,4 +44,6 @@ export const MIGRATIONS: readonly string[] = [
   // protect-network's addresses for the zone, shown in status.
   `ALTER TABLE zones ADD COLUMN ipv4 TEXT NOT NULL DEFAULT '';
    ALTER TABLE zones ADD COLUMN ipv6 TEXT NOT NULL DEFAULT '';`,
+  // "OOMKilled" when the zone reported the OOM killer ended the workload.
+  `ALTER TABLE workloads ADD COLUMN reason TEXT NOT NULL DEFAULT '';`,
 ];

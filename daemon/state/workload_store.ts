@@ -14,6 +14,8 @@ export interface WorkloadRecord {
   state: WorkloadState;
   error: string;
   exitCode: number;
+  /** "OOMKilled" when the OOM killer ended it; else "" (the API derives Completed/Error). */
+  reason?: string;
   createdAt: Date;
   startedAt?: Date;
   exitedAt?: Date;
@@ -27,6 +29,7 @@ interface WorkloadRow {
   state: string;
   error: string;
   exit_code: number;
+  reason: string;
   created_at: string;
   started_at: string | null;
   exited_at: string | null;
@@ -41,6 +44,7 @@ function fromRow(row: WorkloadRow): WorkloadRecord {
     state: (WorkloadState[row.state as keyof typeof WorkloadState] ?? 0) as WorkloadState,
     error: row.error,
     exitCode: row.exit_code,
+    reason: row.reason,
     createdAt: new Date(row.created_at),
     startedAt: row.started_at ? new Date(row.started_at) : undefined,
     exitedAt: row.exited_at ? new Date(row.exited_at) : undefined,
@@ -101,8 +105,17 @@ export class WorkloadStore {
 
   update(w: WorkloadRecord): void {
     this.sql.get(
-      "UPDATE workloads SET state = ?, error = ?, exit_code = ?, started_at = ?, exited_at = ? WHERE id = ?",
-    ).run(stateName(w.state), w.error, w.exitCode, iso(w.startedAt), iso(w.exitedAt), w.id);
+      `UPDATE workloads SET state = ?, error = ?, exit_code = ?, reason = ?, started_at = ?,
+         exited_at = ? WHERE id = ?`,
+    ).run(
+      stateName(w.state),
+      w.error,
+      w.exitCode,
+      w.reason ?? "",
+      iso(w.startedAt),
+      iso(w.exitedAt),
+      w.id,
+    );
   }
 
   delete(id: string): void {

@@ -100,6 +100,6 @@ export async function* attachConsole(
   const ended = deps.workloads.find(w.id) ?? deps.removed(w.id);
   if (ended?.state === WorkloadState.COMPLETED || ended?.state === WorkloadState.FAILED) {
     const error = ended.state === WorkloadState.FAILED ? ended.error || "failed" : "";
-    yield { exited: true, exitCode: ended.exitCode, error };
+    yield { exited: true, exitCode: ended.exitCode, error, reason: ended.reason ?? "" };
   }
 }

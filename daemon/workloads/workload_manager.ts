@@ -148,6 +148,8 @@ export class WorkloadManager {
       this.#transition(m.workloadId, m.error ? WorkloadState.FAILED : WorkloadState.COMPLETED, {
         exitCode: m.exitCode,
         error: m.error.slice(0, 4096),
+        // The zone's word is taken only for the one reason it can know (never free text).
+        reason: m.reason === "OOMKilled" ? m.reason : "",
         exitedAt: new Date(),
       });
       this.deps.logs.finish(m.workloadId);

@@ -83,6 +83,7 @@ export async function runAttachSession(
   if (raw) Deno.stdin.setRaw(true);
   let code: number | undefined;
   let failure = "";
+  let reason = "";
   let starting = options.start;
   try {
     const stream = client.attachWorkloadConsole(requests, { signal: abort.signal });
@@ -94,7 +95,7 @@ export async function runAttachSession(
       }
       if (r.stdout.length) await writeAll(Deno.stdout, r.stdout);
       if (r.stderr.length) await writeAll(Deno.stderr, r.stderr);
-      if (r.exited) [code, failure] = [r.exitCode, r.error];
+      if (r.exited) [code, failure, reason] = [r.exitCode, r.error, r.reason];
     }
   } catch (e) {
     if (!detached) throw e;
@@ -124,6 +125,12 @@ export async function runAttachSession(
     // Docker's codes: 127 not found, 126 not executable, else 125 (never ran).
     const exit = code === 126 || code === 127 ? code : EXIT_NOT_RUN;
     throw new CliError(`workload ${options.name} FAILED: ${failure}`, exit);
+  }
+  if (reason === "OOMKilled") {
+    throw new CliError(
+      `workload ${options.name} was killed by the OOM killer (its memory limit)`,
+      code,
+    );
   }
   if (code !== 0) throw new CliError("", code);
   Deno.exit(0);

@@ -47,6 +47,7 @@ const columns = (zoneNames: Map<string, string>): Column<Workload>[] => [
         ? String(w.status.exitCode)
         : "",
   },
+  { header: "REASON", cell: (w) => w.status?.reason ?? "" },
   { header: "ERROR", cell: (w) => w.status?.error ?? "" },
 ];
 const asJson = (w: Workload) => toJson(WorkloadSchema, w);

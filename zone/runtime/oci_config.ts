@@ -1,6 +1,7 @@
 import type { WorkloadStart } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { resolveImageUser } from "./image_user.ts";
 import { seccompFor } from "./seccomp_profile.ts";
+import { workloadCgroupPath } from "./workload_cgroup.ts";
 
 /** The CFS period cpu.max quotas are measured against (the kernel's default). */
 const CPU_PERIOD_US = 100_000;
@@ -208,6 +209,7 @@ export function ociConfig(
     ],
     linux: {
       namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      cgroupsPath: workloadCgroupPath(spec.workloadId),
       resources,
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,

@@ -12,13 +12,15 @@ import { ociConfig } from "./oci_config.ts";
 import { type CommandProblem, commandProblem } from "./find_command.ts";
 import { run } from "./run_tool.ts";
 import { VolumeMounts } from "./volume_mounts.ts";
+import { removeWorkloadCgroups, wasOomKilled } from "./workload_cgroup.ts";
 
 const encoder = new TextEncoder();
 
 /** What the runner reports back (the agent turns these into IDM events). */
 export interface RunnerEvents {
   output(workloadId: string, stream: "stdout" | "stderr", data: Uint8Array): void;
-  exit(workloadId: string, code: number, error?: string): void;
+  /** `reason`: "OOMKilled" when the kernel's OOM killer ended it, else "". */
+  exit(workloadId: string, code: number, error?: string, reason?: string): void;
 }
 
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -167,9 +169,12 @@ export class WorkloadRunner {
       await this.#cleanup(spec.workloadId);
       throw e;
     }
+    // runc keeps the stopped container (and its v1 cgroup) for the OOM check; crun has no
+    // --keep and needs none (cgroup v2 counts kills in the parent).
+    const keep = this.runtime === "runc" ? ["--keep"] : [];
     const runtimeRun: CommandLine = [
       this.runtime,
-      ["--root", d.state, "run", "--bundle", d.bundle, spec.workloadId],
+      ["--root", d.state, "run", ...keep, "--bundle", d.bundle, spec.workloadId],
     ];
     // A tty workload runs under script(1), which gives foreground `runc run` the terminal
     // it relays the container's own to (as `exec -t` does); the size comes with the attach.
@@ -200,11 +205,12 @@ export class WorkloadRunner {
       this.#process.delete(spec.workloadId);
       this.#input.get(spec.workloadId)?.stdin.close().catch(() => {});
       this.#input.delete(spec.workloadId);
+      const oomKilled = await wasOomKilled(spec.workloadId);
       await this.#cleanup(spec.workloadId);
       // A signal death reads as 128+n, as in a shell.
       const code = status.signal ? 128 + (SIGNALS[status.signal] ?? 0) : status.code;
-      this.log.info("workload exited", { workload: spec.workloadId, code });
-      this.events.exit(spec.workloadId, code);
+      this.log.info("workload exited", { workload: spec.workloadId, code, oomKilled });
+      this.events.exit(spec.workloadId, code, undefined, oomKilled ? "OOMKilled" : "");
     })().catch((error) => {
       this.log.error("workload supervision failed", { workload: spec.workloadId, error });
       this.events.exit(spec.workloadId, -1, String(error));
@@ -279,11 +285,12 @@ export class WorkloadRunner {
 
   async #cleanup(id: string): Promise<void> {
     const d = this.#dirs(id);
-    // `run` removes the container's state when its process exits: only a runtime
-    // that died itself leaves state behind (and a spare runc call costs ~10 ms).
+    // crun's `run` removes the container when its process exits (only a runtime that died
+    // itself leaves state behind); runc's `run --keep` leaves it for us.
     if (exists(`${d.state}/${id}`)) {
       await run(this.runtime, ["--root", d.state, "delete", "--force", id]).catch(() => {});
     }
+    await removeWorkloadCgroups(id);
     await run("umount", [d.rootfs]).catch(() => {});
     await run("umount", ["-d", d.lower]).catch(() => {});
     await this.#volumes.release(id).catch((error) =>

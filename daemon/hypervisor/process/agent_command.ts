@@ -18,7 +18,8 @@ export interface AgentCommand {
  * socket, its log file and work dir, /dev/urandom, its token variable, and
  * hostname(1), ip(8), mount(8), umount(8), runc(8), script(1) and stty(1)
  * (exec with a tty, and its resizes), and cat(1)/ps(1) for metrics and
- * terminals (Deno refuses /proc reads short of --allow-all).
+ * terminals (Deno refuses /proc reads short of --allow-all) and a finished
+ * workload's OOM count, and rmdir(1) for its cgroups.
  */
 export function agentArgs(c: AgentCommand): string[] {
   return [
@@ -38,7 +39,7 @@ export function agentArgs(c: AgentCommand): string[] {
     `--allow-read=${c.socket},${c.workDir}`,
     `--allow-write=${c.socket},${c.logFile},/dev/urandom,${c.workDir}`,
     `--allow-env=PROTECT_ZONE_TOKEN`,
-    "--allow-run=hostname,ip,mount,umount,runc,script,stty,cat,ps",
+    "--allow-run=hostname,ip,mount,umount,runc,script,stty,cat,ps,rmdir",
     c.agentEntry,
     "--idm-socket",
     c.socket,
