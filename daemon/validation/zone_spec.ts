@@ -7,7 +7,7 @@ import {
   type ZoneSpec,
   ZoneSpecSchema,
 } from "../../proto/mod.ts";
-import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
 
 /** RFC 1123 label: what a hostname, a CRI sandbox name and a DNS record can all hold. */
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -132,13 +132,18 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
       `at most ${MAX_KERNEL_OPTIONS_BYTES} bytes in all`,
     );
   }
-  spec.devices.forEach((d, i) => {
-    if (d.name === "") {
-      throw new InvalidArgumentError(`spec.devices[${i}].name`, "must not be empty");
-    }
-  });
-  if (spec.scratchDisk && spec.scratchDisk.sizeMib > BigInt(MAX_MEMORY_MIB * 16)) {
-    throw new InvalidArgumentError("spec.scratch_disk.size_mib", "must be at most 16 TiB");
+  // Accepted fields are honoured or refused, never dropped: these two are not built yet.
+  if (spec.devices.length > 0) {
+    throw new UnimplementedError(
+      "spec.devices: device passthrough is not available yet (PCI and block devices through " +
+        "libxl are still to come); for persistent data use a volume (protect volume create)",
+    );
+  }
+  if (spec.scratchDisk && spec.scratchDisk.sizeMib > 0n) {
+    throw new UnimplementedError(
+      "spec.scratch_disk: a zone scratch disk is not available yet (workloads' writable " +
+        "layers live in the zone's memory); for data on disk use a volume (protect volume create)",
+    );
   }
   validateNetwork(spec);
   return spec;

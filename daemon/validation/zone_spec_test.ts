@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { HypervisorBackend, PortProtocol, ZoneSpecSchema } from "../../proto/mod.ts";
 import { normalizeZoneSpec, validateName } from "./mod.ts";
+import { UnimplementedError } from "../../lib/errors/mod.ts";
 
 const defaults = { memoryMib: 512, cpus: 1 };
 
@@ -94,4 +95,15 @@ Deno.test("published ports: in range, TCP by default, each host port once", () =
     () => spec({ disabled: true, isolated: true }),
     /a zone without a network cannot publish ports or be isolated/,
   );
+});
+
+Deno.test("fields not built yet are refused with the reason, not dropped", () => {
+  const refused = (spec: Record<string, unknown>, field: RegExp) =>
+    assert.throws(
+      () => normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", ...spec }), defaults),
+      (e) => e instanceof UnimplementedError && field.test(e.message) && /volume/.test(e.message),
+    );
+  refused({ scratchDisk: { sizeMib: 64n } }, /^spec.scratch_disk: /);
+  refused({ devices: [{ name: "0000:00:1f.2" }] }, /^spec.devices: /);
+  normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", scratchDisk: { sizeMib: 0n } }), defaults);
 });

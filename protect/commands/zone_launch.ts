@@ -75,12 +75,6 @@ export const zoneLaunchCommand: CommandSpec = {
       repeatable: true,
     },
     { long: "annotation", value: "key=value", description: "annotation", repeatable: true },
-    {
-      long: "scratch-disk",
-      value: "MiB",
-      description: "size of a writable ext4 scratch disk",
-      parse: parsePositiveInt,
-    },
     PUBLISH_OPTION,
     {
       long: "network-isolation",
@@ -109,9 +103,6 @@ export const zoneLaunchCommand: CommandSpec = {
         annotations: Object.fromEntries(
           (o.annotation as string[]).map((a) => parseKeyValue(a, "--annotation")),
         ),
-        scratchDisk: o["scratch-disk"]
-          ? { sizeMib: BigInt(o["scratch-disk"] as number) }
-          : undefined,
         network: {
           disabled: Boolean(o["no-network"]),
           isolated: Boolean(o["network-isolation"]),

@@ -396,6 +396,28 @@ Deno.test("a volume's data carries from one Xen zone to the next", opts, async (
   assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
 });
 
+Deno.test("a workload the OOM killer ends in a Xen zone is OOMKilled, exit 137", opts, async () => {
+  const r = await protect(
+    "workload",
+    "launch",
+    "--zone",
+    "e1",
+    "-n",
+    "hog",
+    "-m",
+    "16",
+    IMAGE,
+    "--",
+    "sh",
+    "-c",
+    "a=$(head -c 67108864 /dev/zero | tr '\\0' x); echo ${#a}",
+  );
+  assert.equal(r.code, 137, r.stderr);
+  assert.match(r.stderr, /workload hog was killed by the OOM killer/);
+  const w = JSON.parse(await ok("workload", "get", "hog", "-o", "json"));
+  assert.equal(w.status.reason, "OOMKilled");
+});
+
 Deno.test(
   "attach in a Xen zone: -i feeds stdin, -t -i gives a terminal; exit codes come back",
   opts,

@@ -21,7 +21,8 @@ export const file_protect_control_v1_zone: GenFile = /*@__PURE__*/
  */
 export type ZoneScratchDisk = Message<"protect.control.v1.ZoneScratchDisk"> & {
   /**
-   * Size of the zone's writable ext4 scratch disk; 0 means tmpfs only.
+   * Size of the zone's writable ext4 scratch disk; 0 means tmpfs only. Not built yet:
+   * a size above 0 is refused (Unimplemented); use a volume for data on disk.
    *
    * @generated from field: uint64 size_mib = 1;
    */
@@ -79,6 +80,8 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
   annotations: { [key: string]: string };
 
   /**
+   * Not built yet: a zone with devices is refused (Unimplemented).
+   *
    * @generated from field: repeated protect.control.v1.DeviceRef devices = 8;
    */
   devices: DeviceRef[];
