@@ -31,14 +31,14 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** The OCI runtime binary a workload runs under (runc or crun): its exec uses the same. */
+  runtimeOf(workloadId: string): string;
   /** Input or a terminal size for a workload started with a tty or open stdin. */
   input(message: WorkloadInput): Promise<void>;
   /** Writes host files copied in for a workload before its start. */
   receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void>;
   /** Why an exec's command cannot run in its workload (missing: 127, not executable: 126). */
   execProblem(start: ExecStart): CommandProblem | undefined;
-  /** The OCI runtime binary: runc or crun. */
-  readonly runtime: string;
 }
 
 export interface AgentState {
@@ -136,7 +136,8 @@ export function serveAgent(
         stream.close((e as Error).message).catch(() => {});
         return;
       }
-      const command = (s: ExecStart) => workloadExecCommand(runtime.runtime, stateDir, s);
+      const command = (s: ExecStart) =>
+        workloadExecCommand(runtime.runtimeOf(start.workloadId), stateDir, s);
       runExec(command, start, stream, runtime.execProblem(start)).catch((error) => {
         log.error("exec failed", { workload: start.workloadId, error });
         stream.close(String(error)).catch(() => {});

@@ -80,6 +80,8 @@ export class WorkloadRunner {
   /** Each running workload's environment and working directory, for exec's command lookup. */
   #process = new Map<string, { env: string[]; cwd: string }>();
   readonly #volumes: VolumeMounts;
+  /** The runtime each workload runs under (a tty workload may differ, see start). */
+  #runtimes = new Map<string, "runc" | "crun">();
 
   constructor(
     /** Private to the zone: a tmpfs the agent mounts at start. */
@@ -169,11 +171,16 @@ export class WorkloadRunner {
       await this.#cleanup(spec.workloadId);
       throw e;
     }
+    // Debian's crun 1.8.1 gives a foreground container's terminal no size and does not follow
+    // SIGWINCH (crun 1.9 does: containers/crun#1262); runc does both, so a tty workload runs
+    // under runc.
+    const runtime = spec.tty ? "runc" : this.runtime;
+    this.#runtimes.set(spec.workloadId, runtime);
     // runc keeps the stopped container (and its v1 cgroup) for the OOM check; crun has no
     // --keep and needs none (cgroup v2 counts kills in the parent).
-    const keep = this.runtime === "runc" ? ["--keep"] : [];
+    const keep = runtime === "runc" ? ["--keep"] : [];
     const runtimeRun: CommandLine = [
-      this.runtime,
+      runtime,
       ["--root", d.state, "run", ...keep, "--bundle", d.bundle, spec.workloadId],
     ];
     // A tty workload runs under script(1), which gives foreground `runc run` the terminal
@@ -265,6 +272,11 @@ export class WorkloadRunner {
     );
   }
 
+  /** The OCI runtime a workload runs under (exec must use the same). */
+  runtimeOf(workloadId: string): string {
+    return this.#runtimes.get(workloadId) ?? this.runtime;
+  }
+
   stateDir(workloadId: string): string {
     if (!this.#running.has(workloadId)) throw new Error(`workload ${workloadId} is not running`);
     return this.#dirs(workloadId).state;
@@ -275,11 +287,12 @@ export class WorkloadRunner {
     const child = this.#running.get(workloadId);
     if (!child) return;
     const state = this.#dirs(workloadId).state;
-    await run(this.runtime, ["--root", state, "kill", workloadId, "TERM"]).catch(() => {});
+    const runtime = this.runtimeOf(workloadId);
+    await run(runtime, ["--root", state, "kill", workloadId, "TERM"]).catch(() => {});
     const done = child.status.then(() => true);
     const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceSeconds * 1000));
     if (!(await Promise.race([done, timedOut]))) {
-      await run(this.runtime, ["--root", state, "kill", workloadId, "KILL"]).catch(() => {});
+      await run(runtime, ["--root", state, "kill", workloadId, "KILL"]).catch(() => {});
     }
   }
 
@@ -288,8 +301,9 @@ export class WorkloadRunner {
     // crun's `run` removes the container when its process exits (only a runtime that died
     // itself leaves state behind); runc's `run --keep` leaves it for us.
     if (exists(`${d.state}/${id}`)) {
-      await run(this.runtime, ["--root", d.state, "delete", "--force", id]).catch(() => {});
+      await run(this.runtimeOf(id), ["--root", d.state, "delete", "--force", id]).catch(() => {});
     }
+    this.#runtimes.delete(id);
     await removeWorkloadCgroups(id);
     await run("umount", [d.rootfs]).catch(() => {});
     await run("umount", ["-d", d.lower]).catch(() => {});
