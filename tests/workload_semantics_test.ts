@@ -239,7 +239,7 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       })().catch((e) => e);
       assert.ok(error instanceof ConnectError, String(error));
       assert.equal(error.code, Code.Unimplemented);
-      assert.match(error.rawMessage, /zone console input is not available yet/);
+      assert.match(error.rawMessage, /zone console input needs a console device, which process-driver/);
     });
 
     await t.step(

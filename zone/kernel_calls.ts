@@ -6,7 +6,7 @@
  * the agent has it in a Xen zone, not under the process driver.
  */
 import { cString, errno } from "../xen/mod.ts";
-import { libc, O_WRONLY } from "./libc.ts";
+import { libc, O_WRONLY } from "../xen/libc.ts";
 
 /** _IOW('R', 0x03, int[2]) from <linux/random.h>. */
 const RNDADDENTROPY = 0x40085203n;

@@ -4,7 +4,7 @@
  * own permission set (deno.json "zone-xen"), whose FFI grant makes these calls.
  */
 import { cString, errno } from "../xen/mod.ts";
-import { F_OK, libc, O_RDONLY, O_WRONLY } from "./libc.ts";
+import { F_OK, libc, O_RDONLY, O_WRONLY } from "../xen/libc.ts";
 
 /** Kernel files are small; a longer one is cut here, never read without bound. */
 const MAX_BYTES = 64 * 1024;

@@ -188,3 +188,35 @@ Deno.test("bad requests are rejected with codes and change nothing", async () =>
     await h.close();
   }
 });
+
+Deno.test("zone console input reaches the zone's console device, bounded", async () => {
+  const h = createHarness();
+  try {
+    const { zoneId } = await h.client.createZone({ spec: { name: "c" } });
+    await h.reconciler.idle();
+    const typed = Promise.withResolvers<void>();
+    const requests = async function* () {
+      yield { zoneId, follow: true };
+      yield { data: new TextEncoder().encode("echo hi\r") };
+      await typed.promise;
+    };
+    let shown = "";
+    for await (const r of h.client.attachZoneConsole(requests())) {
+      shown += new TextDecoder().decode(r.data);
+      if (shown === "echo hi\r") break;
+    }
+    typed.resolve();
+    assert.equal(shown, "echo hi\r");
+    const big = async function* () {
+      yield { zoneId, follow: true };
+      yield { data: new Uint8Array(64 * 1024 + 1) };
+    };
+    const error = await (async () => {
+      for await (const _ of h.client.attachZoneConsole(big())) { /* output */ }
+    })().catch((e) => e);
+    assert.equal(error.code, Code.InvalidArgument);
+    assert.match(error.rawMessage, /data: more than 65536 bytes at once/);
+  } finally {
+    await h.close();
+  }
+});

@@ -26,6 +26,10 @@ import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
+import type { ConsoleInput } from "../hypervisor/mod.ts";
+
+/** One console input message: keystrokes or a paste, not a file transfer. */
+const MAX_CONSOLE_INPUT = 64 * 1024;
 import { execOutput, execStart, readExecHeader, relayExec } from "../workloads/exec_relay.ts";
 
 /** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
@@ -138,27 +142,41 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       if (!ctx.driver.console) {
         throw new FailedPreconditionError(`the ${ctx.driver.name} driver has no zone console`);
       }
-      // Output only: input is refused, never dropped (no login runs on a zone's console).
+      // Input goes to the zone's console device (Xen: hvc0, where the agent keeps a shell);
+      // a driver without one refuses it, never drops it.
       const refused = () =>
         new UnimplementedError(
-          "zone console input is not available yet (no login runs on the zone's console); " +
-            "use `protect zone exec -t ZONE -- sh` for a shell",
+          `zone console input needs a console device, which ${ctx.driver.name}-driver zones ` +
+            "do not have; use `protect zone exec -t ZONE -- sh` for a shell",
         );
-      if (first.value.data.length > 0) throw refused();
+      let input: ConsoleInput | undefined;
+      const type = (data: Uint8Array) => {
+        if (data.length === 0) return;
+        if (data.length > MAX_CONSOLE_INPUT) {
+          throw new InvalidArgumentError("data", `more than ${MAX_CONSOLE_INPUT} bytes at once`);
+        }
+        if (!ctx.driver.openConsoleInput) throw refused();
+        input ??= ctx.driver.openConsoleInput(zone.id);
+        input.write(data);
+      };
+      type(first.value.data);
       const abort = new AbortController();
       call.signal.addEventListener("abort", () => abort.abort(), { once: true });
       let inputError: Error | undefined;
       (async () => {
-        for (let next = await it.next(); !next.done; next = await it.next()) {
-          if (next.value.data.length > 0) {
-            inputError = refused();
-            return abort.abort();
-          }
-        }
-      })().catch(() => {}); // the client went away
+        for (let next = await it.next(); !next.done; next = await it.next()) type(next.value.data);
+      })().catch((e) => {
+        if (call.signal.aborted) return; // the client went away
+        inputError = e as Error;
+        abort.abort();
+      }).finally(() => input?.close());
       const { replayHistory, follow } = first.value;
-      for await (const data of ctx.driver.console(zone.id, replayHistory, follow, abort.signal)) {
-        yield create(AttachZoneConsoleResponseSchema, { data });
+      try {
+        for await (const data of ctx.driver.console(zone.id, replayHistory, follow, abort.signal)) {
+          yield create(AttachZoneConsoleResponseSchema, { data });
+        }
+      } finally {
+        input?.close();
       }
       if (inputError) throw inputError;
     },

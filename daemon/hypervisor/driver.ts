@@ -2,6 +2,12 @@ import type { HypervisorBackend, ZoneSpec } from "../../proto/mod.ts";
 import type { Direction, IdmPeer } from "../../lib/idm/mod.ts";
 import type { NetworkInterface, Packet } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 
+/** Keystrokes to a zone's console. */
+export interface ConsoleInput {
+  write(data: Uint8Array): void;
+  close(): void;
+}
+
 /** What a driver needs to start one zone. */
 export interface ZoneLaunch {
   zoneId: string;
@@ -100,6 +106,11 @@ export interface HypervisorDriver {
     follow: boolean,
     signal: AbortSignal,
   ): AsyncIterable<Uint8Array>;
+  /**
+   * The zone's console input (Xen: xenconsoled's pty, relayed to the guest's hvc0, where
+   * the agent keeps a shell). Absent when zones have no console device (process driver).
+   */
+  openConsoleInput?(zoneId: string): ConsoleInput;
   /** Calls `tap` with every IDM packet, both ways (the idm-snoop tee). */
   onPacket?(tap: (zoneId: string, direction: Direction, packet: Packet) => void): void;
   /**

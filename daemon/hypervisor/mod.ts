@@ -1,6 +1,7 @@
 /** Hypervisor drivers behind one interface: xen (production), process (development), fake (tests). */
 export type {
   BootstrapNetwork,
+  ConsoleInput,
   CreatedGuest,
   GuestInfo,
   GuestLink,

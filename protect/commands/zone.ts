@@ -3,6 +3,7 @@ import { ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { type CommandSpec, UsageError } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
+import { runConsoleSession } from "../cli/console_session.ts";
 import { resolveZoneId } from "../cli/resolve.ts";
 import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson, zoneStateName } from "../cli/zone_view.ts";
@@ -82,6 +83,15 @@ export const zoneCommand: CommandSpec = {
         for await (const { data } of client.attachZoneConsole(requests)) {
           await Deno.stdout.write(data);
         }
+      },
+    },
+    {
+      name: "console",
+      summary: "attach to a zone's console: its output, and a shell on it (Xen; Ctrl-] leaves)",
+      args: ZONE_ARG,
+      async run({ args: [ref], options }) {
+        const { client } = daemonFor(options);
+        await runConsoleSession(client, await resolveZoneId(client, ref));
       },
     },
     {

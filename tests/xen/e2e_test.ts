@@ -469,6 +469,26 @@ Deno.test(
   },
 );
 
+Deno.test("zone console is interactive: a shell on hvc0; Ctrl-] leaves", opts, async () => {
+  const session = new Deno.Command("script", {
+    args: ["-q", "-e", "-c", "protect zone console e1", "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const keys = session.stdin.getWriter();
+  await new Promise((r) => setTimeout(r, 3_000));
+  await keys.write(new TextEncoder().encode("echo CONSOLE-$((6*7)) $(hostname)\r"));
+  await new Promise((r) => setTimeout(r, 5_000));
+  await keys.write(new Uint8Array([0x1d]));
+  const done = await session.output();
+  const shown = decoder.decode(done.stdout);
+  assert.match(shown, /CONSOLE-42 e1/, shown + decoder.decode(done.stderr));
+  assert.match(shown, /console left/);
+  assert.equal(done.code, 0);
+  await keys.close().catch(() => {});
+});
+
 Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, async () => {
   const z = await zone("e1");
   // A loop device over the addons disk that no backend names, as a block-protect

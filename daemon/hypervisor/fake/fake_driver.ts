@@ -43,6 +43,35 @@ export class FakeDriver implements HypervisorDriver {
     return Promise.resolve("fake (no hypervisor)");
   }
 
+  /** What each zone's console was sent; its console shows it back, as a guest's tty echoes. */
+  readonly typed = new Map<string, string>();
+  #typing = Promise.withResolvers<void>();
+
+  openConsoleInput(zoneId: string) {
+    if (!this.#guests.get(zoneId)?.running) throw new Error(`fake guest ${zoneId} is not running`);
+    return {
+      write: (data: Uint8Array) => {
+        this.typed.set(zoneId, (this.typed.get(zoneId) ?? "") + new TextDecoder().decode(data));
+        this.#typing.resolve();
+        this.#typing = Promise.withResolvers<void>();
+      },
+      close: () => {},
+    };
+  }
+
+  /** The echo of what was typed, from the start if `replay`; then, if `follow`, more until aborted. */
+  async *console(zoneId: string, replay: boolean, follow: boolean, signal: AbortSignal) {
+    let shown = replay ? 0 : (this.typed.get(zoneId) ?? "").length;
+    const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r()));
+    while (!signal.aborted) {
+      const text = this.typed.get(zoneId) ?? "";
+      if (text.length > shown) yield new TextEncoder().encode(text.slice(shown));
+      shown = text.length;
+      if (!follow) return;
+      await Promise.race([this.#typing.promise, aborted]);
+    }
+  }
+
   createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
     const fail = launch.spec.annotations[FAKE_FAIL_ANNOTATION];
     if (fail === "create") {

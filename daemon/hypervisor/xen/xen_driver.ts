@@ -3,6 +3,7 @@ import { type Packet, ZoneResourcesSchema } from "../../../proto/gen/protect/idm
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
+  ConsoleTty,
   type DomainInfo,
   Libxl,
   SHUTDOWN_REASONS,
@@ -14,6 +15,7 @@ import {
 } from "../../../xen/mod.ts";
 import type {
   BootstrapNetwork,
+  ConsoleInput,
   CreatedGuest,
   GuestInfo,
   GuestLink,
@@ -23,6 +25,7 @@ import type {
   ZoneLaunch,
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
+import { UnavailableError } from "../../../lib/errors/mod.ts";
 import { domainConfig, resolveBackend, ZONE_ID_KEY, type ZoneBootFiles } from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
 import { followFile } from "../follow_file.ts";
@@ -252,6 +255,14 @@ export class XenDriver implements HypervisorDriver {
     if (!domain) return;
     const name = this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
     yield* followFile(`${this.options.consoleLogDir}/guest-${name}.log`, replay, follow, signal);
+  }
+
+  /** xenconsoled's pty for the domain, as `xl console` writes to it. */
+  openConsoleInput(zoneId: string): ConsoleInput {
+    const domid = this.#requireDomid(zoneId);
+    const tty = this.#xs.read(`/local/domain/${domid}/console/tty`);
+    if (!tty) throw new UnavailableError(`xenconsoled has no console pty for domain ${domid} yet`);
+    return new ConsoleTty(tty);
   }
 
   readonly hypervisor: HypervisorIntrospection = {

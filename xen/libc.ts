@@ -1,8 +1,10 @@
 /**
- * The libc calls of the zone agent's PID-1 duties under Xen, opened lazily. The
- * agent has --allow-ffi there (Deno 2.9 needs it unscoped to read pointers); it
- * reaches /proc, /sys and block devices through these calls because Deno opens
- * those paths only under --allow-all (tested: "Requires all access to /proc/cmdline").
+ * The few plain libc calls of the Xen-side programs, opened lazily: the zone agent's
+ * PID-1 duties (/proc, /sys, block devices, entropy, hostname) and the daemon's writes
+ * to a zone's console pty. Both have --allow-ffi (Deno 2.9 needs it unscoped to read
+ * pointers); they reach these paths through libc because Deno opens /proc, /sys and
+ * /dev only under --allow-all (tested: "Requires all access to /proc/cmdline", and to
+ * /dev/pts/N with --allow-write=/dev/pts).
  */
 const symbols = {
   /** int open(const char *pathname, int flags) — <fcntl.h> */
@@ -28,4 +30,6 @@ export const libc = () => handle ??= Deno.dlopen("libc.so.6", symbols).symbols;
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
+/** Opening a terminal must not make it the daemon's controlling terminal. */
+export const O_NOCTTY = 0o400;
 export const F_OK = 0;
