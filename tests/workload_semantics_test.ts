@@ -239,7 +239,10 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
       })().catch((e) => e);
       assert.ok(error instanceof ConnectError, String(error));
       assert.equal(error.code, Code.Unimplemented);
-      assert.match(error.rawMessage, /zone console input needs a console device, which process-driver/);
+      assert.match(
+        error.rawMessage,
+        /zone console input needs a console device, which process-driver/,
+      );
     });
 
     await t.step(
@@ -340,7 +343,12 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
         assert.equal(created.code, 0, created.stderr);
         const write = await launch("-v", "data:/data", "echo kept > /data/f; echo wrote");
         assert.equal(write.stdout, "wrote\n", write.stderr + daemon.logs());
-        const z2 = await runCli(root, "zone", "launch", "-n", "z2", "--wait", "--timeout", "60");
+        const z2 = await runCli(
+          root,
+          ...["zone", "launch", "-n", "z2", "--hostname", "web-0", "--dns", "10.96.0.10"],
+          ...["--dns-search", "default.svc.cluster.local", "--dns-option", "ndots:5"],
+          ...["--wait", "--timeout", "60"],
+        );
         assert.equal(z2.code, 0, z2.stderr);
         const inZ2 = (...args: string[]) =>
           runCli(
@@ -356,6 +364,12 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
             "-c",
             args.at(-1)!,
           );
+        const named = await inZ2("hostname; cat /etc/resolv.conf");
+        assert.equal(
+          named.stdout,
+          "web-0\nnameserver 10.96.0.10\nsearch default.svc.cluster.local\noptions ndots:5\n",
+          named.stderr,
+        );
         const read = await inZ2("-v", "data:/data:ro", "cat /data/f; touch /data/g 2>&1; true");
         assert.match(read.stdout, /^kept\n.*Read-only file system/s, read.stderr);
 

@@ -37,7 +37,7 @@ export async function applyBootstrap(
     throw new Error(`bootstrap random seed of ${b.randomSeed.length} bytes (want 16-4096)`);
   }
   const commands = networkCommands(b.interfaces);
-  const resolv = resolvConf(b.dnsServers);
+  const resolv = resolvConf(b.dnsServers, b.dnsSearches, b.dnsOptions);
   await system.setHostname(b.hostname);
   await system.addEntropy(b.randomSeed);
   await system.configureNetwork(commands);

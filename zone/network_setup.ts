@@ -1,12 +1,12 @@
 import type { NetworkInterface } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import { isMac } from "../lib/mac/mod.ts";
+import { dnsListProblem, MAX_DNS_SERVERS, resolvConfText } from "../lib/dns/mod.ts";
 
 const IFNAME = /^[A-Za-z0-9_.]{1,15}$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f:.]{2,45}$/;
 const MAX_INTERFACES = 4;
 const MAX_ROUTES = 16;
-const MAX_DNS = 3;
 
 const isIp = (s: string) => IPV4.test(s) || (s.includes(":") && IPV6.test(s));
 
@@ -69,13 +69,19 @@ export function networkCommands(interfaces: NetworkInterface[]): string[][] {
   return commands;
 }
 
-/** resolv.conf for the zone's workloads. */
-export function resolvConf(servers: string[]): string {
-  if (servers.length > MAX_DNS) {
-    throw new Error(`bootstrap has ${servers.length} DNS servers (at most ${MAX_DNS})`);
+/** resolv.conf for the zone's workloads ("" when there is nothing to say). */
+export function resolvConf(
+  servers: string[],
+  searches: string[] = [],
+  options: string[] = [],
+): string {
+  if (servers.length > MAX_DNS_SERVERS) {
+    throw new Error(`bootstrap has ${servers.length} DNS servers (at most ${MAX_DNS_SERVERS})`);
   }
   servers.forEach((s, i) => {
     if (!isIp(s)) throw new Error(`bootstrap dns_servers[${i}] "${s}" is not an address`);
   });
-  return servers.map((s) => `nameserver ${s}\n`).join("");
+  const problem = dnsListProblem(searches, options);
+  if (problem) throw new Error(`bootstrap dns ${problem}`);
+  return resolvConfText(servers, searches, options);
 }

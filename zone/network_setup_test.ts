@@ -46,4 +46,10 @@ Deno.test("network setup: bad values are named and nothing runs", () => {
   for (const [over, why] of bad) assert.throws(() => networkCommands([eth0(over)]), why);
   assert.throws(() => networkCommands(Array(5).fill(eth0())), /at most 4/);
   assert.throws(() => resolvConf(["1.1.1.1; rm"]), /dns_servers\[0\]/);
+  assert.equal(
+    resolvConf(["10.0.0.2"], ["ns.svc.cluster.local", "cluster.local"], ["ndots:5", "edns0"]),
+    "nameserver 10.0.0.2\nsearch ns.svc.cluster.local cluster.local\noptions ndots:5 edns0\n",
+  );
+  assert.throws(() => resolvConf([], ["a\nnameserver 6.6.6.6"]), /searches\[0\]/);
+  assert.throws(() => resolvConf([], [], ["ndots:5 x"]), /options\[0\]/);
 });

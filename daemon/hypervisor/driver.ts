@@ -24,6 +24,15 @@ export type GuestLink = { netnsPid: number } | { vif: string };
 export interface BootstrapNetwork {
   interfaces: NetworkInterface[];
   dnsServers: string[];
+  /** resolv.conf `search` domains and `options`, when the zone's spec gives them. */
+  dnsSearches?: string[];
+  dnsOptions?: string[];
+}
+
+/** What a zone's agent is told at boot besides its randomness seed. */
+export interface ZoneBoot {
+  hostname: string;
+  network?: BootstrapNetwork;
 }
 
 /** A guest the driver knows about, as it reports it. */
@@ -75,8 +84,8 @@ export interface HypervisorDriver {
   version(): Promise<string>;
   /** Builds the guest; it may still be booting when this returns. */
   createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest>;
-  /** Resolves once the guest's agent has applied its bootstrap (with `network`, if any) and reported ready. */
-  awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void>;
+  /** Resolves once the guest's agent has applied its bootstrap (`boot`) and reported ready. */
+  awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void>;
   /**
    * True when the guest's NIC is made with the guest (Xen's vif), so its reserved
    * MAC must be known before createGuest; otherwise the link is made at attach.

@@ -8,6 +8,7 @@ export type {
   HypervisorDriver,
   HypervisorIntrospection,
   ResourceUpdate,
+  ZoneBoot,
   ZoneLaunch,
 } from "./driver.ts";
 export { FAKE_FAIL_ANNOTATION, FakeDriver, type FakeDriverOptions } from "./fake/fake_driver.ts";

@@ -47,6 +47,8 @@ export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
       randomSeed: crypto.getRandomValues(new Uint8Array(32)),
       interfaces: options.network?.interfaces ?? [],
       dnsServers: options.network?.dnsServers ?? [],
+      dnsSearches: options.network?.dnsSearches ?? [],
+      dnsOptions: options.network?.dnsOptions ?? [],
     });
     // Bounded by the boot timeout, not IDM's default request timeout: several
     // zones booting at once under TCG took over 10 s to apply theirs.

@@ -2,7 +2,7 @@ import { ZoneState } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
-import type { ZoneLedger, ZoneNetworking } from "../zones/mod.ts";
+import { withSpecDns, type ZoneLedger, type ZoneNetworking } from "../zones/mod.ts";
 
 export interface ZoneReconcilerDeps {
   ledger: ZoneLedger;
@@ -141,7 +141,10 @@ export class ZoneReconciler {
       });
     } else if (zone.state === ZoneState.CREATED) {
       const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
-      await driver.awaitReady(zone.id, signal, network);
+      await driver.awaitReady(zone.id, signal, {
+        hostname: zone.spec.hostname || zone.name,
+        network: withSpecDns(network, zone.spec),
+      });
       this.deps.ledger.transition(zone.id, ZoneState.READY, {
         readyAt: new Date(),
         ipv4: network?.ipv4 ?? "",

@@ -7,7 +7,9 @@ import {
   type ZoneSpec,
   ZoneSpecSchema,
 } from "../../proto/mod.ts";
+import { isIP } from "node:net";
 import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { dnsListProblem, MAX_DNS_SERVERS } from "../../lib/dns/mod.ts";
 
 /** RFC 1123 label: what a hostname, a CRI sandbox name and a DNS record can all hold. */
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -145,6 +147,7 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
         "layers live in the zone's memory); for data on disk use a volume (protect volume create)",
     );
   }
+  if (spec.hostname !== "") validateName(spec.hostname, "spec.hostname");
   validateNetwork(spec);
   return spec;
 }
@@ -162,6 +165,22 @@ function validateNetwork(spec: ZoneSpec): void {
     );
   }
   validatePublish(network.publish, "spec.network.publish");
+  const dns = network.dns;
+  if (dns) {
+    if (dns.servers.length > MAX_DNS_SERVERS) {
+      throw new InvalidArgumentError("spec.network.dns.servers", `at most ${MAX_DNS_SERVERS}`);
+    }
+    dns.servers.forEach((s, i) => {
+      if (isIP(s) === 0) {
+        throw new InvalidArgumentError(
+          `spec.network.dns.servers[${i}]`,
+          `"${s.slice(0, 60)}" is not an address`,
+        );
+      }
+    });
+    const problem = dnsListProblem(dns.searches, dns.options);
+    if (problem) throw new InvalidArgumentError("spec.network.dns", problem);
+  }
 }
 
 /**

@@ -107,3 +107,32 @@ Deno.test("fields not built yet are refused with the reason, not dropped", () =>
   refused({ devices: [{ name: "0000:00:1f.2" }] }, /^spec.devices: /);
   normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", scratchDisk: { sizeMib: 0n } }), defaults);
 });
+
+Deno.test("hostname and resolv.conf entries are checked, naming the field", () => {
+  const normalize = (spec: Record<string, unknown>) =>
+    normalizeZoneSpec(create(ZoneSpecSchema, { name: "a", ...spec }), defaults);
+  normalize({
+    hostname: "web-0",
+    network: {
+      dns: {
+        servers: ["10.96.0.10"],
+        searches: ["default.svc.cluster.local"],
+        options: ["ndots:5"],
+      },
+    },
+  });
+  assert.throws(() => normalize({ hostname: "Web_0" }), /invalid spec\.hostname/);
+  assert.throws(
+    () =>
+      normalize({ network: { dns: { servers: ["8.8.8.8", "1.1.1.1", "9.9.9.9", "8.8.4.4"] } } }),
+    /spec\.network\.dns\.servers: at most 3/,
+  );
+  assert.throws(
+    () => normalize({ network: { dns: { servers: ["dns.example"] } } }),
+    /spec\.network\.dns\.servers\[0\]: "dns.example" is not an address/,
+  );
+  assert.throws(
+    () => normalize({ network: { dns: { searches: ["x\nnameserver 6.6.6.6"] } } }),
+    /spec\.network\.dns: searches\[0\]/,
+  );
+});

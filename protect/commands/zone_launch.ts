@@ -81,6 +81,20 @@ export const zoneLaunchCommand: CommandSpec = {
       description: "block traffic between this zone and other zones (published ports still work)",
     },
     { long: "no-network", description: "give the zone only a loopback interface" },
+    { long: "hostname", value: "name", description: "the zone's hostname (default: its name)" },
+    {
+      long: "dns",
+      value: "address",
+      description: "name server for the zone (default: protect-network's)",
+      repeatable: true,
+    },
+    { long: "dns-search", value: "domain", description: "DNS search domain", repeatable: true },
+    {
+      long: "dns-option",
+      value: "opt",
+      description: "resolver option, e.g. ndots:5",
+      repeatable: true,
+    },
     { long: "wait", short: "w", description: "wait until the zone is READY (exit 1 if it FAILS)" },
     TIMEOUT_OPTION,
   ],
@@ -107,7 +121,13 @@ export const zoneLaunchCommand: CommandSpec = {
           disabled: Boolean(o["no-network"]),
           isolated: Boolean(o["network-isolation"]),
           publish: publishedPorts(o.publish as string[]),
+          dns: {
+            servers: o.dns as string[],
+            searches: o["dns-search"] as string[],
+            options: o["dns-option"] as string[],
+          },
         },
+        hostname: (o.hostname as string) ?? "",
       },
     });
     const status = await client.getHostStatus({});

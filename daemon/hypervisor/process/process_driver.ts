@@ -5,11 +5,11 @@ import { HypervisorBackend } from "../../../proto/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type {
-  BootstrapNetwork,
   CreatedGuest,
   GuestInfo,
   GuestLink,
   HypervisorDriver,
+  ZoneBoot,
   ZoneLaunch,
 } from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
@@ -89,16 +89,16 @@ export class ProcessDriver implements HypervisorDriver {
     return Promise.resolve({ domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED });
   }
 
-  async awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void> {
+  async awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void> {
     const guest = this.#guest(zoneId);
     if (!guest) throw new Error("zone process record is missing");
     await bootstrapZone({
       zoneId,
-      hostname: guest.name,
+      hostname: boot.hostname,
       peer: this.endpoint.peer(zoneId, 0), // bootstrapZone has the boot deadline
       timeoutMs: this.options.bootTimeoutMs,
       signal,
-      network,
+      network: boot.network,
     });
   }
 

@@ -14,7 +14,6 @@ import {
   XtlLevel,
 } from "../../../xen/mod.ts";
 import type {
-  BootstrapNetwork,
   ConsoleInput,
   CreatedGuest,
   GuestInfo,
@@ -22,6 +21,7 @@ import type {
   HypervisorDriver,
   HypervisorIntrospection,
   ResourceUpdate,
+  ZoneBoot,
   ZoneLaunch,
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
@@ -158,17 +158,17 @@ export class XenDriver implements HypervisorDriver {
     return { domainId: domid, backend };
   }
 
-  awaitReady(zoneId: string, signal: AbortSignal, network?: BootstrapNetwork): Promise<void> {
+  awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void> {
     const zone = this.#zones.get(zoneId);
     if (!zone) return Promise.reject(new Error("the zone's domain is gone"));
     return bootstrapZone({
       zoneId,
-      hostname: zone.name,
+      hostname: boot.hostname,
       peer: this.channel(zoneId, 0), // bootstrapZone has the boot deadline
       timeoutMs: this.options.bootTimeoutMs,
       signal,
       guestGone: zone.gone,
-      network,
+      network: boot.network,
     });
   }
 

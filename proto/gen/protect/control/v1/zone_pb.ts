@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/zone.proto.
  */
 export const file_protect_control_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCLXAwoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJEjQKB25ldHdvcmsYCiABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU5ldHdvcmtTcGVjGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCgtQb3J0UHVibGlzaBIRCglob3N0X3BvcnQYASABKA0SEQoJem9uZV9wb3J0GAIgASgNEjIKCHByb3RvY29sGAMgASgOMiAucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQcm90b2NvbCJnCg9ab25lTmV0d29ya1NwZWMSEAoIZGlzYWJsZWQYASABKAgSMAoHcHVibGlzaBgCIAMoCzIfLnByb3RlY3QuY29udHJvbC52MS5Qb3J0UHVibGlzaBIQCghpc29sYXRlZBgDIAEoCCLgAgoKWm9uZVN0YXR1cxIsCgVzdGF0ZRgBIAEoDjIdLnByb3RlY3QuY29udHJvbC52MS5ab25lU3RhdGUSDQoFZXJyb3IYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIcmVhZHlfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWV4aXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZHJpdmVyGAYgASgJEhEKCWRvbWFpbl9pZBgHIAEoDRI2CgdiYWNrZW5kGAggASgOMiUucHJvdGVjdC5jb250cm9sLnYxLkh5cGVydmlzb3JCYWNrZW5kEhEKCWV4aXRfY29kZRgJIAEoBRIMCgRpcHY0GAogASgJEgwKBGlwdjYYCyABKAkibgoEWm9uZRIKCgJpZBgBIAEoCRIqCgRzcGVjGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTcGVjEi4KBnN0YXR1cxgDIAEoCzIeLnByb3RlY3QuY29udHJvbC52MS5ab25lU3RhdHVzIqABCgtab25lTWV0cmljcxIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSGQoRbWVtb3J5X3VzZWRfYnl0ZXMYAiABKAQSEwoLY3B1X3BlcmNlbnQYAyABKAESFQoNcHJvY2Vzc19jb3VudBgEIAEoDRIuCgpzYW1wbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChFDcmVhdGVab25lUmVxdWVzdBIqCgRzcGVjGAEgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTcGVjIiUKEkNyZWF0ZVpvbmVSZXNwb25zZRIPCgd6b25lX2lkGAEgASgJIiUKEkRlc3Ryb3lab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIhUKE0Rlc3Ryb3lab25lUmVzcG9uc2UiIQoOR2V0Wm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSI5Cg9HZXRab25lUmVzcG9uc2USJgoEem9uZRgBIAEoCzIYLnByb3RlY3QuY29udHJvbC52MS5ab25lIhIKEExpc3Rab25lc1JlcXVlc3QiPAoRTGlzdFpvbmVzUmVzcG9uc2USJwoFem9uZXMYASADKAsyGC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZSIkChRSZXNvbHZlWm9uZUlkUmVxdWVzdBIMCgRuYW1lGAEgASgJIigKFVJlc29sdmVab25lSWRSZXNwb25zZRIPCgd6b25lX2lkGAEgASgJImMKGlVwZGF0ZVpvbmVSZXNvdXJjZXNSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSNAoJcmVzb3VyY2VzGAIgASgLMiEucHJvdGVjdC5jb250cm9sLnYxLlpvbmVSZXNvdXJjZXMiHQobVXBkYXRlWm9uZVJlc291cmNlc1Jlc3BvbnNlImEKGEF0dGFjaFpvbmVDb25zb2xlUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEgwKBGRhdGEYAiABKAwSFgoOcmVwbGF5X2hpc3RvcnkYAyABKAgSDgoGZm9sbG93GAQgASgIIikKGUF0dGFjaFpvbmVDb25zb2xlUmVzcG9uc2USDAoEZGF0YRgBIAEoDCJNCghFeGVjU3BlYxIMCgRhcmdzGAEgAygJEgsKA2VudhgCIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgDIAEoCRILCgN0dHkYBCABKAgiLQoMVGVybWluYWxTaXplEgwKBHJvd3MYASABKA0SDwoHY29sdW1ucxgCIAEoDSKyAQoVRXhlY0luc2lkZVpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSKgoEc3BlYxgCIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5FeGVjU3BlYxINCgVzdGRpbhgDIAEoDBIUCgxzdGRpbl9jbG9zZWQYBCABKAgSNwoNdGVybWluYWxfc2l6ZRgFIAEoCzIgLnByb3RlY3QuY29udHJvbC52MS5UZXJtaW5hbFNpemUiXgoKRXhlY091dHB1dBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiSAoWRXhlY0luc2lkZVpvbmVSZXNwb25zZRIuCgZvdXRwdXQYASABKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY091dHB1dCIpChZSZWFkWm9uZU1ldHJpY3NSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiSwoXUmVhZFpvbmVNZXRyaWNzUmVzcG9uc2USMAoHbWV0cmljcxgBIAEoCzIfLnByb3RlY3QuY29udHJvbC52MS5ab25lTWV0cmljcyrRAQoJWm9uZVN0YXRlEhoKFlpPTkVfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNaT05FX1NUQVRFX0NSRUFUSU5HEAESFgoSWk9ORV9TVEFURV9DUkVBVEVEEAISFAoQWk9ORV9TVEFURV9SRUFEWRADEhUKEVpPTkVfU1RBVEVfRVhJVEVEEAQSGQoVWk9ORV9TVEFURV9ERVNUUk9ZSU5HEAUSGAoUWk9ORV9TVEFURV9ERVNUUk9ZRUQQBhIVChFaT05FX1NUQVRFX0ZBSUxFRBAHKlsKDFBvcnRQcm90b2NvbBIdChlQT1JUX1BST1RPQ09MX1VOU1BFQ0lGSUVEEAASFQoRUE9SVF9QUk9UT0NPTF9UQ1AQARIVChFQT1JUX1BST1RPQ09MX1VEUBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
+  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCLpAwoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJEjQKB25ldHdvcmsYCiABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU5ldHdvcmtTcGVjEhAKCGhvc3RuYW1lGAsgASgJGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCgtQb3J0UHVibGlzaBIRCglob3N0X3BvcnQYASABKA0SEQoJem9uZV9wb3J0GAIgASgNEjIKCHByb3RvY29sGAMgASgOMiAucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQcm90b2NvbCKRAQoPWm9uZU5ldHdvcmtTcGVjEhAKCGRpc2FibGVkGAEgASgIEjAKB3B1Ymxpc2gYAiADKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuUG9ydFB1Ymxpc2gSEAoIaXNvbGF0ZWQYAyABKAgSKAoDZG5zGAQgASgLMhsucHJvdGVjdC5jb250cm9sLnYxLlpvbmVEbnMiPQoHWm9uZURucxIPCgdzZXJ2ZXJzGAEgAygJEhAKCHNlYXJjaGVzGAIgAygJEg8KB29wdGlvbnMYAyADKAki4AIKClpvbmVTdGF0dXMSLAoFc3RhdGUYASABKA4yHS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVN0YXRlEg0KBWVycm9yGAIgASgJEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCHJlYWR5X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglleGl0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRyaXZlchgGIAEoCRIRCglkb21haW5faWQYByABKA0SNgoHYmFja2VuZBgIIAEoDjIlLnByb3RlY3QuY29udHJvbC52MS5IeXBlcnZpc29yQmFja2VuZBIRCglleGl0X2NvZGUYCSABKAUSDAoEaXB2NBgKIAEoCRIMCgRpcHY2GAsgASgJIm4KBFpvbmUSCgoCaWQYASABKAkSKgoEc3BlYxgCIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYxIuCgZzdGF0dXMYAyABKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVN0YXR1cyKgAQoLWm9uZU1ldHJpY3MSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEhkKEW1lbW9yeV91c2VkX2J5dGVzGAIgASgEEhMKC2NwdV9wZXJjZW50GAMgASgBEhUKDXByb2Nlc3NfY291bnQYBCABKA0SLgoKc2FtcGxlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoRQ3JlYXRlWm9uZVJlcXVlc3QSKgoEc3BlYxgBIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYyIlChJDcmVhdGVab25lUmVzcG9uc2USDwoHem9uZV9pZBgBIAEoCSIlChJEZXN0cm95Wm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSIVChNEZXN0cm95Wm9uZVJlc3BvbnNlIiEKDkdldFpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiOQoPR2V0Wm9uZVJlc3BvbnNlEiYKBHpvbmUYASABKAsyGC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZSISChBMaXN0Wm9uZXNSZXF1ZXN0IjwKEUxpc3Rab25lc1Jlc3BvbnNlEicKBXpvbmVzGAEgAygLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmUiJAoUUmVzb2x2ZVpvbmVJZFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIoChVSZXNvbHZlWm9uZUlkUmVzcG9uc2USDwoHem9uZV9pZBgBIAEoCSJjChpVcGRhdGVab25lUmVzb3VyY2VzUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEjQKCXJlc291cmNlcxgCIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzIh0KG1VwZGF0ZVpvbmVSZXNvdXJjZXNSZXNwb25zZSJhChhBdHRhY2hab25lQ29uc29sZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRIMCgRkYXRhGAIgASgMEhYKDnJlcGxheV9oaXN0b3J5GAMgASgIEg4KBmZvbGxvdxgEIAEoCCIpChlBdHRhY2hab25lQ29uc29sZVJlc3BvbnNlEgwKBGRhdGEYASABKAwiTQoIRXhlY1NwZWMSDAoEYXJncxgBIAMoCRILCgNlbnYYAiADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYAyABKAkSCwoDdHR5GAQgASgIIi0KDFRlcm1pbmFsU2l6ZRIMCgRyb3dzGAEgASgNEg8KB2NvbHVtbnMYAiABKA0isgEKFUV4ZWNJbnNpZGVab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEioKBHNwZWMYAiABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY1NwZWMSDQoFc3RkaW4YAyABKAwSFAoMc3RkaW5fY2xvc2VkGAQgASgIEjcKDXRlcm1pbmFsX3NpemUYBSABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuVGVybWluYWxTaXplIl4KCkV4ZWNPdXRwdXQSDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDBIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFEg0KBWVycm9yGAUgASgJIkgKFkV4ZWNJbnNpZGVab25lUmVzcG9uc2USLgoGb3V0cHV0GAEgASgLMh4ucHJvdGVjdC5jb250cm9sLnYxLkV4ZWNPdXRwdXQiKQoWUmVhZFpvbmVNZXRyaWNzUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIksKF1JlYWRab25lTWV0cmljc1Jlc3BvbnNlEjAKB21ldHJpY3MYASABKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU1ldHJpY3Mq0QEKCVpvbmVTdGF0ZRIaChZaT05FX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTWk9ORV9TVEFURV9DUkVBVElORxABEhYKElpPTkVfU1RBVEVfQ1JFQVRFRBACEhQKEFpPTkVfU1RBVEVfUkVBRFkQAxIVChFaT05FX1NUQVRFX0VYSVRFRBAEEhkKFVpPTkVfU1RBVEVfREVTVFJPWUlORxAFEhgKFFpPTkVfU1RBVEVfREVTVFJPWUVEEAYSFQoRWk9ORV9TVEFURV9GQUlMRUQQBypbCgxQb3J0UHJvdG9jb2wSHQoZUE9SVF9QUk9UT0NPTF9VTlNQRUNJRklFRBAAEhUKEVBPUlRfUFJPVE9DT0xfVENQEAESFQoRUE9SVF9QUk9UT0NPTF9VRFAQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
 
 /**
  * @generated from message protect.control.v1.ZoneScratchDisk
@@ -97,6 +97,13 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
    * @generated from field: protect.control.v1.ZoneNetworkSpec network = 10;
    */
   network?: ZoneNetworkSpec | undefined;
+
+  /**
+   * The hostname the zone's agent sets (a DNS label); empty = the zone's name.
+   *
+   * @generated from field: string hostname = 11;
+   */
+  hostname: string;
 };
 
 /**
@@ -161,6 +168,13 @@ export type ZoneNetworkSpec = Message<"protect.control.v1.ZoneNetworkSpec"> & {
    * @generated from field: bool isolated = 3;
    */
   isolated: boolean;
+
+  /**
+   * The zone's resolv.conf, when given (else protect-network's DNS servers).
+   *
+   * @generated from field: protect.control.v1.ZoneDns dns = 4;
+   */
+  dns?: ZoneDns | undefined;
 };
 
 /**
@@ -169,6 +183,41 @@ export type ZoneNetworkSpec = Message<"protect.control.v1.ZoneNetworkSpec"> & {
  */
 export const ZoneNetworkSpecSchema: GenMessage<ZoneNetworkSpec> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_zone, 3);
+
+/**
+ * resolv.conf for the zone and its workloads.
+ *
+ * @generated from message protect.control.v1.ZoneDns
+ */
+export type ZoneDns = Message<"protect.control.v1.ZoneDns"> & {
+  /**
+   * Name server addresses (at most 3); empty = protect-network's.
+   *
+   * @generated from field: repeated string servers = 1;
+   */
+  servers: string[];
+
+  /**
+   * `search` domains (at most 32).
+   *
+   * @generated from field: repeated string searches = 2;
+   */
+  searches: string[];
+
+  /**
+   * `options` entries, e.g. "ndots:5" (at most 32).
+   *
+   * @generated from field: repeated string options = 3;
+   */
+  options: string[];
+};
+
+/**
+ * Describes the message protect.control.v1.ZoneDns.
+ * Use `create(ZoneDnsSchema)` to create a new message.
+ */
+export const ZoneDnsSchema: GenMessage<ZoneDns> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_zone, 4);
 
 /**
  * @generated from message protect.control.v1.ZoneStatus
@@ -245,7 +294,7 @@ export type ZoneStatus = Message<"protect.control.v1.ZoneStatus"> & {
  * Use `create(ZoneStatusSchema)` to create a new message.
  */
 export const ZoneStatusSchema: GenMessage<ZoneStatus> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 4);
+  messageDesc(file_protect_control_v1_zone, 5);
 
 /**
  * @generated from message protect.control.v1.Zone
@@ -272,7 +321,7 @@ export type Zone = Message<"protect.control.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 5);
+  messageDesc(file_protect_control_v1_zone, 6);
 
 /**
  * @generated from message protect.control.v1.ZoneMetrics
@@ -309,7 +358,7 @@ export type ZoneMetrics = Message<"protect.control.v1.ZoneMetrics"> & {
  * Use `create(ZoneMetricsSchema)` to create a new message.
  */
 export const ZoneMetricsSchema: GenMessage<ZoneMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 6);
+  messageDesc(file_protect_control_v1_zone, 7);
 
 /**
  * @generated from message protect.control.v1.CreateZoneRequest
@@ -326,7 +375,7 @@ export type CreateZoneRequest = Message<"protect.control.v1.CreateZoneRequest"> 
  * Use `create(CreateZoneRequestSchema)` to create a new message.
  */
 export const CreateZoneRequestSchema: GenMessage<CreateZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 7);
+  messageDesc(file_protect_control_v1_zone, 8);
 
 /**
  * @generated from message protect.control.v1.CreateZoneResponse
@@ -343,7 +392,7 @@ export type CreateZoneResponse = Message<"protect.control.v1.CreateZoneResponse"
  * Use `create(CreateZoneResponseSchema)` to create a new message.
  */
 export const CreateZoneResponseSchema: GenMessage<CreateZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 8);
+  messageDesc(file_protect_control_v1_zone, 9);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneRequest
@@ -360,7 +409,7 @@ export type DestroyZoneRequest = Message<"protect.control.v1.DestroyZoneRequest"
  * Use `create(DestroyZoneRequestSchema)` to create a new message.
  */
 export const DestroyZoneRequestSchema: GenMessage<DestroyZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 9);
+  messageDesc(file_protect_control_v1_zone, 10);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneResponse
@@ -373,7 +422,7 @@ export type DestroyZoneResponse = Message<"protect.control.v1.DestroyZoneRespons
  * Use `create(DestroyZoneResponseSchema)` to create a new message.
  */
 export const DestroyZoneResponseSchema: GenMessage<DestroyZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 10);
+  messageDesc(file_protect_control_v1_zone, 11);
 
 /**
  * @generated from message protect.control.v1.GetZoneRequest
@@ -390,7 +439,7 @@ export type GetZoneRequest = Message<"protect.control.v1.GetZoneRequest"> & {
  * Use `create(GetZoneRequestSchema)` to create a new message.
  */
 export const GetZoneRequestSchema: GenMessage<GetZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 11);
+  messageDesc(file_protect_control_v1_zone, 12);
 
 /**
  * @generated from message protect.control.v1.GetZoneResponse
@@ -407,7 +456,7 @@ export type GetZoneResponse = Message<"protect.control.v1.GetZoneResponse"> & {
  * Use `create(GetZoneResponseSchema)` to create a new message.
  */
 export const GetZoneResponseSchema: GenMessage<GetZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 12);
+  messageDesc(file_protect_control_v1_zone, 13);
 
 /**
  * @generated from message protect.control.v1.ListZonesRequest
@@ -420,7 +469,7 @@ export type ListZonesRequest = Message<"protect.control.v1.ListZonesRequest"> & 
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 13);
+  messageDesc(file_protect_control_v1_zone, 14);
 
 /**
  * @generated from message protect.control.v1.ListZonesResponse
@@ -437,7 +486,7 @@ export type ListZonesResponse = Message<"protect.control.v1.ListZonesResponse"> 
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 14);
+  messageDesc(file_protect_control_v1_zone, 15);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdRequest
@@ -454,7 +503,7 @@ export type ResolveZoneIdRequest = Message<"protect.control.v1.ResolveZoneIdRequ
  * Use `create(ResolveZoneIdRequestSchema)` to create a new message.
  */
 export const ResolveZoneIdRequestSchema: GenMessage<ResolveZoneIdRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 15);
+  messageDesc(file_protect_control_v1_zone, 16);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdResponse
@@ -471,7 +520,7 @@ export type ResolveZoneIdResponse = Message<"protect.control.v1.ResolveZoneIdRes
  * Use `create(ResolveZoneIdResponseSchema)` to create a new message.
  */
 export const ResolveZoneIdResponseSchema: GenMessage<ResolveZoneIdResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 16);
+  messageDesc(file_protect_control_v1_zone, 17);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesRequest
@@ -493,7 +542,7 @@ export type UpdateZoneResourcesRequest = Message<"protect.control.v1.UpdateZoneR
  * Use `create(UpdateZoneResourcesRequestSchema)` to create a new message.
  */
 export const UpdateZoneResourcesRequestSchema: GenMessage<UpdateZoneResourcesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 17);
+  messageDesc(file_protect_control_v1_zone, 18);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesResponse
@@ -506,7 +555,7 @@ export type UpdateZoneResourcesResponse = Message<"protect.control.v1.UpdateZone
  * Use `create(UpdateZoneResourcesResponseSchema)` to create a new message.
  */
 export const UpdateZoneResourcesResponseSchema: GenMessage<UpdateZoneResourcesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 18);
+  messageDesc(file_protect_control_v1_zone, 19);
 
 /**
  * Console: the client sends input bytes, the daemon streams output.
@@ -546,7 +595,7 @@ export type AttachZoneConsoleRequest = Message<"protect.control.v1.AttachZoneCon
  * Use `create(AttachZoneConsoleRequestSchema)` to create a new message.
  */
 export const AttachZoneConsoleRequestSchema: GenMessage<AttachZoneConsoleRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 19);
+  messageDesc(file_protect_control_v1_zone, 20);
 
 /**
  * @generated from message protect.control.v1.AttachZoneConsoleResponse
@@ -563,7 +612,7 @@ export type AttachZoneConsoleResponse = Message<"protect.control.v1.AttachZoneCo
  * Use `create(AttachZoneConsoleResponseSchema)` to create a new message.
  */
 export const AttachZoneConsoleResponseSchema: GenMessage<AttachZoneConsoleResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 20);
+  messageDesc(file_protect_control_v1_zone, 21);
 
 /**
  * @generated from message protect.control.v1.ExecSpec
@@ -595,7 +644,7 @@ export type ExecSpec = Message<"protect.control.v1.ExecSpec"> & {
  * Use `create(ExecSpecSchema)` to create a new message.
  */
 export const ExecSpecSchema: GenMessage<ExecSpec> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 21);
+  messageDesc(file_protect_control_v1_zone, 22);
 
 /**
  * @generated from message protect.control.v1.TerminalSize
@@ -617,7 +666,7 @@ export type TerminalSize = Message<"protect.control.v1.TerminalSize"> & {
  * Use `create(TerminalSizeSchema)` to create a new message.
  */
 export const TerminalSizeSchema: GenMessage<TerminalSize> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 22);
+  messageDesc(file_protect_control_v1_zone, 23);
 
 /**
  * Exec: first request carries the target and spec; later ones stdin/resize.
@@ -656,7 +705,7 @@ export type ExecInsideZoneRequest = Message<"protect.control.v1.ExecInsideZoneRe
  * Use `create(ExecInsideZoneRequestSchema)` to create a new message.
  */
 export const ExecInsideZoneRequestSchema: GenMessage<ExecInsideZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 23);
+  messageDesc(file_protect_control_v1_zone, 24);
 
 /**
  * Output of an exec; the last message has exited = true.
@@ -695,7 +744,7 @@ export type ExecOutput = Message<"protect.control.v1.ExecOutput"> & {
  * Use `create(ExecOutputSchema)` to create a new message.
  */
 export const ExecOutputSchema: GenMessage<ExecOutput> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 24);
+  messageDesc(file_protect_control_v1_zone, 25);
 
 /**
  * @generated from message protect.control.v1.ExecInsideZoneResponse
@@ -712,7 +761,7 @@ export type ExecInsideZoneResponse = Message<"protect.control.v1.ExecInsideZoneR
  * Use `create(ExecInsideZoneResponseSchema)` to create a new message.
  */
 export const ExecInsideZoneResponseSchema: GenMessage<ExecInsideZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 25);
+  messageDesc(file_protect_control_v1_zone, 26);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsRequest
@@ -729,7 +778,7 @@ export type ReadZoneMetricsRequest = Message<"protect.control.v1.ReadZoneMetrics
  * Use `create(ReadZoneMetricsRequestSchema)` to create a new message.
  */
 export const ReadZoneMetricsRequestSchema: GenMessage<ReadZoneMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 26);
+  messageDesc(file_protect_control_v1_zone, 27);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsResponse
@@ -746,7 +795,7 @@ export type ReadZoneMetricsResponse = Message<"protect.control.v1.ReadZoneMetric
  * Use `create(ReadZoneMetricsResponseSchema)` to create a new message.
  */
 export const ReadZoneMetricsResponseSchema: GenMessage<ReadZoneMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 27);
+  messageDesc(file_protect_control_v1_zone, 28);
 
 /**
  * Lifecycle of a zone, driven by the daemon's reconciler.
