@@ -77,6 +77,34 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
     }
     seen.add(d);
   });
+  const groups = spec.process?.supplementalGroups ?? [];
+  if (groups.length > 32 || groups.some((g) => g > 0x7fffffff)) {
+    throw new InvalidArgumentError(
+      "spec.process.supplemental_groups",
+      "at most 32 groups, each below 2^31",
+    );
+  }
+  for (const key of ["maskedPaths", "readonlyPaths"] as const) {
+    const field = `spec.security.${key === "maskedPaths" ? "masked_paths" : "readonly_paths"}`;
+    const paths = spec.security?.[key]?.paths ?? [];
+    if (paths.length > 64) throw new InvalidArgumentError(field, "more than 64 paths");
+    paths.forEach((p, i) => {
+      if (!p.startsWith("/") || p.length > 4096 || /\0|(^|\/)\.\.?(\/|$)/.test(p)) {
+        throw new InvalidArgumentError(
+          `${field}[${i}]`,
+          `"${p.slice(0, 80)}" is not an absolute path`,
+        );
+      }
+    });
+  }
+  const shares = spec.resources?.cpuShares ?? 0n;
+  if (shares !== 0n && (shares < 2n || shares > 262144n)) {
+    throw new InvalidArgumentError("spec.resources.cpu_shares", `${shares} is not 0 or 2-262144`);
+  }
+  const adj = spec.resources?.oomScoreAdj ?? 0;
+  if (adj < -1000 || adj > 1000) {
+    throw new InvalidArgumentError("spec.resources.oom_score_adj", `${adj} is not -1000..1000`);
+  }
   const millis = spec.resources?.cpuMillis ?? 0;
   if (millis > MAX_CPU_MILLIS) {
     throw new InvalidArgumentError(

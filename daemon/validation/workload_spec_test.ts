@@ -103,3 +103,24 @@ Deno.test("workload spec: tmpfs mounts, cpu and seccomp are taken; what is not b
     /Docker's profile format/,
   );
 });
+
+Deno.test("groups, paths, cpu shares and oom_score_adj are bounded, naming the field", () => {
+  validateWorkloadSpec(spec({
+    process: { supplementalGroups: [2000] },
+    security: { maskedPaths: { paths: ["/proc/kcore"] }, readonlyPaths: { paths: [] } },
+    resources: { cpuShares: 1024n, oomScoreAdj: -999 },
+  }));
+  const bad = (init: Parameters<typeof spec>[0], field: RegExp) =>
+    assert.throws(
+      () => validateWorkloadSpec(spec(init)),
+      (e) => e instanceof InvalidArgumentError && field.test(e.message),
+    );
+  bad({ process: { supplementalGroups: [2 ** 31] } }, /spec.process.supplemental_groups/);
+  bad({ security: { maskedPaths: { paths: ["proc"] } } }, /spec.security.masked_paths\[0\]/);
+  bad(
+    { security: { readonlyPaths: { paths: ["/proc/../etc"] } } },
+    /spec.security.readonly_paths\[0\]/,
+  );
+  bad({ resources: { cpuShares: 1n } }, /spec.resources.cpu_shares/);
+  bad({ resources: { oomScoreAdj: 1001 } }, /spec.resources.oom_score_adj/);
+});

@@ -116,11 +116,19 @@ export function ociConfig(
   const resources: Record<string, unknown> = {};
   if (spec.memoryLimitBytes > 0n) resources.memory = { limit: Number(spec.memoryLimitBytes) };
   if (spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
+  // cgroup v2 runtimes turn shares into cpu.weight.
+  if (spec.cpuShares > 0n) resources.cpu = { shares: Number(spec.cpuShares) };
   if (spec.cpuMillis > 0) {
     // cpu.max "quota period": millicores of one 100 ms period.
-    resources.cpu = { quota: spec.cpuMillis * CPU_PERIOD_US / 1000, period: CPU_PERIOD_US };
+    resources.cpu = {
+      ...(resources.cpu as object),
+      quota: spec.cpuMillis * CPU_PERIOD_US / 1000,
+      period: CPU_PERIOD_US,
+    };
   }
-  const { uid, gid, additionalGids } = resolveImageUser(spec.user, accounts.passwd, accounts.group);
+  const resolved = resolveImageUser(spec.user, accounts.passwd, accounts.group);
+  const { uid, gid } = resolved;
+  const additionalGids = [...new Set([...resolved.additionalGids, ...spec.supplementalGroups])];
   const env = spec.env.length
     ? [...spec.env]
     : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
@@ -136,7 +144,8 @@ export function ociConfig(
       env,
       cwd: spec.workingDirectory || "/",
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: !spec.privileged,
+      noNewPrivileges: !spec.privileged && !spec.allowPrivilegeEscalation,
+      ...(spec.oomScoreAdj !== 0 && { oomScoreAdj: spec.oomScoreAdj }),
     },
     root: { path: rootfs, readonly: spec.readOnlyRootFilesystem },
     hostname,
@@ -211,8 +220,12 @@ export function ociConfig(
       namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
       cgroupsPath: workloadCgroupPath(spec.workloadId),
       resources,
-      maskedPaths: spec.privileged ? [] : MASKED_PATHS,
-      readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
+      maskedPaths: spec.customMaskedPaths ? spec.maskedPaths : spec.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: spec.customReadonlyPaths
+        ? spec.readonlyPaths
+        : spec.privileged
+        ? []
+        : READONLY_PATHS,
       ...(seccomp && { seccomp }),
     },
   };

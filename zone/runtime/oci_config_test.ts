@@ -113,3 +113,32 @@ Deno.test("seccomp: Docker-like default, capabilities re-allow, privileged and u
     "SCMP_ACT_ERRNO",
   );
 });
+
+Deno.test("what Kubernetes asks: groups, privilege escalation, paths, cpu shares, oom_score_adj", () => {
+  const c = ociConfig(
+    spec({
+      args: ["x"],
+      user: "1000:1000",
+      supplementalGroups: [2000, 3000],
+      allowPrivilegeEscalation: true,
+      customMaskedPaths: true,
+      maskedPaths: ["/proc/kcore"],
+      customReadonlyPaths: true,
+      readonlyPaths: [],
+      cpuShares: 512n,
+      cpuMillis: 500,
+      oomScoreAdj: 900,
+    }),
+    "/r",
+    "z",
+  ) as any;
+  assert.deepEqual(c.process.user, { uid: 1000, gid: 1000, additionalGids: [2000, 3000] });
+  assert.equal(c.process.noNewPrivileges, false);
+  assert.equal(c.process.oomScoreAdj, 900);
+  assert.deepEqual(c.linux.maskedPaths, ["/proc/kcore"]);
+  assert.deepEqual(c.linux.readonlyPaths, []);
+  assert.deepEqual(c.linux.resources.cpu, { shares: 512, quota: 50000, period: 100000 });
+  const plain = ociConfig(spec({ args: ["x"] }), "/r", "z") as any;
+  assert.ok(plain.linux.readonlyPaths.includes("/proc/sys"), "unset: the defaults");
+  assert.equal(plain.process.oomScoreAdj, undefined);
+});

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/workload.proto.
  */
 export const file_protect_control_v1_workload: GenFile = /*@__PURE__*/
-  fileDesc("CiFwcm90ZWN0L2NvbnRyb2wvdjEvd29ya2xvYWQucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSKfAQoPV29ya2xvYWRQcm9jZXNzEgwKBGFyZ3MYASADKAkSCwoDZW52GAIgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAMgASgJEgwKBHVzZXIYBCABKAkSCwoDdHR5GAUgASgIEg0KBXN0ZGluGAYgASgIEhIKCmVudHJ5cG9pbnQYByADKAkSGAoQY2xlYXJfZW50cnlwb2ludBgIIAEoCCJVCg1Xb3JrbG9hZE1vdW50Eg4KBnNvdXJjZRgBIAEoCRITCgtkZXN0aW5hdGlvbhgCIAEoCRIRCglyZWFkX29ubHkYAyABKAgSDAoEdHlwZRgEIAEoCSKXAQoQV29ya2xvYWRTZWN1cml0eRIYChBhZGRfY2FwYWJpbGl0aWVzGAEgAygJEhkKEWRyb3BfY2FwYWJpbGl0aWVzGAIgAygJEhIKCnByaXZpbGVnZWQYAyABKAgSIQoZcmVhZF9vbmx5X3Jvb3RfZmlsZXN5c3RlbRgEIAEoCBIXCg9zZWNjb21wX3Byb2ZpbGUYBSABKAkiVwoRV29ya2xvYWRSZXNvdXJjZXMSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAEgASgEEhIKCmNwdV9taWxsaXMYAiABKA0SEgoKcGlkc19saW1pdBgDIAEoDSLEBAoMV29ya2xvYWRTcGVjEgwKBHpvbmUYASABKAkSDAoEbmFtZRgCIAEoCRINCgVpbWFnZRgDIAEoCRI0Cgdwcm9jZXNzGAQgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkUHJvY2VzcxIxCgZtb3VudHMYBSADKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWRNb3VudBI2CghzZWN1cml0eRgGIAEoCzIkLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFNlY3VyaXR5EjgKCXJlc291cmNlcxgHIAEoCzIlLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFJlc291cmNlcxJGCgthbm5vdGF0aW9ucxgIIAMoCzIxLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFNwZWMuQW5ub3RhdGlvbnNFbnRyeRIwCgdwdWJsaXNoGAkgAygLMh8ucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQdWJsaXNoEhMKC2F1dG9fcmVtb3ZlGAogASgIEjwKBmxhYmVscxgLIAMoCzIsLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFNwZWMuTGFiZWxzRW50cnkaMgoQQW5ub3RhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEigwIKDldvcmtsb2FkU3RhdHVzEjAKBXN0YXRlGAEgASgOMiEucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU3RhdGUSDQoFZXJyb3IYAiABKAkSEQoJZXhpdF9jb2RlGAMgASgFEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWV4aXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAcgASgJIosBCghXb3JrbG9hZBIKCgJpZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEi4KBHNwZWMYAyABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWRTcGVjEjIKBnN0YXR1cxgEIAEoCzIiLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFN0YXR1cyJWChVDcmVhdGVXb3JrbG9hZFJlcXVlc3QSLgoEc3BlYxgBIAEoCzIgLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFNwZWMSDQoFc3RhcnQYAiABKAgiLQoWQ3JlYXRlV29ya2xvYWRSZXNwb25zZRITCgt3b3JrbG9hZF9pZBgBIAEoCSIrChRTdGFydFdvcmtsb2FkUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCSIXChVTdGFydFdvcmtsb2FkUmVzcG9uc2UiSAoTU3RvcFdvcmtsb2FkUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDSIWChRTdG9wV29ya2xvYWRSZXNwb25zZSItChZEZXN0cm95V29ya2xvYWRSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJIhkKF0Rlc3Ryb3lXb3JrbG9hZFJlc3BvbnNlIikKEkdldFdvcmtsb2FkUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCSJFChNHZXRXb3JrbG9hZFJlc3BvbnNlEi4KCHdvcmtsb2FkGAEgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkIpkBChRMaXN0V29ya2xvYWRzUmVxdWVzdBIMCgR6b25lGAEgASgJEkQKBmxhYmVscxgCIAMoCzI0LnByb3RlY3QuY29udHJvbC52MS5MaXN0V29ya2xvYWRzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFUxpc3RXb3JrbG9hZHNSZXNwb25zZRIvCgl3b3JrbG9hZHMYASADKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWQioQEKHEF0dGFjaFdvcmtsb2FkQ29uc29sZVJlcXVlc3QSEwoLd29ya2xvYWRfaWQYASABKAkSDQoFc3RkaW4YAiABKAwSNwoNdGVybWluYWxfc2l6ZRgDIAEoCzIgLnByb3RlY3QuY29udHJvbC52MS5UZXJtaW5hbFNpemUSDgoGcmVwbGF5GAQgASgIEhQKDHN0ZGluX2Nsb3NlZBgFIAEoCCKBAQodQXR0YWNoV29ya2xvYWRDb25zb2xlUmVzcG9uc2USDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDBIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFEg0KBWVycm9yGAUgASgJEg4KBnJlYXNvbhgGIAEoCSK6AQoZRXhlY0luc2lkZVdvcmtsb2FkUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIqCgRzcGVjGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLkV4ZWNTcGVjEg0KBXN0ZGluGAMgASgMEhQKDHN0ZGluX2Nsb3NlZBgEIAEoCBI3Cg10ZXJtaW5hbF9zaXplGAUgASgLMiAucHJvdGVjdC5jb250cm9sLnYxLlRlcm1pbmFsU2l6ZSJMChpFeGVjSW5zaWRlV29ya2xvYWRSZXNwb25zZRIuCgZvdXRwdXQYASABKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY091dHB1dCI+ChdSZWFkV29ya2xvYWRMb2dzUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZmb2xsb3cYAiABKAgiOgoYUmVhZFdvcmtsb2FkTG9nc1Jlc3BvbnNlEg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwq+gEKDVdvcmtsb2FkU3RhdGUSHgoaV09SS0xPQURfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdXT1JLTE9BRF9TVEFURV9DUkVBVElORxABEhoKFldPUktMT0FEX1NUQVRFX0NSRUFURUQQAhIaChZXT1JLTE9BRF9TVEFURV9SVU5OSU5HEAMSHAoYV09SS0xPQURfU1RBVEVfQ09NUExFVEVEEAQSHQoZV09SS0xPQURfU1RBVEVfREVTVFJPWUlORxAFEhwKGFdPUktMT0FEX1NUQVRFX0RFU1RST1lFRBAGEhkKFVdPUktMT0FEX1NUQVRFX0ZBSUxFRBAHYgZwcm90bzM", [file_google_protobuf_timestamp, file_protect_control_v1_zone]);
+  fileDesc("CiFwcm90ZWN0L2NvbnRyb2wvdjEvd29ya2xvYWQucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSK8AQoPV29ya2xvYWRQcm9jZXNzEgwKBGFyZ3MYASADKAkSCwoDZW52GAIgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAMgASgJEgwKBHVzZXIYBCABKAkSCwoDdHR5GAUgASgIEg0KBXN0ZGluGAYgASgIEhIKCmVudHJ5cG9pbnQYByADKAkSGAoQY2xlYXJfZW50cnlwb2ludBgIIAEoCBIbChNzdXBwbGVtZW50YWxfZ3JvdXBzGAkgAygNIhkKCFBhdGhMaXN0Eg0KBXBhdGhzGAEgAygJIlUKDVdvcmtsb2FkTW91bnQSDgoGc291cmNlGAEgASgJEhMKC2Rlc3RpbmF0aW9uGAIgASgJEhEKCXJlYWRfb25seRgDIAEoCBIMCgR0eXBlGAQgASgJIqUCChBXb3JrbG9hZFNlY3VyaXR5EhgKEGFkZF9jYXBhYmlsaXRpZXMYASADKAkSGQoRZHJvcF9jYXBhYmlsaXRpZXMYAiADKAkSEgoKcHJpdmlsZWdlZBgDIAEoCBIhChlyZWFkX29ubHlfcm9vdF9maWxlc3lzdGVtGAQgASgIEhcKD3NlY2NvbXBfcHJvZmlsZRgFIAEoCRIiChphbGxvd19wcml2aWxlZ2VfZXNjYWxhdGlvbhgGIAEoCBIyCgxtYXNrZWRfcGF0aHMYByABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuUGF0aExpc3QSNAoOcmVhZG9ubHlfcGF0aHMYCCABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuUGF0aExpc3QiggEKEVdvcmtsb2FkUmVzb3VyY2VzEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgBIAEoBBISCgpjcHVfbWlsbGlzGAIgASgNEhIKCnBpZHNfbGltaXQYAyABKA0SEgoKY3B1X3NoYXJlcxgEIAEoBBIVCg1vb21fc2NvcmVfYWRqGAUgASgFIsQECgxXb3JrbG9hZFNwZWMSDAoEem9uZRgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBWltYWdlGAMgASgJEjQKB3Byb2Nlc3MYBCABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWRQcm9jZXNzEjEKBm1vdW50cxgFIAMoCzIhLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZE1vdW50EjYKCHNlY3VyaXR5GAYgASgLMiQucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU2VjdXJpdHkSOAoJcmVzb3VyY2VzGAcgASgLMiUucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkUmVzb3VyY2VzEkYKC2Fubm90YXRpb25zGAggAygLMjEucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU3BlYy5Bbm5vdGF0aW9uc0VudHJ5EjAKB3B1Ymxpc2gYCSADKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuUG9ydFB1Ymxpc2gSEwoLYXV0b19yZW1vdmUYCiABKAgSPAoGbGFiZWxzGAsgAygLMiwucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU3BlYy5MYWJlbHNFbnRyeRoyChBBbm5vdGF0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKDAgoOV29ya2xvYWRTdGF0dXMSMAoFc3RhdGUYASABKA4yIS5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWRTdGF0ZRINCgVlcnJvchgCIAEoCRIRCglleGl0X2NvZGUYAyABKAUSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJZXhpdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YByABKAkiiwEKCFdvcmtsb2FkEgoKAmlkGAEgASgJEg8KB3pvbmVfaWQYAiABKAkSLgoEc3BlYxgDIAEoCzIgLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZFNwZWMSMgoGc3RhdHVzGAQgASgLMiIucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU3RhdHVzIlYKFUNyZWF0ZVdvcmtsb2FkUmVxdWVzdBIuCgRzcGVjGAEgASgLMiAucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkU3BlYxINCgVzdGFydBgCIAEoCCItChZDcmVhdGVXb3JrbG9hZFJlc3BvbnNlEhMKC3dvcmtsb2FkX2lkGAEgASgJIisKFFN0YXJ0V29ya2xvYWRSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJIhcKFVN0YXJ0V29ya2xvYWRSZXNwb25zZSJIChNTdG9wV29ya2xvYWRSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJEhwKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgNIhYKFFN0b3BXb3JrbG9hZFJlc3BvbnNlIi0KFkRlc3Ryb3lXb3JrbG9hZFJlcXVlc3QSEwoLd29ya2xvYWRfaWQYASABKAkiGQoXRGVzdHJveVdvcmtsb2FkUmVzcG9uc2UiKQoSR2V0V29ya2xvYWRSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJIkUKE0dldFdvcmtsb2FkUmVzcG9uc2USLgoId29ya2xvYWQYASABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuV29ya2xvYWQimQEKFExpc3RXb3JrbG9hZHNSZXF1ZXN0EgwKBHpvbmUYASABKAkSRAoGbGFiZWxzGAIgAygLMjQucHJvdGVjdC5jb250cm9sLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSAoVTGlzdFdvcmtsb2Fkc1Jlc3BvbnNlEi8KCXdvcmtsb2FkcxgBIAMoCzIcLnByb3RlY3QuY29udHJvbC52MS5Xb3JrbG9hZCKhAQocQXR0YWNoV29ya2xvYWRDb25zb2xlUmVxdWVzdBITCgt3b3JrbG9hZF9pZBgBIAEoCRINCgVzdGRpbhgCIAEoDBI3Cg10ZXJtaW5hbF9zaXplGAMgASgLMiAucHJvdGVjdC5jb250cm9sLnYxLlRlcm1pbmFsU2l6ZRIOCgZyZXBsYXkYBCABKAgSFAoMc3RkaW5fY2xvc2VkGAUgASgIIoEBCh1BdHRhY2hXb3JrbG9hZENvbnNvbGVSZXNwb25zZRIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkSDgoGcmVhc29uGAYgASgJIroBChlFeGVjSW5zaWRlV29ya2xvYWRSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJEioKBHNwZWMYAiABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY1NwZWMSDQoFc3RkaW4YAyABKAwSFAoMc3RkaW5fY2xvc2VkGAQgASgIEjcKDXRlcm1pbmFsX3NpemUYBSABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuVGVybWluYWxTaXplIkwKGkV4ZWNJbnNpZGVXb3JrbG9hZFJlc3BvbnNlEi4KBm91dHB1dBgBIAEoCzIeLnByb3RlY3QuY29udHJvbC52MS5FeGVjT3V0cHV0Ij4KF1JlYWRXb3JrbG9hZExvZ3NSZXF1ZXN0EhMKC3dvcmtsb2FkX2lkGAEgASgJEg4KBmZvbGxvdxgCIAEoCCI6ChhSZWFkV29ya2xvYWRMb2dzUmVzcG9uc2USDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDCr6AQoNV29ya2xvYWRTdGF0ZRIeChpXT1JLTE9BRF9TVEFURV9VTlNQRUNJRklFRBAAEhsKF1dPUktMT0FEX1NUQVRFX0NSRUFUSU5HEAESGgoWV09SS0xPQURfU1RBVEVfQ1JFQVRFRBACEhoKFldPUktMT0FEX1NUQVRFX1JVTk5JTkcQAxIcChhXT1JLTE9BRF9TVEFURV9DT01QTEVURUQQBBIdChlXT1JLTE9BRF9TVEFURV9ERVNUUk9ZSU5HEAUSHAoYV09SS0xPQURfU1RBVEVfREVTVFJPWUVEEAYSGQoVV09SS0xPQURfU1RBVEVfRkFJTEVEEAdiBnByb3RvMw", [file_google_protobuf_timestamp, file_protect_control_v1_zone]);
 
 /**
  * @generated from message protect.control.v1.WorkloadProcess
@@ -69,6 +69,13 @@ export type WorkloadProcess = Message<"protect.control.v1.WorkloadProcess"> & {
    * @generated from field: bool clear_entrypoint = 8;
    */
   clearEntrypoint: boolean;
+
+  /**
+   * More groups for the process, after those the image's /etc/group gives its user.
+   *
+   * @generated from field: repeated uint32 supplemental_groups = 9;
+   */
+  supplementalGroups: number[];
 };
 
 /**
@@ -77,6 +84,25 @@ export type WorkloadProcess = Message<"protect.control.v1.WorkloadProcess"> & {
  */
 export const WorkloadProcessSchema: GenMessage<WorkloadProcess> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_workload, 0);
+
+/**
+ * A list of paths that replaces a default (unset: the default applies).
+ *
+ * @generated from message protect.control.v1.PathList
+ */
+export type PathList = Message<"protect.control.v1.PathList"> & {
+  /**
+   * @generated from field: repeated string paths = 1;
+   */
+  paths: string[];
+};
+
+/**
+ * Describes the message protect.control.v1.PathList.
+ * Use `create(PathListSchema)` to create a new message.
+ */
+export const PathListSchema: GenMessage<PathList> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_workload, 1);
 
 /**
  * @generated from message protect.control.v1.WorkloadMount
@@ -117,7 +143,7 @@ export type WorkloadMount = Message<"protect.control.v1.WorkloadMount"> & {
  * Use `create(WorkloadMountSchema)` to create a new message.
  */
 export const WorkloadMountSchema: GenMessage<WorkloadMount> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 1);
+  messageDesc(file_protect_control_v1_workload, 2);
 
 /**
  * @generated from message protect.control.v1.WorkloadSecurity
@@ -151,6 +177,27 @@ export type WorkloadSecurity = Message<"protect.control.v1.WorkloadSecurity"> & 
    * @generated from field: string seccomp_profile = 5;
    */
   seccompProfile: string;
+
+  /**
+   * The process may gain privileges through setuid binaries (no_new_privs off); by default
+   * it may not. A privileged workload always may.
+   *
+   * @generated from field: bool allow_privilege_escalation = 6;
+   */
+  allowPrivilegeEscalation: boolean;
+
+  /**
+   * /proc and /sys paths hidden from the workload, and made read-only; unset: the defaults
+   * (Docker's); an empty list: none.
+   *
+   * @generated from field: protect.control.v1.PathList masked_paths = 7;
+   */
+  maskedPaths?: PathList | undefined;
+
+  /**
+   * @generated from field: protect.control.v1.PathList readonly_paths = 8;
+   */
+  readonlyPaths?: PathList | undefined;
 };
 
 /**
@@ -158,7 +205,7 @@ export type WorkloadSecurity = Message<"protect.control.v1.WorkloadSecurity"> & 
  * Use `create(WorkloadSecuritySchema)` to create a new message.
  */
 export const WorkloadSecuritySchema: GenMessage<WorkloadSecurity> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 2);
+  messageDesc(file_protect_control_v1_workload, 3);
 
 /**
  * @generated from message protect.control.v1.WorkloadResources
@@ -180,6 +227,20 @@ export type WorkloadResources = Message<"protect.control.v1.WorkloadResources"> 
    * @generated from field: uint32 pids_limit = 3;
    */
   pidsLimit: number;
+
+  /**
+   * Relative CPU weight (cgroup v1 shares, 2-262144; cgroup v2 cpu.weight from it); 0 = default.
+   *
+   * @generated from field: uint64 cpu_shares = 4;
+   */
+  cpuShares: bigint;
+
+  /**
+   * The process's oom_score_adj (-1000..1000) inside the zone.
+   *
+   * @generated from field: int32 oom_score_adj = 5;
+   */
+  oomScoreAdj: number;
 };
 
 /**
@@ -187,7 +248,7 @@ export type WorkloadResources = Message<"protect.control.v1.WorkloadResources"> 
  * Use `create(WorkloadResourcesSchema)` to create a new message.
  */
 export const WorkloadResourcesSchema: GenMessage<WorkloadResources> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 3);
+  messageDesc(file_protect_control_v1_workload, 4);
 
 /**
  * @generated from message protect.control.v1.WorkloadSpec
@@ -266,7 +327,7 @@ export type WorkloadSpec = Message<"protect.control.v1.WorkloadSpec"> & {
  * Use `create(WorkloadSpecSchema)` to create a new message.
  */
 export const WorkloadSpecSchema: GenMessage<WorkloadSpec> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 4);
+  messageDesc(file_protect_control_v1_workload, 5);
 
 /**
  * @generated from message protect.control.v1.WorkloadStatus
@@ -316,7 +377,7 @@ export type WorkloadStatus = Message<"protect.control.v1.WorkloadStatus"> & {
  * Use `create(WorkloadStatusSchema)` to create a new message.
  */
 export const WorkloadStatusSchema: GenMessage<WorkloadStatus> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 5);
+  messageDesc(file_protect_control_v1_workload, 6);
 
 /**
  * @generated from message protect.control.v1.Workload
@@ -350,7 +411,7 @@ export type Workload = Message<"protect.control.v1.Workload"> & {
  * Use `create(WorkloadSchema)` to create a new message.
  */
 export const WorkloadSchema: GenMessage<Workload> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 6);
+  messageDesc(file_protect_control_v1_workload, 7);
 
 /**
  * @generated from message protect.control.v1.CreateWorkloadRequest
@@ -374,7 +435,7 @@ export type CreateWorkloadRequest = Message<"protect.control.v1.CreateWorkloadRe
  * Use `create(CreateWorkloadRequestSchema)` to create a new message.
  */
 export const CreateWorkloadRequestSchema: GenMessage<CreateWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 7);
+  messageDesc(file_protect_control_v1_workload, 8);
 
 /**
  * @generated from message protect.control.v1.CreateWorkloadResponse
@@ -391,7 +452,7 @@ export type CreateWorkloadResponse = Message<"protect.control.v1.CreateWorkloadR
  * Use `create(CreateWorkloadResponseSchema)` to create a new message.
  */
 export const CreateWorkloadResponseSchema: GenMessage<CreateWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 8);
+  messageDesc(file_protect_control_v1_workload, 9);
 
 /**
  * @generated from message protect.control.v1.StartWorkloadRequest
@@ -408,7 +469,7 @@ export type StartWorkloadRequest = Message<"protect.control.v1.StartWorkloadRequ
  * Use `create(StartWorkloadRequestSchema)` to create a new message.
  */
 export const StartWorkloadRequestSchema: GenMessage<StartWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 9);
+  messageDesc(file_protect_control_v1_workload, 10);
 
 /**
  * @generated from message protect.control.v1.StartWorkloadResponse
@@ -421,7 +482,7 @@ export type StartWorkloadResponse = Message<"protect.control.v1.StartWorkloadRes
  * Use `create(StartWorkloadResponseSchema)` to create a new message.
  */
 export const StartWorkloadResponseSchema: GenMessage<StartWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 10);
+  messageDesc(file_protect_control_v1_workload, 11);
 
 /**
  * @generated from message protect.control.v1.StopWorkloadRequest
@@ -445,7 +506,7 @@ export type StopWorkloadRequest = Message<"protect.control.v1.StopWorkloadReques
  * Use `create(StopWorkloadRequestSchema)` to create a new message.
  */
 export const StopWorkloadRequestSchema: GenMessage<StopWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 11);
+  messageDesc(file_protect_control_v1_workload, 12);
 
 /**
  * @generated from message protect.control.v1.StopWorkloadResponse
@@ -458,7 +519,7 @@ export type StopWorkloadResponse = Message<"protect.control.v1.StopWorkloadRespo
  * Use `create(StopWorkloadResponseSchema)` to create a new message.
  */
 export const StopWorkloadResponseSchema: GenMessage<StopWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 12);
+  messageDesc(file_protect_control_v1_workload, 13);
 
 /**
  * @generated from message protect.control.v1.DestroyWorkloadRequest
@@ -475,7 +536,7 @@ export type DestroyWorkloadRequest = Message<"protect.control.v1.DestroyWorkload
  * Use `create(DestroyWorkloadRequestSchema)` to create a new message.
  */
 export const DestroyWorkloadRequestSchema: GenMessage<DestroyWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 13);
+  messageDesc(file_protect_control_v1_workload, 14);
 
 /**
  * @generated from message protect.control.v1.DestroyWorkloadResponse
@@ -488,7 +549,7 @@ export type DestroyWorkloadResponse = Message<"protect.control.v1.DestroyWorkloa
  * Use `create(DestroyWorkloadResponseSchema)` to create a new message.
  */
 export const DestroyWorkloadResponseSchema: GenMessage<DestroyWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 14);
+  messageDesc(file_protect_control_v1_workload, 15);
 
 /**
  * @generated from message protect.control.v1.GetWorkloadRequest
@@ -505,7 +566,7 @@ export type GetWorkloadRequest = Message<"protect.control.v1.GetWorkloadRequest"
  * Use `create(GetWorkloadRequestSchema)` to create a new message.
  */
 export const GetWorkloadRequestSchema: GenMessage<GetWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 15);
+  messageDesc(file_protect_control_v1_workload, 16);
 
 /**
  * @generated from message protect.control.v1.GetWorkloadResponse
@@ -522,7 +583,7 @@ export type GetWorkloadResponse = Message<"protect.control.v1.GetWorkloadRespons
  * Use `create(GetWorkloadResponseSchema)` to create a new message.
  */
 export const GetWorkloadResponseSchema: GenMessage<GetWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 16);
+  messageDesc(file_protect_control_v1_workload, 17);
 
 /**
  * @generated from message protect.control.v1.ListWorkloadsRequest
@@ -548,7 +609,7 @@ export type ListWorkloadsRequest = Message<"protect.control.v1.ListWorkloadsRequ
  * Use `create(ListWorkloadsRequestSchema)` to create a new message.
  */
 export const ListWorkloadsRequestSchema: GenMessage<ListWorkloadsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 17);
+  messageDesc(file_protect_control_v1_workload, 18);
 
 /**
  * @generated from message protect.control.v1.ListWorkloadsResponse
@@ -565,7 +626,7 @@ export type ListWorkloadsResponse = Message<"protect.control.v1.ListWorkloadsRes
  * Use `create(ListWorkloadsResponseSchema)` to create a new message.
  */
 export const ListWorkloadsResponseSchema: GenMessage<ListWorkloadsResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 18);
+  messageDesc(file_protect_control_v1_workload, 19);
 
 /**
  * @generated from message protect.control.v1.AttachWorkloadConsoleRequest
@@ -608,7 +669,7 @@ export type AttachWorkloadConsoleRequest = Message<"protect.control.v1.AttachWor
  * Use `create(AttachWorkloadConsoleRequestSchema)` to create a new message.
  */
 export const AttachWorkloadConsoleRequestSchema: GenMessage<AttachWorkloadConsoleRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 19);
+  messageDesc(file_protect_control_v1_workload, 20);
 
 /**
  * @generated from message protect.control.v1.AttachWorkloadConsoleResponse
@@ -654,7 +715,7 @@ export type AttachWorkloadConsoleResponse = Message<"protect.control.v1.AttachWo
  * Use `create(AttachWorkloadConsoleResponseSchema)` to create a new message.
  */
 export const AttachWorkloadConsoleResponseSchema: GenMessage<AttachWorkloadConsoleResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 20);
+  messageDesc(file_protect_control_v1_workload, 21);
 
 /**
  * @generated from message protect.control.v1.ExecInsideWorkloadRequest
@@ -691,7 +752,7 @@ export type ExecInsideWorkloadRequest = Message<"protect.control.v1.ExecInsideWo
  * Use `create(ExecInsideWorkloadRequestSchema)` to create a new message.
  */
 export const ExecInsideWorkloadRequestSchema: GenMessage<ExecInsideWorkloadRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 21);
+  messageDesc(file_protect_control_v1_workload, 22);
 
 /**
  * @generated from message protect.control.v1.ExecInsideWorkloadResponse
@@ -708,7 +769,7 @@ export type ExecInsideWorkloadResponse = Message<"protect.control.v1.ExecInsideW
  * Use `create(ExecInsideWorkloadResponseSchema)` to create a new message.
  */
 export const ExecInsideWorkloadResponseSchema: GenMessage<ExecInsideWorkloadResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 22);
+  messageDesc(file_protect_control_v1_workload, 23);
 
 /**
  * @generated from message protect.control.v1.ReadWorkloadLogsRequest
@@ -732,7 +793,7 @@ export type ReadWorkloadLogsRequest = Message<"protect.control.v1.ReadWorkloadLo
  * Use `create(ReadWorkloadLogsRequestSchema)` to create a new message.
  */
 export const ReadWorkloadLogsRequestSchema: GenMessage<ReadWorkloadLogsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 23);
+  messageDesc(file_protect_control_v1_workload, 24);
 
 /**
  * @generated from message protect.control.v1.ReadWorkloadLogsResponse
@@ -754,7 +815,7 @@ export type ReadWorkloadLogsResponse = Message<"protect.control.v1.ReadWorkloadL
  * Use `create(ReadWorkloadLogsResponseSchema)` to create a new message.
  */
 export const ReadWorkloadLogsResponseSchema: GenMessage<ReadWorkloadLogsResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_workload, 24);
+  messageDesc(file_protect_control_v1_workload, 25);
 
 /**
  * Lifecycle of a workload inside a zone.
