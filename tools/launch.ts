@@ -15,6 +15,7 @@ const PROGRAMS: Record<string, { set: string; entry: string }> = {
   "daemon-xen": { set: "daemon-xen", entry: "daemon/main.ts" },
   storage: { set: "storage", entry: "storage/main.ts" },
   network: { set: "network", entry: "network/main.ts" },
+  cri: { set: "cri", entry: "cri/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };
 

@@ -31,7 +31,9 @@ const MIGRATIONS = [
      image_ref TEXT NOT NULL,
      log_path TEXT NOT NULL,
      created_ns TEXT NOT NULL,
-     final_json TEXT
+     final_json TEXT,
+     logged_bytes INTEGER NOT NULL DEFAULT 0,
+     log_done INTEGER NOT NULL DEFAULT 0
    );`,
 ];
 
@@ -67,6 +69,10 @@ export interface ContainerRecord {
   logPath: string;
   createdNs: bigint;
   final?: FinalStatus;
+  /** How much of the workload's output is in the log file already (replays skip it). */
+  loggedBytes: number;
+  /** The workload's output ended and is all in the file. */
+  logDone: boolean;
 }
 
 interface PodRow {
@@ -87,6 +93,8 @@ interface ContainerRow {
   log_path: string;
   created_ns: string;
   final_json: string | null;
+  logged_bytes: number;
+  log_done: number;
 }
 
 const podFromRow = (r: PodRow): PodRecord => ({
@@ -107,6 +115,8 @@ const containerFromRow = (r: ContainerRow): ContainerRecord => ({
   logPath: r.log_path,
   createdNs: BigInt(r.created_ns),
   final: r.final_json ? JSON.parse(r.final_json) as FinalStatus : undefined,
+  loggedBytes: r.logged_bytes,
+  logDone: r.log_done === 1,
 });
 
 /** Pods and containers in SQLite (`cri.db`). */
@@ -164,6 +174,14 @@ export class CriStore {
   setFinal(id: string, final: FinalStatus): void {
     this.#sql.get("UPDATE containers SET final_json = ? WHERE id = ?").run(
       JSON.stringify(final),
+      id,
+    );
+  }
+
+  setLogged(id: string, bytes: number, done: boolean): void {
+    this.#sql.get("UPDATE containers SET logged_bytes = ?, log_done = ? WHERE id = ?").run(
+      bytes,
+      done ? 1 : 0,
       id,
     );
   }

@@ -47,6 +47,7 @@ export function imageHandlers(
           platform: request.platform,
           username: request.username,
           password: request.password,
+          identityToken: request.identityToken,
         }, { signal: call.signal });
         for await (const m of stream) {
           yield create(PullImageResponseSchema, {

@@ -328,6 +328,8 @@ export class WorkloadManager {
             readonlyPaths: spec.security?.readonlyPaths?.paths ?? [],
             cpuShares: spec.resources?.cpuShares ?? 0n,
             oomScoreAdj: spec.resources?.oomScoreAdj ?? 0,
+            shareZonePid: spec.security?.shareZonePid ?? false,
+            shareZoneIpc: spec.security?.shareZoneIpc ?? false,
             tmpfs: spec.mounts.filter((m) => m.type === "tmpfs").map((m) => ({
               destination: m.destination,
               readOnly: m.readOnly,

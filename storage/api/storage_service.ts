@@ -26,7 +26,7 @@ import type { ImageIndex } from "../images/image_index.ts";
 import type { PackFormatName } from "../pack/packer.ts";
 import type { PullProgress } from "../pull/progress.ts";
 import type { ImagePuller } from "../pull/puller.ts";
-import { formatReference, parseReference } from "../reference/reference.ts";
+import { formatReference, parseReference } from "../../lib/reference/mod.ts";
 import type { ScratchDisks } from "../scratch/scratch_disks.ts";
 import type { Volumes } from "../volumes/volumes.ts";
 import { formatFromProto, imageInfos, volumeInfo } from "./convert.ts";

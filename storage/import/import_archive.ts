@@ -6,7 +6,7 @@ import type { ImageAssembler } from "../images/image_assembler.ts";
 import type { ImageRecord } from "../images/image_index.ts";
 import type { PackFormatName } from "../pack/packer.ts";
 import type { ProgressListener, PullProgress } from "../pull/progress.ts";
-import { formatReference, parseReference } from "../reference/reference.ts";
+import { formatReference, parseReference } from "../../lib/reference/mod.ts";
 import {
   documentMediaType,
   formatPlatform,

@@ -3,7 +3,7 @@ import type { BlobStore } from "../blobs/blob_store.ts";
 import type { ImageAssembler } from "../images/image_assembler.ts";
 import type { ImageRecord } from "../images/image_index.ts";
 import type { PackFormatName } from "../pack/packer.ts";
-import { formatReference, manifestSelector, parseReference } from "../reference/reference.ts";
+import { formatReference, manifestSelector, parseReference } from "../../lib/reference/mod.ts";
 import type { Credential } from "../registry/credentials.ts";
 import {
   documentMediaType,

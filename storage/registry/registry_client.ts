@@ -7,8 +7,8 @@ import {
 } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { BlobSource } from "../blobs/blob_store.ts";
-import type { ImageReference } from "../reference/reference.ts";
-import { registryApiHost } from "../reference/reference.ts";
+import type { ImageReference } from "../../lib/reference/mod.ts";
+import { registryApiHost } from "../../lib/reference/mod.ts";
 import { type Challenge, parseChallenge } from "./challenge.ts";
 import type { Credential } from "./credentials.ts";
 import { MANIFEST_ACCEPT } from "./media_types.ts";

@@ -50,6 +50,11 @@ const PROGRAMS = {
     entry: "network/main.ts",
     socket: (root: string) => protectPaths(root).networkSocket,
   },
+  cri: {
+    set: "cri",
+    entry: "cri/main.ts",
+    socket: (root: string) => protectPaths(root).criSocket,
+  },
 };
 
 export type DaemonProcess = ProgramProcess;

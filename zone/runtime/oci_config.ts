@@ -217,7 +217,12 @@ export function ociConfig(
         : []),
     ],
     linux: {
-      namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      namespaces: [
+        ...(spec.shareZonePid ? [] : [{ type: "pid" }]),
+        ...(spec.shareZoneIpc ? [] : [{ type: "ipc" }]),
+        { type: "uts" },
+        { type: "mount" },
+      ],
       cgroupsPath: workloadCgroupPath(spec.workloadId),
       resources,
       maskedPaths: spec.customMaskedPaths ? spec.maskedPaths : spec.privileged ? [] : MASKED_PATHS,

@@ -141,4 +141,10 @@ Deno.test("what Kubernetes asks: groups, privilege escalation, paths, cpu shares
   const plain = ociConfig(spec({ args: ["x"] }), "/r", "z") as any;
   assert.ok(plain.linux.readonlyPaths.includes("/proc/sys"), "unset: the defaults");
   assert.equal(plain.process.oomScoreAdj, undefined);
+  const shared = ociConfig(
+    spec({ args: ["x"], shareZonePid: true, shareZoneIpc: true }),
+    "/r",
+    "z",
+  ) as any;
+  assert.deepEqual(shared.linux.namespaces.map((n: { type: string }) => n.type), ["uts", "mount"]);
 });

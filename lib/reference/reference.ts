@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError } from "../errors/mod.ts";
 
 /** A parsed, normalised image reference. */
 export interface ImageReference {

@@ -1,0 +1,69 @@
+import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import {
+  ImageService,
+  RuntimeService,
+} from "../proto/gen/k8s.io/cri-api/pkg/apis/runtime/v1/api_pb.ts";
+import { ControlService } from "../proto/mod.ts";
+import { createLogger, type LogLevel } from "../lib/log/mod.ts";
+import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
+import { createUnixTransport, errorInterceptor } from "../lib/rpc/mod.ts";
+import { serveGrpcUnix } from "./server/grpc_unix_server.ts";
+import { CriStore } from "./state/cri_store.ts";
+import { ContainerLogs } from "./logs/container_logs.ts";
+import type { CriContext } from "./runtime/cri_context.ts";
+import { runtimeService } from "./runtime/runtime_service.ts";
+import { imageHandlers } from "./images/image_handlers.ts";
+
+export interface CriOptions {
+  root: string;
+  logLevel?: LogLevel;
+  logSink?: (line: string) => void;
+  /** How long RunPodSandbox waits for its zone (default 5 minutes, for TCG labs). */
+  bootTimeoutMs?: number;
+}
+
+export interface RunningCri {
+  paths: ProtectPaths;
+  close(): Promise<void>;
+}
+
+/** Wires the daemon client, the CRI store and the log writers, and serves cri.sock. */
+export async function startCri(options: CriOptions): Promise<RunningCri> {
+  const paths = protectPaths(options.root);
+  const log = createLogger("cri", { level: options.logLevel ?? "info", sink: options.logSink });
+  const stateDir = join(paths.stateDir, "cri");
+  Deno.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const store = new CriStore(join(stateDir, "cri.db"));
+  const daemon = createClient(ControlService, createUnixTransport(paths.daemonSocket));
+  const logs = new ContainerLogs({ daemon, store, log });
+  const ctx: CriContext = {
+    daemon,
+    store,
+    logs,
+    log,
+    bootTimeoutMs: options.bootTimeoutMs ?? 300_000,
+  };
+  // Containers that were running when protect-cri stopped: their logs carry on.
+  for (const c of store.containers()) logs.follow(c);
+  const server = await serveGrpcUnix({
+    path: paths.criSocket,
+    log,
+    interceptors: [errorInterceptor(log)],
+    readMaxBytes: 16 * 1024 * 1024,
+    routes: (router) => {
+      router.service(RuntimeService, runtimeService(ctx));
+      router.service(ImageService, imageHandlers(ctx));
+    },
+  });
+  log.info("protect-cri serving", { socket: paths.criSocket, daemon: paths.daemonSocket });
+  return {
+    paths,
+    close: async () => {
+      logs.close();
+      await server.close();
+      store.close();
+      log.info("protect-cri stopped");
+    },
+  };
+}
