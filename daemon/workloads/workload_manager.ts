@@ -22,6 +22,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  UnavailableError,
 } from "../../lib/errors/mod.ts";
 import type { IdmPeer } from "../../lib/idm/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
@@ -58,6 +59,8 @@ export interface WorkloadManagerDeps {
 }
 
 const MAX_ARGS = 4096;
+/** How long after its stop a workload's exit report may take to arrive. */
+const STOP_REPORT_MS = 30_000;
 
 const MAX_ARG_BYTES = 128 * 1024;
 
@@ -439,6 +442,17 @@ export class WorkloadManager {
       ),
       (graceSeconds + 30) * 1000,
     );
+    // The agent answers once the process is gone; its exit report follows. Callers (the CRI's
+    // StopContainer) expect the workload ended when this returns.
+    const deadline = Date.now() + STOP_REPORT_MS;
+    while (this.deps.workloads.find(id)?.state === WorkloadState.RUNNING) {
+      if (Date.now() > deadline) {
+        throw new UnavailableError(
+          `workload ${w.name} stopped, but its zone did not report the exit`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async destroy(id: string): Promise<void> {

@@ -13,13 +13,32 @@ const vendor = fileURLToPath(new URL("../../proto/vendor", import.meta.url));
 type Any = any;
 
 export interface CriClient {
-  runtime: Record<string, (request: Any, options?: { deadlineMs?: number; metadata?: grpc.Metadata }) => Promise<Any>>;
-  image: Record<string, (request: Any, options?: { deadlineMs?: number; metadata?: grpc.Metadata }) => Promise<Any>>;
+  runtime: Record<
+    string,
+    (request: Any, options?: { deadlineMs?: number; metadata?: grpc.Metadata }) => Promise<Any>
+  >;
+  image: Record<
+    string,
+    (request: Any, options?: { deadlineMs?: number; metadata?: grpc.Metadata }) => Promise<Any>
+  >;
   close(): void;
 }
 
 /** A gRPC error's status code (grpc.status), or undefined for another failure. */
 export const grpcCode = (e: unknown) => (e as { code?: number }).code;
+
+/**
+ * A gRPC error's message. connect-node percent-encodes grpc-message more than the spec
+ * asks (":" too) and grpc-js undoes it with decodeURI, which leaves those: decode fully.
+ */
+export const grpcMessage = (e: unknown) => {
+  const text = (e as { details?: string }).details ?? String(e);
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
 
 function promisify(client: Any): CriClient["runtime"] {
   const calls: CriClient["runtime"] = {};
@@ -28,8 +47,11 @@ function promisify(client: Any): CriClient["runtime"] {
     calls[name] = (request, options = {}) =>
       new Promise((resolve, reject) => {
         const deadline = new Date(Date.now() + (options.deadlineMs ?? 120_000));
-        client[name](request, options.metadata ?? new grpc.Metadata(), { deadline }, (e: Error, r: Any) =>
-          e ? reject(e) : resolve(r)
+        client[name](
+          request,
+          options.metadata ?? new grpc.Metadata(),
+          { deadline },
+          (e: Error, r: Any) => e ? reject(e) : resolve(r),
         );
       });
   }

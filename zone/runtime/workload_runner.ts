@@ -45,6 +45,9 @@ function imageAccounts(root: string): { passwd: string; group: string } {
   return { passwd: read("/etc/passwd"), group: read("/etc/group") };
 }
 
+/** How long `run` may take to record a new container (under TCG, seconds). */
+const CREATE_WAIT_MS = 30_000;
+
 /** How long a hot-plugged image disk may take to appear in the zone. */
 const DISK_WAIT_MS = 30_000;
 
@@ -222,6 +225,24 @@ export class WorkloadRunner {
       this.log.error("workload supervision failed", { workload: spec.workloadId, error });
       this.events.exit(spec.workloadId, -1, String(error));
     });
+    await this.#created(spec.workloadId, d.state, child.status);
+  }
+
+  /**
+   * Resolves once the runtime has recorded the container (so `exec` and `kill` find it) or
+   * its process has ended, whichever is first: RUNNING means exec works (it raced before).
+   */
+  async #created(id: string, state: string, ended: Promise<unknown>): Promise<void> {
+    let done = false;
+    ended.finally(() => done = true);
+    const deadline = Date.now() + CREATE_WAIT_MS;
+    // runc writes state.json, crun a status file, once the container is created.
+    while (!done && !exists(`${state}/${id}/state.json`) && !exists(`${state}/${id}/status`)) {
+      if (Date.now() > deadline) {
+        return this.log.warn("the runtime did not record the container in time", { workload: id });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** runc's state directory for a running workload (exec joins it there). */

@@ -1,0 +1,391 @@
+/**
+ * protect-cri driven as kubelet drives it, by an independent client (@grpc/grpc-js on the
+ * unmodified upstream api.proto), on process-driver zones: image pull with auth, the pod
+ * and container flow with its log file, ExecSync, filters, idempotence and refusals.
+ */
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { busyboxLayers } from "../storage/testing/busybox_image.ts";
+import { protectPaths } from "../lib/paths/mod.ts";
+import { connectCri, grpcCode, grpcMessage } from "./helpers/cri_client.ts";
+import {
+  startProgramProcess,
+  startStorageProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "./helpers/processes.ts";
+import { pushImage, startRegistry } from "./helpers/registry.ts";
+import { startTokenProxy } from "./helpers/token_proxy.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+const rejects = async (p: Promise<unknown>, code: number, message: RegExp) => {
+  const error = await p.then(() => undefined, (e) => e);
+  assert.ok(error, `expected ${GrpcStatus[code]}, got success`);
+  assert.equal(grpcCode(error), code, `${GrpcStatus[code]} expected: ${error}`);
+  assert.match(grpcMessage(error), message);
+};
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  seconds = 30,
+): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
+  const registry = await startRegistry();
+  const proxy = startTokenProxy(registry.host, "kube", "s3cret");
+  const root = tempRoot();
+  // kubelet's log directory lives outside protect's root (the cri grant has /var/log/pods).
+  const logDir = `/var/log/pods/protect-test-${crypto.randomUUID()}`;
+  writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
+  const daemon = await startProgramProcess("daemon-process", root);
+  const storage = await startStorageProcess(root);
+  const cri = await startProgramProcess("cri", root);
+  const socket = protectPaths(root).criSocket;
+  const c = connectCri(socket);
+  const image = `${proxy.host}/test/busybox:1`;
+  const podConfig = (name: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { name, namespace: "default", uid: crypto.randomUUID(), attempt: 0 },
+    hostname: name,
+    logDirectory: logDir,
+    labels: { app: name, tier: "test" },
+    annotations: { "example.com/note": "kept" },
+    dnsConfig: {
+      servers: ["10.96.0.10"],
+      searches: ["default.svc.cluster.local"],
+      options: ["ndots:5"],
+    },
+    ...extra,
+  });
+  const containerConfig = (
+    name: string,
+    command: string[],
+    extra: Record<string, unknown> = {},
+  ) => ({
+    metadata: { name, attempt: 0 },
+    image: { image },
+    command,
+    envs: [{ key: "GREETING", value: "hello" }],
+    labels: { container: name },
+    logPath: `${name}/0.log`,
+    linux: {
+      resources: { cpuShares: 2, oomScoreAdj: 1000, memoryLimitInBytes: 64 * 1024 * 1024 },
+      securityContext: {
+        namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+        seccomp: { profileType: "RuntimeDefault" },
+        maskedPaths: ["/proc/kcore", "/proc/keys"],
+        readonlyPaths: ["/proc/sys"],
+      },
+    },
+    ...extra,
+  });
+  try {
+    await pushImage(registry.host, "test/busybox", "1", {
+      layers: await busyboxLayers(),
+      config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
+    });
+
+    await t.step("version and status", async () => {
+      const v = await c.runtime.version({ version: "v1" });
+      assert.equal(v.runtimeName, "protect");
+      assert.equal(v.runtimeApiVersion, "v1");
+      const s = await c.runtime.status({});
+      const runtime = s.status.conditions.find((x: Any) => x.type === "RuntimeReady");
+      assert.equal(runtime.status, true);
+      // No protect-network in this test: the condition says so, with the reason.
+      const network = s.status.conditions.find((x: Any) => x.type === "NetworkReady");
+      assert.equal(network.status, false);
+      assert.match(network.message, /protect-network is not running/);
+      const config = await c.runtime.runtimeConfig({});
+      assert.equal(config.linux.cgroupDriver, "SYSTEMD");
+    });
+
+    await t.step("images: pull with auth, status by tag and ID, list, refusals", async () => {
+      const anonymous = await c.image.pullImage({ image: { image } }).then(
+        () => undefined,
+        (e) => e,
+      );
+      assert.ok(anonymous, "pulling without credentials must fail");
+      assert.match(grpcMessage(anonymous), /refused the credentials/);
+      const pulled = await c.image.pullImage({
+        image: { image },
+        auth: { auth: btoa("kube:s3cret") },
+      });
+      assert.match(pulled.imageRef, /^127\.0\.0\.1:\d+\/test\/busybox@sha256:[0-9a-f]{64}$/);
+      const byTag = await c.image.imageStatus({ image: { image } });
+      assert.equal(byTag.image.repoTags[0], image);
+      const id = byTag.image.id;
+      const byId = await c.image.imageStatus({ image: { image: id.slice(7, 19) } });
+      assert.equal(byId.image.id, id);
+      const none = await c.image.imageStatus({ image: { image: `${proxy.host}/no/such:1` } });
+      assert.equal(none.image, null);
+      const list = await c.image.listImages({});
+      assert.ok(list.images.some((i: Any) => i.id === id));
+      const fs = await c.image.imageFsInfo({});
+      assert.ok(BigInt(fs.imageFilesystems[0].usedBytes.value) > 0n);
+      await rejects(
+        c.image.pullImage({ image: { image }, auth: { registryToken: "x" } }),
+        GrpcStatus.UNIMPLEMENTED,
+        /registry_token/,
+      );
+    });
+
+    let podId = "";
+    await t.step("a pod is a zone: run, status, list with filters", async () => {
+      const run = await c.runtime.runPodSandbox({ config: podConfig("web") }, {
+        deadlineMs: 120_000,
+      });
+      podId = run.podSandboxId;
+      assert.match(podId, /^[0-9a-f]{64}$/);
+      const s = await c.runtime.podSandboxStatus({
+        podSandboxId: podId.slice(0, 12),
+        verbose: true,
+      });
+      assert.equal(s.status.state, "SANDBOX_READY");
+      assert.equal(s.status.metadata.name, "web");
+      assert.equal(s.status.labels.app, "web");
+      assert.equal(s.status.annotations["example.com/note"], "kept");
+      assert.ok(BigInt(s.status.createdAt) > 1_600_000_000_000_000_000n, "nanoseconds");
+      assert.match(s.info.info, /"zoneState":"READY"/);
+      const listed = await c.runtime.listPodSandbox({ filter: { labelSelector: { app: "web" } } });
+      assert.deepEqual(listed.items.map((p: Any) => p.id), [podId]);
+      const notReady = await c.runtime.listPodSandbox({
+        filter: { state: { state: "SANDBOX_NOTREADY" } },
+      });
+      assert.equal(notReady.items.length, 0);
+    });
+
+    let ranId = "";
+    await t.step(
+      "a container runs to its end; its log is at kubelet's path, CRI format",
+      async () => {
+        const created = await c.runtime.createContainer({
+          podSandboxId: podId,
+          config: containerConfig("once", [
+            "sh",
+            "-c",
+            "echo $GREETING; hostname; cat /etc/resolv.conf; echo oops >&2; printf partial",
+          ]),
+          sandboxConfig: podConfig("web"),
+        });
+        ranId = created.containerId;
+        assert.match(ranId, /^[0-9a-f]{64}$/);
+        const before = await c.runtime.containerStatus({ containerId: ranId });
+        assert.equal(before.status.state, "CONTAINER_CREATED");
+        await c.runtime.startContainer({ containerId: ranId });
+        const done = await until("the container to exit", async () => {
+          const s = await c.runtime.containerStatus({ containerId: ranId });
+          return s.status.state === "CONTAINER_EXITED" ? s.status : undefined;
+        });
+        assert.equal(done.exitCode, 0);
+        assert.equal(done.reason, "Completed");
+        assert.ok(BigInt(done.finishedAt) >= BigInt(done.startedAt));
+        assert.equal(done.logPath, `${logDir}/once/0.log`);
+        assert.match(done.imageRef, /@sha256:/);
+        const log = await until("the log file to be complete", async () => {
+          try {
+            const text = Deno.readTextFileSync(done.logPath);
+            return text.includes("partial") ? text : undefined;
+          } catch {
+            return undefined;
+          }
+        });
+        const lines = log.trimEnd().split("\n");
+        const line = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([PF]) (.*)$/;
+        for (const l of lines) assert.match(l, line);
+        const parsed = lines.map((l) => line.exec(l)!.slice(1));
+        assert.deepEqual(
+          parsed.filter(([s]) => s === "stdout").map(([, tag, text]) => [tag, text]),
+          [
+            ["F", "hello"],
+            ["F", "web"],
+            ["F", "nameserver 10.96.0.10"],
+            ["F", "search default.svc.cluster.local"],
+            ["F", "options ndots:5"],
+            ["P", "partial"],
+          ],
+        );
+        assert.deepEqual(parsed.filter(([s]) => s === "stderr").map(([, t, x]) => [t, x]), [[
+          "F",
+          "oops",
+        ]]);
+      },
+    );
+
+    let longId = "";
+    await t.step("ExecSync in a running container: output, exit code, timeout", async () => {
+      longId = (await c.runtime.createContainer({
+        podSandboxId: podId,
+        config: containerConfig("server", ["sh", "-c", "sleep 300"]),
+        sandboxConfig: podConfig("web"),
+      })).containerId;
+      await c.runtime.startContainer({ containerId: longId });
+      await until("running", async () => {
+        const s = await c.runtime.containerStatus({ containerId: longId });
+        return s.status.state === "CONTAINER_RUNNING" ? true : undefined;
+      });
+      const r = await c.runtime.execSync({
+        containerId: longId,
+        cmd: ["sh", "-c", "echo hi; echo no >&2; exit 3"],
+      });
+      assert.equal(new TextDecoder().decode(r.stdout), "hi\n");
+      assert.equal(new TextDecoder().decode(r.stderr), "no\n");
+      assert.equal(r.exitCode, 3);
+      await rejects(
+        c.runtime.execSync({ containerId: longId, cmd: ["sh", "-c", "sleep 10"], timeout: 1 }),
+        GrpcStatus.DEADLINE_EXCEEDED,
+        /timed out after 1 s/,
+      );
+      const running = await c.runtime.listContainers({
+        filter: { state: { state: "CONTAINER_RUNNING" }, podSandboxId: podId.slice(0, 10) },
+      });
+      assert.deepEqual(running.containers.map((x: Any) => x.id), [longId]);
+      const byLabel = await c.runtime.listContainers({
+        filter: { labelSelector: { container: "once" } },
+      });
+      assert.deepEqual(byLabel.containers.map((x: Any) => x.id), [ranId]);
+      await c.runtime.reopenContainerLog({ containerId: longId });
+    });
+
+    await t.step("stop and remove are idempotent; NotFound where kubelet expects it", async () => {
+      await c.runtime.stopContainer({ containerId: longId, timeout: 1 });
+      const stopped = await c.runtime.containerStatus({ containerId: longId });
+      assert.equal(stopped.status.state, "CONTAINER_EXITED");
+      assert.ok([137, 143].includes(stopped.status.exitCode), String(stopped.status.exitCode));
+      await c.runtime.stopContainer({ containerId: longId, timeout: 1 });
+      await c.runtime.removeContainer({ containerId: longId });
+      await c.runtime.removeContainer({ containerId: longId });
+      await rejects(
+        c.runtime.containerStatus({ containerId: longId }),
+        GrpcStatus.NOT_FOUND,
+        /not found/,
+      );
+      await rejects(
+        c.runtime.stopContainer({ containerId: longId }),
+        GrpcStatus.NOT_FOUND,
+        /not found/,
+      );
+    });
+
+    await t.step("refusals say why", async () => {
+      await rejects(
+        c.runtime.runPodSandbox({
+          config: podConfig("hostnet", {
+            linux: { securityContext: { namespaceOptions: { network: "NODE" } } },
+          }),
+        }),
+        GrpcStatus.INVALID_ARGUMENT,
+        /cannot share the host's network namespace \(hostNetwork\)/,
+      );
+      await rejects(
+        c.runtime.runPodSandbox({
+          config: podConfig("x", { annotations: { "protect.dev/nope": "1" } }),
+        }),
+        GrpcStatus.INVALID_ARGUMENT,
+        /protect.dev\/nope.*unknown/,
+      );
+      await rejects(
+        c.runtime.runPodSandbox({ config: podConfig("x"), runtimeHandler: "runc" }),
+        GrpcStatus.INVALID_ARGUMENT,
+        /runtime_handler/,
+      );
+      await rejects(
+        c.runtime.createContainer({
+          podSandboxId: podId,
+          config: containerConfig("dev", ["true"], {
+            devices: [{ hostPath: "/dev/kvm", containerPath: "/dev/kvm", permissions: "rw" }],
+          }),
+        }),
+        GrpcStatus.UNIMPLEMENTED,
+        /devices: host devices cannot be passed/,
+      );
+      await rejects(
+        c.runtime.exec({ containerId: ranId, cmd: ["sh"], stdout: true }),
+        GrpcStatus.UNIMPLEMENTED,
+        /streaming server/,
+      );
+      await rejects(
+        c.runtime.podSandboxStatus({ podSandboxId: "zz" }),
+        GrpcStatus.INVALID_ARGUMENT,
+        /not a pod sandbox ID/,
+      );
+    });
+
+    await t.step(
+      "a percent-encoded :authority (grpc-go, grpcio) does not take the server down",
+      async () => {
+        const session = http2.connect("http://localhost", {
+          createConnection: () => net.connect(socket),
+        });
+        const request = session.request({
+          ":method": "POST",
+          ":path": "/runtime.v1.RuntimeService/Version",
+          ":authority": encodeURIComponent(socket),
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        request.end(new Uint8Array([0, 0, 0, 0, 0]));
+        const status = await new Promise<number>((resolve, reject) => {
+          request.on("response", (headers) => resolve(Number(headers[":status"])));
+          request.on("error", reject);
+        });
+        request.resume();
+        assert.equal(status, 200);
+        session.close();
+        assert.equal((await c.runtime.version({})).runtimeName, "protect");
+      },
+    );
+
+    await t.step(
+      "stop the pod: NOTREADY, its containers keep their last status; remove twice",
+      async () => {
+        await c.runtime.stopPodSandbox({ podSandboxId: podId });
+        const s = await c.runtime.podSandboxStatus({ podSandboxId: podId });
+        assert.equal(s.status.state, "SANDBOX_NOTREADY");
+        const kept = await c.runtime.containerStatus({ containerId: ranId });
+        assert.equal(kept.status.state, "CONTAINER_EXITED");
+        assert.equal(kept.status.exitCode, 0);
+        await c.runtime.stopPodSandbox({ podSandboxId: podId });
+        await c.runtime.removePodSandbox({ podSandboxId: podId });
+        await c.runtime.removePodSandbox({ podSandboxId: podId });
+        await rejects(
+          c.runtime.podSandboxStatus({ podSandboxId: podId }),
+          GrpcStatus.NOT_FOUND,
+          /not found/,
+        );
+        await rejects(
+          c.runtime.stopPodSandbox({ podSandboxId: podId }),
+          GrpcStatus.NOT_FOUND,
+          /not found/,
+        );
+        assert.deepEqual((await c.runtime.listContainers({})).containers, []);
+      },
+    );
+  } catch (e) {
+    console.error(cri.logs());
+    throw e;
+  } finally {
+    c.close();
+    await cri.stop();
+    await daemon.stop();
+    await storage.stop();
+    await proxy.stop();
+    await registry.stop();
+    Deno.removeSync(root, { recursive: true });
+    try {
+      Deno.removeSync(logDir, { recursive: true });
+    } catch { /* never made */ }
+  }
+});
