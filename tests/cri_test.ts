@@ -194,7 +194,7 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
         assert.ok(BigInt(done.finishedAt) >= BigInt(done.startedAt));
         assert.equal(done.logPath, `${logDir}/once/0.log`);
         assert.match(done.imageRef, /@sha256:/);
-        const log = await until("the log file to be complete", async () => {
+        const log = await until("the log file to be complete", () => {
           try {
             const text = Deno.readTextFileSync(done.logPath);
             return text.includes("partial") ? text : undefined;

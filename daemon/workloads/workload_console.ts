@@ -23,6 +23,8 @@ export interface ConsoleDeps {
   untilStarted(id: string): Promise<boolean>;
   /** The last record of a workload removed with --rm. */
   removed(id: string): WorkloadRecord | undefined;
+  /** An attach before the start gave its terminal's size: the start takes it along. */
+  noteTerminalSize(id: string, size: { rows: number; columns: number }): void;
 }
 
 /**
@@ -46,6 +48,9 @@ export async function* attachConsole(
   const w = deps.workloads.get(header.workloadId);
   const interactive = (w.spec.process?.tty || w.spec.process?.stdin) ?? false;
   const live = LIVE_WORKLOAD_STATES.has(w.state);
+  if (header.terminalSize && w.spec.process?.tty && w.state === WorkloadState.CREATED) {
+    deps.noteTerminalSize(w.id, header.terminalSize);
+  }
   const forward = async (r: AttachWorkloadConsoleRequest, peer: IdmPeer) => {
     const size = r.terminalSize;
     if (!r.stdin.length && !r.stdinClosed && !size) return;

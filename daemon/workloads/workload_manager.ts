@@ -166,6 +166,9 @@ export class WorkloadManager {
     });
   }
 
+  /** Terminal sizes of attaches made before their workload's start (taken by the start). */
+  #terminalSizes = new Map<string, { rows: number; columns: number }>();
+
   /** The last state of workloads removed with --rm, for attached clients (bounded). */
   #removed = new Map<string, WorkloadRecord>();
 
@@ -299,6 +302,8 @@ export class WorkloadManager {
       }
       if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
       const volumes = await this.volumes.attach(w.zoneId, spec);
+      const size = this.#terminalSizes.get(id);
+      this.#terminalSizes.delete(id);
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
         : image.path;
@@ -342,6 +347,8 @@ export class WorkloadManager {
               destination: m.destination,
             })),
             volumes,
+            rows: size?.rows ?? 0,
+            columns: size?.columns ?? 0,
           }),
         ),
         60_000,
@@ -424,6 +431,7 @@ export class WorkloadManager {
         driver: this.deps.driver,
         untilStarted: (id) => this.#startWaiters.wait(id, this.deps.workloads.find(id)?.state),
         removed: (id) => this.#removed.get(id),
+        noteTerminalSize: (id, size) => this.#terminalSizes.set(id, size),
       },
       requests,
       signal,
@@ -461,6 +469,7 @@ export class WorkloadManager {
     this.#transition(id, WorkloadState.DESTROYED, {});
     this.deps.workloads.delete(id);
     this.deps.logs.forget(id);
+    this.#terminalSizes.delete(id);
     this.#unpublish(w);
   }
 

@@ -37,11 +37,18 @@ export function underTerminal(
 const validSize = (rows: number, columns: number) =>
   rows > 0 && rows <= MAX_TERMINAL && columns > 0 && columns <= MAX_TERMINAL;
 
-/** The terminal of `scriptPid`'s child, from `ps -o pid,ppid,tty` output (procps and busybox agree on it). */
+/**
+ * The terminal of `scriptPid`'s child, from `ps -o pid,ppid,tty` output: procps names it
+ * `pts/N`, busybox (in Xen zones) by device number `136,N` (Unix98 pty slaves have majors
+ * 136-143, minor N of major 136 + k being pts number k * 256 + N).
+ */
 export function childTerminal(psOutput: string, scriptPid: number): string | undefined {
   for (const line of psOutput.split("\n").slice(1)) {
-    const [, ppid, tty] = line.trim().split(/\s+/);
-    if (Number(ppid) === scriptPid && /^pts\/\d+$/.test(tty ?? "")) return `/dev/${tty}`;
+    const [, ppid, tty = ""] = line.trim().split(/\s+/);
+    if (Number(ppid) !== scriptPid) continue;
+    if (/^pts\/\d+$/.test(tty)) return `/dev/${tty}`;
+    const device = /^(13[6-9]|14[0-3]),(\d{1,3})$/.exec(tty);
+    if (device) return `/dev/pts/${(Number(device[1]) - 136) * 256 + Number(device[2])}`;
   }
   return undefined;
 }

@@ -69,4 +69,8 @@ Deno.test("exec -t: the command's terminal is found from ps output", () => {
   assert.equal(childTerminal(ps, 41), "/dev/pts/7");
   assert.equal(childTerminal(ps, 1), undefined); // not a pty
   assert.equal(childTerminal(ps, 99), undefined);
+  // busybox's ps (in Xen zones) gives the device number: measured "136,0" for /dev/pts/0.
+  const busybox = "PID   PPID  TT\n    1     0 ?\n16324 16323 136,0\n16400 16399 137,2\n";
+  assert.equal(childTerminal(busybox, 16323), "/dev/pts/0");
+  assert.equal(childTerminal(busybox, 16399), "/dev/pts/258");
 });

@@ -189,7 +189,7 @@ export class WorkloadRunner {
     // A tty workload runs under script(1), which gives foreground `runc run` the terminal
     // it relays the container's own to (as `exec -t` does); the size comes with the attach.
     const [command, args] = spec.tty
-      ? underTerminal(runtimeRun, { rows: 0, columns: 0 })
+      ? underTerminal(runtimeRun, { rows: spec.rows, columns: spec.columns })
       : runtimeRun;
     const child = new Deno.Command(command, {
       args,
