@@ -31,7 +31,7 @@ const rejects = async (p: Promise<unknown>, code: number, message: RegExp) => {
 
 async function until<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => Promise<T | undefined> | T | undefined,
   seconds = 30,
 ): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
