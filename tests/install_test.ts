@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { REPO } from "./helpers/processes.ts";
 import { readPermissionSet } from "../lib/permissions/mod.ts";
 
-const PROGRAMS = ["protect-daemon-xen", "protect-storage", "protect-network", "protect"];
+const PROGRAMS = [
+  "protect-daemon-xen",
+  "protect-storage",
+  "protect-network",
+  "protect-cri",
+  "protect",
+];
 
 function fakeDist(): string {
   // Test doubles for the bundles: the installer copies them, it does not run them.
@@ -74,7 +80,12 @@ Deno.test("install puts programs, units, hotplug scripts and a Xen daemon.toml i
     assert.ok(exists(join(root, "etc/protect/xen/block-protect")));
     const units = join(root, "etc/systemd/system");
     for (
-      const unit of ["protect-daemon.service", "protect-storage.service", "protect-network.service"]
+      const unit of [
+        "protect-daemon.service",
+        "protect-storage.service",
+        "protect-network.service",
+        "protect-cri.service",
+      ]
     ) {
       const text = Deno.readTextFileSync(join(units, unit));
       assert.doesNotMatch(text, /@[A-Z]+@/, `${unit} has an unreplaced placeholder`);
@@ -143,6 +154,7 @@ Deno.test("each unit lets its program write what its permission set grants, unde
     ["protect-daemon.service", "daemon-xen"],
     ["protect-storage.service", "storage"],
     ["protect-network.service", "network"],
+    ["protect-cri.service", "cri"],
   ];
   for (const [unit, set] of pairs) {
     const text = Deno.readTextFileSync(join(REPO, "deploy/systemd", unit));

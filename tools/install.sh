@@ -31,8 +31,10 @@ case "$prefix" in /*) ;; *) die "--prefix must be an absolute path (got $prefix)
 r="${root%/}"
 libdir="$prefix/lib/protect" docdir="$prefix/share/doc/protect"
 unitdir=/etc/systemd/system etcdir=/etc/protect statedir=/var/lib/protect
-units=(protect-daemon.service protect-storage.service protect-network.service protect.target)
-programs=(protect-daemon-xen protect-storage protect-network protect)
+# protect-cri is installed, not enabled: a Kubernetes node enables it (docs/cri.md).
+units=(protect-daemon.service protect-storage.service protect-network.service protect.target
+  protect-cri.service)
+programs=(protect-daemon-xen protect-storage protect-network protect-cri protect)
 systemd() { [ "$root" = / ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; }
 say() { echo "install: $*"; }
 
