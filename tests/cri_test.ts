@@ -259,6 +259,35 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       await c.runtime.reopenContainerLog({ containerId: longId });
     });
 
+    await t.step("stats: CPU, memory and writable layer from the zone; pod totals", async () => {
+      await c.runtime.execSync({
+        containerId: longId,
+        cmd: ["sh", "-c", "head -c 100000 /dev/zero > /big"],
+      });
+      const first = (await c.runtime.containerStats({ containerId: longId })).stats;
+      assert.equal(first.attributes.id, longId);
+      assert.ok(BigInt(first.cpu.usageCoreNanoSeconds.value) > 0n, "cpu time");
+      assert.ok(BigInt(first.memory.workingSetBytes.value) > 0n, "working set");
+      assert.ok(BigInt(first.writableLayer.usedBytes.value) >= 100000n, "writable layer");
+      const second = (await c.runtime.containerStats({ containerId: longId })).stats;
+      assert.ok(second.cpu.usageNanoCores, "a rate from two samples");
+      const listed = await c.runtime.listContainerStats({ filter: { podSandboxId: podId } });
+      assert.deepEqual(
+        listed.stats.map((x: Any) => x.attributes.id),
+        [longId],
+        "running ones only",
+      );
+      const pod = (await c.runtime.podSandboxStats({ podSandboxId: podId })).stats;
+      assert.equal(pod.attributes.id, podId);
+      assert.ok(BigInt(pod.linux.process.processCount.value) > 0n);
+      assert.ok(BigInt(pod.linux.memory.usageBytes.value) > 0n);
+      assert.equal(pod.linux.containers.length, 1);
+      const pods = await c.runtime.listPodSandboxStats({
+        filter: { labelSelector: { app: "web" } },
+      });
+      assert.equal(pods.stats.length, 1);
+    });
+
     await t.step("stop and remove are idempotent; NotFound where kubelet expects it", async () => {
       await c.runtime.stopContainer({ containerId: longId, timeout: 1 });
       const stopped = await c.runtime.containerStatus({ containerId: longId });

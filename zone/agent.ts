@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import {
   BootstrapSchema,
   type ExecStart,
@@ -13,6 +13,9 @@ import {
   WorkloadInputSchema,
   WorkloadOutputSchema,
   WorkloadStartSchema,
+  WorkloadStatsReportSchema,
+  WorkloadStatsRequestSchema,
+  type WorkloadStatsSchema,
   WorkloadStopSchema,
   ZoneMetricsReportSchema,
   ZoneResourcesSchema,
@@ -31,6 +34,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** Resource use of the running workloads among `ids` (all running ones when empty). */
+  stats(ids: string[]): Promise<Array<MessageInitShape<typeof WorkloadStatsSchema>>>;
   /** The OCI runtime binary a workload runs under (runc or crun): its exec uses the same. */
   runtimeOf(workloadId: string): string;
   /** Input or a terminal size for a workload started with a tty or open stdin. */
@@ -166,6 +171,11 @@ export function serveAgent(
       const stop = fromBinary(WorkloadStopSchema, payload);
       await runtime.stop(stop.workloadId, stop.gracePeriodSeconds || 10);
       return new Uint8Array();
+    });
+    peer.onRequest("workload.stats", async (payload) => {
+      const { workloadIds } = fromBinary(WorkloadStatsRequestSchema, payload);
+      const stats = await runtime.stats(workloadIds);
+      return toBinary(WorkloadStatsReportSchema, create(WorkloadStatsReportSchema, { stats }));
     });
   }
   return peer;

@@ -4,6 +4,7 @@ import type { CriContext } from "./cri_context.ts";
 import { containerHandlers } from "./container_handlers.ts";
 import { podHandlers } from "./pod_handlers.ts";
 import { pendingHandlers, runtimeInfoHandlers } from "./runtime_info_handlers.ts";
+import { statsHandlers } from "./stats_handlers.ts";
 
 /** The whole RuntimeService: pods, containers, runtime info, and the RPCs still to come. */
 export function runtimeService(ctx: CriContext): ServiceImpl<typeof RuntimeService> {
@@ -12,5 +13,6 @@ export function runtimeService(ctx: CriContext): ServiceImpl<typeof RuntimeServi
     ...runtimeInfoHandlers(ctx),
     ...podHandlers(ctx),
     ...containerHandlers(ctx),
+    ...statsHandlers(ctx),
   } as ServiceImpl<typeof RuntimeService>;
 }

@@ -9,6 +9,7 @@ import {
   GetWorkloadResponseSchema,
   ListWorkloadsResponseSchema,
   ReadWorkloadLogsResponseSchema,
+  ReadWorkloadStatsResponseSchema,
   StartWorkloadResponseSchema,
   StopWorkloadResponseSchema,
 } from "../../proto/mod.ts";
@@ -18,6 +19,8 @@ import { LIVE_WORKLOAD_STATES } from "../workloads/workload_manager.ts";
 import { workloadToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
 import { validateLabels } from "../validation/mod.ts";
+import { readWorkloadStats } from "../workloads/workload_stats.ts";
+import { FailedPreconditionError } from "../../lib/errors/mod.ts";
 
 /** Workload RPCs; the zone agent does the running. */
 export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
@@ -55,6 +58,15 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
       for await (const response of ctx.workloadManager.attachConsole(requests, call.signal)) {
         yield create(AttachWorkloadConsoleResponseSchema, response);
       }
+    },
+
+    async readWorkloadStats(request) {
+      if (!ctx.driver.channel) {
+        throw new FailedPreconditionError(`the ${ctx.driver.name} driver runs no workloads`);
+      }
+      request.workloadIds.forEach((id, i) => requireId(id, `workload_ids[${i}]`));
+      const stats = await readWorkloadStats(ctx, request.workloadIds);
+      return create(ReadWorkloadStatsResponseSchema, { stats });
     },
 
     async *readWorkloadLogs(request, call) {

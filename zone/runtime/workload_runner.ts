@@ -13,6 +13,7 @@ import { type CommandProblem, commandProblem } from "./find_command.ts";
 import { run } from "./run_tool.ts";
 import { VolumeMounts } from "./volume_mounts.ts";
 import { removeWorkloadCgroups, wasOomKilled } from "./workload_cgroup.ts";
+import { workloadStats } from "./workload_stats.ts";
 
 const encoder = new TextEncoder();
 
@@ -291,6 +292,14 @@ export class WorkloadRunner {
       path ? [path] : [],
       start.workingDirectory || process.cwd,
     );
+  }
+
+  /** Resource use of the running workloads among `ids` (every running one when empty). */
+  stats(ids: string[]) {
+    const wanted = ids.length
+      ? ids.filter((id) => this.#running.has(id))
+      : [...this.#running.keys()];
+    return Promise.all(wanted.map((id) => workloadStats(id, this.#dirs(id).upper)));
   }
 
   /** The OCI runtime a workload runs under (exec must use the same). */
