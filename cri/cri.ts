@@ -14,6 +14,9 @@ import { ContainerLogs } from "./logs/container_logs.ts";
 import type { CriContext } from "./runtime/cri_context.ts";
 import { runtimeService } from "./runtime/runtime_service.ts";
 import { imageHandlers } from "./images/image_handlers.ts";
+import { StreamingRequests } from "./streaming/streaming_requests.ts";
+import { startStreamingServer } from "./streaming/streaming_server.ts";
+import { streamingHandler } from "./runtime/streaming_handlers.ts";
 
 export interface CriOptions {
   root: string;
@@ -21,6 +24,9 @@ export interface CriOptions {
   logSink?: (line: string) => void;
   /** How long RunPodSandbox waits for its zone (default 5 minutes, for TCG labs). */
   bootTimeoutMs?: number;
+  /** The streaming server's address and port (Exec/Attach/PortForward URLs); default 127.0.0.1, any free port. */
+  streamingAddress?: string;
+  streamingPort?: number;
 }
 
 export interface RunningCri {
@@ -46,21 +52,35 @@ export async function startCri(options: CriOptions): Promise<RunningCri> {
   };
   // Containers that were running when protect-cri stopped: their logs carry on.
   for (const c of store.containers()) logs.follow(c);
+  const requests = new StreamingRequests();
+  const streamingServer = await startStreamingServer({
+    address: options.streamingAddress ?? "127.0.0.1",
+    port: options.streamingPort ?? 0,
+    requests,
+    handle: streamingHandler(ctx),
+    log,
+  });
+  const streaming = { requests, baseUrl: () => streamingServer.baseUrl };
   const server = await serveGrpcUnix({
     path: paths.criSocket,
     log,
     interceptors: [errorInterceptor(log)],
     readMaxBytes: 16 * 1024 * 1024,
     routes: (router) => {
-      router.service(RuntimeService, runtimeService(ctx));
+      router.service(RuntimeService, runtimeService(ctx, streaming));
       router.service(ImageService, imageHandlers(ctx));
     },
   });
-  log.info("protect-cri serving", { socket: paths.criSocket, daemon: paths.daemonSocket });
+  log.info("protect-cri serving", {
+    socket: paths.criSocket,
+    daemon: paths.daemonSocket,
+    streaming: streamingServer.baseUrl,
+  });
   return {
     paths,
     close: async () => {
       logs.close();
+      await streamingServer.close();
       await server.close();
       store.close();
       log.info("protect-cri stopped");

@@ -10,6 +10,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import { protectPaths } from "../lib/paths/mod.ts";
 import { connectCri, grpcCode, grpcMessage } from "./helpers/cri_client.ts";
+import { readAll, upgrade } from "./helpers/spdy_client.ts";
 import {
   startProgramProcess,
   startStorageProcess,
@@ -259,6 +260,110 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       await c.runtime.reopenContainerLog({ containerId: longId });
     });
 
+    await t.step(
+      "Exec over SPDY/3.1 as kubelet serves it: streams, exit status, tty resize",
+      async () => {
+        const { url } = await c.runtime.exec({
+          containerId: longId,
+          cmd: ["sh", "-c", "read x; echo got $x; echo err >&2; exit 3"],
+          stdin: true,
+          stdout: true,
+          stderr: true,
+        });
+        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[0-9a-f]{32}$/);
+        const up = await upgrade(url, ["v4.channel.k8s.io", "channel.k8s.io"]);
+        assert.equal(up.status, 101);
+        assert.equal(up.protocol, "v4.channel.k8s.io");
+        const s = up.session!;
+        const error = await s.openStream({ streamtype: "error" });
+        const stdin = await s.openStream({ streamtype: "stdin" });
+        const stdout = await s.openStream({ streamtype: "stdout" });
+        const stderr = await s.openStream({ streamtype: "stderr" });
+        await stdin.write(new TextEncoder().encode("hi\n"));
+        stdin.close();
+        const [out, err, status] = await Promise.all([
+          readAll(stdout),
+          readAll(stderr),
+          readAll(error),
+        ]);
+        assert.equal(out, "got hi\n");
+        assert.equal(err, "err\n");
+        const parsed = JSON.parse(status);
+        assert.equal(parsed.status, "Failure");
+        assert.equal(parsed.reason, "NonZeroExitCode");
+        assert.deepEqual(parsed.details.causes, [{ reason: "ExitCode", message: "3" }]);
+        const again = await upgrade(url, ["v4.channel.k8s.io"]);
+        assert.equal(again.status, 404, "a URL is good once");
+
+        const tty = await c.runtime.exec({
+          containerId: longId,
+          cmd: ["sh", "-c", "sleep 1; stty size"],
+          tty: true,
+          stdout: true,
+        });
+        const t2 = (await upgrade(tty.url, ["v4.channel.k8s.io"])).session!;
+        const ttyError = await t2.openStream({ streamtype: "error" });
+        const ttyOut = await t2.openStream({ streamtype: "stdout" });
+        const resize = await t2.openStream({ streamtype: "resize" });
+        await resize.write(new TextEncoder().encode('{"Width":77,"Height":33}\n'));
+        const [shown, ok] = await Promise.all([readAll(ttyOut), readAll(ttyError)]);
+        assert.match(shown, /33 77/);
+        assert.deepEqual(JSON.parse(ok), { metadata: {}, status: "Success" });
+
+        const old = await c.runtime.exec({ containerId: longId, cmd: ["true"], stdout: true });
+        const refused = await upgrade(old.url, ["v9.channel.k8s.io"]);
+        assert.equal(refused.status, 403);
+        assert.match(refused.body, /unable to negotiate/);
+        await rejects(
+          c.runtime.exec({ containerId: longId, cmd: ["sh"], tty: true, stderr: true }),
+          GrpcStatus.INVALID_ARGUMENT,
+          /a tty has no separate stderr/,
+        );
+      },
+    );
+
+    await t.step("Attach and PortForward over SPDY/3.1", async () => {
+      const attached = (await c.runtime.createContainer({
+        podSandboxId: podId,
+        config: containerConfig("reader", ["sh", "-c", "read x; echo attached $x"], {
+          stdin: true,
+          stdinOnce: true,
+        }),
+        sandboxConfig: podConfig("web"),
+      })).containerId;
+      await c.runtime.startContainer({ containerId: attached });
+      const { url } = await c.runtime.attach({
+        containerId: attached,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+      });
+      const s = (await upgrade(url, ["v4.channel.k8s.io"])).session!;
+      const error = await s.openStream({ streamtype: "error" });
+      const stdin = await s.openStream({ streamtype: "stdin" });
+      const stdout = await s.openStream({ streamtype: "stdout" });
+      await s.openStream({ streamtype: "stderr" });
+      await stdin.write(new TextEncoder().encode("yo\n"));
+      stdin.close();
+      const [out, status] = await Promise.all([readAll(stdout), readAll(error)]);
+      assert.equal(out, "attached yo\n");
+      assert.equal(JSON.parse(status).status, "Success");
+
+      const pf = await c.runtime.portForward({ podSandboxId: podId, port: [80] });
+      const p = await upgrade(pf.url, ["portforward.k8s.io"]);
+      assert.equal(p.protocol, "portforward.k8s.io");
+      const pfError = await p.session!.openStream({
+        streamtype: "error",
+        port: "80",
+        requestid: "0",
+      });
+      await p.session!.openStream({ streamtype: "data", port: "80", requestid: "0" });
+      // No protect-network in this test: the pod has no address, and the client is told so.
+      assert.match(await readAll(pfError), /the pod has no address/);
+      p.session!.close();
+      await c.runtime.removeContainer({ containerId: attached });
+    });
+
     await t.step("stats: CPU, memory and writable layer from the zone; pod totals", async () => {
       await c.runtime.execSync({
         containerId: longId,
@@ -342,8 +447,8 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       );
       await rejects(
         c.runtime.exec({ containerId: ranId, cmd: ["sh"], stdout: true }),
-        GrpcStatus.UNIMPLEMENTED,
-        /streaming server/,
+        GrpcStatus.FAILED_PRECONDITION,
+        /is not running/,
       );
       await rejects(
         c.runtime.podSandboxStatus({ podSandboxId: "zz" }),

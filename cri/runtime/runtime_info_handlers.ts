@@ -82,9 +82,6 @@ export function pendingHandlers(): Partial<ServiceImpl<typeof RuntimeService>> {
     throw new UnimplementedError(`${what} is not available yet in protect-cri`);
   };
   return {
-    exec: pending("Exec (the SPDY/WebSocket streaming server)"),
-    attach: pending("Attach (the SPDY/WebSocket streaming server)"),
-    portForward: pending("PortForward (the SPDY/WebSocket streaming server)"),
     checkpointContainer: pending("CheckpointContainer (checkpointing a container in a zone)"),
     getContainerEvents: pending("GetContainerEvents (evented PLEG)"),
     listMetricDescriptors: pending("ListMetricDescriptors"),

@@ -13,6 +13,9 @@ const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 /** A command line to run: program and arguments. */
 export type CommandLine = [string, string[]];
 
+/** How many times (100 ms apart) a resize looks for the command's terminal. */
+const RESIZE_TRIES = 30;
+
 /** Terminal sizes outside this range are ignored (a hostile or confused host). */
 const MAX_TERMINAL = 1000;
 
@@ -67,9 +70,14 @@ export async function resizeTerminal(
   // procps needs -e for processes on other terminals; busybox's ps lists all and refuses -e.
   const list = (args: string[]) =>
     new Deno.Command("ps", { args, stdout: "piped", stderr: "null" }).output();
-  let ps = await list(["-e", "-o", "pid,ppid,tty"]);
-  if (!ps.success) ps = await list(["-o", "pid,ppid,tty"]);
-  const tty = childTerminal(new TextDecoder().decode(ps.stdout), scriptPid);
+  // A resize may come before script(1) has started its command: look again for a while.
+  let tty: string | undefined;
+  for (let tries = 0; !tty && tries < RESIZE_TRIES; tries++) {
+    if (tries > 0) await new Promise((r) => setTimeout(r, 100));
+    let ps = await list(["-e", "-o", "pid,ppid,tty"]);
+    if (!ps.success) ps = await list(["-o", "pid,ppid,tty"]);
+    tty = childTerminal(new TextDecoder().decode(ps.stdout), scriptPid);
+  }
   if (!tty) return;
   await new Deno.Command("stty", {
     args: ["-F", tty, "rows", String(rows), "cols", String(columns)],
