@@ -393,6 +393,44 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       assert.equal(pods.stats.length, 1);
     });
 
+    await t.step("UpdateContainerResources changes a running container's cgroup", async () => {
+      await c.runtime.updateContainerResources({
+        containerId: longId,
+        linux: {
+          memoryLimitInBytes: 48 * 1024 * 1024,
+          cpuPeriod: 100000,
+          cpuQuota: 50000,
+          cpuShares: 512,
+          oomScoreAdj: 1000,
+        },
+      });
+      const s = await c.runtime.containerStatus({ containerId: longId, verbose: true });
+      assert.equal(Number(s.status.resources.linux.memoryLimitInBytes), 48 * 1024 * 1024);
+      assert.equal(Number(s.status.resources.linux.cpuQuota), 50000);
+      // The cgroup itself, in this host's tree (process driver): cgroup v1 or v2.
+      const workloadId = JSON.parse(s.info.info).workloadId;
+      const read = (path: string) => {
+        try {
+          return Deno.readTextFileSync(path);
+        } catch {
+          return undefined;
+        }
+      };
+      const limit = read(`/sys/fs/cgroup/memory/protect/${workloadId}/ctr/memory.limit_in_bytes`) ??
+        read(`/sys/fs/cgroup/protect/${workloadId}/ctr/memory.max`);
+      assert.equal(Number(limit), 48 * 1024 * 1024);
+      await rejects(
+        c.runtime.updateContainerResources({ containerId: longId, linux: { oomScoreAdj: 5 } }),
+        GrpcStatus.INVALID_ARGUMENT,
+        /oom_score_adj: cannot change while the workload runs/,
+      );
+      await rejects(
+        c.runtime.updateContainerResources({ containerId: longId, linux: { cpusetCpus: "0" } }),
+        GrpcStatus.UNIMPLEMENTED,
+        /cpuset_cpus/,
+      );
+    });
+
     await t.step("stop and remove are idempotent; NotFound where kubelet expects it", async () => {
       await c.runtime.stopContainer({ containerId: longId, timeout: 1 });
       const stopped = await c.runtime.containerStatus({ containerId: longId });

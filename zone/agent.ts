@@ -12,6 +12,8 @@ import {
   type WorkloadInput,
   WorkloadInputSchema,
   WorkloadOutputSchema,
+  type WorkloadResourcesUpdate,
+  WorkloadResourcesUpdateSchema,
   WorkloadStartSchema,
   WorkloadStatsReportSchema,
   WorkloadStatsRequestSchema,
@@ -34,6 +36,8 @@ export interface Runtime {
   start(spec: ReturnType<typeof fromBinary<typeof WorkloadStartSchema>>): Promise<void>;
   stop(workloadId: string, graceSeconds: number): Promise<void>;
   stateDir(workloadId: string): string;
+  /** New cgroup limits for a running workload. */
+  updateResources(update: WorkloadResourcesUpdate): Promise<void>;
   /** Resource use of the running workloads among `ids` (all running ones when empty). */
   stats(ids: string[]): Promise<Array<MessageInitShape<typeof WorkloadStatsSchema>>>;
   /** The OCI runtime binary a workload runs under (runc or crun): its exec uses the same. */
@@ -170,6 +174,10 @@ export function serveAgent(
     peer.onRequest("workload.stop", async (payload) => {
       const stop = fromBinary(WorkloadStopSchema, payload);
       await runtime.stop(stop.workloadId, stop.gracePeriodSeconds || 10);
+      return new Uint8Array();
+    });
+    peer.onRequest("workload.resources", async (payload) => {
+      await runtime.updateResources(fromBinary(WorkloadResourcesUpdateSchema, payload));
       return new Uint8Array();
     });
     peer.onRequest("workload.stats", async (payload) => {

@@ -1,22 +1,24 @@
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   type Container,
   type ContainerFilter,
+  ContainerResourcesSchema,
   ContainerState,
   type ContainerStatus,
   type RuntimeService,
 } from "../../proto/gen/k8s.io/cri-api/pkg/apis/runtime/v1/api_pb.ts";
-import { type Workload, WorkloadState } from "../../proto/mod.ts";
-import {
-  FailedPreconditionError,
-  InvalidArgumentError,
-  UnimplementedError,
-} from "../../lib/errors/mod.ts";
+import { type Workload, type WorkloadResources, WorkloadState } from "../../proto/mod.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../../lib/errors/mod.ts";
 import type { ContainerRecord, FinalStatus } from "../state/cri_store.ts";
 import { findByIdPrefix, getByIdPrefix, newCriId } from "../state/ids.ts";
 import { type CriContext, nowNs, timestampNs } from "./cri_context.ts";
-import { containerWorkloadSpec } from "./container_spec.ts";
+import {
+  containerWorkloadSpec,
+  refuseUnsupportedResources,
+  workloadResources,
+} from "./container_spec.ts";
 import { matchesLabels } from "./filters.ts";
 import { execSync } from "./exec_sync.ts";
 
@@ -105,7 +107,21 @@ function statusOf(c: ContainerRecord, w: Workload | undefined): ContainerStatus 
     message: f.message,
     mounts: c.config.mounts,
     logPath: c.logPath,
+    ...(w?.spec?.resources && { resources: resourcesStatus(w.spec.resources) }),
   };
+}
+
+/** The limits the workload has now (UpdateContainerResources changes them), as the CRI says them. */
+function resourcesStatus(r: WorkloadResources): ContainerStatus["resources"] {
+  return create(ContainerResourcesSchema, {
+    linux: {
+      memoryLimitInBytes: r.memoryLimitBytes,
+      cpuPeriod: r.cpuMillis > 0 ? 100_000n : 0n,
+      cpuQuota: BigInt(r.cpuMillis * 100),
+      cpuShares: r.cpuShares,
+      oomScoreAdj: BigInt(r.oomScoreAdj),
+    },
+  });
 }
 
 function filterContainers(
@@ -245,11 +261,19 @@ export function containerHandlers(ctx: CriContext): Partial<ServiceImpl<typeof R
       return await execSync(ctx, c.workloadId, request.cmd, Number(request.timeout));
     },
 
-    updateContainerResources() {
-      throw new UnimplementedError(
-        "UpdateContainerResources: changing a running container's limits is not built yet; " +
-          "recreate the container",
-      );
+    async updateContainerResources(request) {
+      const c = get(request.containerId);
+      if (!request.linux) throw new InvalidArgumentError("linux", "is required (Linux resources)");
+      refuseUnsupportedResources(request.linux, "linux");
+      const { workload } = await ctx.daemon.getWorkload({ workloadId: c.workloadId });
+      await ctx.daemon.updateWorkloadResources({
+        workloadId: c.workloadId,
+        resources: {
+          ...workloadResources(request.linux),
+          pidsLimit: workload?.spec?.resources?.pidsLimit ?? 0,
+        },
+      });
+      return {};
     },
   };
 }

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   type ContainerConfig,
+  type LinuxContainerResources,
   type LinuxContainerSecurityContext,
   MountPropagation,
   NamespaceMode,
@@ -119,21 +120,8 @@ function refuseUnsupported(config: ContainerConfig): void {
       "TARGET (ephemeral containers) is not supported",
     );
   }
-  const r = config.linux?.resources;
-  if (r?.cpusetCpus || r?.cpusetMems) {
-    throw unsupported(
-      "linux.resources.cpuset_cpus",
-      "cpusets are the zone's vCPUs; not settable per container",
-    );
-  }
-  if (r?.hugepageLimits.some((h) => h.limit > 0n)) {
-    throw unsupported("linux.resources.hugepage_limits", "zones have no huge pages");
-  }
-  if (r && Object.keys(r.unified).length > 0) {
-    throw unsupported("linux.resources.unified", "raw cgroup v2 settings are not supported");
-  }
-  if (r && r.memorySwapLimitInBytes > 0n && r.memorySwapLimitInBytes !== r.memoryLimitInBytes) {
-    throw unsupported("linux.resources.memory_swap_limit_in_bytes", "zones have no swap");
+  if (config.linux?.resources) {
+    refuseUnsupportedResources(config.linux.resources, "config.linux.resources");
   }
   config.mounts.forEach((m, i) => {
     const field = `mounts[${i}]`;
@@ -148,6 +136,34 @@ function refuseUnsupported(config: ContainerConfig): void {
       );
     }
   });
+}
+
+/** Resource settings a zone cannot give, refused by `field` with the reason. */
+export function refuseUnsupportedResources(r: LinuxContainerResources, field: string): void {
+  const refuse = (name: string, why: string) => new UnimplementedError(`${field}.${name}: ${why}`);
+  if (r.cpusetCpus || r.cpusetMems) {
+    throw refuse("cpuset_cpus", "cpusets are the zone's vCPUs; not settable per container");
+  }
+  if (r.hugepageLimits.some((h) => h.limit > 0n)) {
+    throw refuse("hugepage_limits", "zones have no huge pages");
+  }
+  if (Object.keys(r.unified).length > 0) {
+    throw refuse("unified", "raw cgroup v2 settings are not supported");
+  }
+  if (r.memorySwapLimitInBytes > 0n && r.memorySwapLimitInBytes !== r.memoryLimitInBytes) {
+    throw refuse("memory_swap_limit_in_bytes", "zones have no swap");
+  }
+}
+
+/** The workload's limits from the CRI's (cpu quota and period become millicores). */
+export function workloadResources(r?: LinuxContainerResources) {
+  const period = r?.cpuPeriod || 100_000n;
+  return {
+    memoryLimitBytes: r?.memoryLimitInBytes ?? 0n,
+    cpuMillis: r && r.cpuQuota > 0n ? Number((r.cpuQuota * 1000n + period - 1n) / period) : 0,
+    cpuShares: r?.cpuShares ?? 0n,
+    oomScoreAdj: Number(r?.oomScoreAdj ?? 0n),
+  };
 }
 
 /**
@@ -166,9 +182,6 @@ export function containerWorkloadSpec(
   if (!config.image?.image) throw new InvalidArgumentError("config.image.image", "is required");
   refuseUnsupported(config);
   const sc = config.linux?.securityContext;
-  const r = config.linux?.resources;
-  const period = r?.cpuPeriod || 100_000n;
-  const cpuMillis = r && r.cpuQuota > 0n ? Number((r.cpuQuota * 1000n + period - 1n) / period) : 0;
   return create(WorkloadSpecSchema, {
     zone: zoneId,
     name: `${dnsLabel(meta.name, 50)}-${containerId.slice(0, 12)}`,
@@ -202,11 +215,6 @@ export function containerWorkloadSpec(
       shareZonePid: sc?.namespaceOptions?.pid === NamespaceMode.POD,
       shareZoneIpc: (sc?.namespaceOptions?.ipc ?? NamespaceMode.POD) === NamespaceMode.POD,
     },
-    resources: {
-      memoryLimitBytes: r?.memoryLimitInBytes ?? 0n,
-      cpuMillis,
-      cpuShares: r?.cpuShares ?? 0n,
-      oomScoreAdj: Number(r?.oomScoreAdj ?? 0n),
-    },
+    resources: workloadResources(config.linux?.resources),
   });
 }

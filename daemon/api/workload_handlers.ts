@@ -12,6 +12,7 @@ import {
   ReadWorkloadStatsResponseSchema,
   StartWorkloadResponseSchema,
   StopWorkloadResponseSchema,
+  UpdateWorkloadResourcesResponseSchema,
 } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { execOutput } from "../workloads/exec_relay.ts";
@@ -58,6 +59,14 @@ export function workloadHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Co
       for await (const response of ctx.workloadManager.attachConsole(requests, call.signal)) {
         yield create(AttachWorkloadConsoleResponseSchema, response);
       }
+    },
+
+    async updateWorkloadResources(request) {
+      await ctx.workloadManager.updateResources(
+        requireId(request.workloadId, "workload_id"),
+        request.resources,
+      );
+      return create(UpdateWorkloadResourcesResponseSchema);
     },
 
     async readWorkloadStats(request) {

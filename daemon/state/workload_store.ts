@@ -118,6 +118,14 @@ export class WorkloadStore {
     );
   }
 
+  /** Replaces the workload's spec (its resources changed while it runs). */
+  updateSpec(id: string, spec: WorkloadSpec): void {
+    this.sql.get("UPDATE workloads SET spec_json = ? WHERE id = ?").run(
+      toJsonString(WorkloadSpecSchema, spec),
+      id,
+    );
+  }
+
   delete(id: string): void {
     this.sql.get("DELETE FROM workloads WHERE id = ?").run(id);
   }

@@ -3,6 +3,7 @@ import {
   type ExecEvent,
   WorkloadExitSchema,
   WorkloadOutputSchema,
+  WorkloadResourcesUpdateSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
@@ -13,6 +14,7 @@ import {
   type PortPublish,
   WatchEventsResponseSchema,
   type WorkloadMount,
+  type WorkloadResources,
   type WorkloadSpec,
   WorkloadState,
   ZoneState,
@@ -461,6 +463,45 @@ export class WorkloadManager {
       }
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /**
+   * New limits for a workload: a running one's cgroup changes in its zone, and the spec keeps
+   * them either way. oom_score_adj belongs to the process and cannot change while it runs.
+   */
+  async updateResources(id: string, resources: WorkloadResources | undefined): Promise<void> {
+    if (!resources) throw new InvalidArgumentError("resources", "is required");
+    const w = this.deps.workloads.get(id);
+    const spec = { ...w.spec, resources };
+    validateWorkloadSpec(spec);
+    const running = w.state === WorkloadState.RUNNING;
+    if (running && resources.oomScoreAdj !== (w.spec.resources?.oomScoreAdj ?? 0)) {
+      throw new InvalidArgumentError(
+        "resources.oom_score_adj",
+        "cannot change while the workload runs (it is its process's)",
+      );
+    }
+    if (running) {
+      const peer = await this.deps.driver.channel!(w.zoneId);
+      await peer.request(
+        "workload.resources",
+        toBinary(
+          WorkloadResourcesUpdateSchema,
+          create(WorkloadResourcesUpdateSchema, {
+            workloadId: id,
+            memoryLimitBytes: resources.memoryLimitBytes,
+            cpuMillis: resources.cpuMillis,
+            cpuShares: resources.cpuShares,
+            pidsLimit: resources.pidsLimit,
+          }),
+        ),
+      );
+    } else if (w.state !== WorkloadState.CREATED) {
+      throw new FailedPreconditionError(
+        `workload ${w.name} is ${WorkloadState[w.state]}: it has ended`,
+      );
+    }
+    this.deps.workloads.updateSpec(id, spec);
   }
 
   async destroy(id: string): Promise<void> {

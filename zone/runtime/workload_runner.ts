@@ -2,6 +2,7 @@ import type {
   ExecStart,
   FilesHeader,
   WorkloadInput,
+  WorkloadResourcesUpdate,
   WorkloadStart,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { receiveCopies } from "./file_copies.ts";
@@ -45,6 +46,9 @@ function imageAccounts(root: string): { passwd: string; group: string } {
   };
   return { passwd: read("/etc/passwd"), group: read("/etc/group") };
 }
+
+/** The CFS period cpu.max quotas are counted in (as oci_config.ts sets it). */
+const CPU_PERIOD_US = 100_000;
 
 /** How long `run` may take to record a new container (under TCG, seconds). */
 const CREATE_WAIT_MS = 30_000;
@@ -292,6 +296,29 @@ export class WorkloadRunner {
       path ? [path] : [],
       start.workingDirectory || process.cwd,
     );
+  }
+
+  /** New cgroup limits for a running workload (0: unlimited; shares 0: unchanged). */
+  async updateResources(u: WorkloadResourcesUpdate): Promise<void> {
+    if (!this.#running.has(u.workloadId)) {
+      throw new Error(`workload ${u.workloadId} is not running`);
+    }
+    const unlimited = (n: number | bigint) => Number(n) > 0 ? String(n) : "-1";
+    await run(this.runtimeOf(u.workloadId), [
+      "--root",
+      this.#dirs(u.workloadId).state,
+      "update",
+      "--memory",
+      unlimited(u.memoryLimitBytes),
+      "--cpu-period",
+      String(CPU_PERIOD_US),
+      "--cpu-quota",
+      u.cpuMillis > 0 ? String(u.cpuMillis * CPU_PERIOD_US / 1000) : "-1",
+      "--pids-limit",
+      unlimited(u.pidsLimit),
+      ...(u.cpuShares > 0n ? ["--cpu-share", String(u.cpuShares)] : []),
+      u.workloadId,
+    ]);
   }
 
   /** Resource use of the running workloads among `ids` (every running one when empty). */
