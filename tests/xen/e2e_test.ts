@@ -584,6 +584,16 @@ Deno.test("workload logs survive a daemon restart; the zone is re-adopted", opts
   await ok("zone", "destroy", "r1", "--wait");
 });
 
+Deno.test("CRI: a pod with two containers on real Xen (kubelet's flow)", opts, async () => {
+  const r = await run("deno", "run", "-A", "/mnt/host/dist/cri-pod-case.js");
+  console.log(r.stdout.trim());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const phases = /"criPhasesMs":(\{[^}]*\})/.exec(r.stdout)?.[1];
+  if (phases) {
+    for (const [k, v] of Object.entries(JSON.parse(phases))) timings[`cri: ${k}`] = v as number;
+  }
+});
+
 Deno.test("a zone whose kernel panics is FAILED with the reason", opts, async () => {
   // No init anywhere: the kernel panics ("No working init found").
   const r = await timed(

@@ -13,7 +13,9 @@ rm -rf "$share" && mkdir -p "$share"/{out,zone,images,dist}
 bash "$here/build_zone_files.sh" "$image" "$share/zone"
 (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
 cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* \
-  "$root"/dist/protect-storage* "$root"/dist/protect-network* "$share/dist/"
+  "$root"/dist/protect-storage* "$root"/dist/protect-network* "$root"/dist/protect-cri* "$share/dist/"
+# The CRI case (tests/xen/cri_pod_case.ts) with its npm client code, for dom0 (no npm there).
+"$root/denow" bundle --quiet --platform deno -o "$share/dist/cri-pod-case.js" "$root/tests/xen/cri_pod_case.ts"
 "$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
 printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
 chmod +x "$share/run.sh"
