@@ -12,14 +12,15 @@ import {
 import { type Workload, type WorkloadResources, WorkloadState } from "../../proto/mod.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../lib/errors/mod.ts";
 import type { ContainerRecord, FinalStatus } from "../state/cri_store.ts";
-import { findByIdPrefix, getByIdPrefix, newCriId } from "../state/ids.ts";
+import { newCriId } from "../state/ids.ts";
+import { findContainer, getContainer, getPod } from "../state/lookup.ts";
 import { type CriContext, nowNs, timestampNs } from "./cri_context.ts";
 import {
   containerWorkloadSpec,
   refuseUnsupportedResources,
   workloadResources,
 } from "./container_spec.ts";
-import { matchesLabels } from "./filters.ts";
+import { matchesFilter } from "./filters.ts";
 import { execSync } from "./exec_sync.ts";
 
 /** The workload, or undefined once the daemon no longer has it. */
@@ -129,10 +130,8 @@ function filterContainers(
   filter?: ContainerFilter,
 ): Array<[ContainerRecord, ContainerState]> {
   return items.filter(([c, state]) =>
-    (!filter?.id || c.id.startsWith(filter.id)) &&
-    (!filter?.podSandboxId || c.podId.startsWith(filter.podSandboxId)) &&
     (filter?.state === undefined || filter.state.state === state) &&
-    matchesLabels(c.config.labels, filter?.labelSelector)
+    matchesFilter({ id: c.id, podId: c.podId, labels: c.config.labels }, filter)
   );
 }
 
@@ -154,15 +153,10 @@ export async function stopPodContainers(ctx: CriContext, podId: string): Promise
 /** Containers: each one a workload in its pod's zone. */
 export function containerHandlers(ctx: CriContext): Partial<ServiceImpl<typeof RuntimeService>> {
   const containers = () => ctx.store.containers();
-  const get = (id: string) => getByIdPrefix(containers(), id, "container", "container_id");
+  const get = (id: string) => getContainer(ctx.store, id);
   return {
     async createContainer(request) {
-      const pod = getByIdPrefix(
-        ctx.store.pods(),
-        request.podSandboxId,
-        "pod sandbox",
-        "pod_sandbox_id",
-      );
+      const pod = getPod(ctx.store, request.podSandboxId);
       if (!pod.ready) {
         throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready (stopped)`);
       }
@@ -207,7 +201,7 @@ export function containerHandlers(ctx: CriContext): Partial<ServiceImpl<typeof R
     },
 
     async removeContainer(request) {
-      const c = findByIdPrefix(containers(), request.containerId, "container", "container_id");
+      const c = findContainer(ctx.store, request.containerId);
       if (!c) return {}; // removed already
       const w = await workloadOf(ctx, c.workloadId);
       if (w) {

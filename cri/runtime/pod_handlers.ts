@@ -9,11 +9,12 @@ import {
 import { type Zone, ZoneState } from "../../proto/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import type { PodRecord } from "../state/cri_store.ts";
-import { findByIdPrefix, getByIdPrefix, newCriId } from "../state/ids.ts";
+import { newCriId } from "../state/ids.ts";
+import { findPod, getPod } from "../state/lookup.ts";
 import { type CriContext, nowNs, waitForZoneReady } from "./cri_context.ts";
 import { podZoneSpec } from "./pod_spec.ts";
 import { stopPodContainers } from "./container_handlers.ts";
-import { matchesLabels } from "./filters.ts";
+import { matchesFilter } from "./filters.ts";
 
 /** The runtime handlers this runtime answers to ("" is the default one). */
 export const RUNTIME_HANDLERS = ["", "protect"];
@@ -70,9 +71,8 @@ export async function stopPod(ctx: CriContext, pod: PodRecord): Promise<void> {
 
 function filterPods(pods: Array<[PodRecord, PodSandboxState]>, filter?: PodSandboxFilter) {
   return pods.filter(([pod, state]) =>
-    (!filter?.id || pod.id.startsWith(filter.id)) &&
     (filter?.state === undefined || filter.state.state === state) &&
-    matchesLabels(pod.config.labels, filter?.labelSelector)
+    matchesFilter({ id: pod.id, labels: pod.config.labels }, filter)
   );
 }
 
@@ -117,13 +117,13 @@ export function podHandlers(ctx: CriContext): Partial<ServiceImpl<typeof Runtime
     },
 
     async stopPodSandbox(request) {
-      const pod = getByIdPrefix(pods(), request.podSandboxId, "pod sandbox", "pod_sandbox_id");
+      const pod = getPod(ctx.store, request.podSandboxId);
       await stopPod(ctx, pod);
       return {};
     },
 
     async removePodSandbox(request) {
-      const pod = findByIdPrefix(pods(), request.podSandboxId, "pod sandbox", "pod_sandbox_id");
+      const pod = findPod(ctx.store, request.podSandboxId);
       if (!pod) return {}; // removed already: kubelet may ask twice
       await stopPod(ctx, pod);
       for (const c of ctx.store.containers(pod.id)) ctx.logs.stop(c.id);
@@ -132,7 +132,7 @@ export function podHandlers(ctx: CriContext): Partial<ServiceImpl<typeof Runtime
     },
 
     async podSandboxStatus(request) {
-      const pod = getByIdPrefix(pods(), request.podSandboxId, "pod sandbox", "pod_sandbox_id");
+      const pod = getPod(ctx.store, request.podSandboxId);
       const zone = await zoneOf(ctx, pod.zoneId);
       const ips = [zone?.status?.ipv4, zone?.status?.ipv6].filter((ip): ip is string => !!ip);
       const status: PodSandboxStatus = {

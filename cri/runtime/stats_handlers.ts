@@ -7,9 +7,9 @@ import type {
 } from "../../proto/gen/k8s.io/cri-api/pkg/apis/runtime/v1/api_pb.ts";
 import { WorkloadState, type WorkloadStats } from "../../proto/mod.ts";
 import type { ContainerRecord, PodRecord } from "../state/cri_store.ts";
-import { getByIdPrefix } from "../state/ids.ts";
+import { getContainer, getPod } from "../state/lookup.ts";
 import { type CriContext, timestampNs } from "./cri_context.ts";
-import { matchesLabels } from "./filters.ts";
+import { matchesFilter } from "./filters.ts";
 
 type ContainerStatsInit = MessageInitShape<typeof ContainerStatsSchema>;
 type PodStatsInit = MessageInitShape<typeof PodSandboxStatsSchema>;
@@ -112,40 +112,26 @@ export function statsHandlers(ctx: CriContext): Partial<ServiceImpl<typeof Runti
 
   return {
     async containerStats(request) {
-      const c = getByIdPrefix(
-        ctx.store.containers(),
-        request.containerId,
-        "container",
-        "container_id",
-      );
+      const c = getContainer(ctx.store, request.containerId);
       const [stats] = await statsOf([c]);
       return { stats: stats ?? { attributes: { id: c.id, metadata: c.config.metadata } } };
     },
 
     async listContainerStats(request) {
-      const f = request.filter;
       const chosen = ctx.store.containers().filter((c) =>
-        (!f?.id || c.id.startsWith(f.id)) &&
-        (!f?.podSandboxId || c.podId.startsWith(f.podSandboxId)) &&
-        matchesLabels(c.config.labels, f?.labelSelector)
+        matchesFilter({ id: c.id, podId: c.podId, labels: c.config.labels }, request.filter)
       );
       return { stats: await statsOf(chosen) };
     },
 
     async podSandboxStats(request) {
-      const pod = getByIdPrefix(
-        ctx.store.pods(),
-        request.podSandboxId,
-        "pod sandbox",
-        "pod_sandbox_id",
-      );
+      const pod = getPod(ctx.store, request.podSandboxId);
       return { stats: await podStats(pod) };
     },
 
     async listPodSandboxStats(request) {
-      const f = request.filter;
       const chosen = ctx.store.pods().filter((p) =>
-        (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.config.labels, f?.labelSelector)
+        matchesFilter({ id: p.id, labels: p.config.labels }, request.filter)
       );
       return { stats: await Promise.all(chosen.map(podStats)) };
     },

@@ -2,8 +2,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { RuntimeService } from "../../proto/gen/k8s.io/cri-api/pkg/apis/runtime/v1/api_pb.ts";
 import { WorkloadState } from "../../proto/mod.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../lib/errors/mod.ts";
-import { getByIdPrefix } from "../state/ids.ts";
-import { AsyncQueue } from "../streaming/async_queue.ts";
+import { getContainer, getPod } from "../state/lookup.ts";
+import { RequestQueue } from "../../lib/async/mod.ts";
 import { servePortForward } from "../streaming/port_forward.ts";
 import {
   type RemoteCommandIo,
@@ -27,7 +27,7 @@ export interface Streaming {
 /** Feeds the client's stdin (and its end) and terminal sizes into a request queue. */
 function pumpInput<T>(
   io: RemoteCommandIo,
-  queue: AsyncQueue<T>,
+  queue: RequestQueue<T>,
   as: {
     stdin(data: Uint8Array): T;
     end(): T | undefined;
@@ -59,7 +59,7 @@ async function runExec(
     stdinClosed?: boolean;
     terminalSize?: { rows: number; columns: number };
   };
-  const queue = new AsyncQueue<Request>();
+  const queue = new RequestQueue<Request>();
   // client-go sends the terminal's size first thing: the command starts at that size.
   const resizes = tty && io.resizes ? io.resizes[Symbol.asyncIterator]() : undefined;
   const first = resizes
@@ -103,7 +103,7 @@ async function runAttach(
     stdinClosed?: boolean;
     terminalSize?: { rows: number; columns: number };
   };
-  const queue = new AsyncQueue<Request>();
+  const queue = new RequestQueue<Request>();
   queue.push({ workloadId });
   pumpInput(io, queue, {
     stdin: (stdin) => ({ stdin }),
@@ -159,7 +159,7 @@ export function streamingRpcHandlers(
   streaming: Streaming,
 ): Partial<ServiceImpl<typeof RuntimeService>> {
   const running = async (containerId: string) => {
-    const c = getByIdPrefix(ctx.store.containers(), containerId, "container", "container_id");
+    const c = getContainer(ctx.store, containerId);
     const { workload } = await ctx.daemon.getWorkload({ workloadId: c.workloadId });
     if (workload?.status?.state !== WorkloadState.RUNNING) {
       throw new FailedPreconditionError(`container ${c.id} is not running`);
@@ -201,12 +201,7 @@ export function streamingRpcHandlers(
     },
 
     portForward(request) {
-      const pod = getByIdPrefix(
-        ctx.store.pods(),
-        request.podSandboxId,
-        "pod sandbox",
-        "pod_sandbox_id",
-      );
+      const pod = getPod(ctx.store, request.podSandboxId);
       if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
       for (const port of request.port) {
         if (port < 1 || port > 65535) {

@@ -2,7 +2,7 @@ import { writeAll } from "../../lib/bytes/mod.ts";
 import { WorkloadState } from "../../proto/mod.ts";
 import type { ControlClient } from "./client.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "./exit_codes.ts";
-import { RequestQueue } from "./request_queue.ts";
+import { RequestQueue } from "../../lib/async/mod.ts";
 
 /** Ctrl-P then Ctrl-Q, as Docker: leave a tty workload running and return. */
 const DETACH = [0x10, 0x11];

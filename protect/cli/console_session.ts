@@ -1,6 +1,6 @@
 import { writeAll } from "../../lib/bytes/mod.ts";
 import type { ControlClient } from "./client.ts";
-import { RequestQueue } from "./request_queue.ts";
+import { RequestQueue } from "../../lib/async/mod.ts";
 
 /** Ctrl-], as `xl console` and `virsh console`: leave the console. */
 export const CONSOLE_ESCAPE = 0x1d;

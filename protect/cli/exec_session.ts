@@ -2,7 +2,7 @@ import { writeAll } from "../../lib/bytes/mod.ts";
 import type { ExecOutput } from "../../proto/mod.ts";
 import { CliError, EXIT_NOT_RUN } from "./exit_codes.ts";
 import type { Options, OptionSpec } from "./framework/mod.ts";
-import { RequestQueue } from "./request_queue.ts";
+import { RequestQueue } from "../../lib/async/mod.ts";
 
 /** -e, shared by `workload launch` and the exec commands. */
 export const ENV_OPTION: OptionSpec = {

@@ -32,7 +32,11 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   return value;
 }
 
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
+async function until<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     const v = await probe();
@@ -111,7 +115,7 @@ try {
     const s = (await runtime.containerStatus({ containerId: id })).status!;
     check(s.state === ContainerState.CONTAINER_RUNNING, `container ${s.metadata?.name} runs`);
   }
-  const logA = await until("container a's log", 60, async () => {
+  const logA = await until("container a's log", 60, () => {
     try {
       const t = Deno.readTextFileSync(`${logDir}/a/0.log`);
       return t.includes("from-a") ? t : undefined;
@@ -124,7 +128,7 @@ try {
     "a's log is at kubelet's path, in the CRI format",
     logA,
   );
-  const logB = await until("container b's log", 60, async () => {
+  const logB = await until("container b's log", 60, () => {
     try {
       const t = Deno.readTextFileSync(`${logDir}/b/0.log`);
       return t.includes("search") ? t : undefined;

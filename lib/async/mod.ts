@@ -1,0 +1,2 @@
+/** Async plumbing shared by the programs. */
+export { RequestQueue } from "./request_queue.ts";
