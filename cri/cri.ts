@@ -16,7 +16,7 @@ import { runtimeService } from "./runtime/runtime_service.ts";
 import { imageHandlers } from "./images/image_handlers.ts";
 import { StreamingRequests } from "./streaming/streaming_requests.ts";
 import { startStreamingServer } from "./streaming/streaming_server.ts";
-import { streamingHandler } from "./runtime/streaming_handlers.ts";
+import { streamingHandler, webSocketHandler } from "./runtime/streaming_handlers.ts";
 
 export interface CriOptions {
   root: string;
@@ -58,6 +58,7 @@ export async function startCri(options: CriOptions): Promise<RunningCri> {
     port: options.streamingPort ?? 0,
     requests,
     handle: streamingHandler(ctx),
+    handleWebSocket: webSocketHandler(ctx),
     log,
   });
   const streaming = { requests, baseUrl: () => streamingServer.baseUrl };

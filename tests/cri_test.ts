@@ -322,6 +322,39 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       },
     );
 
+    await t.step(
+      "Exec over WebSocket (v5.channel.k8s.io), with Deno's own WebSocket client",
+      async () => {
+        const { url } = await c.runtime.exec({
+          containerId: longId,
+          cmd: ["sh", "-c", "read x; echo got $x; exit 2"],
+          stdin: true,
+          stdout: true,
+        });
+        const ws = new WebSocket(url.replace(/^http/, "ws"), ["v5.channel.k8s.io"]);
+        ws.binaryType = "arraybuffer";
+        const channels: Record<number, string> = {};
+        const closed = new Promise<void>((resolve) => ws.onclose = () => resolve());
+        ws.onmessage = (e) => {
+          const bytes = new Uint8Array(e.data as ArrayBuffer);
+          channels[bytes[0]] = (channels[bytes[0]] ?? "") +
+            new TextDecoder().decode(bytes.subarray(1));
+        };
+        await new Promise<void>((resolve, reject) => {
+          ws.onopen = () => resolve();
+          ws.onerror = (e) => reject(new Error(String((e as ErrorEvent).message)));
+        });
+        assert.equal(ws.protocol, "v5.channel.k8s.io");
+        ws.send(new Uint8Array([0, ...new TextEncoder().encode("hi\n")]));
+        ws.send(new Uint8Array([255, 0])); // v5: stdin is done
+        await closed;
+        assert.equal(channels[1], "got hi\n");
+        const status = JSON.parse(channels[3]);
+        assert.equal(status.reason, "NonZeroExitCode");
+        assert.deepEqual(status.details.causes, [{ reason: "ExitCode", message: "2" }]);
+      },
+    );
+
     await t.step("Attach and PortForward over SPDY/3.1", async () => {
       const attached = (await c.runtime.createContainer({
         podSandboxId: podId,

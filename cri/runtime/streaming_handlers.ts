@@ -11,7 +11,8 @@ import {
   serveRemoteCommand,
 } from "../streaming/remote_command.ts";
 import type { StreamingRequest, StreamingRequests } from "../streaming/streaming_requests.ts";
-import type { StreamingHandler } from "../streaming/streaming_server.ts";
+import type { StreamingHandler, WebSocketHandler } from "../streaming/streaming_server.ts";
+import { serveRemoteCommandWs } from "../streaming/remote_command_ws.ts";
 import type { CriContext } from "./cri_context.ts";
 
 /** How long a tty exec waits for the client's first terminal size before it starts. */
@@ -146,6 +147,32 @@ export function streamingHandler(ctx: CriContext): StreamingHandler {
     await serveRemoteCommand(
       session,
       accept,
+      options,
+      [],
+      (io) => runAttach(ctx, request.workloadId, request.stdinOnce, io),
+    );
+  };
+}
+
+/** Exec and Attach over a WebSocket (kubectl's newer transport). */
+export function webSocketHandler(ctx: CriContext): WebSocketHandler {
+  return async (request, ws, protocol) => {
+    if (request.kind === "portforward") return ws.close(1003);
+    const r = request.request;
+    const options = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty, protocol };
+    if (request.kind === "exec") {
+      const cmd = request.request.cmd;
+      return await serveRemoteCommandWs(
+        ws,
+        protocol,
+        options,
+        cmd,
+        (io) => runExec(ctx, request.workloadId, cmd, r.tty, io),
+      );
+    }
+    await serveRemoteCommandWs(
+      ws,
+      protocol,
       options,
       [],
       (io) => runAttach(ctx, request.workloadId, request.stdinOnce, io),

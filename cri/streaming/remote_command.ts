@@ -69,7 +69,7 @@ export function statusMessage(protocol: string, result: RemoteCommandResult, com
 
 /** Terminal sizes from a resize stream: JSON objects `{"Width":W,"Height":H}` in a row. */
 export async function* resizesOf(
-  stream: SpdyStream,
+  stream: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<{ rows: number; columns: number }> {
   const decoder = new TextDecoder();
   let text = "";

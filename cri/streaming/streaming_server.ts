@@ -4,6 +4,8 @@ import type { Logger } from "../../lib/log/mod.ts";
 import { SpdySession, type SpdyStream } from "./spdy_session.ts";
 import type { StreamingRequest, StreamingRequests } from "./streaming_requests.ts";
 import { REMOTE_COMMAND_PROTOCOLS } from "./remote_command.ts";
+import { WEBSOCKET_PROTOCOLS } from "./remote_command_ws.ts";
+import { acceptKey, WebSocketConnection } from "./websocket.ts";
 
 export const PORT_FORWARD_PROTOCOLS = ["portforward.k8s.io"];
 
@@ -12,6 +14,13 @@ export type StreamingHandler = (
   request: StreamingRequest,
   session: SpdySession,
   accept: (listener: (s: SpdyStream) => void) => void,
+  protocol: string,
+) => Promise<void>;
+
+/** Serves one exec or attach upgraded to a WebSocket. */
+export type WebSocketHandler = (
+  request: StreamingRequest,
+  ws: WebSocketConnection,
   protocol: string,
 ) => Promise<void>;
 
@@ -52,6 +61,7 @@ export async function startStreamingServer(options: {
   port: number;
   requests: StreamingRequests;
   handle: StreamingHandler;
+  handleWebSocket: WebSocketHandler;
   log: Logger;
 }): Promise<StreamingServer> {
   const sockets = new Set<Socket>();
@@ -67,11 +77,14 @@ export async function startStreamingServer(options: {
     if (!match || !request || request.kind !== match[1]) {
       return refuse(socket, "404 Not Found", "unknown or expired streaming URL\n");
     }
+    if ((req.headers.upgrade ?? "").toLowerCase() === "websocket") {
+      return upgradeWebSocket(req, socket, head, request, options);
+    }
     if ((req.headers.upgrade ?? "").toLowerCase() !== "spdy/3.1") {
       return refuse(
         socket,
         "400 Bad Request",
-        `upgrade to SPDY/3.1 (not "${req.headers.upgrade}")\n`,
+        `upgrade to SPDY/3.1 or websocket (not "${req.headers.upgrade}")\n`,
       );
     }
     const ours = request.kind === "portforward" ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
@@ -114,4 +127,39 @@ export async function startStreamingServer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The WebSocket form of exec and attach (kubectl's newer transport); not port-forward. */
+function upgradeWebSocket(
+  req: http.IncomingMessage,
+  socket: Socket,
+  head: Uint8Array,
+  request: StreamingRequest,
+  options: { handleWebSocket: WebSocketHandler; log: Logger },
+): void {
+  if (request.kind === "portforward") {
+    return refuse(socket, "400 Bad Request", "port-forward speaks SPDY/3.1 only here\n");
+  }
+  const key = req.headers["sec-websocket-key"];
+  if (typeof key !== "string" || key.length > 64) {
+    return refuse(socket, "400 Bad Request", "no Sec-WebSocket-Key\n");
+  }
+  const protocol = negotiate(offered(req.headers["sec-websocket-protocol"]), WEBSOCKET_PROTOCOLS);
+  if (!protocol) {
+    return refuse(
+      socket,
+      "403 Forbidden",
+      `unable to negotiate a protocol; this server speaks ${WEBSOCKET_PROTOCOLS.join(", ")}\n`,
+    );
+  }
+  socket.write(
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      `Sec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+  );
+  const ws = new WebSocketConnection(socket);
+  if (head.length) socket.unshift(head);
+  options.handleWebSocket(request, ws, protocol).catch((error) => {
+    options.log.warn("a streaming WebSocket failed", { kind: request.kind, error });
+    ws.close(1011);
+  });
 }
