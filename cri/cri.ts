@@ -80,7 +80,7 @@ export async function startCri(options: CriOptions): Promise<RunningCri> {
   return {
     paths,
     close: async () => {
-      logs.close();
+      await logs.close();
       await streamingServer.close();
       await server.close();
       store.close();

@@ -53,7 +53,7 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
   writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
   const daemon = await startProgramProcess("daemon-process", root);
   const storage = await startStorageProcess(root);
-  const cri = await startProgramProcess("cri", root);
+  let cri = await startProgramProcess("cri", root);
   const socket = protectPaths(root).criSocket;
   const c = connectCri(socket);
   const image = `${proxy.host}/test/busybox:1`;
@@ -463,6 +463,52 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
         /cpuset_cpus/,
       );
     });
+
+    await t.step(
+      "a restarted protect-cri keeps its pods and carries a log on, no line twice",
+      async () => {
+        const ticker = (await c.runtime.createContainer({
+          podSandboxId: podId,
+          config: containerConfig("ticker", [
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8; do echo line$i; sleep 0.4; done",
+          ]),
+          sandboxConfig: podConfig("web"),
+        })).containerId;
+        await c.runtime.startContainer({ containerId: ticker });
+        const path = `${logDir}/ticker/0.log`;
+        const read = () => {
+          try {
+            return Deno.readTextFileSync(path);
+          } catch {
+            return "";
+          }
+        };
+        await until("the first lines", () => read().includes("line2") ? true : undefined);
+        await cri.stop();
+        await new Promise((r) => setTimeout(r, 1000)); // lines go on while no protect-cri runs
+        cri = await startProgramProcess("cri", root);
+        const pods = await c.runtime.listPodSandbox({});
+        assert.deepEqual(pods.items.map((p: Any) => p.id), [podId]);
+        const done = await until(
+          "the rest of the log",
+          () => read().includes("line8") ? read() : undefined,
+        );
+        const lines = done.trimEnd().split("\n").map((l) => l.replace(/^\S+ stdout F /, ""));
+        assert.deepEqual(lines, [
+          "line1",
+          "line2",
+          "line3",
+          "line4",
+          "line5",
+          "line6",
+          "line7",
+          "line8",
+        ]);
+        await c.runtime.removeContainer({ containerId: ticker });
+      },
+    );
 
     await t.step("stop and remove are idempotent; NotFound where kubelet expects it", async () => {
       await c.runtime.stopContainer({ containerId: longId, timeout: 1 });

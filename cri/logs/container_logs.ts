@@ -15,6 +15,7 @@ interface Follower {
   abort: AbortController;
   file?: Deno.FsFile;
   path: string;
+  done?: Promise<void>;
 }
 
 /**
@@ -38,7 +39,7 @@ export class ContainerLogs {
     if (c.logPath === "" || c.logDone || this.#followers.has(c.id)) return;
     const follower: Follower = { abort: new AbortController(), path: c.logPath };
     this.#followers.set(c.id, follower);
-    this.#run(c, follower).catch((error) =>
+    follower.done = this.#run(c, follower).catch((error) =>
       this.deps.log.error("writing a container log failed", { container: c.id, error })
     ).finally(() => {
       follower.file?.close();
@@ -59,8 +60,11 @@ export class ContainerLogs {
     this.#followers.get(containerId)?.abort.abort();
   }
 
-  close(): void {
-    for (const f of this.#followers.values()) f.abort.abort();
+  /** Stops following; resolves once every count of written bytes is saved. */
+  async close(): Promise<void> {
+    const followers = [...this.#followers.values()];
+    for (const f of followers) f.abort.abort();
+    await Promise.all(followers.map((f) => f.done));
   }
 
   #open(path: string): Deno.FsFile {
