@@ -68,6 +68,7 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       searches: ["default.svc.cluster.local"],
       options: ["ndots:5"],
     },
+    linux: { sysctls: { "net.ipv4.ip_unprivileged_port_start": "80" } },
     ...extra,
   });
   const containerConfig = (
@@ -237,6 +238,15 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
         const s = await c.runtime.containerStatus({ containerId: longId });
         return s.status.state === "CONTAINER_RUNNING" ? true : undefined;
       });
+      const sysctl = await c.runtime.execSync({
+        containerId: longId,
+        cmd: ["sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start"],
+      });
+      assert.equal(
+        new TextDecoder().decode(sysctl.stdout),
+        "80\n",
+        "the pod's sysctl, in its zone",
+      );
       const r = await c.runtime.execSync({
         containerId: longId,
         cmd: ["sh", "-c", "echo hi; echo no >&2; exit 3"],

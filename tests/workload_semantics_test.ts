@@ -347,6 +347,7 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
           root,
           ...["zone", "launch", "-n", "z2", "--hostname", "web-0", "--dns", "10.96.0.10"],
           ...["--dns-search", "default.svc.cluster.local", "--dns-option", "ndots:5"],
+          ...["--sysctl", "net.ipv4.ip_local_port_range=40000 50000"],
           ...["--wait", "--timeout", "60"],
         );
         assert.equal(z2.code, 0, z2.stderr);
@@ -364,6 +365,19 @@ Deno.test("workloads as Docker runs them: seccomp, cpu quota, HOSTNAME, image us
             "-c",
             args.at(-1)!,
           );
+        const ports = await inZ2("cat /proc/sys/net/ipv4/ip_local_port_range");
+        assert.equal(ports.stdout.replace(/\s+/g, " ").trim(), "40000 50000", ports.stderr);
+        const hostKernel = await runCli(
+          root,
+          "zone",
+          "launch",
+          "-n",
+          "zk",
+          "--sysctl",
+          "kernel.pid_max=99999",
+        );
+        assert.notEqual(hostKernel.code, 0);
+        assert.match(hostKernel.stderr, /only namespaced sysctls/);
         const named = await inZ2("hostname; cat /etc/resolv.conf");
         assert.equal(
           named.stdout,

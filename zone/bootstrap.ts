@@ -1,6 +1,8 @@
 import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { creditEntropy, setHostname } from "./kernel_calls.ts";
+import { writeKernelFile } from "./kernel_files.ts";
+import { isNamespacedSysctl, sysctlPath, sysctlProblem } from "../lib/sysctl/mod.ts";
 import { setOnlineCpus } from "./cpu_online.ts";
 import { networkCommands, resolvConf } from "./network_setup.ts";
 import { runTool } from "../lib/tools/mod.ts";
@@ -8,6 +10,8 @@ import { runTool } from "../lib/tools/mod.ts";
 /** The host effects of bootstrap, injected so the agent's logic tests without root. */
 export interface System {
   setHostname(name: string): Promise<void>;
+  /** Writes a kernel parameter (name as sysctl(8) takes it). */
+  setSysctl(name: string, value: string): Promise<void>;
   /** Mixes host-provided randomness into the kernel pool. */
   addEntropy(seed: Uint8Array): Promise<void>;
   /** True when addEntropy also credits the seed (the pool counts it as entropy). */
@@ -41,6 +45,11 @@ export async function applyBootstrap(
   await system.setHostname(b.hostname);
   await system.addEntropy(b.randomSeed);
   await system.configureNetwork(commands);
+  for (const [name, value] of Object.entries(b.sysctls)) {
+    const problem = sysctlProblem(name, value);
+    if (problem) throw new Error(`bootstrap sysctl: ${problem}`);
+    await system.setSysctl(name, value);
+  }
   if (resolvConfPath && resolv) await Deno.writeTextFile(resolvConfPath, resolv);
   log.info("bootstrap applied", {
     zone: b.zoneId,
@@ -65,6 +74,18 @@ async function runIp(commands: string[][]): Promise<void> {
 /** The real effects, for an agent running as root in its own UTS namespace (no FFI grant). */
 export const linuxSystem: System = {
   configureNetwork: runIp,
+  async setSysctl(name, value) {
+    // This zone shares the host's kernel: only what its namespaces keep (the daemon checks too).
+    if (!isNamespacedSysctl(name)) throw new Error(`sysctl ${name} is not this zone's to set`);
+    const out = await new Deno.Command("sysctl", {
+      args: ["-w", `${name}=${value}`],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`sysctl ${name}: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+  },
   async setHostname(name) {
     const out = await new Deno.Command("hostname", { args: [name], stderr: "piped" }).output();
     if (!out.success) {
@@ -81,6 +102,7 @@ export const linuxSystem: System = {
 export const xenZoneSystem: System = {
   creditsEntropy: true,
   configureNetwork: runIp,
+  setSysctl: (name, value) => Promise.resolve(writeKernelFile(sysctlPath(name), value)),
   setOnlineCpus: (count) => setOnlineCpus(count),
   setHostname: (name) => Promise.resolve(setHostname(name)),
   addEntropy: (seed) => Promise.resolve(creditEntropy(seed)),

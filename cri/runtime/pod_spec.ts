@@ -91,9 +91,6 @@ export function podZoneSpec(config: PodSandboxConfig, podId: string): ZoneSpec {
         "are not supported (the zone is the isolation boundary)",
     );
   }
-  if (Object.keys(config.linux?.sysctls ?? {}).length > 0) {
-    throw new UnimplementedError("config.linux.sysctls: pod sysctls are not applied in zones yet");
-  }
   if (config.hostname !== "" && !LABEL.test(config.hostname)) {
     throw new InvalidArgumentError(
       "config.hostname",
@@ -145,6 +142,8 @@ export function podZoneSpec(config: PodSandboxConfig, podId: string): ZoneSpec {
     // Unique and readable: the pod's name, then the sandbox ID's first characters.
     name: `${dnsLabel(meta.name, 50)}-${podId.slice(0, 12)}`,
     hostname: config.hostname || dnsLabel(meta.name),
+    // The pod's kernel is the zone's own: its sysctls are set there.
+    sysctls: config.linux?.sysctls ?? {},
     kernel: annotations[POD_ANNOTATIONS.kernel] ?? "",
     initrd: annotations[POD_ANNOTATIONS.initrd] ?? "",
     backend,

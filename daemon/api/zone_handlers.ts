@@ -23,6 +23,7 @@ import {
   UnimplementedError,
 } from "../../lib/errors/mod.ts";
 import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
+import { isNamespacedSysctl } from "../../lib/sysctl/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
@@ -37,6 +38,18 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
   return {
     createZone(request) {
       const spec = normalizeZoneSpec(request.spec, ctx.config.zoneDefaults);
+      if (!ctx.driver.hardwareIsolation) {
+        // The zone shares the host's kernel: only what its namespaces keep is its own.
+        for (const name of Object.keys(spec.sysctls)) {
+          if (!isNamespacedSysctl(name)) {
+            throw new InvalidArgumentError(
+              `spec.sysctls["${name}"]`,
+              `the ${ctx.driver.name} driver's zones share the host's kernel: only namespaced ` +
+                "sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) are theirs",
+            );
+          }
+        }
+      }
       const id = crypto.randomUUID();
       ctx.zones.admit({
         id,

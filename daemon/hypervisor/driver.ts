@@ -33,6 +33,8 @@ export interface BootstrapNetwork {
 export interface ZoneBoot {
   hostname: string;
   network?: BootstrapNetwork;
+  /** Kernel parameters to set in the zone. */
+  sysctls?: Record<string, string>;
 }
 
 /** A guest the driver knows about, as it reports it. */

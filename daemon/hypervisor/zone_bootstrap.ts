@@ -15,6 +15,7 @@ export interface BootstrapOptions {
   guestGone?: Promise<never>;
   /** The zone's interfaces and DNS servers, from protect-network. */
   network?: BootstrapNetwork;
+  sysctls?: Record<string, string>;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
       dnsServers: options.network?.dnsServers ?? [],
       dnsSearches: options.network?.dnsSearches ?? [],
       dnsOptions: options.network?.dnsOptions ?? [],
+      sysctls: options.sysctls ?? {},
     });
     // Bounded by the boot timeout, not IDM's default request timeout: several
     // zones booting at once under TCG took over 10 s to apply theirs.

@@ -143,6 +143,7 @@ export class ZoneReconciler {
       const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
       await driver.awaitReady(zone.id, signal, {
         hostname: zone.spec.hostname || zone.name,
+        sysctls: zone.spec.sysctls,
         network: withSpecDns(network, zone.spec),
       });
       this.deps.ledger.transition(zone.id, ZoneState.READY, {

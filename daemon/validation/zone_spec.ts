@@ -10,6 +10,7 @@ import {
 import { isIP } from "node:net";
 import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
 import { dnsListProblem, MAX_DNS_SERVERS } from "../../lib/dns/mod.ts";
+import { MAX_SYSCTLS, sysctlProblem } from "../../lib/sysctl/mod.ts";
 
 /** RFC 1123 label: what a hostname, a CRI sandbox name and a DNS record can all hold. */
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -148,6 +149,14 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
     );
   }
   if (spec.hostname !== "") validateName(spec.hostname, "spec.hostname");
+  const sysctls = Object.entries(spec.sysctls);
+  if (sysctls.length > MAX_SYSCTLS) {
+    throw new InvalidArgumentError("spec.sysctls", `more than ${MAX_SYSCTLS}`);
+  }
+  for (const [name, value] of sysctls) {
+    const problem = sysctlProblem(name, value);
+    if (problem) throw new InvalidArgumentError(`spec.sysctls["${name.slice(0, 80)}"]`, problem);
+  }
   validateNetwork(spec);
   return spec;
 }

@@ -90,6 +90,12 @@ export const zoneLaunchCommand: CommandSpec = {
     },
     { long: "dns-search", value: "domain", description: "DNS search domain", repeatable: true },
     {
+      long: "sysctl",
+      value: "name=value",
+      description: "kernel parameter set in the zone (process driver: namespaced ones only)",
+      repeatable: true,
+    },
+    {
       long: "dns-option",
       value: "opt",
       description: "resolver option, e.g. ndots:5",
@@ -128,6 +134,9 @@ export const zoneLaunchCommand: CommandSpec = {
           },
         },
         hostname: (o.hostname as string) ?? "",
+        sysctls: Object.fromEntries(
+          (o.sysctl as string[]).map((a) => parseKeyValue(a, "--sysctl")),
+        ),
       },
     });
     const status = await client.getHostStatus({});

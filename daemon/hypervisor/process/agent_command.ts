@@ -39,7 +39,7 @@ export function agentArgs(c: AgentCommand): string[] {
     `--allow-read=${c.socket},${c.workDir}`,
     `--allow-write=${c.socket},${c.logFile},/dev/urandom,${c.workDir}`,
     `--allow-env=PROTECT_ZONE_TOKEN`,
-    "--allow-run=hostname,ip,mount,umount,runc,script,stty,cat,ps,rmdir",
+    "--allow-run=hostname,ip,mount,umount,runc,script,stty,cat,ps,rmdir,sysctl",
     c.agentEntry,
     "--idm-socket",
     c.socket,

@@ -99,6 +99,7 @@ export class ProcessDriver implements HypervisorDriver {
       timeoutMs: this.options.bootTimeoutMs,
       signal,
       network: boot.network,
+      sysctls: boot.sysctls,
     });
   }
 

@@ -169,6 +169,7 @@ export class XenDriver implements HypervisorDriver {
       signal,
       guestGone: zone.gone,
       network: boot.network,
+      sysctls: boot.sysctls,
     });
   }
 

@@ -1,0 +1,2 @@
+/** Kernel parameters (sysctls) for zones. */
+export * from "./sysctl_name.ts";
