@@ -77,6 +77,8 @@ try {
       searches: ["default.svc.cluster.local"],
       options: ["ndots:5"],
     },
+    // The zone's own kernel: any sysctl is the pod's.
+    linux: { sysctls: { "kernel.msgmax": "16384", "net.ipv4.ip_unprivileged_port_start": "80" } },
   };
   podId = (await timed("RunPodSandbox (zone to READY)", () =>
     runtime.runPodSandbox({ config }))).podSandboxId;
@@ -142,6 +144,15 @@ try {
   check(
     new TextDecoder().decode(sync.stdout) === "web\n" && sync.exitCode === 4,
     "ExecSync in b: output and exit code",
+  );
+  const sysctl = await runtime.execSync({
+    containerId: ids[1],
+    cmd: ["sh", "-c", "cat /proc/sys/kernel/msgmax /proc/sys/net/ipv4/ip_unprivileged_port_start"],
+  });
+  check(
+    new TextDecoder().decode(sysctl.stdout) === "16384\n80\n",
+    "the pod's sysctls are set in its zone",
+    new TextDecoder().decode(sysctl.stdout),
   );
   const { url } = await runtime.exec({
     containerId: ids[0],
