@@ -140,6 +140,8 @@ export interface HypervisorDriver {
   attachVolume?(zoneId: string, name: string, hostPath: string): Promise<string>;
   /** Undoes attachVolume once no workload of the zone uses it; no error if not attached. */
   detachVolume?(zoneId: string, name: string): Promise<void>;
+  /** The volumes attached to the zone now (kept with the domain, so known after a restart). */
+  attachedVolumes?(zoneId: string): string[];
   /** Calls `exited` when a running guest shuts down or crashes on its own. */
   onGuestExit?(exited: (zoneId: string, reason: string, crashed: boolean) => void): void;
   /** Present only on drivers with a hypervisor (not process, not fake). */

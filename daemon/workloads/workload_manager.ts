@@ -96,6 +96,8 @@ export class WorkloadManager {
     for (const zone of this.deps.zones.store.list()) {
       if (zone.state !== ZoneState.READY) this.zoneChanged(zone);
     }
+    const ready = this.deps.zones.store.list().filter((z) => z.state === ZoneState.READY);
+    this.volumes.reconcile(ready.map((z) => z.id));
   }
 
   /**

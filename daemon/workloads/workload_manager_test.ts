@@ -15,7 +15,12 @@ import { EventLog, openDatabase } from "../state/mod.ts";
 import { StorageConnection } from "../clients/storage_client.ts";
 
 /** A core on the fake driver with zone z1 in `zoneState` and workloads in the given states. */
-function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]>) {
+function coreWith(
+  zoneState: ZoneState,
+  workloads: Array<[string, WorkloadState]>,
+  volumes: Record<string, string> = {},
+) {
+  const driver = new FakeDriver({ bootDelayMs: 0 });
   const db = openDatabase(":memory:");
   const logsDir = Deno.makeTempDirSync({ prefix: "protect-test-logs-" });
   const core = buildCore({
@@ -29,7 +34,7 @@ function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]
       xen: DEFAULT_XEN_CONFIG,
     },
     hostUuid: "h",
-    driver: new FakeDriver({ bootDelayMs: 0 }),
+    driver,
     storage: new StorageConnection("/nonexistent"),
     logsDir,
     hostMountsDir: "/nonexistent/mounts",
@@ -55,7 +60,10 @@ function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]
       id,
       zoneId: "z1",
       name: id,
-      spec: create(WorkloadSpecSchema, { name: id }),
+      spec: create(WorkloadSpecSchema, {
+        name: id,
+        mounts: volumes[id] ? [{ type: "volume", source: volumes[id], destination: "/v" }] : [],
+      }),
       state,
       error: "",
       exitCode: 0,
@@ -65,6 +73,7 @@ function coreWith(zoneState: ZoneState, workloads: Array<[string, WorkloadState]
   return {
     core,
     db,
+    driver,
     close: () => {
       core.workloadLogs.close();
       db.close();
@@ -125,5 +134,17 @@ Deno.test("after a restart, workloads of a zone that ended meanwhile are FAILED"
   core.workloadManager.recover();
   assert.equal(core.workloads.get("w").state, WorkloadState.FAILED);
   assert.equal(core.workloads.get("w").error, "zone z exited");
+  close();
+});
+
+Deno.test("after a restart, a volume still attached where no live workload uses it is detached", async () => {
+  const { core, driver, close } = coreWith(ZoneState.READY, [
+    ["ended", WorkloadState.COMPLETED],
+    ["live", WorkloadState.RUNNING],
+  ], { ended: "stale", live: "kept" });
+  driver.volumes.set("z1", new Set(["stale", "kept"]));
+  core.workloadManager.recover();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(driver.attachedVolumes("z1"), ["kept"]);
   close();
 });

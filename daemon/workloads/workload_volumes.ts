@@ -49,6 +49,30 @@ export class WorkloadVolumes {
     return held;
   }
 
+  /**
+   * After a restart: a volume still attached to a zone where no live workload names it (the
+   * daemon stopped between an exit and its detach) is detached, so no other zone can take
+   * a disk this one still holds.
+   */
+  reconcile(zoneIds: string[]): Promise<void> {
+    const { driver } = this.deps;
+    if (!driver.attachedVolumes || !driver.detachVolume) return Promise.resolve();
+    const held = this.holders();
+    const stale = zoneIds.flatMap((zoneId) =>
+      driver.attachedVolumes!(zoneId).filter((name) => held.get(name)?.zoneId !== zoneId)
+        .map((name) => ({ zoneId, name }))
+    );
+    return Promise.all(stale.map(({ zoneId, name }) => {
+      this.deps.log.info("detaching a volume no workload of the zone uses", {
+        zone: zoneId,
+        volume: name,
+      });
+      return driver.detachVolume!(zoneId, name).catch((error) =>
+        this.deps.log.warn("detaching a stale volume failed", { zone: zoneId, volume: name, error })
+      );
+    })).then(() => {});
+  }
+
   /** The host path of each volume the spec names; a missing volume is refused by name. */
   async lookup(spec: WorkloadSpec): Promise<Map<string, string>> {
     const paths = new Map<string, string>();

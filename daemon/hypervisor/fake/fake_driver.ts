@@ -43,6 +43,23 @@ export class FakeDriver implements HypervisorDriver {
     return Promise.resolve("fake (no hypervisor)");
   }
 
+  /** Volumes attached to each zone, as a hypervisor would keep them with the domain. */
+  readonly volumes = new Map<string, Set<string>>();
+
+  attachVolume(zoneId: string, name: string, hostPath: string): Promise<string> {
+    this.volumes.set(zoneId, (this.volumes.get(zoneId) ?? new Set()).add(name));
+    return Promise.resolve(hostPath);
+  }
+
+  detachVolume(zoneId: string, name: string): Promise<void> {
+    this.volumes.get(zoneId)?.delete(name);
+    return Promise.resolve();
+  }
+
+  attachedVolumes(zoneId: string): string[] {
+    return [...this.volumes.get(zoneId) ?? []];
+  }
+
   /** What each zone's console was sent; its console shows it back, as a guest's tty echoes. */
   readonly typed = new Map<string, string>();
   #typing = Promise.withResolvers<void>();

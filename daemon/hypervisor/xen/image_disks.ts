@@ -72,3 +72,7 @@ export class ImageDisks {
 
 /** A volume's disk key: xenstore paths take no ".", and "@" is in no volume name or ID. */
 export const volumeDiskKey = (name: string) => `volume@${name.replaceAll(".", "@")}`;
+
+/** The volume names among a domain's disk keys. */
+export const volumesOfDiskKeys = (keys: string[]) =>
+  keys.filter((k) => k.startsWith("volume@")).map((k) => k.slice(7).replaceAll("@", "."));

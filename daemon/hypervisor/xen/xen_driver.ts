@@ -33,9 +33,9 @@ import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
 import { LoopReclaimer } from "./loop_reclaimer.ts";
 import { loopsInUse } from "./block_backends.ts";
 import { xenDebugInfo } from "./debug_info.ts";
-import { backendsPath } from "./xenstore_paths.ts";
+import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
-import { ImageDisks, volumeDiskKey } from "./image_disks.ts";
+import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
 
 export interface XenDriverOptions {
@@ -239,6 +239,12 @@ export class XenDriver implements HypervisorDriver {
   attachVolume(zoneId: string, name: string, hostPath: string): Promise<string> {
     const domid = () => this.#requireDomid(zoneId);
     return this.#disks.attach(zoneId, domid, volumeDiskKey(name), hostPath, true);
+  }
+
+  attachedVolumes(zoneId: string): string[] {
+    const domid = this.#domainOf(zoneId)?.domid;
+    if (domid === undefined) return [];
+    return volumesOfDiskKeys(this.#xs.directory(`${zoneKeysPath(domid)}/disks`));
   }
 
   detachVolume(zoneId: string, name: string): Promise<void> {
