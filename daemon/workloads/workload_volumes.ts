@@ -58,10 +58,17 @@ export class WorkloadVolumes {
     const { driver } = this.deps;
     if (!driver.attachedVolumes || !driver.detachVolume) return Promise.resolve();
     const held = this.holders();
-    const stale = zoneIds.flatMap((zoneId) =>
-      driver.attachedVolumes!(zoneId).filter((name) => held.get(name)?.zoneId !== zoneId)
-        .map((name) => ({ zoneId, name }))
-    );
+    let stale: Array<{ zoneId: string; name: string }>;
+    try {
+      stale = zoneIds.flatMap((zoneId) =>
+        driver.attachedVolumes!(zoneId).filter((name) => held.get(name)?.zoneId !== zoneId)
+          .map((name) => ({ zoneId, name }))
+      );
+    } catch (error) {
+      // Never a reason for the daemon not to start: the next exit detaches what it can.
+      this.deps.log.warn("listing the zones' attached volumes failed", { error });
+      return Promise.resolve();
+    }
     return Promise.all(stale.map(({ zoneId, name }) => {
       this.deps.log.info("detaching a volume no workload of the zone uses", {
         zone: zoneId,
