@@ -11,7 +11,7 @@ root="$(cd "$here/../../.." && pwd)"
 cache_root="${PROTECT_LAB_CACHE:-/var/cache/protect-lab}"
 DEB_SUITE=bookworm
 MIRROR="${PROTECT_LAB_MIRROR:-http://deb.debian.org/debian}"
-DOM0_PACKAGES=xen-utils-4.17,xenstore-utils,busybox,kmod,procps,iproute2,util-linux,squashfs-tools,e2fsprogs,nftables,attr,systemd,systemd-sysv
+DOM0_PACKAGES=qemu-system-xen,xen-utils-4.17,xenstore-utils,busybox,kmod,procps,iproute2,util-linux,squashfs-tools,e2fsprogs,nftables,attr,systemd,systemd-sysv
 GUEST_PACKAGES="runc crun tini libseccomp2 libyajl2 libcap2 bsdutils"
 deno_bin="$("$root/denow" eval 'console.log(Deno.execPath())' 2>/dev/null)"
 
