@@ -124,6 +124,21 @@ async function runAttach(
   }
 }
 
+type RemoteCommand = Extract<StreamingRequest, { kind: "exec" | "attach" }>;
+
+/** An exec or attach's options, command, and how it runs, whatever carries its streams. */
+function remoteCommand(ctx: CriContext, request: RemoteCommand, protocol: string) {
+  const r = request.request;
+  const options = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty, protocol };
+  if (request.kind === "exec") {
+    const cmd = request.request.cmd;
+    const run = (io: RemoteCommandIo) => runExec(ctx, request.workloadId, cmd, r.tty, io);
+    return { options, command: cmd, run };
+  }
+  const run = (io: RemoteCommandIo) => runAttach(ctx, request.workloadId, request.stdinOnce, io);
+  return { options, command: [] as string[], run };
+}
+
 /** What the streaming server does with each kind of upgraded request. */
 export function streamingHandler(ctx: CriContext): StreamingHandler {
   return async (request: StreamingRequest, session, accept, protocol) => {
@@ -132,25 +147,8 @@ export function streamingHandler(ctx: CriContext): StreamingHandler {
       const host = zone?.status?.ipv4 || zone?.status?.ipv6 || undefined;
       return await servePortForward(session, accept, { host, ports: request.request.port });
     }
-    const r = request.request;
-    const options = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty, protocol };
-    if (request.kind === "exec") {
-      const cmd = request.request.cmd;
-      return await serveRemoteCommand(
-        session,
-        accept,
-        options,
-        cmd,
-        (io) => runExec(ctx, request.workloadId, cmd, r.tty, io),
-      );
-    }
-    await serveRemoteCommand(
-      session,
-      accept,
-      options,
-      [],
-      (io) => runAttach(ctx, request.workloadId, request.stdinOnce, io),
-    );
+    const { options, command, run } = remoteCommand(ctx, request, protocol);
+    await serveRemoteCommand(session, accept, options, command, run);
   };
 }
 
@@ -158,25 +156,8 @@ export function streamingHandler(ctx: CriContext): StreamingHandler {
 export function webSocketHandler(ctx: CriContext): WebSocketHandler {
   return async (request, ws, protocol) => {
     if (request.kind === "portforward") return ws.close(1003);
-    const r = request.request;
-    const options = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty, protocol };
-    if (request.kind === "exec") {
-      const cmd = request.request.cmd;
-      return await serveRemoteCommandWs(
-        ws,
-        protocol,
-        options,
-        cmd,
-        (io) => runExec(ctx, request.workloadId, cmd, r.tty, io),
-      );
-    }
-    await serveRemoteCommandWs(
-      ws,
-      protocol,
-      options,
-      [],
-      (io) => runAttach(ctx, request.workloadId, request.stdinOnce, io),
-    );
+    const { options, command, run } = remoteCommand(ctx, request, protocol);
+    await serveRemoteCommandWs(ws, protocol, options, command, run);
   };
 }
 

@@ -3,11 +3,10 @@ import {
   type ExecEvent,
   WorkloadExitSchema,
   WorkloadOutputSchema,
-  WorkloadResourcesUpdateSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
-import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
+import type { ImageInfo } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
   type AttachWorkloadConsoleRequest,
   type ExecInsideWorkloadRequest,
@@ -19,11 +18,9 @@ import {
   WorkloadState,
   ZoneState,
 } from "../../proto/mod.ts";
-import { Code, ConnectError } from "@connectrpc/connect";
 import {
   FailedPreconditionError,
   InvalidArgumentError,
-  NotFoundError,
   UnavailableError,
 } from "../../lib/errors/mod.ts";
 import type { IdmPeer } from "../../lib/idm/mod.ts";
@@ -40,6 +37,9 @@ import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 import { type CopyPlan, planCopies, sendCopies } from "./host_copies.ts";
 import { attachConsole, type AttachResponse } from "./workload_console.ts";
 import { StartWaiters } from "./start_waiters.ts";
+import { workloadImage } from "./workload_image.ts";
+import { workloadStart } from "./workload_start.ts";
+import { updateWorkloadResources } from "./workload_resources.ts";
 import { WorkloadVolumes } from "./workload_volumes.ts";
 import { composeArgv, LIVE_WORKLOAD_STATES, ZONE_ENDED } from "./workload_rules.ts";
 
@@ -203,20 +203,8 @@ export class WorkloadManager {
     return zone;
   }
 
-  async #image(reference: string) {
-    const storage = this.deps.storage.client;
-    try {
-      return (await storage.getImage({ reference, format: PackFormat.SQUASHFS })).image!;
-    } catch (e) {
-      if (!(e instanceof ConnectError && e.code === Code.NotFound)) throw e;
-    }
-    this.deps.log.info("image not in the local store; pulling it", { image: reference });
-    let image;
-    for await (const m of storage.pullImage({ reference, format: PackFormat.SQUASHFS })) {
-      image = m.image ?? image;
-    }
-    if (!image) throw new NotFoundError(`pulling ${reference} produced no image`);
-    return image;
+  #image(reference: string) {
+    return workloadImage(this.deps.storage, reference, this.deps.log);
   }
 
   /**
@@ -294,10 +282,6 @@ export class WorkloadManager {
     const spec = w.spec;
     try {
       const image = known ?? await this.#image(spec.image);
-      const config = image.config;
-      const argv = composeArgv(spec, config?.entrypoint ?? [], config?.cmd ?? []);
-      const env = new Map((config?.env ?? []).map((e) => [e.split("=")[0], e]));
-      for (const e of spec.process?.env ?? []) env.set(e.split("=")[0], e);
       const peer = await this.deps.driver.channel!(w.zoneId);
       const copies = this.#planCopies(spec); // again: the files may have changed since create
       if (copies) {
@@ -311,52 +295,8 @@ export class WorkloadManager {
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
         : image.path;
-      await peer.request(
-        "workload.start",
-        toBinary(
-          WorkloadStartSchema,
-          create(WorkloadStartSchema, {
-            workloadId: id,
-            imagePath,
-            args: argv,
-            env: [...env.values()],
-            workingDirectory: spec.process?.workingDirectory || config?.workingDir || "/",
-            user: spec.process?.user || config?.user || "",
-            readOnlyRootFilesystem: spec.security?.readOnlyRootFilesystem ?? false,
-            privileged: spec.security?.privileged ?? false,
-            addCapabilities: spec.security?.addCapabilities ?? [],
-            dropCapabilities: spec.security?.dropCapabilities ?? [],
-            memoryLimitBytes: spec.resources?.memoryLimitBytes ?? 0n,
-            pidsLimit: spec.resources?.pidsLimit ?? 0,
-            cpuMillis: spec.resources?.cpuMillis ?? 0,
-            tty: spec.process?.tty ?? false,
-            openStdin: spec.process?.stdin ?? false,
-            seccomp: spec.security?.seccompProfile ?? "",
-            supplementalGroups: spec.process?.supplementalGroups ?? [],
-            allowPrivilegeEscalation: spec.security?.allowPrivilegeEscalation ?? false,
-            customMaskedPaths: spec.security?.maskedPaths !== undefined,
-            maskedPaths: spec.security?.maskedPaths?.paths ?? [],
-            customReadonlyPaths: spec.security?.readonlyPaths !== undefined,
-            readonlyPaths: spec.security?.readonlyPaths?.paths ?? [],
-            cpuShares: spec.resources?.cpuShares ?? 0n,
-            oomScoreAdj: spec.resources?.oomScoreAdj ?? 0,
-            shareZonePid: spec.security?.shareZonePid ?? false,
-            shareZoneIpc: spec.security?.shareZoneIpc ?? false,
-            tmpfs: spec.mounts.filter((m) => m.type === "tmpfs").map((m) => ({
-              destination: m.destination,
-              readOnly: m.readOnly,
-            })),
-            binds: spec.mounts.filter((m) => m.type === "bind").map((m, mount) => ({
-              mount,
-              destination: m.destination,
-            })),
-            volumes,
-            rows: size?.rows ?? 0,
-            columns: size?.columns ?? 0,
-          }),
-        ),
-        60_000,
-      );
+      const start = workloadStart(id, spec, image, { imagePath, volumes, size });
+      await peer.request("workload.start", toBinary(WorkloadStartSchema, start), 60_000);
       // The exit may already have been reported while the start answer travelled.
       if (this.deps.workloads.find(id)?.state === WorkloadState.CREATING) {
         this.#transition(id, WorkloadState.RUNNING, { startedAt: new Date() });
@@ -471,39 +411,8 @@ export class WorkloadManager {
    * New limits for a workload: a running one's cgroup changes in its zone, and the spec keeps
    * them either way. oom_score_adj belongs to the process and cannot change while it runs.
    */
-  async updateResources(id: string, resources: WorkloadResources | undefined): Promise<void> {
-    if (!resources) throw new InvalidArgumentError("resources", "is required");
-    const w = this.deps.workloads.get(id);
-    const spec = { ...w.spec, resources };
-    validateWorkloadSpec(spec);
-    const running = w.state === WorkloadState.RUNNING;
-    if (running && resources.oomScoreAdj !== (w.spec.resources?.oomScoreAdj ?? 0)) {
-      throw new InvalidArgumentError(
-        "resources.oom_score_adj",
-        "cannot change while the workload runs (it is its process's)",
-      );
-    }
-    if (running) {
-      const peer = await this.deps.driver.channel!(w.zoneId);
-      await peer.request(
-        "workload.resources",
-        toBinary(
-          WorkloadResourcesUpdateSchema,
-          create(WorkloadResourcesUpdateSchema, {
-            workloadId: id,
-            memoryLimitBytes: resources.memoryLimitBytes,
-            cpuMillis: resources.cpuMillis,
-            cpuShares: resources.cpuShares,
-            pidsLimit: resources.pidsLimit,
-          }),
-        ),
-      );
-    } else if (w.state !== WorkloadState.CREATED) {
-      throw new FailedPreconditionError(
-        `workload ${w.name} is ${WorkloadState[w.state]}: it has ended`,
-      );
-    }
-    this.deps.workloads.updateSpec(id, spec);
+  updateResources(id: string, resources: WorkloadResources | undefined): Promise<void> {
+    return updateWorkloadResources(this.deps, id, resources);
   }
 
   async destroy(id: string): Promise<void> {
