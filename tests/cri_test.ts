@@ -1,104 +1,21 @@
 /**
  * protect-cri driven as kubelet drives it, by an independent client (@grpc/grpc-js on the
  * unmodified upstream api.proto), on process-driver zones: image pull with auth, the pod
- * and container flow with its log file, ExecSync, filters, idempotence and refusals.
+ * and container flow with its log file, ExecSync, stats, updates, a restart, filters,
+ * idempotence and refusals. Streaming (Exec, Attach, PortForward) is cri_streaming_test.ts.
  */
 import assert from "node:assert/strict";
-import * as http2 from "node:http2";
-import * as net from "node:net";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { busyboxLayers } from "../storage/testing/busybox_image.ts";
-import { protectPaths } from "../lib/paths/mod.ts";
-import { connectCri, grpcCode, grpcMessage } from "./helpers/cri_client.ts";
-import { readAll, upgrade } from "./helpers/spdy_client.ts";
-import {
-  startProgramProcess,
-  startStorageProcess,
-  tempRoot,
-  writeDaemonConfig,
-} from "./helpers/processes.ts";
-import { pushImage, startRegistry } from "./helpers/registry.ts";
-import { startTokenProxy } from "./helpers/token_proxy.ts";
+import { grpcMessage } from "./helpers/cri_client.ts";
+import { rejects, startCriEnv, until } from "./helpers/cri_env.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
 
-const rejects = async (p: Promise<unknown>, code: number, message: RegExp) => {
-  const error = await p.then(() => undefined, (e) => e);
-  assert.ok(error, `expected ${GrpcStatus[code]}, got success`);
-  assert.equal(grpcCode(error), code, `${GrpcStatus[code]} expected: ${error}`);
-  assert.match(grpcMessage(error), message);
-};
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  seconds = 30,
-): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
-  const registry = await startRegistry();
-  const proxy = startTokenProxy(registry.host, "kube", "s3cret");
-  const root = tempRoot();
-  // kubelet's log directory lives outside protect's root (the cri grant has /var/log/pods).
-  const logDir = `/var/log/pods/protect-test-${crypto.randomUUID()}`;
-  writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
-  const daemon = await startProgramProcess("daemon-process", root);
-  const storage = await startStorageProcess(root);
-  let cri = await startProgramProcess("cri", root);
-  const socket = protectPaths(root).criSocket;
-  const c = connectCri(socket);
-  const image = `${proxy.host}/test/busybox:1`;
-  const podConfig = (name: string, extra: Record<string, unknown> = {}) => ({
-    metadata: { name, namespace: "default", uid: crypto.randomUUID(), attempt: 0 },
-    hostname: name,
-    logDirectory: logDir,
-    labels: { app: name, tier: "test" },
-    annotations: { "example.com/note": "kept" },
-    dnsConfig: {
-      servers: ["10.96.0.10"],
-      searches: ["default.svc.cluster.local"],
-      options: ["ndots:5"],
-    },
-    linux: { sysctls: { "net.ipv4.ip_unprivileged_port_start": "80" } },
-    ...extra,
-  });
-  const containerConfig = (
-    name: string,
-    command: string[],
-    extra: Record<string, unknown> = {},
-  ) => ({
-    metadata: { name, attempt: 0 },
-    image: { image },
-    command,
-    envs: [{ key: "GREETING", value: "hello" }],
-    labels: { container: name },
-    logPath: `${name}/0.log`,
-    linux: {
-      resources: { cpuShares: 2, oomScoreAdj: 1000, memoryLimitInBytes: 64 * 1024 * 1024 },
-      securityContext: {
-        namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
-        seccomp: { profileType: "RuntimeDefault" },
-        maskedPaths: ["/proc/kcore", "/proc/keys"],
-        readonlyPaths: ["/proc/sys"],
-      },
-    },
-    ...extra,
-  });
+  const env = await startCriEnv();
+  const { c, image, logDir, podConfig, containerConfig } = env;
   try {
-    await pushImage(registry.host, "test/busybox", "1", {
-      layers: await busyboxLayers(),
-      config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
-    });
-
     await t.step("version and status", async () => {
       const v = await c.runtime.version({ version: "v1" });
       assert.equal(v.runtimeName, "protect");
@@ -131,7 +48,7 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       const id = byTag.image.id;
       const byId = await c.image.imageStatus({ image: { image: id.slice(7, 19) } });
       assert.equal(byId.image.id, id);
-      const none = await c.image.imageStatus({ image: { image: `${proxy.host}/no/such:1` } });
+      const none = await c.image.imageStatus({ image: { image: `${env.proxyHost}/no/such:1` } });
       assert.equal(none.image, null);
       const list = await c.image.listImages({});
       assert.ok(list.images.some((i: Any) => i.id === id));
@@ -270,143 +187,6 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       await c.runtime.reopenContainerLog({ containerId: longId });
     });
 
-    await t.step(
-      "Exec over SPDY/3.1 as kubelet serves it: streams, exit status, tty resize",
-      async () => {
-        const { url } = await c.runtime.exec({
-          containerId: longId,
-          cmd: ["sh", "-c", "read x; echo got $x; echo err >&2; exit 3"],
-          stdin: true,
-          stdout: true,
-          stderr: true,
-        });
-        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[0-9a-f]{32}$/);
-        const up = await upgrade(url, ["v4.channel.k8s.io", "channel.k8s.io"]);
-        assert.equal(up.status, 101);
-        assert.equal(up.protocol, "v4.channel.k8s.io");
-        const s = up.session!;
-        const error = await s.openStream({ streamtype: "error" });
-        const stdin = await s.openStream({ streamtype: "stdin" });
-        const stdout = await s.openStream({ streamtype: "stdout" });
-        const stderr = await s.openStream({ streamtype: "stderr" });
-        await stdin.write(new TextEncoder().encode("hi\n"));
-        stdin.close();
-        const [out, err, status] = await Promise.all([
-          readAll(stdout),
-          readAll(stderr),
-          readAll(error),
-        ]);
-        assert.equal(out, "got hi\n");
-        assert.equal(err, "err\n");
-        const parsed = JSON.parse(status);
-        assert.equal(parsed.status, "Failure");
-        assert.equal(parsed.reason, "NonZeroExitCode");
-        assert.deepEqual(parsed.details.causes, [{ reason: "ExitCode", message: "3" }]);
-        const again = await upgrade(url, ["v4.channel.k8s.io"]);
-        assert.equal(again.status, 404, "a URL is good once");
-
-        const tty = await c.runtime.exec({
-          containerId: longId,
-          cmd: ["sh", "-c", "sleep 1; stty size"],
-          tty: true,
-          stdout: true,
-        });
-        const t2 = (await upgrade(tty.url, ["v4.channel.k8s.io"])).session!;
-        const ttyError = await t2.openStream({ streamtype: "error" });
-        const ttyOut = await t2.openStream({ streamtype: "stdout" });
-        const resize = await t2.openStream({ streamtype: "resize" });
-        await resize.write(new TextEncoder().encode('{"Width":77,"Height":33}\n'));
-        const [shown, ok] = await Promise.all([readAll(ttyOut), readAll(ttyError)]);
-        assert.match(shown, /33 77/);
-        assert.deepEqual(JSON.parse(ok), { metadata: {}, status: "Success" });
-
-        const old = await c.runtime.exec({ containerId: longId, cmd: ["true"], stdout: true });
-        const refused = await upgrade(old.url, ["v9.channel.k8s.io"]);
-        assert.equal(refused.status, 403);
-        assert.match(refused.body, /unable to negotiate/);
-        await rejects(
-          c.runtime.exec({ containerId: longId, cmd: ["sh"], tty: true, stderr: true }),
-          GrpcStatus.INVALID_ARGUMENT,
-          /a tty has no separate stderr/,
-        );
-      },
-    );
-
-    await t.step(
-      "Exec over WebSocket (v5.channel.k8s.io), with Deno's own WebSocket client",
-      async () => {
-        const { url } = await c.runtime.exec({
-          containerId: longId,
-          cmd: ["sh", "-c", "read x; echo got $x; exit 2"],
-          stdin: true,
-          stdout: true,
-        });
-        const ws = new WebSocket(url.replace(/^http/, "ws"), ["v5.channel.k8s.io"]);
-        ws.binaryType = "arraybuffer";
-        const channels: Record<number, string> = {};
-        const closed = new Promise<void>((resolve) => ws.onclose = () => resolve());
-        ws.onmessage = (e) => {
-          const bytes = new Uint8Array(e.data as ArrayBuffer);
-          channels[bytes[0]] = (channels[bytes[0]] ?? "") +
-            new TextDecoder().decode(bytes.subarray(1));
-        };
-        await new Promise<void>((resolve, reject) => {
-          ws.onopen = () => resolve();
-          ws.onerror = (e) => reject(new Error(String((e as ErrorEvent).message)));
-        });
-        assert.equal(ws.protocol, "v5.channel.k8s.io");
-        ws.send(new Uint8Array([0, ...new TextEncoder().encode("hi\n")]));
-        ws.send(new Uint8Array([255, 0])); // v5: stdin is done
-        await closed;
-        assert.equal(channels[1], "got hi\n");
-        const status = JSON.parse(channels[3]);
-        assert.equal(status.reason, "NonZeroExitCode");
-        assert.deepEqual(status.details.causes, [{ reason: "ExitCode", message: "2" }]);
-      },
-    );
-
-    await t.step("Attach and PortForward over SPDY/3.1", async () => {
-      const attached = (await c.runtime.createContainer({
-        podSandboxId: podId,
-        config: containerConfig("reader", ["sh", "-c", "read x; echo attached $x"], {
-          stdin: true,
-          stdinOnce: true,
-        }),
-        sandboxConfig: podConfig("web"),
-      })).containerId;
-      await c.runtime.startContainer({ containerId: attached });
-      const { url } = await c.runtime.attach({
-        containerId: attached,
-        stdin: true,
-        stdout: true,
-        stderr: true,
-      });
-      const s = (await upgrade(url, ["v4.channel.k8s.io"])).session!;
-      const error = await s.openStream({ streamtype: "error" });
-      const stdin = await s.openStream({ streamtype: "stdin" });
-      const stdout = await s.openStream({ streamtype: "stdout" });
-      await s.openStream({ streamtype: "stderr" });
-      await stdin.write(new TextEncoder().encode("yo\n"));
-      stdin.close();
-      const [out, status] = await Promise.all([readAll(stdout), readAll(error)]);
-      assert.equal(out, "attached yo\n");
-      assert.equal(JSON.parse(status).status, "Success");
-
-      const pf = await c.runtime.portForward({ podSandboxId: podId, port: [80] });
-      const p = await upgrade(pf.url, ["portforward.k8s.io"]);
-      assert.equal(p.protocol, "portforward.k8s.io");
-      const pfError = await p.session!.openStream({
-        streamtype: "error",
-        port: "80",
-        requestid: "0",
-      });
-      await p.session!.openStream({ streamtype: "data", port: "80", requestid: "0" });
-      // No protect-network in this test: the pod has no address, and the client is told so.
-      assert.match(await readAll(pfError), /the pod has no address/);
-      p.session!.close();
-      await c.runtime.removeContainer({ containerId: attached });
-    });
-
     await t.step("stats: CPU, memory and writable layer from the zone; pod totals", async () => {
       await c.runtime.execSync({
         containerId: longId,
@@ -496,9 +276,7 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
           }
         };
         await until("the first lines", () => read().includes("line2") ? true : undefined);
-        await cri.stop();
-        await new Promise((r) => setTimeout(r, 1000)); // lines go on while no protect-cri runs
-        cri = await startProgramProcess("cri", root);
+        await env.restartCri();
         const pods = await c.runtime.listPodSandbox({});
         assert.deepEqual(pods.items.map((p: Any) => p.id), [podId]);
         const done = await until(
@@ -585,31 +363,6 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
     });
 
     await t.step(
-      "a percent-encoded :authority (grpc-go, grpcio) does not take the server down",
-      async () => {
-        const session = http2.connect("http://localhost", {
-          createConnection: () => net.connect(socket),
-        });
-        const request = session.request({
-          ":method": "POST",
-          ":path": "/runtime.v1.RuntimeService/Version",
-          ":authority": encodeURIComponent(socket),
-          "content-type": "application/grpc",
-          te: "trailers",
-        });
-        request.end(new Uint8Array([0, 0, 0, 0, 0]));
-        const status = await new Promise<number>((resolve, reject) => {
-          request.on("response", (headers) => resolve(Number(headers[":status"])));
-          request.on("error", reject);
-        });
-        request.resume();
-        assert.equal(status, 200);
-        session.close();
-        assert.equal((await c.runtime.version({})).runtimeName, "protect");
-      },
-    );
-
-    await t.step(
       "stop the pod: NOTREADY, its containers keep their last status; remove twice",
       async () => {
         await c.runtime.stopPodSandbox({ podSandboxId: podId });
@@ -635,18 +388,9 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       },
     );
   } catch (e) {
-    console.error(cri.logs());
+    console.error(env.logs());
     throw e;
   } finally {
-    c.close();
-    await cri.stop();
-    await daemon.stop();
-    await storage.stop();
-    await proxy.stop();
-    await registry.stop();
-    Deno.removeSync(root, { recursive: true });
-    try {
-      Deno.removeSync(logDir, { recursive: true });
-    } catch { /* never made */ }
+    await env.close();
   }
 });
