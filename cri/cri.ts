@@ -9,6 +9,7 @@ import { createLogger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
 import { createUnixTransport, errorInterceptor } from "../lib/rpc/mod.ts";
 import { serveGrpcUnix } from "./server/grpc_unix_server.ts";
+import { loadCriConfig } from "./config/cri_config.ts";
 import { CriStore } from "./state/cri_store.ts";
 import { ContainerLogs } from "./logs/container_logs.ts";
 import type { CriContext } from "./runtime/cri_context.ts";
@@ -24,7 +25,7 @@ export interface CriOptions {
   logSink?: (line: string) => void;
   /** How long RunPodSandbox waits for its zone (default 5 minutes, for TCG labs). */
   bootTimeoutMs?: number;
-  /** The streaming server's address and port (Exec/Attach/PortForward URLs); default 127.0.0.1, any free port. */
+  /** The streaming server's address and port (Exec/Attach/PortForward URLs); default cri.toml's. */
   streamingAddress?: string;
   streamingPort?: number;
 }
@@ -38,6 +39,7 @@ export interface RunningCri {
 export async function startCri(options: CriOptions): Promise<RunningCri> {
   const paths = protectPaths(options.root);
   const log = createLogger("cri", { level: options.logLevel ?? "info", sink: options.logSink });
+  const config = loadCriConfig(paths.criConfig);
   const stateDir = join(paths.stateDir, "cri");
   Deno.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const store = new CriStore(join(stateDir, "cri.db"));
@@ -49,13 +51,14 @@ export async function startCri(options: CriOptions): Promise<RunningCri> {
     logs,
     log,
     bootTimeoutMs: options.bootTimeoutMs ?? 300_000,
+    kubeletPodsDir: join(config.kubeletRootDir, "pods"),
   };
   // Containers that were running when protect-cri stopped: their logs carry on.
   for (const c of store.containers()) logs.follow(c);
   const requests = new StreamingRequests();
   const streamingServer = await startStreamingServer({
-    address: options.streamingAddress ?? "127.0.0.1",
-    port: options.streamingPort ?? 0,
+    address: options.streamingAddress ?? config.streamingAddress,
+    port: options.streamingPort ?? config.streamingPort,
     requests,
     handle: streamingHandler(ctx),
     handleWebSocket: webSocketHandler(ctx),

@@ -23,7 +23,7 @@ export interface CoreInputs {
   network?: NetworkConnection;
   /** Where workload output is kept (one file per workload). */
   logsDir: string;
-  /** Host directories workloads mount (copied in) must be inside this one. */
+  /** Host directories workloads mount are copied from here, or shared (see shareRoots). */
   hostMountsDir: string;
   log: Logger;
 }
@@ -73,6 +73,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     hostUuid: inputs.hostUuid,
     startedAt: new Date(),
     driver,
+    shareRoots: [inputs.hostMountsDir, ...inputs.config.shareRoots],
     zones,
     workloads,
     reconciler: new ZoneReconciler({

@@ -71,6 +71,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
   }
   const config = loadDaemonConfig(paths.daemonConfig);
+  for (const root of config.shareRoots) {
+    // A root outside the grant would fail every share of it, later and less clearly.
+    if (Deno.permissions.querySync({ name: "read", path: root }).state !== "granted") {
+      throw new Error(
+        `${paths.daemonConfig}: shares.roots has ${root}, which the daemon may not read; ` +
+          'add it to the daemon\'s "read" grant in deno.json, or remove it',
+      );
+    }
+  }
   const log = createLogger("daemon", {
     level: options.logLevel ?? config.logLevel,
     sink: options.logSink,

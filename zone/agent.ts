@@ -1,5 +1,6 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import {
+  type Bootstrap,
   BootstrapSchema,
   type ExecStart,
   ExecStartSchema,
@@ -48,6 +49,8 @@ export interface Runtime {
   receiveCopies(header: FilesHeader, entries: AsyncIterable<Uint8Array>): Promise<void>;
   /** Why an exec's command cannot run in its workload (missing: 127, not executable: 126). */
   execProblem(start: ExecStart): CommandProblem | undefined;
+  /** Mounts the host directories shared with the zone (bootstrap). */
+  mountShares(shares: Bootstrap["shares"]): Promise<void>;
 }
 
 export interface AgentState {
@@ -96,6 +99,11 @@ export function serveAgent(
   peer.onRequest("bootstrap", async (payload) => {
     const bootstrap = fromBinary(BootstrapSchema, payload);
     await applyBootstrap(bootstrap, system, log, state.resolvConf);
+    if (bootstrap.shares.length > 0) {
+      if (!runtime) throw new Error("this agent runs no workloads: it cannot mount shares");
+      await runtime.mountShares(bootstrap.shares);
+      log.info("shares mounted", { count: bootstrap.shares.length });
+    }
     state.hostname = bootstrap.hostname;
     // Ready goes out after the response, so the host sees them in that order.
     queueMicrotask(() => {

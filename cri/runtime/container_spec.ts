@@ -132,7 +132,8 @@ function refuseUnsupported(config: ContainerConfig): void {
     if (m.propagation !== MountPropagation.PROPAGATION_PRIVATE) {
       throw unsupported(
         `${field}.propagation`,
-        "a host directory is copied into the zone; it cannot propagate mounts",
+        "a host directory reaches the zone as a 9pfs share or a copy; mounts cannot propagate " +
+          "across the VM boundary",
       );
     }
   });

@@ -15,6 +15,8 @@ export interface CriContext {
   log: Logger;
   /** How long RunPodSandbox waits for the zone to be READY. */
   bootTimeoutMs: number;
+  /** kubelet's pod directories (<root_dir>/pods), shared with the pods' zones. */
+  kubeletPodsDir: string;
   readProfile?: ProfileReader;
 }
 

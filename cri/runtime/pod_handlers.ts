@@ -13,6 +13,7 @@ import { newCriId } from "../state/ids.ts";
 import { findPod, getPod } from "../state/lookup.ts";
 import { type CriContext, nowNs, waitForZoneReady } from "./cri_context.ts";
 import { podZoneSpec } from "./pod_spec.ts";
+import { podDirectory } from "./pod_directory.ts";
 import { stopPodContainers } from "./container_handlers.ts";
 import { matchesFilter } from "./filters.ts";
 
@@ -89,7 +90,11 @@ export function podHandlers(ctx: CriContext): Partial<ServiceImpl<typeof Runtime
       }
       if (!request.config) throw new InvalidArgumentError("config", "is required");
       const id = newCriId();
-      const spec = podZoneSpec(request.config, id);
+      const spec = podZoneSpec(
+        request.config,
+        id,
+        podDirectory(ctx.kubeletPodsDir, request.config),
+      );
       const { zoneId } = await ctx.daemon.createZone({ spec });
       const pod: PodRecord = {
         id,

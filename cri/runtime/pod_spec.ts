@@ -67,7 +67,12 @@ function podCpus(resources?: LinuxContainerResources): number {
  * (host network, PID or IPC namespaces, user-namespace pods, pod sysctls on the host) is
  * refused with the reason, never dropped.
  */
-export function podZoneSpec(config: PodSandboxConfig, podId: string): ZoneSpec {
+export function podZoneSpec(
+  config: PodSandboxConfig,
+  podId: string,
+  /** kubelet's directory for the pod, when there is one: the zone shares it. */
+  podDir?: string,
+): ZoneSpec {
   const meta = config.metadata;
   if (!meta?.name || !meta.namespace || !meta.uid) {
     throw new InvalidArgumentError("config.metadata", "name, namespace and uid are required");
@@ -144,6 +149,8 @@ export function podZoneSpec(config: PodSandboxConfig, podId: string): ZoneSpec {
     hostname: config.hostname || dnsLabel(meta.name),
     // The pod's kernel is the zone's own: its sysctls are set there.
     sysctls: config.linux?.sysctls ?? {},
+    // kubelet makes the pod's volumes, /etc/hosts and termination-log files there.
+    shares: podDir ? [{ hostPath: podDir }] : [],
     kernel: annotations[POD_ANNOTATIONS.kernel] ?? "",
     initrd: annotations[POD_ANNOTATIONS.initrd] ?? "",
     backend,

@@ -17,6 +17,8 @@ export interface ApiContext {
   hostUuid: string;
   startedAt: Date;
   driver: HypervisorDriver;
+  /** Where zone shares may come from: protect's host-mounts directory and [shares] roots. */
+  shareRoots: string[];
   zones: ZoneLedger;
   workloads: WorkloadStore;
   reconciler: ZoneReconciler;

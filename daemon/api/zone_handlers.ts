@@ -22,7 +22,7 @@ import {
   NotFoundError,
   UnimplementedError,
 } from "../../lib/errors/mod.ts";
-import { normalizeZoneSpec, validateName } from "../validation/mod.ts";
+import { checkZoneShares, normalizeZoneSpec, validateName } from "../validation/mod.ts";
 import { isNamespacedSysctl } from "../../lib/sysctl/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
@@ -50,6 +50,7 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
           }
         }
       }
+      checkZoneShares(spec.shares, ctx.shareRoots);
       const id = crypto.randomUUID();
       ctx.zones.admit({
         id,

@@ -1,4 +1,13 @@
-import { absolutePath, integer, loadOrCreateToml, oneOf, table } from "../../lib/config/mod.ts";
+import { normalize } from "node:path";
+import {
+  absolutePath,
+  integer,
+  loadOrCreateToml,
+  oneOf,
+  stringList,
+  table,
+} from "../../lib/config/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 
 export const DRIVER_NAMES = ["fake", "process", "xen"] as const;
@@ -12,6 +21,11 @@ export interface DaemonConfig {
   fakeBootDelayMs: number;
   /** How long a zone's agent has to connect and report ready. */
   bootTimeoutMs: number;
+  /**
+   * Where zone shares may come from, besides protect's host-mounts directory (which always
+   * may). Each must be in the daemon's read grant too (deno.json).
+   */
+  shareRoots: string[];
   /** Xen driver: the files every zone boots from, and where Xen's tools log. */
   xen: {
     kernel: string;
@@ -32,6 +46,9 @@ export const DEFAULT_XEN_CONFIG: DaemonConfig["xen"] = {
   vifScript: "/etc/protect/xen/vif-protect",
   consoleLogDir: "/var/log/xen/console",
 };
+
+/** kubelet's pod directories: what protect-cri shares with a pod's zone. */
+export const DEFAULT_SHARE_ROOTS = ["/var/lib/kubelet/pods"];
 
 /** Written to daemon.toml on first start; every setting is listed with its default. */
 export const DEFAULT_DAEMON_TOML =
@@ -57,6 +74,12 @@ cpus = 1
 [zones]
 # How long a zone's agent has to connect and report ready.
 boot_timeout_ms = 30000
+
+[shares]
+# Host directories a zone may be given live (zone spec shares, 9pfs on Xen), besides
+# /var/lib/protect/mounts. kubelet's pod directories are here for protect-cri. A root added
+# here must also be in the daemon's read grant (deno.json "permissions").
+roots = ["/var/lib/kubelet/pods"]
 
 [fake]
 # Simulated time between creating a zone and it becoming READY.
@@ -85,6 +108,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   const fake = table(doc, "fake", "");
   const zones = table(doc, "zones", "");
   const xen = table(doc, "xen", "");
+  const shares = table(doc, "shares", "");
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
@@ -94,6 +118,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     },
     fakeBootDelayMs: integer(fake, "boot_delay_ms", "fake.", 0, 600_000, 50),
     bootTimeoutMs: integer(zones, "boot_timeout_ms", "zones.", 1000, 3_600_000, 30_000),
+    shareRoots: shareRoots(shares),
     xen: {
       kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),
       initrd: absolutePath(xen, "initrd", "xen.", DEFAULT_XEN_CONFIG.initrd),
@@ -108,4 +133,18 @@ export function loadDaemonConfig(path: string): DaemonConfig {
       consoleLogDir: absolutePath(xen, "console_log_dir", "xen.", DEFAULT_XEN_CONFIG.consoleLogDir),
     },
   };
+}
+
+/** [shares] roots: absolute, normalised directories ("/" would share the whole host). */
+function shareRoots(shares: Record<string, unknown>): string[] {
+  const roots = "roots" in shares ? stringList(shares, "roots", "shares.") : DEFAULT_SHARE_ROOTS;
+  for (const root of roots) {
+    if (!root.startsWith("/") || root === "/" || normalize(root) !== root || root.endsWith("/")) {
+      throw new InvalidArgumentError(
+        "shares.roots",
+        `"${root.slice(0, 80)}" must be an absolute, normalised directory other than /`,
+      );
+    }
+  }
+  return roots;
 }

@@ -12,8 +12,24 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     zoneDefaults: { memoryMib: 512, cpus: 1 },
     fakeBootDelayMs: 50,
     bootTimeoutMs: 30_000,
+    shareRoots: ["/var/lib/kubelet/pods"],
     xen: DEFAULT_XEN_CONFIG,
   });
+});
+
+Deno.test("share roots: a list of absolute, normalised directories other than /", () => {
+  const path = join(Deno.makeTempDirSync(), "daemon.toml");
+  Deno.writeTextFileSync(path, '[shares]\nroots = ["/srv/shared", "/data"]\n');
+  assert.deepEqual(loadDaemonConfig(path).shareRoots, ["/srv/shared", "/data"]);
+  Deno.writeTextFileSync(path, "[shares]\nroots = []\n");
+  assert.deepEqual(loadDaemonConfig(path).shareRoots, []);
+  for (const bad of ['"/"', '"srv"', '"/srv/../etc"', '"/srv/"']) {
+    Deno.writeTextFileSync(path, `[shares]\nroots = [${bad}]\n`);
+    assert.throws(
+      () => loadDaemonConfig(path),
+      /shares\.roots: .* must be an absolute, normalised/,
+    );
+  }
 });
 
 Deno.test("xen paths must be absolute; the bad key is named", () => {

@@ -35,6 +35,8 @@ export interface ZoneBoot {
   network?: BootstrapNetwork;
   /** Kernel parameters to set in the zone. */
   sysctls?: Record<string, string>;
+  /** The zone spec's shares (host directories), in order. */
+  shares?: string[];
 }
 
 /** A guest the driver knows about, as it reports it. */

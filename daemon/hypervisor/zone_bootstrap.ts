@@ -16,6 +16,8 @@ export interface BootstrapOptions {
   /** The zone's interfaces and DNS servers, from protect-network. */
   network?: BootstrapNetwork;
   sysctls?: Record<string, string>;
+  /** How the agent mounts each share: a 9pfs tag (Xen) or the host directory (process). */
+  shares?: { xenTag?: string; hostPath?: string }[];
 }
 
 /**
@@ -51,6 +53,7 @@ export async function bootstrapZone(options: BootstrapOptions): Promise<void> {
       dnsSearches: options.network?.dnsSearches ?? [],
       dnsOptions: options.network?.dnsOptions ?? [],
       sysctls: options.sysctls ?? {},
+      shares: options.shares ?? [],
     });
     // Bounded by the boot timeout, not IDM's default request timeout: several
     // zones booting at once under TCG took over 10 s to apply theirs.

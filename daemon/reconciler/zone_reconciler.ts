@@ -144,6 +144,7 @@ export class ZoneReconciler {
       await driver.awaitReady(zone.id, signal, {
         hostname: zone.spec.hostname || zone.name,
         sysctls: zone.spec.sysctls,
+        shares: zone.spec.shares.map((s) => s.hostPath),
         network: withSpecDns(network, zone.spec),
       });
       this.deps.ledger.transition(zone.id, ZoneState.READY, {

@@ -34,6 +34,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     zoneDefaults: { memoryMib: 256, cpus: 1 },
     fakeBootDelayMs: bootDelayMs,
     bootTimeoutMs: 30_000,
+    shareRoots: [],
     xen: DEFAULT_XEN_CONFIG,
   };
   const driver = new FakeDriver({ bootDelayMs });

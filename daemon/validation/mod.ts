@@ -6,3 +6,4 @@ export {
   type ZoneDefaults,
 } from "./zone_spec.ts";
 export { validateLabels, validateWorkloadSpec } from "./workload_spec.ts";
+export { checkZoneShares, isInside, MAX_ZONE_SHARES } from "./zone_shares.ts";

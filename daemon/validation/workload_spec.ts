@@ -41,13 +41,6 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
       if (!m.source.startsWith("/")) {
         throw new InvalidArgumentError(`${field}.source`, "must be an absolute host path");
       }
-      if (!m.readOnly) {
-        throw new InvalidArgumentError(
-          `${field}.read_only`,
-          "must be true: a host directory is copied into the zone at start, and nothing is " +
-            "copied back",
-        );
-      }
     } else if (m.type === "tmpfs") {
       if (m.source !== "") {
         throw new InvalidArgumentError(`${field}.source`, "a tmpfs has no source");
@@ -62,7 +55,7 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
       throw new InvalidArgumentError(
         `${field}.type`,
         `"${m.type.slice(0, 40)}" is not a mount type: "volume" (a named volume), "bind" ` +
-          `(a host directory, copied in) or "tmpfs"`,
+          `(a host path) or "tmpfs"`,
       );
     }
     const d = m.destination;

@@ -12,7 +12,6 @@ import {
   type ExecInsideWorkloadRequest,
   type PortPublish,
   WatchEventsResponseSchema,
-  type WorkloadMount,
   type WorkloadResources,
   type WorkloadSpec,
   WorkloadState,
@@ -34,7 +33,8 @@ import { validateName, validatePublish, validateWorkloadSpec } from "../validati
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
-import { type CopyPlan, planCopies, sendCopies } from "./host_copies.ts";
+import { sendCopies } from "./host_copies.ts";
+import { type HostMountPlan, planHostMounts } from "./host_mounts.ts";
 import { attachConsole, type AttachResponse } from "./workload_console.ts";
 import { StartWaiters } from "./start_waiters.ts";
 import { workloadImage } from "./workload_image.ts";
@@ -223,7 +223,7 @@ export class WorkloadManager {
     validateName(name, "spec.name");
     validatePublish(spec.publish, "spec.publish");
     validateWorkloadSpec(spec);
-    this.#planCopies(spec); // refuses a source that cannot be copied, before anything is recorded
+    this.#planHostMounts(spec, zone); // refuses what cannot be mounted, before anything is recorded
     if (spec.publish.length > 0 && !this.deps.publishPorts) {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
@@ -283,10 +283,10 @@ export class WorkloadManager {
     try {
       const image = known ?? await this.#image(spec.image);
       const peer = await this.deps.driver.channel!(w.zoneId);
-      const copies = this.#planCopies(spec); // again: the files may have changed since create
-      if (copies) {
-        const binds = spec.mounts.filter((m) => m.type === "bind").length;
-        await sendCopies(peer, id, binds, copies);
+      // Again: the files may have changed since create.
+      const hostMounts = this.#planHostMounts(spec, this.deps.zones.store.get(w.zoneId));
+      if (hostMounts.copies) {
+        await sendCopies(peer, id, hostMounts.binds.length, hostMounts.copies);
       }
       if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
       const volumes = await this.volumes.attach(w.zoneId, spec);
@@ -295,7 +295,7 @@ export class WorkloadManager {
       const imagePath = this.deps.driver.attachImage
         ? await this.deps.driver.attachImage(w.zoneId, id, image.path)
         : image.path;
-      const start = workloadStart(id, spec, image, { imagePath, volumes, size });
+      const start = workloadStart(id, spec, image, { imagePath, volumes, size, hostMounts });
       await peer.request("workload.start", toBinary(WorkloadStartSchema, start), 60_000);
       // The exit may already have been reported while the start answer travelled.
       if (this.deps.workloads.find(id)?.state === WorkloadState.CREATING) {
@@ -313,16 +313,10 @@ export class WorkloadManager {
     }
   }
 
-  /** The host directories of the spec's bind mounts, walked for copying in. */
-  #planCopies(spec: WorkloadSpec): CopyPlan | undefined {
-    const binds = spec.mounts.filter((m) => m.type === "bind");
-    if (binds.length === 0) return undefined;
-    const index = (m: WorkloadMount) => spec.mounts.indexOf(m);
-    return planCopies(
-      binds.map((m) => m.source),
-      this.deps.hostMountsDir,
-      (i) => `spec.mounts[${index(binds[i])}].source`,
-    );
+  /** The spec's bind mounts: from the zone's shares, or walked for copying in. */
+  #planHostMounts(spec: WorkloadSpec, zone: ZoneRecord): HostMountPlan {
+    const shares = zone.spec.shares.map((s) => s.hostPath);
+    return planHostMounts(spec.mounts, shares, this.deps.hostMountsDir);
   }
 
   /** Publishes every port the zone's starting and running workloads ask for, and no other. */

@@ -31,6 +31,7 @@ function coreWith(
       zoneDefaults: { memoryMib: 64, cpus: 1 },
       fakeBootDelayMs: 0,
       bootTimeoutMs: 1000,
+      shareRoots: [],
       xen: DEFAULT_XEN_CONFIG,
     },
     hostUuid: "h",

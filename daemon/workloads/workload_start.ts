@@ -7,6 +7,7 @@ import {
 import type { ImageInfo } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import type { WorkloadSpec } from "../../proto/mod.ts";
 import { composeArgv } from "./workload_rules.ts";
+import type { HostMountPlan } from "./host_mounts.ts";
 
 /** Where the zone finds what the host prepared for one start. */
 export interface PreparedStart {
@@ -14,6 +15,8 @@ export interface PreparedStart {
   volumes: WorkloadVolume[];
   /** The terminal size of an attach made before the start, if any. */
   size?: { rows: number; columns: number };
+  /** The spec's bind mounts: copied in, or bound from the zone's shares. */
+  hostMounts?: Pick<HostMountPlan, "binds" | "shareBinds">;
 }
 
 /**
@@ -62,10 +65,8 @@ export function workloadStart(
       destination: m.destination,
       readOnly: m.readOnly,
     })),
-    binds: spec.mounts.filter((m) => m.type === "bind").map((m, mount) => ({
-      mount,
-      destination: m.destination,
-    })),
+    binds: prepared.hostMounts?.binds ?? [],
+    shareBinds: prepared.hostMounts?.shareBinds ?? [],
     volumes: prepared.volumes,
     rows: prepared.size?.rows ?? 0,
     columns: prepared.size?.columns ?? 0,

@@ -19,6 +19,7 @@ export interface ProtectPaths {
   daemonConfig: string;
   storageConfig: string;
   networkConfig: string;
+  criConfig: string;
   /** protect-network's reservations database lives here. */
   networkDir: string;
   /** Docker-style registry credentials for protect-storage. */
@@ -52,6 +53,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     daemonConfig: join(configDir, "daemon.toml"),
     storageConfig: join(configDir, "storage.toml"),
     networkConfig: join(configDir, "network.toml"),
+    criConfig: join(configDir, "cri.toml"),
     networkDir: join(stateDir, "network"),
     registryCredentials: join(configDir, "registries.json"),
   };

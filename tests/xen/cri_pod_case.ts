@@ -1,8 +1,10 @@
 /**
  * The CRI on real Xen (bundled into the lab's dist as cri-pod-case.js; run by e2e_test.ts in
  * dom0, where session.sh started the daemons): starts protect-cri, runs a pod with two
- * containers in one zone, reads their logs at kubelet's path, ExecSync and Exec over SPDY,
- * container stats, then stops and removes the pod. Prints "ok - …" lines and the phases'
+ * containers in one zone, reads their logs at kubelet's path, shares the pod's directory as
+ * kubelet lays it out (an emptyDir both containers write, a termination-log file) with the
+ * zone over 9pfs, ExecSync and Exec over SPDY, container stats, then stops and removes the
+ * pod. Prints "ok - …" lines and the phases'
  * times; exits 1 at the first failure.
  */
 import * as net from "node:net";
@@ -54,6 +56,15 @@ const transport = createGrpcTransport({
 const runtime = createClient(RuntimeService, transport);
 const images = createClient(ImageService, transport);
 const logDir = `/var/log/pods/lab-${crypto.randomUUID()}`;
+// kubelet makes the pod's directory, with its volumes, before it asks for the sandbox.
+const uid = crypto.randomUUID();
+const podDir = `/var/lib/kubelet/pods/${uid}`;
+const emptyDir = `${podDir}/volumes/kubernetes.io~empty-dir/scratch`;
+const terminationLog = `${podDir}/containers/b/5e1f`;
+Deno.mkdirSync(emptyDir, { recursive: true });
+Deno.chmodSync(emptyDir, 0o777);
+Deno.mkdirSync(`${podDir}/containers/b`, { recursive: true });
+Deno.writeTextFileSync(terminationLog, "");
 let podId = "";
 let code = 0;
 try {
@@ -69,7 +80,7 @@ try {
     "the lab image is there",
   );
   const config = {
-    metadata: { name: "web", namespace: "default", uid: crypto.randomUUID(), attempt: 0 },
+    metadata: { name: "web", namespace: "default", uid, attempt: 0 },
     hostname: "web",
     logDirectory: logDir,
     dnsConfig: {
@@ -94,12 +105,18 @@ try {
     image: { image: IMAGE },
     command: ["sh", "-c", script],
     logPath: `${name}/0.log`,
+    mounts: [
+      { containerPath: "/scratch", hostPath: emptyDir },
+      ...(name === "b"
+        ? [{ containerPath: "/dev/termination-log", hostPath: terminationLog }]
+        : []),
+    ],
   });
   const ids = await timed("CreateContainer + StartContainer (two)", async () => {
     const made: string[] = [];
     for (
       const [name, script] of [
-        ["a", "echo from-a $(hostname); sleep 600"],
+        ["a", "echo from-a $(hostname); hostname > /scratch/a-was-here; sleep 600"],
         ["b", "echo from-b $(hostname); grep search /etc/resolv.conf; sleep 600"],
       ]
     ) {
@@ -139,6 +156,24 @@ try {
     }
   });
   check(/F search default\.svc\.cluster\.local$/m.test(logB), "b sees the pod's resolv.conf", logB);
+  const shared = await until("a's file in the emptyDir, on the host", 60, () => {
+    try {
+      return Deno.readTextFileSync(`${emptyDir}/a-was-here`) || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  check(shared === "web\n", "a wrote the emptyDir (9pfs share of the pod's directory)", shared);
+  const seen = await runtime.execSync({
+    containerId: ids[1],
+    cmd: ["sh", "-c", "cat /scratch/a-was-here && echo done > /dev/termination-log"],
+  });
+  check(
+    new TextDecoder().decode(seen.stdout) === "web\n" && seen.exitCode === 0 &&
+      Deno.readTextFileSync(terminationLog) === "done\n",
+    "b reads a's file and writes its termination log, which the host reads",
+    new TextDecoder().decode(seen.stdout) + new TextDecoder().decode(seen.stderr),
+  );
   const sync = await timed("ExecSync", () =>
     runtime.execSync({ containerId: ids[1], cmd: ["sh", "-c", "hostname; exit 4"] }));
   check(
@@ -186,8 +221,10 @@ try {
 } finally {
   cri.kill("SIGTERM");
   await cri.status;
-  try {
-    Deno.removeSync(logDir, { recursive: true });
-  } catch { /* never made */ }
+  for (const dir of [logDir, podDir]) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* never made */ }
+  }
 }
 Deno.exit(code);

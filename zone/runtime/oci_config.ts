@@ -96,19 +96,31 @@ function capabilities(spec: WorkloadStart): string[] {
  * seccomp filter, masked /proc paths, cgroup limits (memory, pids, cpu.max), the
  * user resolved as Docker does, and the image as its root.
  */
+/** Where the zone keeps what a workload's mounts come from. */
+export interface ZonePlaces {
+  /** The zone's DNS servers, bind-mounted read-only as the workload's /etc/resolv.conf. */
+  resolvConf?: string;
+  /** The image's /etc/passwd and /etc/group ("" when it has none), to resolve `spec.user`. */
+  accounts?: { passwd: string; group: string };
+  /** Where the host's copies for `spec.binds` were written (one directory or file per mount). */
+  copies?: string;
+  /** Where the zone mounted its volumes (one directory per volume name). */
+  volumes?: string;
+  /** For each of `spec.share_binds`, its source in the zone's mounted shares. */
+  shareSources?: string[];
+}
+
 export function ociConfig(
   spec: WorkloadStart,
   rootfs: string,
   hostname: string,
-  /** The zone's DNS servers, bind-mounted read-only as the workload's /etc/resolv.conf. */
-  resolvConf?: string,
-  /** The image's /etc/passwd and /etc/group ("" when it has none), to resolve `spec.user`. */
-  accounts: { passwd: string; group: string } = { passwd: "", group: "" },
-  /** Where the host's copies for `spec.binds` were written (one directory or file per mount). */
-  copies = "",
-  /** Where the zone mounted its volumes (one directory per volume name). */
-  volumes = "",
+  zone: ZonePlaces = {},
 ): Record<string, unknown> {
+  const { resolvConf, copies = "", volumes = "", shareSources = [] } = zone;
+  const accounts = zone.accounts ?? { passwd: "", group: "" };
+  if (shareSources.length !== spec.shareBinds.length) {
+    throw new Error("every share bind needs its source in the zone");
+  }
   if (spec.args.length === 0) {
     throw new Error("workload has no command (args empty, image has none)");
   }
@@ -193,6 +205,13 @@ export function ociConfig(
         type: "bind",
         source: `${copies}/${b.mount}`,
         options: ["rbind", "ro", "nosuid", "nodev"],
+      })),
+      // Host directories inside a zone share: live, and writable unless the mount says not.
+      ...spec.shareBinds.map((b, i) => ({
+        destination: b.destination,
+        type: "bind",
+        source: shareSources[i],
+        options: ["rbind", b.readOnly ? "ro" : "rw", "nosuid", "nodev"],
       })),
       // Volumes are mounted once per zone and shared live by the workloads that name them.
       ...spec.volumes.map((v) => ({

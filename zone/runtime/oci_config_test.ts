@@ -72,8 +72,7 @@ Deno.test("cpu quota, HOSTNAME, image users, tmpfs mounts", () => {
     }),
     "/r",
     "zone-1",
-    undefined,
-    { passwd: "app:x:1000:1000::/:/bin/sh\n", group: "extra:x:50:app\n" },
+    { accounts: { passwd: "app:x:1000:1000::/:/bin/sh\n", group: "extra:x:50:app\n" } },
   ) as any;
   assert.deepEqual(c.linux.resources.cpu, { quota: 50_000, period: 100_000 });
   assert.deepEqual(c.process.env, ["PATH=/bin", "HOSTNAME=zone-1"]);

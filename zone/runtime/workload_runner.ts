@@ -1,4 +1,5 @@
 import type {
+  BootstrapShare,
   ExecStart,
   FilesHeader,
   WorkloadInput,
@@ -13,6 +14,7 @@ import { ociConfig } from "./oci_config.ts";
 import { type CommandProblem, commandProblem } from "./find_command.ts";
 import { run } from "./run_tool.ts";
 import { VolumeMounts } from "./volume_mounts.ts";
+import { ZoneShares } from "./zone_shares.ts";
 import { removeWorkloadCgroups, wasOomKilled } from "./workload_cgroup.ts";
 import { workloadStats } from "./workload_stats.ts";
 
@@ -88,6 +90,7 @@ export class WorkloadRunner {
   /** Each running workload's environment and working directory, for exec's command lookup. */
   #process = new Map<string, { env: string[]; cwd: string }>();
   readonly #volumes: VolumeMounts;
+  readonly #shares: ZoneShares;
   /** The runtime each workload runs under (a tty workload may differ, see start). */
   #runtimes = new Map<string, "runc" | "crun">();
 
@@ -103,6 +106,12 @@ export class WorkloadRunner {
     private readonly devicePresent: (path: string) => boolean = exists,
   ) {
     this.#volumes = new VolumeMounts(`${workDir}/volumes`, devicePresent);
+    this.#shares = new ZoneShares(`${workDir}/shares`);
+  }
+
+  /** Mounts the host directories shared with the zone (at bootstrap). */
+  mountShares(shares: BootstrapShare[]): Promise<void> {
+    return this.#shares.mount(shares);
   }
 
   #dirs(id: string) {
@@ -146,15 +155,13 @@ export class WorkloadRunner {
         `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`,
         d.rootfs,
       ]);
-      const config = ociConfig(
-        spec,
-        d.rootfs,
-        this.hostname(),
-        this.#resolvConf(),
-        imageAccounts(d.lower),
-        d.copies,
-        this.#volumes.dir,
-      );
+      const config = ociConfig(spec, d.rootfs, this.hostname(), {
+        resolvConf: this.#resolvConf(),
+        accounts: imageAccounts(d.lower),
+        copies: d.copies,
+        volumes: this.#volumes.dir,
+        shareSources: spec.shareBinds.map((b) => this.#shares.source(b)),
+      });
       for (const b of spec.binds) {
         if (!exists(`${d.copies}/${b.mount}`)) {
           throw new Error(`host mount ${b.mount} (${b.destination}) was not copied in`);

@@ -100,6 +100,8 @@ export class ProcessDriver implements HypervisorDriver {
       signal,
       network: boot.network,
       sysctls: boot.sysctls,
+      // The agent's mount namespace is a copy of the host's: it binds the directory itself.
+      shares: (boot.shares ?? []).map((hostPath) => ({ hostPath })),
     });
   }
 

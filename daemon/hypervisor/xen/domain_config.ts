@@ -108,11 +108,26 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
     },
     disks: [diskJson(boot.addons, "xvda", false, boot.hotplugScript)],
     nics: spec.network?.disabled ? [] : [zoneNicJson(input.zoneId, boot.vifScript, input.mac)],
+    p9s: spec.shares.map((share, i) => shareJson(share.hostPath, i)),
     // libxl leaves these to the toolstack; our reaper destroys shut-down domains.
     on_poweroff: "destroy",
     on_reboot: "destroy",
     on_crash: "destroy",
   };
+}
+
+/** The 9pfs tag of a zone's share `index` (the agent mounts it by this name). */
+export function shareTag(index: number): string {
+  return `share${index}`;
+}
+
+/**
+ * libxl_device_p9 JSON for one share. QEMU (the device model libxl starts for a PV domain
+ * with 9pfs devices) serves it; "none" leaves ownership to QEMU's own rights (root), so
+ * files keep the owners the zone gives them, as on a local file system.
+ */
+export function shareJson(path: string, index: number): Record<string, unknown> {
+  return { tag: shareTag(index), path, security_model: "none", devid: index };
 }
 
 /** xvdb, xvdc, … for image disks; xvda is the addons disk. */

@@ -8,6 +8,7 @@ type Config = {
   b_info: Record<string, unknown>;
   disks: Record<string, unknown>[];
   nics: Record<string, unknown>[];
+  p9s: Record<string, unknown>[];
 };
 
 const boot = {
@@ -69,6 +70,25 @@ Deno.test("domainConfig: a zone with its network disabled gets no vif", () => {
     boot,
   }) as unknown as Config;
   assert.deepEqual(c.nics, []);
+});
+
+Deno.test("domainConfig: each share is a 9pfs device, tagged by its index", () => {
+  const spec = create(ZoneSpecSchema, {
+    resources: { targetMemoryMib: 128n },
+    shares: [{ hostPath: "/var/lib/kubelet/pods/u1" }, { hostPath: "/srv/data" }],
+  });
+  const c = domainConfig({ zoneId: "z", name: "pod", spec, boot }) as unknown as Config;
+  assert.deepEqual(c.p9s, [
+    { tag: "share0", path: "/var/lib/kubelet/pods/u1", security_model: "none", devid: 0 },
+    { tag: "share1", path: "/srv/data", security_model: "none", devid: 1 },
+  ]);
+  const none = domainConfig({
+    zoneId: "z",
+    name: "plain",
+    spec: create(ZoneSpecSchema, { resources: { targetMemoryMib: 128n } }),
+    boot,
+  }) as unknown as Config;
+  assert.deepEqual(none.p9s, []);
 });
 
 Deno.test("domainConfig: PVH when asked; AUTO resolves to PV", () => {

@@ -26,7 +26,13 @@ import type {
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
 import { UnavailableError } from "../../../lib/errors/mod.ts";
-import { domainConfig, resolveBackend, ZONE_ID_KEY, type ZoneBootFiles } from "./domain_config.ts";
+import {
+  domainConfig,
+  resolveBackend,
+  shareTag,
+  ZONE_ID_KEY,
+  type ZoneBootFiles,
+} from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
 import { followFile } from "../follow_file.ts";
 import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
@@ -170,6 +176,7 @@ export class XenDriver implements HypervisorDriver {
       guestGone: zone.gone,
       network: boot.network,
       sysctls: boot.sysctls,
+      shares: (boot.shares ?? []).map((_, i) => ({ xenTag: shareTag(i) })),
     });
   }
 

@@ -109,8 +109,8 @@ export const PathListSchema: GenMessage<PathList> = /*@__PURE__*/
  */
 export type WorkloadMount = Message<"protect.control.v1.WorkloadMount"> & {
   /**
-   * "volume": the volume's name; "bind": an absolute host path under the daemon's
-   * host-mounts directory; unused for "tmpfs".
+   * "volume": the volume's name; "bind": an absolute host path, inside one of the zone's
+   * shares or under the daemon's host-mounts directory; unused for "tmpfs".
    *
    * @generated from field: string source = 1;
    */
@@ -130,8 +130,9 @@ export type WorkloadMount = Message<"protect.control.v1.WorkloadMount"> & {
 
   /**
    * "volume" (a named volume, see CreateVolume: attached to the zone, shared live by its
-   * workloads, read-write unless read_only), "bind" (a host directory copied in at start,
-   * read-only) or "tmpfs".
+   * workloads, read-write unless read_only), "bind" (a host path: bound live, read-write
+   * unless read_only, when it lies inside one of the zone's shares; otherwise copied in at
+   * start, and then it must be read_only) or "tmpfs".
    *
    * @generated from field: string type = 4;
    */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/zone.proto.
  */
 export const file_protect_control_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCLVBAoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJEjQKB25ldHdvcmsYCiABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU5ldHdvcmtTcGVjEhAKCGhvc3RuYW1lGAsgASgJEjoKB3N5c2N0bHMYDCADKAsyKS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMuU3lzY3Rsc0VudHJ5GjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxTeXNjdGxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCgtQb3J0UHVibGlzaBIRCglob3N0X3BvcnQYASABKA0SEQoJem9uZV9wb3J0GAIgASgNEjIKCHByb3RvY29sGAMgASgOMiAucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQcm90b2NvbCKRAQoPWm9uZU5ldHdvcmtTcGVjEhAKCGRpc2FibGVkGAEgASgIEjAKB3B1Ymxpc2gYAiADKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuUG9ydFB1Ymxpc2gSEAoIaXNvbGF0ZWQYAyABKAgSKAoDZG5zGAQgASgLMhsucHJvdGVjdC5jb250cm9sLnYxLlpvbmVEbnMiPQoHWm9uZURucxIPCgdzZXJ2ZXJzGAEgAygJEhAKCHNlYXJjaGVzGAIgAygJEg8KB29wdGlvbnMYAyADKAki4AIKClpvbmVTdGF0dXMSLAoFc3RhdGUYASABKA4yHS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVN0YXRlEg0KBWVycm9yGAIgASgJEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCHJlYWR5X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglleGl0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRyaXZlchgGIAEoCRIRCglkb21haW5faWQYByABKA0SNgoHYmFja2VuZBgIIAEoDjIlLnByb3RlY3QuY29udHJvbC52MS5IeXBlcnZpc29yQmFja2VuZBIRCglleGl0X2NvZGUYCSABKAUSDAoEaXB2NBgKIAEoCRIMCgRpcHY2GAsgASgJIm4KBFpvbmUSCgoCaWQYASABKAkSKgoEc3BlYxgCIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYxIuCgZzdGF0dXMYAyABKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVN0YXR1cyKgAQoLWm9uZU1ldHJpY3MSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEhkKEW1lbW9yeV91c2VkX2J5dGVzGAIgASgEEhMKC2NwdV9wZXJjZW50GAMgASgBEhUKDXByb2Nlc3NfY291bnQYBCABKA0SLgoKc2FtcGxlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoRQ3JlYXRlWm9uZVJlcXVlc3QSKgoEc3BlYxgBIAEoCzIcLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYyIlChJDcmVhdGVab25lUmVzcG9uc2USDwoHem9uZV9pZBgBIAEoCSIlChJEZXN0cm95Wm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSIVChNEZXN0cm95Wm9uZVJlc3BvbnNlIiEKDkdldFpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiOQoPR2V0Wm9uZVJlc3BvbnNlEiYKBHpvbmUYASABKAsyGC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZSISChBMaXN0Wm9uZXNSZXF1ZXN0IjwKEUxpc3Rab25lc1Jlc3BvbnNlEicKBXpvbmVzGAEgAygLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmUiJAoUUmVzb2x2ZVpvbmVJZFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIoChVSZXNvbHZlWm9uZUlkUmVzcG9uc2USDwoHem9uZV9pZBgBIAEoCSJjChpVcGRhdGVab25lUmVzb3VyY2VzUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEjQKCXJlc291cmNlcxgCIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzIh0KG1VwZGF0ZVpvbmVSZXNvdXJjZXNSZXNwb25zZSJhChhBdHRhY2hab25lQ29uc29sZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRIMCgRkYXRhGAIgASgMEhYKDnJlcGxheV9oaXN0b3J5GAMgASgIEg4KBmZvbGxvdxgEIAEoCCIpChlBdHRhY2hab25lQ29uc29sZVJlc3BvbnNlEgwKBGRhdGEYASABKAwiTQoIRXhlY1NwZWMSDAoEYXJncxgBIAMoCRILCgNlbnYYAiADKAkSGQoRd29ya2luZ19kaXJlY3RvcnkYAyABKAkSCwoDdHR5GAQgASgIIi0KDFRlcm1pbmFsU2l6ZRIMCgRyb3dzGAEgASgNEg8KB2NvbHVtbnMYAiABKA0isgEKFUV4ZWNJbnNpZGVab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJEioKBHNwZWMYAiABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuRXhlY1NwZWMSDQoFc3RkaW4YAyABKAwSFAoMc3RkaW5fY2xvc2VkGAQgASgIEjcKDXRlcm1pbmFsX3NpemUYBSABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuVGVybWluYWxTaXplIl4KCkV4ZWNPdXRwdXQSDgoGc3Rkb3V0GAEgASgMEg4KBnN0ZGVychgCIAEoDBIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFEg0KBWVycm9yGAUgASgJIkgKFkV4ZWNJbnNpZGVab25lUmVzcG9uc2USLgoGb3V0cHV0GAEgASgLMh4ucHJvdGVjdC5jb250cm9sLnYxLkV4ZWNPdXRwdXQiKQoWUmVhZFpvbmVNZXRyaWNzUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIksKF1JlYWRab25lTWV0cmljc1Jlc3BvbnNlEjAKB21ldHJpY3MYASABKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU1ldHJpY3Mq0QEKCVpvbmVTdGF0ZRIaChZaT05FX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTWk9ORV9TVEFURV9DUkVBVElORxABEhYKElpPTkVfU1RBVEVfQ1JFQVRFRBACEhQKEFpPTkVfU1RBVEVfUkVBRFkQAxIVChFaT05FX1NUQVRFX0VYSVRFRBAEEhkKFVpPTkVfU1RBVEVfREVTVFJPWUlORxAFEhgKFFpPTkVfU1RBVEVfREVTVFJPWUVEEAYSFQoRWk9ORV9TVEFURV9GQUlMRUQQBypbCgxQb3J0UHJvdG9jb2wSHQoZUE9SVF9QUk9UT0NPTF9VTlNQRUNJRklFRBAAEhUKEVBPUlRfUFJPVE9DT0xfVENQEAESFQoRUE9SVF9QUk9UT0NPTF9VRFAQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
+  fileDesc("Ch1wcm90ZWN0L2NvbnRyb2wvdjEvem9uZS5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIiMKD1pvbmVTY3JhdGNoRGlzaxIQCghzaXplX21pYhgBIAEoBCKEBQoIWm9uZVNwZWMSDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSDgoGaW5pdHJkGAMgASgJEjQKCXJlc291cmNlcxgEIAEoCzIhLnByb3RlY3QuY29udHJvbC52MS5ab25lUmVzb3VyY2VzEjYKB2JhY2tlbmQYBSABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSOQoMc2NyYXRjaF9kaXNrGAYgASgLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTY3JhdGNoRGlzaxJCCgthbm5vdGF0aW9ucxgHIAMoCzItLnByb3RlY3QuY29udHJvbC52MS5ab25lU3BlYy5Bbm5vdGF0aW9uc0VudHJ5Ei4KB2RldmljZXMYCCADKAsyHS5wcm90ZWN0LmNvbnRyb2wudjEuRGV2aWNlUmVmEhYKDmtlcm5lbF9vcHRpb25zGAkgAygJEjQKB25ldHdvcmsYCiABKAsyIy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU5ldHdvcmtTcGVjEhAKCGhvc3RuYW1lGAsgASgJEjoKB3N5c2N0bHMYDCADKAsyKS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMuU3lzY3Rsc0VudHJ5Ei0KBnNoYXJlcxgNIAMoCzIdLnByb3RlY3QuY29udHJvbC52MS5ab25lU2hhcmUaMgoQQW5ub3RhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi4KDFN5c2N0bHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIh4KCVpvbmVTaGFyZRIRCglob3N0X3BhdGgYASABKAkiZwoLUG9ydFB1Ymxpc2gSEQoJaG9zdF9wb3J0GAEgASgNEhEKCXpvbmVfcG9ydBgCIAEoDRIyCghwcm90b2NvbBgDIAEoDjIgLnByb3RlY3QuY29udHJvbC52MS5Qb3J0UHJvdG9jb2wikQEKD1pvbmVOZXR3b3JrU3BlYxIQCghkaXNhYmxlZBgBIAEoCBIwCgdwdWJsaXNoGAIgAygLMh8ucHJvdGVjdC5jb250cm9sLnYxLlBvcnRQdWJsaXNoEhAKCGlzb2xhdGVkGAMgASgIEigKA2RucxgEIAEoCzIbLnByb3RlY3QuY29udHJvbC52MS5ab25lRG5zIj0KB1pvbmVEbnMSDwoHc2VydmVycxgBIAMoCRIQCghzZWFyY2hlcxgCIAMoCRIPCgdvcHRpb25zGAMgAygJIuACCgpab25lU3RhdHVzEiwKBXN0YXRlGAEgASgOMh0ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTdGF0ZRINCgVlcnJvchgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghyZWFkeV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJZXhpdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZkcml2ZXIYBiABKAkSEQoJZG9tYWluX2lkGAcgASgNEjYKB2JhY2tlbmQYCCABKA4yJS5wcm90ZWN0LmNvbnRyb2wudjEuSHlwZXJ2aXNvckJhY2tlbmQSEQoJZXhpdF9jb2RlGAkgASgFEgwKBGlwdjQYCiABKAkSDAoEaXB2NhgLIAEoCSJuCgRab25lEgoKAmlkGAEgASgJEioKBHNwZWMYAiABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMSLgoGc3RhdHVzGAMgASgLMh4ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTdGF0dXMioAEKC1pvbmVNZXRyaWNzEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgBIAEoBBIZChFtZW1vcnlfdXNlZF9ieXRlcxgCIAEoBBITCgtjcHVfcGVyY2VudBgDIAEoARIVCg1wcm9jZXNzX2NvdW50GAQgASgNEi4KCnNhbXBsZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KEUNyZWF0ZVpvbmVSZXF1ZXN0EioKBHNwZWMYASABKAsyHC5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVNwZWMiJQoSQ3JlYXRlWm9uZVJlc3BvbnNlEg8KB3pvbmVfaWQYASABKAkiJQoSRGVzdHJveVpvbmVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkiFQoTRGVzdHJveVpvbmVSZXNwb25zZSIhCg5HZXRab25lUmVxdWVzdBIPCgd6b25lX2lkGAEgASgJIjkKD0dldFpvbmVSZXNwb25zZRImCgR6b25lGAEgASgLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmUiEgoQTGlzdFpvbmVzUmVxdWVzdCI8ChFMaXN0Wm9uZXNSZXNwb25zZRInCgV6b25lcxgBIAMoCzIYLnByb3RlY3QuY29udHJvbC52MS5ab25lIiQKFFJlc29sdmVab25lSWRSZXF1ZXN0EgwKBG5hbWUYASABKAkiKAoVUmVzb2x2ZVpvbmVJZFJlc3BvbnNlEg8KB3pvbmVfaWQYASABKAkiYwoaVXBkYXRlWm9uZVJlc291cmNlc1JlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRI0CglyZXNvdXJjZXMYAiABKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZVJlc291cmNlcyIdChtVcGRhdGVab25lUmVzb3VyY2VzUmVzcG9uc2UiYQoYQXR0YWNoWm9uZUNvbnNvbGVSZXF1ZXN0Eg8KB3pvbmVfaWQYASABKAkSDAoEZGF0YRgCIAEoDBIWCg5yZXBsYXlfaGlzdG9yeRgDIAEoCBIOCgZmb2xsb3cYBCABKAgiKQoZQXR0YWNoWm9uZUNvbnNvbGVSZXNwb25zZRIMCgRkYXRhGAEgASgMIk0KCEV4ZWNTcGVjEgwKBGFyZ3MYASADKAkSCwoDZW52GAIgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAMgASgJEgsKA3R0eRgEIAEoCCItCgxUZXJtaW5hbFNpemUSDAoEcm93cxgBIAEoDRIPCgdjb2x1bW5zGAIgASgNIrIBChVFeGVjSW5zaWRlWm9uZVJlcXVlc3QSDwoHem9uZV9pZBgBIAEoCRIqCgRzcGVjGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLkV4ZWNTcGVjEg0KBXN0ZGluGAMgASgMEhQKDHN0ZGluX2Nsb3NlZBgEIAEoCBI3Cg10ZXJtaW5hbF9zaXplGAUgASgLMiAucHJvdGVjdC5jb250cm9sLnYxLlRlcm1pbmFsU2l6ZSJeCgpFeGVjT3V0cHV0Eg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBRINCgVlcnJvchgFIAEoCSJIChZFeGVjSW5zaWRlWm9uZVJlc3BvbnNlEi4KBm91dHB1dBgBIAEoCzIeLnByb3RlY3QuY29udHJvbC52MS5FeGVjT3V0cHV0IikKFlJlYWRab25lTWV0cmljc1JlcXVlc3QSDwoHem9uZV9pZBgBIAEoCSJLChdSZWFkWm9uZU1ldHJpY3NSZXNwb25zZRIwCgdtZXRyaWNzGAEgASgLMh8ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVNZXRyaWNzKtEBCglab25lU3RhdGUSGgoWWk9ORV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1pPTkVfU1RBVEVfQ1JFQVRJTkcQARIWChJaT05FX1NUQVRFX0NSRUFURUQQAhIUChBaT05FX1NUQVRFX1JFQURZEAMSFQoRWk9ORV9TVEFURV9FWElURUQQBBIZChVaT05FX1NUQVRFX0RFU1RST1lJTkcQBRIYChRaT05FX1NUQVRFX0RFU1RST1lFRBAGEhUKEVpPTkVfU1RBVEVfRkFJTEVEEAcqWwoMUG9ydFByb3RvY29sEh0KGVBPUlRfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIVChFQT1JUX1BST1RPQ09MX1RDUBABEhUKEVBPUlRfUFJPVE9DT0xfVURQEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_protect_control_v1_common]);
 
 /**
  * @generated from message protect.control.v1.ZoneScratchDisk
@@ -114,6 +114,15 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
    * @generated from field: map<string, string> sysctls = 12;
    */
   sysctls: { [key: string]: string };
+
+  /**
+   * Host directories the zone sees live and may write: 9pfs on Xen, the directory itself
+   * on the process driver. A workload's bind mount whose source lies inside one is bound
+   * from it (writable unless the mount says read_only); other bind mounts are copies.
+   *
+   * @generated from field: repeated protect.control.v1.ZoneShare shares = 13;
+   */
+  shares: ZoneShare[];
 };
 
 /**
@@ -122,6 +131,30 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
  */
 export const ZoneSpecSchema: GenMessage<ZoneSpec> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_zone, 1);
+
+/**
+ * A host directory shared with a zone for its whole life (libxl cannot add a 9pfs share
+ * to a running domain).
+ *
+ * @generated from message protect.control.v1.ZoneShare
+ */
+export type ZoneShare = Message<"protect.control.v1.ZoneShare"> & {
+  /**
+   * Absolute and normalised, an existing directory inside one of the daemon's share roots
+   * (daemon.toml [shares] roots). A share gives the zone's kernel write access to all of
+   * it; a read-only bind mount protects against the workload, not against the zone.
+   *
+   * @generated from field: string host_path = 1;
+   */
+  hostPath: string;
+};
+
+/**
+ * Describes the message protect.control.v1.ZoneShare.
+ * Use `create(ZoneShareSchema)` to create a new message.
+ */
+export const ZoneShareSchema: GenMessage<ZoneShare> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_zone, 2);
 
 /**
  * A host port forwarded to a port of the zone (nftables DNAT).
@@ -152,7 +185,7 @@ export type PortPublish = Message<"protect.control.v1.PortPublish"> & {
  * Use `create(PortPublishSchema)` to create a new message.
  */
 export const PortPublishSchema: GenMessage<PortPublish> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 2);
+  messageDesc(file_protect_control_v1_zone, 3);
 
 /**
  * The zone's network, from protect-network.
@@ -192,7 +225,7 @@ export type ZoneNetworkSpec = Message<"protect.control.v1.ZoneNetworkSpec"> & {
  * Use `create(ZoneNetworkSpecSchema)` to create a new message.
  */
 export const ZoneNetworkSpecSchema: GenMessage<ZoneNetworkSpec> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 3);
+  messageDesc(file_protect_control_v1_zone, 4);
 
 /**
  * resolv.conf for the zone and its workloads.
@@ -227,7 +260,7 @@ export type ZoneDns = Message<"protect.control.v1.ZoneDns"> & {
  * Use `create(ZoneDnsSchema)` to create a new message.
  */
 export const ZoneDnsSchema: GenMessage<ZoneDns> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 4);
+  messageDesc(file_protect_control_v1_zone, 5);
 
 /**
  * @generated from message protect.control.v1.ZoneStatus
@@ -304,7 +337,7 @@ export type ZoneStatus = Message<"protect.control.v1.ZoneStatus"> & {
  * Use `create(ZoneStatusSchema)` to create a new message.
  */
 export const ZoneStatusSchema: GenMessage<ZoneStatus> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 5);
+  messageDesc(file_protect_control_v1_zone, 6);
 
 /**
  * @generated from message protect.control.v1.Zone
@@ -331,7 +364,7 @@ export type Zone = Message<"protect.control.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 6);
+  messageDesc(file_protect_control_v1_zone, 7);
 
 /**
  * @generated from message protect.control.v1.ZoneMetrics
@@ -368,7 +401,7 @@ export type ZoneMetrics = Message<"protect.control.v1.ZoneMetrics"> & {
  * Use `create(ZoneMetricsSchema)` to create a new message.
  */
 export const ZoneMetricsSchema: GenMessage<ZoneMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 7);
+  messageDesc(file_protect_control_v1_zone, 8);
 
 /**
  * @generated from message protect.control.v1.CreateZoneRequest
@@ -385,7 +418,7 @@ export type CreateZoneRequest = Message<"protect.control.v1.CreateZoneRequest"> 
  * Use `create(CreateZoneRequestSchema)` to create a new message.
  */
 export const CreateZoneRequestSchema: GenMessage<CreateZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 8);
+  messageDesc(file_protect_control_v1_zone, 9);
 
 /**
  * @generated from message protect.control.v1.CreateZoneResponse
@@ -402,7 +435,7 @@ export type CreateZoneResponse = Message<"protect.control.v1.CreateZoneResponse"
  * Use `create(CreateZoneResponseSchema)` to create a new message.
  */
 export const CreateZoneResponseSchema: GenMessage<CreateZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 9);
+  messageDesc(file_protect_control_v1_zone, 10);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneRequest
@@ -419,7 +452,7 @@ export type DestroyZoneRequest = Message<"protect.control.v1.DestroyZoneRequest"
  * Use `create(DestroyZoneRequestSchema)` to create a new message.
  */
 export const DestroyZoneRequestSchema: GenMessage<DestroyZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 10);
+  messageDesc(file_protect_control_v1_zone, 11);
 
 /**
  * @generated from message protect.control.v1.DestroyZoneResponse
@@ -432,7 +465,7 @@ export type DestroyZoneResponse = Message<"protect.control.v1.DestroyZoneRespons
  * Use `create(DestroyZoneResponseSchema)` to create a new message.
  */
 export const DestroyZoneResponseSchema: GenMessage<DestroyZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 11);
+  messageDesc(file_protect_control_v1_zone, 12);
 
 /**
  * @generated from message protect.control.v1.GetZoneRequest
@@ -449,7 +482,7 @@ export type GetZoneRequest = Message<"protect.control.v1.GetZoneRequest"> & {
  * Use `create(GetZoneRequestSchema)` to create a new message.
  */
 export const GetZoneRequestSchema: GenMessage<GetZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 12);
+  messageDesc(file_protect_control_v1_zone, 13);
 
 /**
  * @generated from message protect.control.v1.GetZoneResponse
@@ -466,7 +499,7 @@ export type GetZoneResponse = Message<"protect.control.v1.GetZoneResponse"> & {
  * Use `create(GetZoneResponseSchema)` to create a new message.
  */
 export const GetZoneResponseSchema: GenMessage<GetZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 13);
+  messageDesc(file_protect_control_v1_zone, 14);
 
 /**
  * @generated from message protect.control.v1.ListZonesRequest
@@ -479,7 +512,7 @@ export type ListZonesRequest = Message<"protect.control.v1.ListZonesRequest"> & 
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 14);
+  messageDesc(file_protect_control_v1_zone, 15);
 
 /**
  * @generated from message protect.control.v1.ListZonesResponse
@@ -496,7 +529,7 @@ export type ListZonesResponse = Message<"protect.control.v1.ListZonesResponse"> 
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 15);
+  messageDesc(file_protect_control_v1_zone, 16);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdRequest
@@ -513,7 +546,7 @@ export type ResolveZoneIdRequest = Message<"protect.control.v1.ResolveZoneIdRequ
  * Use `create(ResolveZoneIdRequestSchema)` to create a new message.
  */
 export const ResolveZoneIdRequestSchema: GenMessage<ResolveZoneIdRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 16);
+  messageDesc(file_protect_control_v1_zone, 17);
 
 /**
  * @generated from message protect.control.v1.ResolveZoneIdResponse
@@ -530,7 +563,7 @@ export type ResolveZoneIdResponse = Message<"protect.control.v1.ResolveZoneIdRes
  * Use `create(ResolveZoneIdResponseSchema)` to create a new message.
  */
 export const ResolveZoneIdResponseSchema: GenMessage<ResolveZoneIdResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 17);
+  messageDesc(file_protect_control_v1_zone, 18);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesRequest
@@ -552,7 +585,7 @@ export type UpdateZoneResourcesRequest = Message<"protect.control.v1.UpdateZoneR
  * Use `create(UpdateZoneResourcesRequestSchema)` to create a new message.
  */
 export const UpdateZoneResourcesRequestSchema: GenMessage<UpdateZoneResourcesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 18);
+  messageDesc(file_protect_control_v1_zone, 19);
 
 /**
  * @generated from message protect.control.v1.UpdateZoneResourcesResponse
@@ -565,7 +598,7 @@ export type UpdateZoneResourcesResponse = Message<"protect.control.v1.UpdateZone
  * Use `create(UpdateZoneResourcesResponseSchema)` to create a new message.
  */
 export const UpdateZoneResourcesResponseSchema: GenMessage<UpdateZoneResourcesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 19);
+  messageDesc(file_protect_control_v1_zone, 20);
 
 /**
  * Console: the client sends input bytes, the daemon streams output.
@@ -605,7 +638,7 @@ export type AttachZoneConsoleRequest = Message<"protect.control.v1.AttachZoneCon
  * Use `create(AttachZoneConsoleRequestSchema)` to create a new message.
  */
 export const AttachZoneConsoleRequestSchema: GenMessage<AttachZoneConsoleRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 20);
+  messageDesc(file_protect_control_v1_zone, 21);
 
 /**
  * @generated from message protect.control.v1.AttachZoneConsoleResponse
@@ -622,7 +655,7 @@ export type AttachZoneConsoleResponse = Message<"protect.control.v1.AttachZoneCo
  * Use `create(AttachZoneConsoleResponseSchema)` to create a new message.
  */
 export const AttachZoneConsoleResponseSchema: GenMessage<AttachZoneConsoleResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 21);
+  messageDesc(file_protect_control_v1_zone, 22);
 
 /**
  * @generated from message protect.control.v1.ExecSpec
@@ -654,7 +687,7 @@ export type ExecSpec = Message<"protect.control.v1.ExecSpec"> & {
  * Use `create(ExecSpecSchema)` to create a new message.
  */
 export const ExecSpecSchema: GenMessage<ExecSpec> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 22);
+  messageDesc(file_protect_control_v1_zone, 23);
 
 /**
  * @generated from message protect.control.v1.TerminalSize
@@ -676,7 +709,7 @@ export type TerminalSize = Message<"protect.control.v1.TerminalSize"> & {
  * Use `create(TerminalSizeSchema)` to create a new message.
  */
 export const TerminalSizeSchema: GenMessage<TerminalSize> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 23);
+  messageDesc(file_protect_control_v1_zone, 24);
 
 /**
  * Exec: first request carries the target and spec; later ones stdin/resize.
@@ -715,7 +748,7 @@ export type ExecInsideZoneRequest = Message<"protect.control.v1.ExecInsideZoneRe
  * Use `create(ExecInsideZoneRequestSchema)` to create a new message.
  */
 export const ExecInsideZoneRequestSchema: GenMessage<ExecInsideZoneRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 24);
+  messageDesc(file_protect_control_v1_zone, 25);
 
 /**
  * Output of an exec; the last message has exited = true.
@@ -754,7 +787,7 @@ export type ExecOutput = Message<"protect.control.v1.ExecOutput"> & {
  * Use `create(ExecOutputSchema)` to create a new message.
  */
 export const ExecOutputSchema: GenMessage<ExecOutput> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 25);
+  messageDesc(file_protect_control_v1_zone, 26);
 
 /**
  * @generated from message protect.control.v1.ExecInsideZoneResponse
@@ -771,7 +804,7 @@ export type ExecInsideZoneResponse = Message<"protect.control.v1.ExecInsideZoneR
  * Use `create(ExecInsideZoneResponseSchema)` to create a new message.
  */
 export const ExecInsideZoneResponseSchema: GenMessage<ExecInsideZoneResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 26);
+  messageDesc(file_protect_control_v1_zone, 27);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsRequest
@@ -788,7 +821,7 @@ export type ReadZoneMetricsRequest = Message<"protect.control.v1.ReadZoneMetrics
  * Use `create(ReadZoneMetricsRequestSchema)` to create a new message.
  */
 export const ReadZoneMetricsRequestSchema: GenMessage<ReadZoneMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 27);
+  messageDesc(file_protect_control_v1_zone, 28);
 
 /**
  * @generated from message protect.control.v1.ReadZoneMetricsResponse
@@ -805,7 +838,7 @@ export type ReadZoneMetricsResponse = Message<"protect.control.v1.ReadZoneMetric
  * Use `create(ReadZoneMetricsResponseSchema)` to create a new message.
  */
 export const ReadZoneMetricsResponseSchema: GenMessage<ReadZoneMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_zone, 28);
+  messageDesc(file_protect_control_v1_zone, 29);
 
 /**
  * Lifecycle of a zone, driven by the daemon's reconciler.

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAkiogIKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMEhQKDGRuc19zZWFyY2hlcxgGIAMoCRITCgtkbnNfb3B0aW9ucxgHIAMoCRI3CgdzeXNjdGxzGAggAygLMiYucHJvdGVjdC5pZG0udjEuQm9vdHN0cmFwLlN5c2N0bHNFbnRyeRouCgxTeXNjdGxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIeCgVSZWFkeRIVCg1hZ2VudF92ZXJzaW9uGAEgASgJIhgKBFBpbmcSEAoIc2VxdWVuY2UYASABKAQiGAoEUG9uZxIQCghzZXF1ZW5jZRgBIAEoBCKPBgoNV29ya2xvYWRTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRISCgppbWFnZV9wYXRoGAIgASgJEgwKBGFyZ3MYAyADKAkSCwoDZW52GAQgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAUgASgJEgwKBHVzZXIYBiABKAkSIQoZcmVhZF9vbmx5X3Jvb3RfZmlsZXN5c3RlbRgHIAEoCBISCgpwcml2aWxlZ2VkGAggASgIEhgKEGFkZF9jYXBhYmlsaXRpZXMYCSADKAkSGQoRZHJvcF9jYXBhYmlsaXRpZXMYCiADKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAsgASgEEhIKCnBpZHNfbGltaXQYDCABKA0SEgoKY3B1X21pbGxpcxgNIAEoDRIPCgdzZWNjb21wGA4gASgJEiwKBXRtcGZzGA8gAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRUbXBmcxIrCgViaW5kcxgQIAMoCzIcLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkQmluZBILCgN0dHkYESABKAgSEgoKb3Blbl9zdGRpbhgSIAEoCBIvCgd2b2x1bWVzGBMgAygLMh4ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRWb2x1bWUSGwoTc3VwcGxlbWVudGFsX2dyb3VwcxgUIAMoDRIiChphbGxvd19wcml2aWxlZ2VfZXNjYWxhdGlvbhgVIAEoCBIbChNjdXN0b21fbWFza2VkX3BhdGhzGBYgASgIEhQKDG1hc2tlZF9wYXRocxgXIAMoCRIWCg5yZWFkb25seV9wYXRocxgYIAMoCRISCgpjcHVfc2hhcmVzGBkgASgEEhUKDW9vbV9zY29yZV9hZGoYGiABKAUSHQoVY3VzdG9tX3JlYWRvbmx5X3BhdGhzGBsgASgIEhYKDnNoYXJlX3pvbmVfcGlkGBwgASgIEhYKDnNoYXJlX3pvbmVfaXBjGB0gASgIEgwKBHJvd3MYHiABKA0SDwoHY29sdW1ucxgfIAEoDSJWCg5Xb3JrbG9hZFZvbHVtZRIMCgRuYW1lGAEgASgJEg4KBmRldmljZRgCIAEoCRITCgtkZXN0aW5hdGlvbhgDIAEoCRIRCglyZWFkX29ubHkYBCABKAgiaAoNV29ya2xvYWRJbnB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRINCgVzdGRpbhgCIAEoDBIUCgxzdGRpbl9jbG9zZWQYAyABKAgSDAoEcm93cxgEIAEoDRIPCgdjb2x1bW5zGAUgASgNIjIKDFdvcmtsb2FkQmluZBINCgVtb3VudBgBIAEoDRITCgtkZXN0aW5hdGlvbhgCIAEoCSJHCgtGaWxlc0hlYWRlchITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZtb3VudHMYAiABKA0SEwoLdG90YWxfYnl0ZXMYAyABKAQigQEKCUZpbGVFbnRyeRINCgVtb3VudBgBIAEoDRImCgRraW5kGAIgASgOMhgucHJvdGVjdC5pZG0udjEuRmlsZUtpbmQSDAoEcGF0aBgDIAEoCRIMCgRtb2RlGAQgASgNEgwKBGRhdGEYBSABKAwSEwoLbGlua190YXJnZXQYBiABKAkiNwoNV29ya2xvYWRUbXBmcxITCgtkZXN0aW5hdGlvbhgBIAEoCRIRCglyZWFkX29ubHkYAiABKAgiRQoOV29ya2xvYWRPdXRwdXQSEwoLd29ya2xvYWRfaWQYASABKAkSDgoGc3Rkb3V0GAIgASgMEg4KBnN0ZGVychgDIAEoDCJVCgxXb3JrbG9hZEV4aXQSEwoLd29ya2xvYWRfaWQYASABKAkSEQoJZXhpdF9jb2RlGAIgASgFEg0KBWVycm9yGAMgASgJEg4KBnJlYXNvbhgEIAEoCSJBCgxXb3JrbG9hZFN0b3ASEwoLd29ya2xvYWRfaWQYASABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAiABKA0iggEKCUV4ZWNTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRIMCgRhcmdzGAIgAygJEgsKA2VudhgDIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgEIAEoCRILCgN0dHkYBSABKAgSDAoEcm93cxgGIAEoDRIPCgdjb2x1bW5zGAcgASgNIk8KCUV4ZWNJbnB1dBINCgVzdGRpbhgBIAEoDBIUCgxzdGRpbl9jbG9zZWQYAiABKAgSDAoEcm93cxgDIAEoDRIPCgdjb2x1bW5zGAQgASgNIl0KCUV4ZWNFdmVudBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiJAoNWm9uZVJlc291cmNlcxITCgtvbmxpbmVfY3B1cxgBIAEoDSKAAQoRWm9uZU1ldHJpY3NSZXBvcnQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEh4KFm1lbW9yeV9hdmFpbGFibGVfYnl0ZXMYAiABKAQSFQoNcHJvY2Vzc19jb3VudBgDIAEoDRIYChBjcHVfYnVzeV9wZXJjZW50GAQgASgBIiwKFFdvcmtsb2FkU3RhdHNSZXF1ZXN0EhQKDHdvcmtsb2FkX2lkcxgBIAMoCSK1AQoNV29ya2xvYWRTdGF0cxITCgt3b3JrbG9hZF9pZBgBIAEoCRIUCgxjcHVfdXNhZ2VfbnMYAiABKAQSGgoSbWVtb3J5X3VzYWdlX2J5dGVzGAMgASgEEiAKGG1lbW9yeV93b3JraW5nX3NldF9ieXRlcxgEIAEoBBIcChR3cml0YWJsZV9sYXllcl9ieXRlcxgFIAEoBBIdChV3cml0YWJsZV9sYXllcl9pbm9kZXMYBiABKAQiQwoTV29ya2xvYWRTdGF0c1JlcG9ydBIsCgVzdGF0cxgBIAMoCzIdLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkU3RhdHMihgEKF1dvcmtsb2FkUmVzb3VyY2VzVXBkYXRlEhMKC3dvcmtsb2FkX2lkGAEgASgJEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgCIAEoBBISCgpjcHVfbWlsbGlzGAMgASgNEhIKCmNwdV9zaGFyZXMYBCABKAQSEgoKcGlkc19saW1pdBgFIAEoDSrqAQoKUGFja2V0S2luZBIbChdQQUNLRVRfS0lORF9VTlNQRUNJRklFRBAAEhUKEVBBQ0tFVF9LSU5EX0VWRU5UEAESFwoTUEFDS0VUX0tJTkRfUkVRVUVTVBACEhgKFFBBQ0tFVF9LSU5EX1JFU1BPTlNFEAMSGwoXUEFDS0VUX0tJTkRfU1RSRUFNX09QRU4QBBIbChdQQUNLRVRfS0lORF9TVFJFQU1fREFUQRAFEhwKGFBBQ0tFVF9LSU5EX1NUUkVBTV9DTE9TRRAGEh0KGVBBQ0tFVF9LSU5EX1NUUkVBTV9DUkVESVQQByp9CghGaWxlS2luZBIZChVGSUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNGSUxFX0tJTkRfRElSRUNUT1JZEAESEgoORklMRV9LSU5EX0ZJTEUQAhISCg5GSUxFX0tJTkRfREFUQRADEhUKEUZJTEVfS0lORF9TWU1MSU5LEARiBnByb3RvMw");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAki0gIKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMEhQKDGRuc19zZWFyY2hlcxgGIAMoCRITCgtkbnNfb3B0aW9ucxgHIAMoCRI3CgdzeXNjdGxzGAggAygLMiYucHJvdGVjdC5pZG0udjEuQm9vdHN0cmFwLlN5c2N0bHNFbnRyeRIuCgZzaGFyZXMYCSADKAsyHi5wcm90ZWN0LmlkbS52MS5Cb290c3RyYXBTaGFyZRouCgxTeXNjdGxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI0Cg5Cb290c3RyYXBTaGFyZRIPCgd4ZW5fdGFnGAEgASgJEhEKCWhvc3RfcGF0aBgCIAEoCSIeCgVSZWFkeRIVCg1hZ2VudF92ZXJzaW9uGAEgASgJIhgKBFBpbmcSEAoIc2VxdWVuY2UYASABKAQiGAoEUG9uZxIQCghzZXF1ZW5jZRgBIAEoBCLHBgoNV29ya2xvYWRTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRISCgppbWFnZV9wYXRoGAIgASgJEgwKBGFyZ3MYAyADKAkSCwoDZW52GAQgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAUgASgJEgwKBHVzZXIYBiABKAkSIQoZcmVhZF9vbmx5X3Jvb3RfZmlsZXN5c3RlbRgHIAEoCBISCgpwcml2aWxlZ2VkGAggASgIEhgKEGFkZF9jYXBhYmlsaXRpZXMYCSADKAkSGQoRZHJvcF9jYXBhYmlsaXRpZXMYCiADKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAsgASgEEhIKCnBpZHNfbGltaXQYDCABKA0SEgoKY3B1X21pbGxpcxgNIAEoDRIPCgdzZWNjb21wGA4gASgJEiwKBXRtcGZzGA8gAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRUbXBmcxIrCgViaW5kcxgQIAMoCzIcLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkQmluZBILCgN0dHkYESABKAgSEgoKb3Blbl9zdGRpbhgSIAEoCBIvCgd2b2x1bWVzGBMgAygLMh4ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRWb2x1bWUSGwoTc3VwcGxlbWVudGFsX2dyb3VwcxgUIAMoDRIiChphbGxvd19wcml2aWxlZ2VfZXNjYWxhdGlvbhgVIAEoCBIbChNjdXN0b21fbWFza2VkX3BhdGhzGBYgASgIEhQKDG1hc2tlZF9wYXRocxgXIAMoCRIWCg5yZWFkb25seV9wYXRocxgYIAMoCRISCgpjcHVfc2hhcmVzGBkgASgEEhUKDW9vbV9zY29yZV9hZGoYGiABKAUSHQoVY3VzdG9tX3JlYWRvbmx5X3BhdGhzGBsgASgIEhYKDnNoYXJlX3pvbmVfcGlkGBwgASgIEhYKDnNoYXJlX3pvbmVfaXBjGB0gASgIEgwKBHJvd3MYHiABKA0SDwoHY29sdW1ucxgfIAEoDRI2CgtzaGFyZV9iaW5kcxggIAMoCzIhLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkU2hhcmVCaW5kIlgKEVdvcmtsb2FkU2hhcmVCaW5kEg0KBXNoYXJlGAEgASgNEgwKBHBhdGgYAiABKAkSEwoLZGVzdGluYXRpb24YAyABKAkSEQoJcmVhZF9vbmx5GAQgASgIIlYKDldvcmtsb2FkVm9sdW1lEgwKBG5hbWUYASABKAkSDgoGZGV2aWNlGAIgASgJEhMKC2Rlc3RpbmF0aW9uGAMgASgJEhEKCXJlYWRfb25seRgEIAEoCCJoCg1Xb3JrbG9hZElucHV0EhMKC3dvcmtsb2FkX2lkGAEgASgJEg0KBXN0ZGluGAIgASgMEhQKDHN0ZGluX2Nsb3NlZBgDIAEoCBIMCgRyb3dzGAQgASgNEg8KB2NvbHVtbnMYBSABKA0iMgoMV29ya2xvYWRCaW5kEg0KBW1vdW50GAEgASgNEhMKC2Rlc3RpbmF0aW9uGAIgASgJIkcKC0ZpbGVzSGVhZGVyEhMKC3dvcmtsb2FkX2lkGAEgASgJEg4KBm1vdW50cxgCIAEoDRITCgt0b3RhbF9ieXRlcxgDIAEoBCKBAQoJRmlsZUVudHJ5Eg0KBW1vdW50GAEgASgNEiYKBGtpbmQYAiABKA4yGC5wcm90ZWN0LmlkbS52MS5GaWxlS2luZBIMCgRwYXRoGAMgASgJEgwKBG1vZGUYBCABKA0SDAoEZGF0YRgFIAEoDBITCgtsaW5rX3RhcmdldBgGIAEoCSI3Cg1Xb3JrbG9hZFRtcGZzEhMKC2Rlc3RpbmF0aW9uGAEgASgJEhEKCXJlYWRfb25seRgCIAEoCCJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIlUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkSDgoGcmVhc29uGAQgASgJIkEKDFdvcmtsb2FkU3RvcBITCgt3b3JrbG9hZF9pZBgBIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDSKCAQoJRXhlY1N0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEgwKBGFyZ3MYAiADKAkSCwoDZW52GAMgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAQgASgJEgsKA3R0eRgFIAEoCBIMCgRyb3dzGAYgASgNEg8KB2NvbHVtbnMYByABKA0iTwoJRXhlY0lucHV0Eg0KBXN0ZGluGAEgASgMEhQKDHN0ZGluX2Nsb3NlZBgCIAEoCBIMCgRyb3dzGAMgASgNEg8KB2NvbHVtbnMYBCABKA0iXQoJRXhlY0V2ZW50Eg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBRINCgVlcnJvchgFIAEoCSIkCg1ab25lUmVzb3VyY2VzEhMKC29ubGluZV9jcHVzGAEgASgNIoABChFab25lTWV0cmljc1JlcG9ydBIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSHgoWbWVtb3J5X2F2YWlsYWJsZV9ieXRlcxgCIAEoBBIVCg1wcm9jZXNzX2NvdW50GAMgASgNEhgKEGNwdV9idXN5X3BlcmNlbnQYBCABKAEiLAoUV29ya2xvYWRTdGF0c1JlcXVlc3QSFAoMd29ya2xvYWRfaWRzGAEgAygJIrUBCg1Xb3JrbG9hZFN0YXRzEhMKC3dvcmtsb2FkX2lkGAEgASgJEhQKDGNwdV91c2FnZV9ucxgCIAEoBBIaChJtZW1vcnlfdXNhZ2VfYnl0ZXMYAyABKAQSIAoYbWVtb3J5X3dvcmtpbmdfc2V0X2J5dGVzGAQgASgEEhwKFHdyaXRhYmxlX2xheWVyX2J5dGVzGAUgASgEEh0KFXdyaXRhYmxlX2xheWVyX2lub2RlcxgGIAEoBCJDChNXb3JrbG9hZFN0YXRzUmVwb3J0EiwKBXN0YXRzGAEgAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRTdGF0cyKGAQoXV29ya2xvYWRSZXNvdXJjZXNVcGRhdGUSEwoLd29ya2xvYWRfaWQYASABKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAIgASgEEhIKCmNwdV9taWxsaXMYAyABKA0SEgoKY3B1X3NoYXJlcxgEIAEoBBISCgpwaWRzX2xpbWl0GAUgASgNKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHKn0KCEZpbGVLaW5kEhkKFUZJTEVfS0lORF9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfS0lORF9ESVJFQ1RPUlkQARISCg5GSUxFX0tJTkRfRklMRRACEhIKDkZJTEVfS0lORF9EQVRBEAMSFQoRRklMRV9LSU5EX1NZTUxJTksQBGIGcHJvdG8z");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -211,6 +211,14 @@ export type Bootstrap = Message<"protect.idm.v1.Bootstrap"> & {
    * @generated from field: map<string, string> sysctls = 8;
    */
   sysctls: { [key: string]: string };
+
+  /**
+   * Host directories shared with the zone, in the zone spec's order: the agent mounts
+   * share i under its shares directory, as i, before it reports ready.
+   *
+   * @generated from field: repeated protect.idm.v1.BootstrapShare shares = 9;
+   */
+  shares: BootstrapShare[];
 };
 
 /**
@@ -219,6 +227,34 @@ export type Bootstrap = Message<"protect.idm.v1.Bootstrap"> & {
  */
 export const BootstrapSchema: GenMessage<Bootstrap> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 4);
+
+/**
+ * Exactly one of the two is set.
+ *
+ * @generated from message protect.idm.v1.BootstrapShare
+ */
+export type BootstrapShare = Message<"protect.idm.v1.BootstrapShare"> & {
+  /**
+   * Xen: the tag of the zone's 9pfs device.
+   *
+   * @generated from field: string xen_tag = 1;
+   */
+  xenTag: string;
+
+  /**
+   * Process driver: the host directory itself.
+   *
+   * @generated from field: string host_path = 2;
+   */
+  hostPath: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.BootstrapShare.
+ * Use `create(BootstrapShareSchema)` to create a new message.
+ */
+export const BootstrapShareSchema: GenMessage<BootstrapShare> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 5);
 
 /**
  * Zone → host ("ready" event) once bootstrap is applied.
@@ -237,7 +273,7 @@ export type Ready = Message<"protect.idm.v1.Ready"> & {
  * Use `create(ReadySchema)` to create a new message.
  */
 export const ReadySchema: GenMessage<Ready> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 5);
+  messageDesc(file_protect_idm_v1_idm, 6);
 
 /**
  * Health check ("ping" request → Pong response).
@@ -256,7 +292,7 @@ export type Ping = Message<"protect.idm.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 6);
+  messageDesc(file_protect_idm_v1_idm, 7);
 
 /**
  * @generated from message protect.idm.v1.Pong
@@ -273,7 +309,7 @@ export type Pong = Message<"protect.idm.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 7);
+  messageDesc(file_protect_idm_v1_idm, 8);
 
 /**
  * Host → zone ("workload.start" request): run a workload from a packed image.
@@ -468,6 +504,13 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
    * @generated from field: uint32 columns = 31;
    */
   columns: number;
+
+  /**
+   * Host mounts inside one of the zone's shares: bound live from where the share is mounted.
+   *
+   * @generated from field: repeated protect.idm.v1.WorkloadShareBind share_binds = 32;
+   */
+  shareBinds: WorkloadShareBind[];
 };
 
 /**
@@ -475,7 +518,45 @@ export type WorkloadStart = Message<"protect.idm.v1.WorkloadStart"> & {
  * Use `create(WorkloadStartSchema)` to create a new message.
  */
 export const WorkloadStartSchema: GenMessage<WorkloadStart> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 8);
+  messageDesc(file_protect_idm_v1_idm, 9);
+
+/**
+ * @generated from message protect.idm.v1.WorkloadShareBind
+ */
+export type WorkloadShareBind = Message<"protect.idm.v1.WorkloadShareBind"> & {
+  /**
+   * Which share: its index in the bootstrap's shares.
+   *
+   * @generated from field: uint32 share = 1;
+   */
+  share: number;
+
+  /**
+   * Relative to the share's root, "/"-separated, no ".." ("" = the root itself).
+   *
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * Absolute path in the workload.
+   *
+   * @generated from field: string destination = 3;
+   */
+  destination: string;
+
+  /**
+   * @generated from field: bool read_only = 4;
+   */
+  readOnly: boolean;
+};
+
+/**
+ * Describes the message protect.idm.v1.WorkloadShareBind.
+ * Use `create(WorkloadShareBindSchema)` to create a new message.
+ */
+export const WorkloadShareBindSchema: GenMessage<WorkloadShareBind> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 10);
 
 /**
  * @generated from message protect.idm.v1.WorkloadVolume
@@ -514,7 +595,7 @@ export type WorkloadVolume = Message<"protect.idm.v1.WorkloadVolume"> & {
  * Use `create(WorkloadVolumeSchema)` to create a new message.
  */
 export const WorkloadVolumeSchema: GenMessage<WorkloadVolume> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 9);
+  messageDesc(file_protect_idm_v1_idm, 11);
 
 /**
  * Host → zone ("workload.input" event): what an attached client typed, or its new size.
@@ -555,7 +636,7 @@ export type WorkloadInput = Message<"protect.idm.v1.WorkloadInput"> & {
  * Use `create(WorkloadInputSchema)` to create a new message.
  */
 export const WorkloadInputSchema: GenMessage<WorkloadInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 10);
+  messageDesc(file_protect_idm_v1_idm, 12);
 
 /**
  * @generated from message protect.idm.v1.WorkloadBind
@@ -581,7 +662,7 @@ export type WorkloadBind = Message<"protect.idm.v1.WorkloadBind"> & {
  * Use `create(WorkloadBindSchema)` to create a new message.
  */
 export const WorkloadBindSchema: GenMessage<WorkloadBind> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 11);
+  messageDesc(file_protect_idm_v1_idm, 13);
 
 /**
  * Host → zone ("workload.files" stream, opened with a FilesHeader): host directories
@@ -617,7 +698,7 @@ export type FilesHeader = Message<"protect.idm.v1.FilesHeader"> & {
  * Use `create(FilesHeaderSchema)` to create a new message.
  */
 export const FilesHeaderSchema: GenMessage<FilesHeader> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 12);
+  messageDesc(file_protect_idm_v1_idm, 14);
 
 /**
  * @generated from message protect.idm.v1.FileEntry
@@ -663,7 +744,7 @@ export type FileEntry = Message<"protect.idm.v1.FileEntry"> & {
  * Use `create(FileEntrySchema)` to create a new message.
  */
 export const FileEntrySchema: GenMessage<FileEntry> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 13);
+  messageDesc(file_protect_idm_v1_idm, 15);
 
 /**
  * @generated from message protect.idm.v1.WorkloadTmpfs
@@ -687,7 +768,7 @@ export type WorkloadTmpfs = Message<"protect.idm.v1.WorkloadTmpfs"> & {
  * Use `create(WorkloadTmpfsSchema)` to create a new message.
  */
 export const WorkloadTmpfsSchema: GenMessage<WorkloadTmpfs> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 14);
+  messageDesc(file_protect_idm_v1_idm, 16);
 
 /**
  * Zone → host ("workload.output" event): a chunk of a workload's output.
@@ -716,7 +797,7 @@ export type WorkloadOutput = Message<"protect.idm.v1.WorkloadOutput"> & {
  * Use `create(WorkloadOutputSchema)` to create a new message.
  */
 export const WorkloadOutputSchema: GenMessage<WorkloadOutput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 15);
+  messageDesc(file_protect_idm_v1_idm, 17);
 
 /**
  * Zone → host ("workload.exit" event): the workload ended.
@@ -754,7 +835,7 @@ export type WorkloadExit = Message<"protect.idm.v1.WorkloadExit"> & {
  * Use `create(WorkloadExitSchema)` to create a new message.
  */
 export const WorkloadExitSchema: GenMessage<WorkloadExit> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 16);
+  messageDesc(file_protect_idm_v1_idm, 18);
 
 /**
  * Host → zone ("workload.stop" request): SIGTERM, then SIGKILL after the grace period.
@@ -778,7 +859,7 @@ export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
  * Use `create(WorkloadStopSchema)` to create a new message.
  */
 export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 17);
+  messageDesc(file_protect_idm_v1_idm, 19);
 
 /**
  * Host → zone: opens a "workload.exec" stream; a process joins a running workload.
@@ -831,7 +912,7 @@ export type ExecStart = Message<"protect.idm.v1.ExecStart"> & {
  * Use `create(ExecStartSchema)` to create a new message.
  */
 export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 18);
+  messageDesc(file_protect_idm_v1_idm, 20);
 
 /**
  * Host → zone data on an exec stream.
@@ -867,7 +948,7 @@ export type ExecInput = Message<"protect.idm.v1.ExecInput"> & {
  * Use `create(ExecInputSchema)` to create a new message.
  */
 export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 19);
+  messageDesc(file_protect_idm_v1_idm, 21);
 
 /**
  * Zone → host data on an exec stream; the last one has exited = true.
@@ -906,7 +987,7 @@ export type ExecEvent = Message<"protect.idm.v1.ExecEvent"> & {
  * Use `create(ExecEventSchema)` to create a new message.
  */
 export const ExecEventSchema: GenMessage<ExecEvent> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 20);
+  messageDesc(file_protect_idm_v1_idm, 22);
 
 /**
  * Host → zone "zone.resources" request after the hypervisor changed the zone's
@@ -927,7 +1008,7 @@ export type ZoneResources = Message<"protect.idm.v1.ZoneResources"> & {
  * Use `create(ZoneResourcesSchema)` to create a new message.
  */
 export const ZoneResourcesSchema: GenMessage<ZoneResources> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 21);
+  messageDesc(file_protect_idm_v1_idm, 23);
 
 /**
  * Zone → host answer to a "metrics" request (empty request payload).
@@ -963,7 +1044,7 @@ export type ZoneMetricsReport = Message<"protect.idm.v1.ZoneMetricsReport"> & {
  * Use `create(ZoneMetricsReportSchema)` to create a new message.
  */
 export const ZoneMetricsReportSchema: GenMessage<ZoneMetricsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 22);
+  messageDesc(file_protect_idm_v1_idm, 24);
 
 /**
  * Host → zone ("workload.stats" request): resource use of running workloads.
@@ -984,7 +1065,7 @@ export type WorkloadStatsRequest = Message<"protect.idm.v1.WorkloadStatsRequest"
  * Use `create(WorkloadStatsRequestSchema)` to create a new message.
  */
 export const WorkloadStatsRequestSchema: GenMessage<WorkloadStatsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 23);
+  messageDesc(file_protect_idm_v1_idm, 25);
 
 /**
  * @generated from message protect.idm.v1.WorkloadStats
@@ -1032,7 +1113,7 @@ export type WorkloadStats = Message<"protect.idm.v1.WorkloadStats"> & {
  * Use `create(WorkloadStatsSchema)` to create a new message.
  */
 export const WorkloadStatsSchema: GenMessage<WorkloadStats> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 24);
+  messageDesc(file_protect_idm_v1_idm, 26);
 
 /**
  * Zone → host: the answer to "workload.stats".
@@ -1051,7 +1132,7 @@ export type WorkloadStatsReport = Message<"protect.idm.v1.WorkloadStatsReport"> 
  * Use `create(WorkloadStatsReportSchema)` to create a new message.
  */
 export const WorkloadStatsReportSchema: GenMessage<WorkloadStatsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 25);
+  messageDesc(file_protect_idm_v1_idm, 27);
 
 /**
  * Host → zone ("workload.resources" request): new cgroup limits for a running workload
@@ -1091,7 +1172,7 @@ export type WorkloadResourcesUpdate = Message<"protect.idm.v1.WorkloadResourcesU
  * Use `create(WorkloadResourcesUpdateSchema)` to create a new message.
  */
 export const WorkloadResourcesUpdateSchema: GenMessage<WorkloadResourcesUpdate> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 26);
+  messageDesc(file_protect_idm_v1_idm, 28);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind
