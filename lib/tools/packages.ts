@@ -81,6 +81,12 @@ export const PACKAGES: readonly DebianPackage[] = [
   },
   { name: "umoci", provides: ["umoci"], why: "the image bench's reference", for: ["bench"] },
   {
+    name: "containerd",
+    provides: ["containerd"],
+    why: "the CRI bench's reference (containerd 1.6 with runc)",
+    for: ["bench"],
+  },
+  {
     name: "iproute2",
     provides: ["ip"],
     why: "zone links for protect-network",

@@ -10,7 +10,8 @@ export async function busyboxLayers(extra: TarMember[] = []): Promise<Uint8Array
     { path: "bin/", type: "5", mode: 0o755 },
     { path: "bin/busybox", content: busybox, mode: 0o755 },
     { path: "bin/sh", type: "2", linkname: "busybox" },
-    { path: "bin/echo", type: "1", linkname: "bin/busybox" },
+    // A hard link records its target's mode, as tar(1) writes it (containerd applies it).
+    { path: "bin/echo", type: "1", linkname: "bin/busybox", mode: 0o755 },
     { path: "etc/", type: "5", mode: 0o755 },
     { path: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\n", mode: 0o644 },
     { path: "etc/old.conf", content: "old\n" },
