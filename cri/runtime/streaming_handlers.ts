@@ -5,6 +5,7 @@ import { FailedPreconditionError, InvalidArgumentError } from "../../lib/errors/
 import { getContainer, getPod } from "../state/lookup.ts";
 import { RequestQueue } from "../../lib/async/mod.ts";
 import { servePortForward } from "../streaming/port_forward.ts";
+import { servePortForwardWs, websocketPorts } from "../streaming/port_forward_ws.ts";
 import {
   type RemoteCommandIo,
   type RemoteCommandResult,
@@ -139,12 +140,17 @@ function remoteCommand(ctx: CriContext, request: RemoteCommand, protocol: string
   return { options, command: [] as string[], run };
 }
 
+/** The pod's address (its zone's), if it has a network. */
+async function podAddress(ctx: CriContext, zoneId: string): Promise<string | undefined> {
+  const { zone } = await ctx.daemon.getZone({ zoneId });
+  return zone?.status?.ipv4 || zone?.status?.ipv6 || undefined;
+}
+
 /** What the streaming server does with each kind of upgraded request. */
 export function streamingHandler(ctx: CriContext): StreamingHandler {
   return async (request: StreamingRequest, session, accept, protocol) => {
     if (request.kind === "portforward") {
-      const { zone } = await ctx.daemon.getZone({ zoneId: request.zoneId });
-      const host = zone?.status?.ipv4 || zone?.status?.ipv6 || undefined;
+      const host = await podAddress(ctx, request.zoneId);
       return await servePortForward(session, accept, { host, ports: request.request.port });
     }
     const { options, command, run } = remoteCommand(ctx, request, protocol);
@@ -152,10 +158,21 @@ export function streamingHandler(ctx: CriContext): StreamingHandler {
   };
 }
 
-/** Exec and Attach over a WebSocket (kubectl's newer transport). */
+/** Exec, Attach and PortForward over a WebSocket. */
 export function webSocketHandler(ctx: CriContext): WebSocketHandler {
-  return async (request, ws, protocol) => {
-    if (request.kind === "portforward") return ws.close(1003);
+  return async (request, ws, protocol, query) => {
+    if (request.kind === "portforward") {
+      const target = { host: await podAddress(ctx, request.zoneId), ports: request.request.port };
+      let ports: number[];
+      try {
+        ports = websocketPorts(query, target);
+      } catch (e) {
+        // kubelet answers 400 before the upgrade; here the upgrade is done: close with why.
+        ws.close(1008, (e as Error).message);
+        return;
+      }
+      return await servePortForwardWs(ws, protocol, ports, target);
+    }
     const { options, command, run } = remoteCommand(ctx, request, protocol);
     await serveRemoteCommandWs(ws, protocol, options, command, run);
   };

@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 export function servePortForward(
   session: SpdySession,
   accept: (listener: (s: SpdyStream) => void) => void,
-  target: { host?: string; ports: number[] },
+  target: ForwardTarget,
 ): Promise<void> {
   const pairs = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
   accept((stream) => {
@@ -30,24 +30,35 @@ export function servePortForward(
   return session.closed;
 }
 
+/** Where a forward may go: the pod's address, and the ports PortForward named (any if none). */
+export interface ForwardTarget {
+  host?: string;
+  ports: number[];
+}
+
+/** Why a connection to `port` cannot be forwarded, or undefined when it can. */
+export function forwardProblem(port: number, target: ForwardTarget): string | undefined {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `invalid port "${port}"`;
+  if (target.ports.length > 0 && !target.ports.includes(port)) {
+    return `port ${port} was not asked for in PortForward`;
+  }
+  if (!target.host) return "the pod has no address (no network)";
+  return undefined;
+}
+
 function relay(
   data: SpdyStream,
   error: SpdyStream,
   port: number,
-  target: { host?: string; ports: number[] },
+  target: ForwardTarget,
 ): void {
   const fail = async (message: string) => {
     await error.write(encoder.encode(message)).catch(() => {});
     error.close();
     data.close();
   };
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    return void fail(`invalid port "${data.headers.get("port")}"`);
-  }
-  if (target.ports.length > 0 && !target.ports.includes(port)) {
-    return void fail(`port ${port} was not asked for in PortForward`);
-  }
-  if (!target.host) return void fail("the pod has no address (no network)");
+  const problem = forwardProblem(port, target);
+  if (problem) return void fail(problem);
   const socket = net.connect(port, target.host);
   socket.on("error", (e) => void fail(`connecting to ${target.host}:${port}: ${e.message}`));
   socket.on("connect", async () => {

@@ -7,6 +7,7 @@ import {
   statusMessage,
 } from "./remote_command.ts";
 import type { WebSocketConnection } from "./websocket.ts";
+import { wsChannels } from "./ws_channels.ts";
 
 /** Remote command over WebSocket, newest first: one message a chunk, its first byte the channel. */
 export const WEBSOCKET_PROTOCOLS = [
@@ -33,31 +34,12 @@ export async function serveRemoteCommandWs(
   command: string[],
   run: (io: RemoteCommandIo) => Promise<RemoteCommandResult>,
 ): Promise<void> {
-  const base64 = protocol.includes("base64");
-  const send = (channel: number, data: Uint8Array) => {
-    if (base64) {
-      ws.send(new TextEncoder().encode(`${channel}${btoa(String.fromCharCode(...data))}`), true);
-    } else {
-      const message = new Uint8Array(data.length + 1);
-      message[0] = channel;
-      message.set(data, 1);
-      ws.send(message);
-    }
-  };
+  const channels = wsChannels(ws, protocol);
+  const send = channels.send;
   const stdin = new RequestQueue<Uint8Array>();
   const resize = new RequestQueue<Uint8Array>();
   (async () => {
-    for await (const m of ws.messages()) {
-      let channel: number;
-      let data: Uint8Array;
-      if (base64) {
-        const text = new TextDecoder().decode(m.data);
-        channel = Number(text[0]);
-        data = Uint8Array.from(atob(text.slice(1)), (c) => c.charCodeAt(0));
-      } else {
-        channel = m.data[0];
-        data = m.data.subarray(1);
-      }
+    for await (const { channel, data } of channels.receive()) {
       if (channel === STDIN && options.stdin) stdin.push(data);
       else if (channel === RESIZE && options.tty) resize.push(data);
       else if (channel === CLOSE && data[0] === STDIN) stdin.end();

@@ -6,6 +6,7 @@ import type { StreamingRequest, StreamingRequests } from "./streaming_requests.t
 import { REMOTE_COMMAND_PROTOCOLS } from "./remote_command.ts";
 import { WEBSOCKET_PROTOCOLS } from "./remote_command_ws.ts";
 import { acceptKey, WebSocketConnection } from "./websocket.ts";
+import { PORT_FORWARD_WS_PROTOCOLS } from "./port_forward_ws.ts";
 
 export const PORT_FORWARD_PROTOCOLS = ["portforward.k8s.io"];
 
@@ -17,11 +18,12 @@ export type StreamingHandler = (
   protocol: string,
 ) => Promise<void>;
 
-/** Serves one exec or attach upgraded to a WebSocket. */
+/** Serves one request upgraded to a WebSocket; `query` is the URL's (port-forward's ports). */
 export type WebSocketHandler = (
   request: StreamingRequest,
   ws: WebSocketConnection,
   protocol: string,
+  query: URLSearchParams,
 ) => Promise<void>;
 
 export interface StreamingServer {
@@ -72,13 +74,14 @@ export async function startStreamingServer(options: {
   server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Uint8Array) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    const match = /^\/(exec|attach|portforward)\/([0-9a-f]{32})$/.exec(req.url ?? "");
+    const [path, search = ""] = (req.url ?? "").split("?", 2);
+    const match = /^\/(exec|attach|portforward)\/([0-9a-f]{32})$/.exec(path);
     const request = match ? options.requests.take(match[2]) : undefined;
     if (!match || !request || request.kind !== match[1]) {
       return refuse(socket, "404 Not Found", "unknown or expired streaming URL\n");
     }
     if ((req.headers.upgrade ?? "").toLowerCase() === "websocket") {
-      return upgradeWebSocket(req, socket, head, request, options);
+      return upgradeWebSocket(req, socket, head, request, new URLSearchParams(search), options);
     }
     if ((req.headers.upgrade ?? "").toLowerCase() !== "spdy/3.1") {
       return refuse(
@@ -129,36 +132,38 @@ export async function startStreamingServer(options: {
   };
 }
 
-/** The WebSocket form of exec and attach (kubectl's newer transport); not port-forward. */
+/** The WebSocket forms of exec, attach and port-forward. */
 function upgradeWebSocket(
   req: http.IncomingMessage,
   socket: Socket,
   head: Uint8Array,
   request: StreamingRequest,
+  query: URLSearchParams,
   options: { handleWebSocket: WebSocketHandler; log: Logger },
 ): void {
-  if (request.kind === "portforward") {
-    return refuse(socket, "400 Bad Request", "port-forward speaks SPDY/3.1 only here\n");
-  }
   const key = req.headers["sec-websocket-key"];
   if (typeof key !== "string" || key.length > 64) {
     return refuse(socket, "400 Bad Request", "no Sec-WebSocket-Key\n");
   }
-  const protocol = negotiate(offered(req.headers["sec-websocket-protocol"]), WEBSOCKET_PROTOCOLS);
-  if (!protocol) {
+  const forward = request.kind === "portforward";
+  const ours = forward ? PORT_FORWARD_WS_PROTOCOLS : WEBSOCKET_PROTOCOLS;
+  const protocol = negotiate(offered(req.headers["sec-websocket-protocol"]), ours);
+  // Port-forward also takes a client that names no protocol (binary), as kubelet does.
+  if (protocol === undefined || (protocol === "" && !forward)) {
     return refuse(
       socket,
       "403 Forbidden",
-      `unable to negotiate a protocol; this server speaks ${WEBSOCKET_PROTOCOLS.join(", ")}\n`,
+      `unable to negotiate a protocol; this server speaks ${ours.join(", ")}\n`,
     );
   }
   socket.write(
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-      `Sec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+      `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n` +
+      (protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : "") + "\r\n",
   );
   const ws = new WebSocketConnection(socket);
   if (head.length) socket.unshift(head);
-  options.handleWebSocket(request, ws, protocol).catch((error) => {
+  options.handleWebSocket(request, ws, protocol, query).catch((error) => {
     options.log.warn("a streaming WebSocket failed", { kind: request.kind, error });
     ws.close(1011);
   });

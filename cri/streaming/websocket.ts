@@ -59,9 +59,11 @@ export class WebSocketConnection {
     if (!this.#closed && !this.socket.destroyed) this.socket.write(wsFrame(text ? 1 : 2, data));
   }
 
-  close(code = 1000): void {
+  /** Closes with a status code and, optionally, the reason (cut to the 123 bytes allowed). */
+  close(code = 1000, reason = ""): void {
     if (!this.socket.destroyed) {
-      this.socket.write(wsFrame(8, new Uint8Array([code >> 8, code & 255])));
+      const why = new TextEncoder().encode(reason).subarray(0, 123);
+      this.socket.write(wsFrame(8, new Uint8Array([code >> 8, code & 255, ...why])));
       this.socket.end();
     }
     this.#end();
