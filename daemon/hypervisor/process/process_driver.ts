@@ -57,7 +57,17 @@ export class ProcessDriver implements HypervisorDriver {
     return join(this.options.zonesDir, zoneId);
   }
 
-  createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
+  async createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
+    // CREATING again after a restart: an agent the interrupted launch started (recorded or
+    // not) would live on beside the new one, refused by the endpoint forever.
+    const leftovers = this.#processes(launch.zoneId);
+    if (leftovers.length > 0) {
+      this.options.log.warn("killing the agent of an interrupted launch", {
+        zone: launch.name,
+        pids: leftovers.map((p) => p.pid),
+      });
+      await this.#kill(launch.zoneId);
+    }
     const dir = this.#dir(launch.zoneId);
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const token = Array.from(
@@ -86,7 +96,7 @@ export class ProcessDriver implements HypervisorDriver {
     child.unref(); // the zone outlives a daemon restart, like a Xen domain
     const guest: GuestFile = { pid: child.pid, name: launch.name, token };
     Deno.writeTextFileSync(join(dir, "guest.json"), JSON.stringify(guest), { mode: 0o600 });
-    return Promise.resolve({ domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED });
+    return { domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED };
   }
 
   async awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void> {
@@ -112,22 +122,7 @@ export class ProcessDriver implements HypervisorDriver {
   }
 
   async destroyGuest(zoneId: string): Promise<void> {
-    const guest = this.#guest(zoneId);
-    if (guest && this.#alive(guest.pid, zoneId)) {
-      // kill(1), not Deno.kill: Deno.kill needs an unscoped run grant.
-      // unshare --kill-child takes the agent and everything under it along.
-      const out = await new Deno.Command("kill", {
-        args: ["-KILL", String(guest.pid)],
-        stderr: "piped",
-      }).output();
-      if (!out.success && this.#alive(guest.pid, zoneId)) {
-        throw new Error(
-          `could not kill zone process ${guest.pid}: ${
-            new TextDecoder().decode(out.stderr).trim()
-          }`,
-        );
-      }
-    }
+    await this.#kill(zoneId);
     this.endpoint.forget(zoneId);
     try {
       Deno.removeSync(this.#dir(zoneId), { recursive: true });
@@ -138,6 +133,11 @@ export class ProcessDriver implements HypervisorDriver {
 
   listGuests(): Promise<GuestInfo[]> {
     const guests: GuestInfo[] = [];
+    // Zone processes with no directory (a launch killed before it wrote one): orphans, unless
+    // a zone record claims them.
+    for (const { pid, zoneId } of this.#processes()) {
+      if (!this.#guest(zoneId)) guests.push({ zoneId, domainId: pid, running: true });
+    }
     for (const entry of Deno.readDirSync(this.options.zonesDir)) {
       const guest = this.#guest(entry.name);
       if (!guest) continue;
@@ -191,6 +191,42 @@ export class ProcessDriver implements HypervisorDriver {
       return JSON.parse(Deno.readTextFileSync(join(this.#dir(zoneId), "guest.json")));
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * The unshare processes of this daemon's zones (their agents talk to its endpoint), or of
+   * one zone: from ps(1), since a process may have been started without being recorded.
+   */
+  #processes(zoneId?: string): { pid: number; zoneId: string }[] {
+    const out = new Deno.Command("ps", { args: ["-eo", "pid=,args="], stderr: "null" })
+      .outputSync();
+    const found = [];
+    for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+      const [pid, command, ...args] = line.trim().split(/\s+/);
+      if (!command?.endsWith("unshare")) continue;
+      const socket = args[args.indexOf("--idm-socket") + 1];
+      const zone = args[args.indexOf("--zone-id") + 1];
+      if (socket !== this.options.endpointPath || !zone) continue;
+      if (zoneId === undefined || zone === zoneId) found.push({ pid: Number(pid), zoneId: zone });
+    }
+    return found;
+  }
+
+  /** Kills every process of the zone; unshare --kill-child takes each agent's tree along. */
+  async #kill(zoneId: string): Promise<void> {
+    const pids = this.#processes(zoneId).map((p) => String(p.pid));
+    if (pids.length === 0) return;
+    // kill(1), not Deno.kill: Deno.kill needs an unscoped run grant.
+    const out = await new Deno.Command("kill", { args: ["-KILL", ...pids], stderr: "piped" })
+      .output();
+    const left = this.#processes(zoneId);
+    if (!out.success && left.length > 0) {
+      throw new Error(
+        `could not kill zone processes ${left.map((p) => p.pid).join(", ")}: ${
+          new TextDecoder().decode(out.stderr).trim()
+        }`,
+      );
     }
   }
 

@@ -1,0 +1,59 @@
+/**
+ * The process driver never leaves a zone's agent behind: a launch interrupted before or
+ * after it recorded its process (the daemon kill -9'd while the zone was CREATING) is
+ * started again with the old agent killed first, an unrecorded agent shows as a guest (so
+ * recovery destroys it when no zone claims it), and destroy kills every process of the zone.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { ZoneSpecSchema } from "../proto/mod.ts";
+import { createLogger } from "../lib/log/mod.ts";
+import { ProcessDriver } from "../daemon/hypervisor/process/process_driver.ts";
+import { REPO } from "./helpers/processes.ts";
+
+/** PIDs of the unshare processes running the zone. */
+function zoneProcesses(zoneId: string): number[] {
+  const out = new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) => l.includes("unshare") && l.includes(`--zone-id ${zoneId}`))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+}
+
+Deno.test("process driver: an interrupted launch leaves no second agent; destroy kills all", async () => {
+  const dir = Deno.makeTempDirSync();
+  const driver = new ProcessDriver({
+    zonesDir: join(dir, "zones"),
+    endpointPath: join(dir, "zones.sock"),
+    denoPath: Deno.execPath(),
+    agentEntry: join(REPO, "zone/main.ts"),
+    bootTimeoutMs: 30_000,
+    log: createLogger("test", { level: "error" }),
+  });
+  const zoneId = crypto.randomUUID();
+  const launch = { zoneId, name: "z1", spec: create(ZoneSpecSchema, { name: "z1" }) };
+  const signal = new AbortController().signal;
+  try {
+    const first = await driver.createGuest(launch, signal);
+    assert.deepEqual(zoneProcesses(zoneId), [first.domainId]);
+    // The daemon died between the spawn and the record.
+    Deno.removeSync(join(dir, "zones", zoneId), { recursive: true });
+    const guests = await driver.listGuests();
+    assert.deepEqual(
+      guests.filter((g) => g.zoneId === zoneId),
+      [{ zoneId, domainId: first.domainId, running: true }],
+      "an unrecorded agent is still a guest",
+    );
+    const second = await driver.createGuest(launch, signal);
+    assert.deepEqual(zoneProcesses(zoneId), [second.domainId], "the first agent was killed");
+    // Once more, recorded this time: the restart finds the record and the process.
+    const third = await driver.createGuest(launch, signal);
+    assert.deepEqual(zoneProcesses(zoneId), [third.domainId]);
+    await driver.destroyGuest(zoneId);
+    assert.deepEqual(zoneProcesses(zoneId), []);
+  } finally {
+    for (const pid of zoneProcesses(zoneId)) Deno.kill(pid, "SIGKILL");
+    driver.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
