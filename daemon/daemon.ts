@@ -43,6 +43,7 @@ function createDriver(config: DaemonConfig, paths: ProtectPaths, log: Logger): H
       agentEntry: fileURLToPath(new URL("../zone/main.ts", import.meta.url)),
       bootTimeoutMs: config.bootTimeoutMs,
       log: log.with({ driver: "process" }),
+      spareAgent: true,
     });
   }
   if (config.driver === "xen") {

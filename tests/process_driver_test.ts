@@ -97,7 +97,14 @@ Deno.test("process driver: a real zone agent boots, survives a daemon kill -9, a
         assert.equal(r.code, 0, r.stderr);
       }
       await waitFor("the zone process to exit", () => zoneProcesses(zoneId).length === 0);
-      assert.deepEqual([...Deno.readDirSync(join(protectPaths(root).zonesDir, "process"))], []);
+      const dir = join(protectPaths(root).zonesDir, "process");
+      const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+      assert.equal(left.length, 1, "only the spare agent's directory (for the next zone)");
+      const spare = left[0];
+      assert.equal(zoneProcesses(spare).length, 1, "the spare agent runs");
+      await daemon.stop();
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "a stopping daemon takes its spare along");
+      assert.deepEqual(zoneProcesses(spare), []);
     });
   } finally {
     await daemon.stop();

@@ -51,7 +51,7 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         }
       }
       checkZoneShares(spec.shares, ctx.shareRoots);
-      const id = crypto.randomUUID();
+      const id = ctx.driver.reserveZoneId?.() ?? crypto.randomUUID();
       ctx.zones.admit({
         id,
         name: spec.name,

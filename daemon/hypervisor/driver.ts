@@ -107,6 +107,8 @@ export interface HypervisorDriver {
    * with UnavailableError.
    */
   channel?(zoneId: string, timeoutMs?: number): Promise<IdmPeer>;
+  /** An ID for the next zone whose guest the driver has started ahead, if it has one. */
+  reserveZoneId?(): string | undefined;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
   onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
   /**

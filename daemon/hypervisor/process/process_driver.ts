@@ -16,6 +16,7 @@ import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
 import { followFile } from "../follow_file.ts";
+import { exists } from "../../../lib/fs/mod.ts";
 
 export interface ProcessDriverOptions {
   /** One directory per zone: guest.json, agent.log. */
@@ -26,11 +27,19 @@ export interface ProcessDriverOptions {
   agentEntry: string;
   bootTimeoutMs: number;
   log: Logger;
+  /** Keep one agent started ahead of the next zone (reserveZoneId). */
+  spareAgent?: boolean;
 }
 
 interface GuestFile {
   pid: number;
   name: string;
+  token: string;
+}
+
+interface Spare {
+  zoneId: string;
+  pid: number;
   token: string;
 }
 
@@ -44,9 +53,15 @@ export class ProcessDriver implements HypervisorDriver {
   readonly hardwareIsolation = false;
   readonly endpoint: ZoneEndpoint;
 
+  /** The agent started ahead for the next zone, and those handed out but not yet created. */
+  #spare?: Spare;
+  #reserved = new Map<string, Spare>();
+  #closed = false;
+
   constructor(private readonly options: ProcessDriverOptions) {
     Deno.mkdirSync(options.zonesDir, { recursive: true, mode: 0o700 });
     this.endpoint = new ZoneEndpoint(options.endpointPath, options.log);
+    if (options.spareAgent) this.#startSpare();
   }
 
   version(): Promise<string> {
@@ -57,10 +72,31 @@ export class ProcessDriver implements HypervisorDriver {
     return join(this.options.zonesDir, zoneId);
   }
 
+  /**
+   * The ID of the next zone, whose agent is already running (the spare): a launch then
+   * skips the agent's start, most of a process zone's boot. Starts the next spare.
+   */
+  reserveZoneId(): string | undefined {
+    const spare = this.#spare;
+    if (!spare) return undefined;
+    this.#spare = undefined;
+    this.#reserved.set(spare.zoneId, spare);
+    setTimeout(() => this.#startSpare(), 0); // after the caller's answer, not before
+    return spare.zoneId;
+  }
+
   async createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
+    const dir = this.#dir(launch.zoneId);
+    const spare = this.#reserved.get(launch.zoneId);
+    this.#reserved.delete(launch.zoneId);
+    if (spare && this.#alive(spare.pid, launch.zoneId)) {
+      this.#record(launch.zoneId, { ...spare, name: launch.name });
+      return { domainId: spare.pid, backend: HypervisorBackend.UNSPECIFIED };
+    }
     // CREATING again after a restart: an agent the interrupted launch started (recorded or
-    // not) would live on beside the new one, refused by the endpoint forever.
-    const leftovers = this.#processes(launch.zoneId);
+    // not) would live on beside the new one, refused by the endpoint forever. Every launch
+    // makes the directory before it spawns, so a first launch need not look.
+    const leftovers = exists(dir) ? await this.#processes(launch.zoneId) : [];
     if (leftovers.length > 0) {
       this.options.log.warn("killing the agent of an interrupted launch", {
         zone: launch.name,
@@ -68,20 +104,27 @@ export class ProcessDriver implements HypervisorDriver {
       });
       await this.#kill(launch.zoneId);
     }
-    const dir = this.#dir(launch.zoneId);
+    const guest = { ...this.#spawn(launch.zoneId), name: launch.name };
+    this.#record(launch.zoneId, guest);
+    return { domainId: guest.pid, backend: HypervisorBackend.UNSPECIFIED };
+  }
+
+  /** Starts a zone's agent (its directory made first, so a restart finds what it left). */
+  #spawn(zoneId: string): { pid: number; token: string } {
+    const dir = this.#dir(zoneId);
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const token = Array.from(
       crypto.getRandomValues(new Uint8Array(24)),
       (b) => b.toString(16).padStart(2, "0"),
     )
       .join("");
-    this.endpoint.expect(launch.zoneId, token);
+    this.endpoint.expect(zoneId, token);
     const command = {
       denoPath: this.options.denoPath,
       agentEntry: this.options.agentEntry,
       socket: this.options.endpointPath,
       logFile: join(dir, "agent.log"),
-      zoneId: launch.zoneId,
+      zoneId,
       token,
       workDir: join(dir, "work"),
     };
@@ -94,9 +137,24 @@ export class ProcessDriver implements HypervisorDriver {
       stderr: "null",
     }).spawn();
     child.unref(); // the zone outlives a daemon restart, like a Xen domain
-    const guest: GuestFile = { pid: child.pid, name: launch.name, token };
-    Deno.writeTextFileSync(join(dir, "guest.json"), JSON.stringify(guest), { mode: 0o600 });
-    return { domainId: child.pid, backend: HypervisorBackend.UNSPECIFIED };
+    return { pid: child.pid, token };
+  }
+
+  #record(zoneId: string, guest: GuestFile): void {
+    Deno.writeTextFileSync(join(this.#dir(zoneId), "guest.json"), JSON.stringify(guest), {
+      mode: 0o600,
+    });
+  }
+
+  /** One agent started ahead, for the next zone (see reserveZoneId). */
+  #startSpare(): void {
+    if (this.#closed || this.#spare) return;
+    const zoneId = crypto.randomUUID();
+    try {
+      this.#spare = { zoneId, ...this.#spawn(zoneId) };
+    } catch (error) {
+      this.options.log.warn("could not start a spare zone agent", { error });
+    }
   }
 
   async awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void> {
@@ -122,6 +180,7 @@ export class ProcessDriver implements HypervisorDriver {
   }
 
   async destroyGuest(zoneId: string): Promise<void> {
+    this.#reserved.delete(zoneId);
     await this.#kill(zoneId);
     this.endpoint.forget(zoneId);
     try {
@@ -131,11 +190,13 @@ export class ProcessDriver implements HypervisorDriver {
     }
   }
 
-  listGuests(): Promise<GuestInfo[]> {
+  async listGuests(): Promise<GuestInfo[]> {
     const guests: GuestInfo[] = [];
-    // Zone processes with no directory (a launch killed before it wrote one): orphans, unless
+    // Zone processes with no record (a launch killed before it wrote one): orphans, unless
     // a zone record claims them.
-    for (const { pid, zoneId } of this.#processes()) {
+    const spares = new Set([this.#spare?.zoneId, ...this.#reserved.keys()]);
+    for (const { pid, zoneId } of await this.#processes()) {
+      if (spares.has(zoneId)) continue; // this daemon's, waiting for a zone
       if (!this.#guest(zoneId)) guests.push({ zoneId, domainId: pid, running: true });
     }
     for (const entry of Deno.readDirSync(this.options.zonesDir)) {
@@ -151,7 +212,7 @@ export class ProcessDriver implements HypervisorDriver {
         exitReason: running ? undefined : "zone process exited while the daemon was down",
       });
     }
-    return Promise.resolve(guests);
+    return guests;
   }
 
   channel(zoneId: string, timeoutMs?: number): Promise<IdmPeer> {
@@ -183,6 +244,14 @@ export class ProcessDriver implements HypervisorDriver {
   }
 
   close(): void {
+    this.#closed = true;
+    // A spare belongs to no zone: it goes with the daemon (a zone's agent outlives it).
+    for (const spare of [this.#spare, ...this.#reserved.values()]) {
+      if (spare) new Deno.Command("kill", { args: ["-KILL", String(spare.pid)] }).outputSync();
+    }
+    if (this.#spare) Deno.removeSync(this.#dir(this.#spare.zoneId), { recursive: true });
+    this.#spare = undefined;
+    this.#reserved.clear();
     this.endpoint.close();
   }
 
@@ -198,9 +267,9 @@ export class ProcessDriver implements HypervisorDriver {
    * The unshare processes of this daemon's zones (their agents talk to its endpoint), or of
    * one zone: from ps(1), since a process may have been started without being recorded.
    */
-  #processes(zoneId?: string): { pid: number; zoneId: string }[] {
-    const out = new Deno.Command("ps", { args: ["-eo", "pid=,args="], stderr: "null" })
-      .outputSync();
+  async #processes(zoneId?: string): Promise<{ pid: number; zoneId: string }[]> {
+    const out = await new Deno.Command("ps", { args: ["-eo", "pid=,args="], stderr: "null" })
+      .output();
     const found = [];
     for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
       const [pid, command, ...args] = line.trim().split(/\s+/);
@@ -215,12 +284,12 @@ export class ProcessDriver implements HypervisorDriver {
 
   /** Kills every process of the zone; unshare --kill-child takes each agent's tree along. */
   async #kill(zoneId: string): Promise<void> {
-    const pids = this.#processes(zoneId).map((p) => String(p.pid));
+    const pids = (await this.#processes(zoneId)).map((p) => String(p.pid));
     if (pids.length === 0) return;
     // kill(1), not Deno.kill: Deno.kill needs an unscoped run grant.
     const out = await new Deno.Command("kill", { args: ["-KILL", ...pids], stderr: "piped" })
       .output();
-    const left = this.#processes(zoneId);
+    const left = await this.#processes(zoneId);
     if (!out.success && left.length > 0) {
       throw new Error(
         `could not kill zone processes ${left.map((p) => p.pid).join(", ")}: ${

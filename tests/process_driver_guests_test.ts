@@ -1,8 +1,10 @@
 /**
- * The process driver never leaves a zone's agent behind: a launch interrupted before or
+ * The process driver's guests. It never leaves a zone's agent behind: a launch interrupted before or
  * after it recorded its process (the daemon kill -9'd while the zone was CREATING) is
  * started again with the old agent killed first, an unrecorded agent shows as a guest (so
  * recovery destroys it when no zone claims it), and destroy kills every process of the zone.
+ * Its spare agent, started ahead for the next zone, becomes that zone's guest without a new
+ * start, and goes with the daemon when no zone took it.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -20,24 +22,29 @@ function zoneProcesses(zoneId: string): number[] {
     .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
-Deno.test("process driver: an interrupted launch leaves no second agent; destroy kills all", async () => {
-  const dir = Deno.makeTempDirSync();
-  const driver = new ProcessDriver({
+function driverIn(dir: string, spareAgent = false) {
+  return new ProcessDriver({
     zonesDir: join(dir, "zones"),
     endpointPath: join(dir, "zones.sock"),
     denoPath: Deno.execPath(),
     agentEntry: join(REPO, "zone/main.ts"),
     bootTimeoutMs: 30_000,
     log: createLogger("test", { level: "error" }),
+    spareAgent,
   });
+}
+
+Deno.test("process driver: an interrupted launch leaves no second agent; destroy kills all", async () => {
+  const dir = Deno.makeTempDirSync();
+  const driver = driverIn(dir);
   const zoneId = crypto.randomUUID();
   const launch = { zoneId, name: "z1", spec: create(ZoneSpecSchema, { name: "z1" }) };
   const signal = new AbortController().signal;
   try {
     const first = await driver.createGuest(launch, signal);
     assert.deepEqual(zoneProcesses(zoneId), [first.domainId]);
-    // The daemon died between the spawn and the record.
-    Deno.removeSync(join(dir, "zones", zoneId), { recursive: true });
+    // The daemon died between the spawn and the record (the directory is made before both).
+    Deno.removeSync(join(dir, "zones", zoneId, "guest.json"));
     const guests = await driver.listGuests();
     assert.deepEqual(
       guests.filter((g) => g.zoneId === zoneId),
@@ -54,6 +61,37 @@ Deno.test("process driver: an interrupted launch leaves no second agent; destroy
   } finally {
     for (const pid of zoneProcesses(zoneId)) Deno.kill(pid, "SIGKILL");
     driver.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("process driver: the spare agent becomes the next zone's guest; the rest go on close", async () => {
+  const dir = Deno.makeTempDirSync();
+  const driver = driverIn(dir, true);
+  const signal = new AbortController().signal;
+  const zoneId = driver.reserveZoneId()!;
+  let next = "";
+  try {
+    assert.match(zoneId, /^[0-9a-f-]{36}$/);
+    const [spare] = zoneProcesses(zoneId);
+    assert.ok(spare, "the spare runs before its zone exists");
+    const launch = { zoneId, name: "z1", spec: create(ZoneSpecSchema, { name: "z1" }) };
+    const guest = await driver.createGuest(launch, signal);
+    assert.equal(guest.domainId, spare, "no new start: the spare is the guest");
+    assert.equal((await driver.listGuests()).find((g) => g.zoneId === zoneId)?.running, true);
+    await new Promise((r) => setTimeout(r, 50));
+    next = driver.reserveZoneId()!;
+    assert.notEqual(next, zoneId, "a new spare was started for the zone after");
+    assert.equal(zoneProcesses(next).length, 1);
+    assert.ok(
+      !(await driver.listGuests()).some((g) => g.zoneId === next),
+      "a spare is not a guest (recovery must not destroy it)",
+    );
+  } finally {
+    driver.close();
+    assert.deepEqual(zoneProcesses(next), [], "a reserved, uncreated spare goes on close");
+    assert.equal(zoneProcesses(zoneId).length, 1, "a zone's agent outlives the daemon");
+    for (const pid of [...zoneProcesses(zoneId)]) Deno.kill(pid, "SIGKILL");
     Deno.removeSync(dir, { recursive: true });
   }
 });
