@@ -7,6 +7,7 @@ import {
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
 import { collect, once } from "./bodies.ts";
+import { connectErrorResponse, unaryBodyProblem } from "./unary_body_check.ts";
 
 /**
  * Universal client over Deno's fetch, for streaming RPCs: the request body
@@ -25,20 +26,28 @@ export function fetchStreamClient(fetchFn: typeof fetch): UniversalClientFn {
 export function fetchHandler(handler: UniversalHandler): (request: Request) => Promise<Response> {
   const unary = handler.method.methodKind === "unary";
   return async (request) => {
+    if (!unary) {
+      return universalServerResponseToFetch(
+        await handler(universalServerRequestFromFetch(request, {})),
+      );
+    }
     // Unary: one native read of the whole body (the stream adapter would lock it).
-    const response = await handler(
-      unary
-        ? {
-          httpVersion: "1.1",
-          method: request.method,
-          url: request.url,
-          header: request.headers,
-          body: once(new Uint8Array(await request.arrayBuffer())),
-          signal: request.signal,
-        }
-        : universalServerRequestFromFetch(request, {}),
+    const body = new Uint8Array(await request.arrayBuffer());
+    const problem = unaryBodyProblem(
+      handler.method,
+      request.headers.get("content-type") ?? "",
+      body,
     );
-    if (!unary || response.body === undefined) return universalServerResponseToFetch(response);
+    if (problem) return connectErrorResponse(400, "invalid_argument", problem);
+    const response = await handler({
+      httpVersion: "1.1",
+      method: request.method,
+      url: request.url,
+      header: request.headers,
+      body: once(body),
+      signal: request.signal,
+    });
+    if (response.body === undefined) return universalServerResponseToFetch(response);
     return new Response(await collect(response.body), {
       status: response.status,
       headers: response.header,

@@ -54,3 +54,39 @@ Deno.test("a stale socket is replaced; a live one or a regular file is refused",
     await server.close();
   }
 });
+
+/** One raw HTTP/1.1 request over the socket; the status line and body of the answer. */
+async function rawPost(path: string, rpc: string, contentType: string, body: Uint8Array) {
+  const conn = await Deno.connect({ transport: "unix", path });
+  const head = `POST ${rpc} HTTP/1.1\r\nHost: protect.local\r\nContent-Type: ${contentType}\r\n` +
+    `Connection: close\r\nContent-Length: ${body.length}\r\n\r\n`;
+  await conn.write(new Uint8Array([...new TextEncoder().encode(head), ...body]));
+  const text = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+  return { status: Number(text.split(" ")[1]), body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+}
+
+Deno.test("a body that is not the method's message is invalid_argument, not internal", async () => {
+  const path = join(Deno.makeTempDirSync(), "t.sock");
+  const server = await serveUnix({ path, routes, interceptors: [errorInterceptor()] });
+  const rpc = "/protect.control.v1.ControlService/ResolveZoneId";
+  try {
+    const garbage = await rawPost(path, rpc, "application/proto", new Uint8Array([0xff, 0xff, 7]));
+    assert.equal(garbage.status, 400);
+    const error = JSON.parse(garbage.body);
+    assert.equal(error.code, "invalid_argument");
+    assert.match(error.message, /not a protect\.control\.v1\.ResolveZoneIdRequest message/);
+    const json = await rawPost(path, rpc, "application/json", new TextEncoder().encode("{nope"));
+    assert.equal(json.status, 400);
+    assert.equal(JSON.parse(json.body).code, "invalid_argument");
+    const good = await rawPost(
+      path,
+      rpc,
+      "application/json",
+      new TextEncoder().encode('{"name":"x"}'),
+    );
+    assert.equal(good.status, 200);
+    assert.deepEqual(JSON.parse(good.body), { zoneId: "id-of-x" });
+  } finally {
+    await server.close();
+  }
+});
