@@ -8,7 +8,7 @@ import {
   ZoneSpecSchema,
 } from "../../proto/mod.ts";
 import { isIP } from "node:net";
-import { InvalidArgumentError, UnimplementedError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError, quoted, UnimplementedError } from "../../lib/errors/mod.ts";
 import { dnsListProblem, MAX_DNS_SERVERS } from "../../lib/dns/mod.ts";
 import { MAX_SYSCTLS, sysctlProblem } from "../../lib/sysctl/mod.ts";
 
@@ -21,7 +21,7 @@ export function validateName(name: string, field: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new InvalidArgumentError(
       field,
-      `"${name}" is not a DNS label (lowercase letters, digits and '-', ` +
+      `${quoted(name)} is not a DNS label (lowercase letters, digits and '-', ` +
         "1-63 characters, starting and ending with a letter or digit)",
     );
   }

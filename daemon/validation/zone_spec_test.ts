@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { HypervisorBackend, PortProtocol, ZoneSpecSchema } from "../../proto/mod.ts";
 import { normalizeZoneSpec, validateName } from "./mod.ts";
-import { UnimplementedError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError, NotFoundError, UnimplementedError } from "../../lib/errors/mod.ts";
 
 const defaults = { memoryMib: 512, cpus: 1 };
 
@@ -135,4 +135,18 @@ Deno.test("hostname and resolv.conf entries are checked, naming the field", () =
     () => normalize({ network: { dns: { searches: ["x\nnameserver 6.6.6.6"] } } }),
     /spec\.network\.dns: searches\[0\]/,
   );
+});
+
+Deno.test("an error echoes at most a bounded part of the caller's value", () => {
+  const huge = "X".repeat(10_000);
+  assert.throws(
+    () => validateName(huge, "spec.name"),
+    (e) => e instanceof Error && e.message.length < 300 && /"X{64}… \(9936 more\)"/.test(e.message),
+  );
+  const error = new InvalidArgumentError(huge, huge);
+  assert.ok(error.message.length < 1300, `${error.message.length} characters`);
+});
+
+Deno.test("every protect error message is bounded", () => {
+  assert.ok(new NotFoundError(`zone ${"n".repeat(10_000)} not found`).message.length < 2100);
 });

@@ -4,8 +4,9 @@
  * known condition never reaches a client as `Unknown`.
  */
 export class ProtectError extends Error {
+  /** Messages may echo what a caller sent (a name, a path): a huge one is cut. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(cut(message, 2000), options);
     this.name = new.target.name;
   }
 }
@@ -18,9 +19,26 @@ export class AlreadyExistsError extends ProtectError {}
 
 /** A request field is invalid; `field` names it (dotted path, e.g. `spec.name`). */
 export class InvalidArgumentError extends ProtectError {
-  constructor(readonly field: string, readonly reason: string) {
-    super(`invalid ${field}: ${reason}`);
+  readonly field: string;
+  readonly reason: string;
+  /** Both may echo the caller's input: each is cut so an error line stays readable. */
+  constructor(field: string, reason: string) {
+    const f = cut(field, 200);
+    const r = cut(reason, 1000);
+    super(`invalid ${f}: ${r}`);
+    this.field = f;
+    this.reason = r;
   }
+}
+
+/** `text`, or its first `max` characters and how many more there were. */
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more)`;
+}
+
+/** A caller's value quoted for an error message, at most `max` characters of it. */
+export function quoted(value: string, max = 64): string {
+  return `"${cut(value, max)}"`;
 }
 
 /** Untrusted content (an image layer, an archive, a zone's message) was refused. */
