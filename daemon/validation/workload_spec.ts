@@ -2,6 +2,7 @@ import type { WorkloadSpec } from "../../proto/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { checkVolumeName } from "../../lib/volumes/mod.ts";
 import { parseSeccompProfile } from "../../lib/seccomp/mod.ts";
+import { validateProcess } from "./workload_process.ts";
 
 const MAX_MOUNTS = 64;
 const MAX_LABELS = 64;
@@ -22,14 +23,7 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
   if (entrypoint.length > 0 && spec.process?.clearEntrypoint) {
     throw new InvalidArgumentError("spec.process.entrypoint", "set together with clear_entrypoint");
   }
-  if (
-    entrypoint.length > 4096 || entrypoint.some((a) => a.length > 128 * 1024 || a.includes("\0"))
-  ) {
-    throw new InvalidArgumentError(
-      "spec.process.entrypoint",
-      "too long, or a word with a NUL byte",
-    );
-  }
+  if (spec.process) validateProcess(spec.process);
   if (spec.mounts.length > MAX_MOUNTS) {
     throw new InvalidArgumentError("spec.mounts", `more than ${MAX_MOUNTS} mounts`);
   }

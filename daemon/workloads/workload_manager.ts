@@ -60,11 +60,8 @@ export interface WorkloadManagerDeps {
   publishPorts?: (zoneId: string, ports: PortPublish[]) => Promise<void>;
 }
 
-const MAX_ARGS = 4096;
 /** How long after its stop a workload's exit report may take to arrive. */
 const STOP_REPORT_MS = 30_000;
-
-const MAX_ARG_BYTES = 128 * 1024;
 
 /**
  * Workloads in zones: resolves the image through protect-storage, hands the
@@ -226,15 +223,6 @@ export class WorkloadManager {
     this.#planHostMounts(spec, zone); // refuses what cannot be mounted, before anything is recorded
     if (spec.publish.length > 0 && !this.deps.publishPorts) {
       throw new FailedPreconditionError("this daemon cannot publish ports");
-    }
-    const args = spec.process?.args ?? [];
-    if (args.length > MAX_ARGS || args.join("").length > MAX_ARG_BYTES) {
-      throw new InvalidArgumentError("spec.process.args", "too many or too long");
-    }
-    for (const e of spec.process?.env ?? []) {
-      if (!/^[^=\0]+=/.test(e)) {
-        throw new InvalidArgumentError("spec.process.env", `"${e}" is not NAME=value`);
-      }
     }
     await this.volumes.lookup(spec); // a volume that does not exist is refused before the pull
     const image = await this.#image(spec.image);

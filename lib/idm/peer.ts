@@ -52,6 +52,9 @@ export interface PeerStats {
   protocolViolations: number;
 }
 
+/** Field 5's tag and length varint around a payload in a frame. */
+const PAYLOAD_FIELD_OVERHEAD = 6;
+
 /**
  * One end of an IDM channel: events, requests with timeouts, and streams with
  * credit-based flow control, over any transport. Bad input from the other
@@ -73,13 +76,15 @@ export class IdmPeer {
   #eventHandlers = new Map<string, EventHandler>();
   #streamHandlers = new Map<string, StreamHandler>();
   #writer: FrameWriter;
+  #maxFrameBytes: number;
   #closed = false;
   /** Resolves when the other side goes away (or close() is called). */
   readonly done: Promise<void>;
 
   constructor(private readonly transport: IdmTransport, private readonly options: PeerOptions) {
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.#decoder = new FrameDecoder(
-      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      this.#maxFrameBytes,
       undefined,
       transport.buffers,
     );
@@ -217,6 +222,15 @@ export class IdmPeer {
     headCrc?: number,
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
+    // The other side drops a frame over its limit as corrupt: refuse it here, with the size.
+    const bytes = head.length + payload.length + PAYLOAD_FIELD_OVERHEAD;
+    if (bytes > this.#maxFrameBytes) {
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `an IDM message of ${bytes} bytes is over the ${this.#maxFrameBytes}-byte frame limit`,
+        ),
+      );
+    }
     const tap = this.options.onPacket;
     if (tap && packet) tap("out", typeof packet === "function" ? packet() : packet);
     return this.#writer.push(head, 5, payload, headCrc);

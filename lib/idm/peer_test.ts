@@ -8,6 +8,7 @@ import {
   PongSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { createLogger } from "../log/mod.ts";
+import { ResourceExhaustedError } from "../errors/mod.ts";
 import { encodeFrame } from "./frame.ts";
 import { connTransport, IdmPeer, type IdmTransport, transportPair } from "./mod.ts";
 
@@ -83,6 +84,24 @@ for (const kind of Object.keys(transports)) {
         /fail failed in the other side: no such workload/,
       );
       await assert.rejects(p.host.request("nope", new Uint8Array()), /no handler for nope/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  Deno.test(`[${kind}] a message over the frame limit is refused by its sender, not sent`, async () => {
+    const p = await pair(kind);
+    try {
+      p.zone.onRequest("echo", (payload) => payload);
+      await assert.rejects(
+        p.host.request("echo", new Uint8Array(1 << 20)),
+        (e) =>
+          e instanceof ResourceExhaustedError &&
+          /over the 1048576-byte frame limit/.test(e.message),
+      );
+      // The channel is untouched: the next message goes through.
+      assert.equal((await p.host.request("echo", new Uint8Array(1000))).length, 1000);
+      assert.equal(p.zone.stats.framesCorrupt, 0);
     } finally {
       await p.close();
     }
