@@ -1,5 +1,6 @@
 import type { UniversalClientFn, UniversalClientRequest } from "@connectrpc/connect/protocol";
 import { concat, writeAll } from "../bytes/mod.ts";
+import { ConnectionLostError } from "./connection_lost.ts";
 import { collect, once } from "./bodies.ts";
 
 /** A response head (status line and headers) larger than this is refused. */
@@ -205,7 +206,8 @@ export function http1UnaryClient(
       response = await readResponse(reader, maxBodyBytes);
     } catch (e) {
       closeQuietly(conn);
-      throw request.signal?.aborted ? request.signal.reason : e;
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw new ConnectionLostError(path, e);
     } finally {
       request.signal?.removeEventListener("abort", abort);
     }

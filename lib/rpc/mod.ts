@@ -12,3 +12,4 @@ export {
 } from "./unix_server.ts";
 export { createInMemoryTransport, createUnixTransport, type UnixTransport } from "./transports.ts";
 export { errorInterceptor } from "./error_interceptor.ts";
+export { connectionLost, ConnectionLostError } from "./connection_lost.ts";

@@ -1,6 +1,6 @@
 import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { ControlService } from "../../proto/mod.ts";
-import { createUnixTransport } from "../../lib/rpc/mod.ts";
+import { connectionLost, createUnixTransport } from "../../lib/rpc/mod.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 
 export type ControlClient = Client<typeof ControlService>;
@@ -28,6 +28,15 @@ export function connectDaemon(socket: string): ControlClient {
 
 /** One line for an RPC failure: what the daemon said, without protocol noise. */
 export function describeRpcError(error: unknown, socket: string): CliError {
+  const lost = connectionLost(error, socket);
+  if (lost) {
+    return new CliError(
+      `lost protect-daemon at ${socket} during the request: ${
+        lost.message.replace(/^the connection to \S+ broke: /, "")
+      } (did it stop or restart? the request may or may not have been carried out)`,
+      EXIT.unreachable,
+    );
+  }
   if (error instanceof ConnectError) {
     // A transport failure carries the fetch error as its cause; errors the
     // daemon sent (even Unavailable, e.g. storage down) do not.
