@@ -68,10 +68,12 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     paths,
     config,
     close: async () => {
+      const started = performance.now();
       stop.abort();
       await following;
       await server.close();
       db.close();
+      log.info("protect-network stopped", { ms: Math.round(performance.now() - started) });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { ControlService, ZoneState } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
+import { sleep } from "../lib/async/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Reservations } from "./reservations/reservations.ts";
 import type { ZoneNetworks } from "./zone_networks.ts";
@@ -20,8 +21,9 @@ export async function followZones(
 ): Promise<void> {
   let quiet = false;
   while (!signal.aborted) {
+    const transport = createUnixTransport(daemonSocket);
     try {
-      const client = createClient(ControlService, createUnixTransport(daemonSocket));
+      const client = createClient(ControlService, transport);
       const { zones: listed } = await client.listZones({}, { signal });
       const present = new Set(listed.map((z) => z.id));
       const known = new Set([
@@ -43,8 +45,10 @@ export async function followZones(
       // The daemon may simply not be up yet; say so once, not every retry.
       if (!quiet) log.warn("cannot follow protect-daemon; retrying", { error });
       quiet = true;
+    } finally {
+      transport.close(); // one per attempt: a retry loop must not pile up HTTP clients
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000, signal);
   }
 
   async function release(zoneId: string, why: string) {

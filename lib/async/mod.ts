@@ -1,2 +1,3 @@
 /** Async plumbing shared by the programs. */
 export { RequestQueue } from "./request_queue.ts";
+export { sleep } from "./sleep.ts";
