@@ -59,7 +59,7 @@ const canonical = (reference: string) => formatReference(parseReference(referenc
 
 export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageService> {
   return {
-    async *pullImage(request) {
+    async *pullImage(request, call) {
       const format = formatFromProto(request.format, ctx.defaultFormat);
       const stream = new SnapshotStream<PullProgress>();
       const credential = request.username || request.identityToken
@@ -70,7 +70,13 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
         }
         : undefined;
       const pulled = ctx.puller.pull(
-        { reference: request.reference, format, platform: request.platform, credential },
+        {
+          reference: request.reference,
+          format,
+          platform: request.platform,
+          credential,
+          signal: call.signal,
+        },
         (p) => stream.push(p),
       ).then(
         (image) => {

@@ -25,6 +25,8 @@ export interface PullRequest {
   format: PackFormatName;
   platform: string;
   credential?: Credential;
+  /** The client's: a pull nobody waits for any more stops. */
+  signal?: AbortSignal;
 }
 
 export interface PullerDeps {
@@ -55,11 +57,16 @@ export class ImagePuller {
     const report = () => onProgress(structuredClone(progress));
     report();
 
-    let top = await registry.getManifest(ref, manifestSelector(ref), request.credential);
+    let top = await registry.getManifest(
+      ref,
+      manifestSelector(ref),
+      request.credential,
+      request.signal,
+    );
     let mediaType = documentMediaType(top.bytes, top.mediaType);
     if (isIndex(mediaType)) {
       const entry = selectPlatform(parseIndex(top.bytes), platform);
-      top = await registry.getManifest(ref, entry.digest, request.credential);
+      top = await registry.getManifest(ref, entry.digest, request.credential, request.signal);
       mediaType = documentMediaType(top.bytes, top.mediaType);
     }
     const manifest = parseManifest(top.bytes, mediaType);
@@ -72,7 +79,7 @@ export class ImagePuller {
         size: manifest.config.size,
         maxBytes: this.deps.maxManifestBytes,
       },
-      registry.blobSource(ref, manifest.config.digest, request.credential),
+      registry.blobSource(ref, manifest.config.digest, request.credential, request.signal),
     );
     const runtimeConfig = parseRuntimeConfig(Deno.readFileSync(configPath));
 
@@ -102,7 +109,7 @@ export class ImagePuller {
             report();
           },
         },
-        registry.blobSource(ref, layer.digest, request.credential),
+        registry.blobSource(ref, layer.digest, request.credential, request.signal),
       );
       state.bytesDone = layer.size;
       if (state.phase !== "cached") state.phase = "done";

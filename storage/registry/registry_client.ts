@@ -13,6 +13,7 @@ import { type Challenge, parseChallenge } from "./challenge.ts";
 import type { Credential } from "./credentials.ts";
 import { MANIFEST_ACCEPT } from "./media_types.ts";
 import { readLimited } from "./read_limited.ts";
+import { type FetchLimits, timedFetch } from "./timed_fetch.ts";
 
 export interface RegistryOptions {
   /** Hosts (host[:port]) allowed over plain HTTP; loopback always is. */
@@ -22,6 +23,9 @@ export interface RegistryOptions {
   credentials: ReadonlyMap<string, Credential>;
   log: Logger;
   maxManifestBytes: number;
+  /** Deadlines for an answer and for silence inside a body (defaults: 30 s and 60 s). */
+  answerTimeoutMs?: number;
+  stallTimeoutMs?: number;
 }
 
 export interface FetchedManifest {
@@ -75,7 +79,20 @@ export class RegistryClient {
     return override ?? this.options.credentials.get(endpoint.host);
   }
 
-  async #token(challenge: Challenge, scope: string, credential?: Credential): Promise<string> {
+  #limits(signal?: AbortSignal): FetchLimits {
+    return {
+      answerMs: this.options.answerTimeoutMs ?? 30_000,
+      stallMs: this.options.stallTimeoutMs ?? 60_000,
+      signal,
+    };
+  }
+
+  async #token(
+    challenge: Challenge,
+    scope: string,
+    credential?: Credential,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const { realm, service } = challenge.params;
     if (!realm) throw new UnavailableError("registry sent a Bearer challenge without a realm");
     const url = new URL(realm);
@@ -99,7 +116,7 @@ export class RegistryClient {
         }`;
       }
     }
-    const response = await fetch(url, init);
+    const response = await timedFetch(url, init, this.#limits(signal));
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw new PermissionDeniedError(`token server ${url.host} refused the credentials`);
@@ -119,13 +136,22 @@ export class RegistryClient {
   }
 
   /** Fetches without following redirects blindly: credentials never go to another host. */
-  async #fetch(url: string, init: RequestInit, authorization?: string): Promise<Response> {
+  async #fetch(
+    url: string,
+    init: RequestInit,
+    authorization?: string,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     let target = new URL(url);
     const origin = target.origin;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers = new Headers(init.headers);
       if (authorization && target.origin === origin) headers.set("authorization", authorization);
-      const response = await fetch(target, { ...init, headers, redirect: "manual" });
+      const response = await timedFetch(
+        target,
+        { ...init, headers, redirect: "manual" },
+        this.#limits(signal),
+      );
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || !location) return response;
       await response.body?.cancel();
@@ -141,10 +167,11 @@ export class RegistryClient {
     path: string,
     init: RequestInit,
     override?: Credential,
+    signal?: AbortSignal,
   ): Promise<Response> {
     const key = `${endpoint.base}|${ref.repository}`;
     const url = `${endpoint.base}/v2/${ref.repository}/${path}`;
-    let response = await this.#fetch(url, init, this.#auth.get(key));
+    let response = await this.#fetch(url, init, this.#auth.get(key), signal);
     if (response.status !== 401) return response;
     await response.body?.cancel();
     const challenge = parseChallenge(response.headers.get("www-authenticate"));
@@ -152,7 +179,7 @@ export class RegistryClient {
     let authorization: string;
     if (challenge?.scheme === "bearer") {
       const scope = `repository:${ref.repository}:pull`;
-      authorization = `Bearer ${await this.#token(challenge, scope, credential)}`;
+      authorization = `Bearer ${await this.#token(challenge, scope, credential, signal)}`;
     } else if (challenge?.scheme === "basic" && credential?.username !== undefined) {
       authorization = `Basic ${btoa(`${credential.username}:${credential.password ?? ""}`)}`;
     } else {
@@ -161,7 +188,7 @@ export class RegistryClient {
       );
     }
     this.#auth.set(key, authorization);
-    response = await this.#fetch(url, init, authorization);
+    response = await this.#fetch(url, init, authorization, signal);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw new PermissionDeniedError(`${endpoint.host} refused access to ${ref.repository}`);
@@ -176,18 +203,19 @@ export class RegistryClient {
     init: RequestInit,
     what: string,
     override?: Credential,
+    signal?: AbortSignal,
   ): Promise<Response> {
     const failures: string[] = [];
     let notFound = false;
     for (const endpoint of this.#endpoints(ref.registry)) {
       try {
-        const response = await this.#request(endpoint, ref, path, init, override);
+        const response = await this.#request(endpoint, ref, path, init, override, signal);
         if (response.ok) return response;
         await response.body?.cancel();
         if (response.status === 404) notFound = true;
         failures.push(`${endpoint.host}: HTTP ${response.status}`);
       } catch (e) {
-        if (e instanceof PermissionDeniedError) throw e;
+        if (e instanceof PermissionDeniedError || signal?.aborted) throw e;
         failures.push(`${endpoint.host}: ${describeFetchFailure(e)}`);
       }
       this.options.log.debug("registry endpoint failed; trying the next", {
@@ -204,6 +232,7 @@ export class RegistryClient {
     ref: ImageReference,
     selector: string,
     credential?: Credential,
+    signal?: AbortSignal,
   ): Promise<FetchedManifest> {
     // A digest is named with "@", as in a reference; a tag with ":".
     const what = `manifest ${ref.registry}/${ref.repository}${
@@ -215,6 +244,7 @@ export class RegistryClient {
       { headers: { accept: MANIFEST_ACCEPT } },
       what,
       credential,
+      signal,
     );
     const bytes = await readLimited(response, this.options.maxManifestBytes, what);
     const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -226,7 +256,12 @@ export class RegistryClient {
   }
 
   /** A BlobSource for the blob store: Range requests resume interrupted downloads. */
-  blobSource(ref: ImageReference, digest: string, credential?: Credential): BlobSource {
+  blobSource(
+    ref: ImageReference,
+    digest: string,
+    credential?: Credential,
+    signal?: AbortSignal,
+  ): BlobSource {
     return async (offset) => {
       const headers: Record<string, string> = {};
       if (offset > 0) headers.range = `bytes=${offset}-`;
@@ -236,6 +271,7 @@ export class RegistryClient {
         { headers },
         `blob ${digest}`,
         credential,
+        signal,
       );
       if (!response.body) throw new UnavailableError(`blob ${digest}: empty response`);
       return { body: response.body, resumed: response.status === 206 };
