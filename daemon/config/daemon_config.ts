@@ -16,6 +16,8 @@ export type DriverName = typeof DRIVER_NAMES[number];
 export interface DaemonConfig {
   logLevel: LogLevel;
   driver: DriverName;
+  /** Members of this group may use daemon.sock (root:GROUP 0660); root only if it is missing. */
+  socketGroup: string;
   zoneDefaults: { memoryMib: number; cpus: number };
   /** Fake driver only: simulated boot time, so tests can catch zones mid-launch. */
   fakeBootDelayMs: number;
@@ -65,6 +67,9 @@ log_level = "info"
 #   "xen"     each zone is a Xen guest with its own kernel (dom0 only). Start
 #             the daemon with the "daemon-xen" permission set.
 driver = "fake"
+# Members of this group may drive protect through daemon.sock (root:GROUP, 0660). When the
+# group does not exist, only root may (0600): groupadd --system protect.
+socket_group = "protect"
 
 [zone_defaults]
 # Used when a zone spec leaves resources at zero.
@@ -112,6 +117,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
+    socketGroup: groupSetting(daemon),
     zoneDefaults: {
       memoryMib: integer(defaults, "memory_mib", "zone_defaults.", 64, 1 << 20, 512),
       cpus: integer(defaults, "cpus", "zone_defaults.", 1, 512, 1),
@@ -147,4 +153,13 @@ function shareRoots(shares: Record<string, unknown>): string[] {
     }
   }
   return roots;
+}
+
+/** [daemon] socket_group: a group name as groupadd takes it. */
+function groupSetting(daemon: Record<string, unknown>): string {
+  const value = daemon.socket_group ?? "protect";
+  if (typeof value !== "string" || !/^[a-z_][a-z0-9_-]{0,31}$/.test(value)) {
+    throw new InvalidArgumentError("daemon.socket_group", "must be a group name");
+  }
+  return value;
 }

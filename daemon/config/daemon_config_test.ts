@@ -9,6 +9,7 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
   assert.deepEqual(config, {
     logLevel: "info",
     driver: "fake",
+    socketGroup: "protect",
     zoneDefaults: { memoryMib: 512, cpus: 1 },
     fakeBootDelayMs: 50,
     bootTimeoutMs: 30_000,

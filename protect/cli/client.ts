@@ -2,6 +2,8 @@ import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { ControlService } from "../../proto/mod.ts";
 import { connectionLost, createUnixTransport } from "../../lib/rpc/mod.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { groupName } from "../../lib/fs/mod.ts";
+import { dirname } from "node:path";
 
 export type ControlClient = Client<typeof ControlService>;
 
@@ -14,6 +16,7 @@ export function connectDaemon(socket: string): ControlClient {
       throw new CliError(`${socket} is not a socket`, EXIT.unreachable);
     }
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) throw refused(socket);
     if (e instanceof Deno.errors.NotFound) {
       throw new CliError(
         `cannot reach protect-daemon: no socket at ${socket} (is the daemon running? ` +
@@ -28,6 +31,9 @@ export function connectDaemon(socket: string): ControlClient {
 
 /** One line for an RPC failure: what the daemon said, without protocol noise. */
 export function describeRpcError(error: unknown, socket: string): CliError {
+  for (let e: unknown = error, i = 0; e instanceof Error && i < 6; e = e.cause, i++) {
+    if (e instanceof Deno.errors.PermissionDenied) return refused(socket);
+  }
   const lost = connectionLost(error, socket);
   if (lost) {
     return new CliError(
@@ -52,4 +58,24 @@ export function describeRpcError(error: unknown, socket: string): CliError {
   }
   if (error instanceof CliError) return error;
   return new CliError(error instanceof Error ? error.message : String(error));
+}
+
+/** The socket (or its directory) is not this user's: say whose it is and how to join. */
+function refused(socket: string): CliError {
+  const owner = [socket, dirname(socket)].map((path) => {
+    try {
+      return Deno.statSync(path).gid;
+    } catch {
+      return null;
+    }
+  }).find((gid) => gid !== null && gid !== 0);
+  const group = owner === undefined ? undefined : groupName(owner!) ?? String(owner);
+  return new CliError(
+    `permission denied on ${socket}: ` +
+      (group
+        ? `protect-daemon serves root and group ${group}; join it (usermod -aG ${group} $USER, ` +
+          "then log in again) or run as root"
+        : "only root may use it (the daemon's socket_group does not exist); run as root"),
+    EXIT.unreachable,
+  );
 }
