@@ -43,8 +43,8 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     config,
     reservations,
     new Attachments(db),
-    new HostLinks(),
-    new Nftables(),
+    new HostLinks(paths.networkDir),
+    new Nftables(paths.networkDir),
     config.dnsServers.length > 0 ? config.dnsServers : readHostNameservers(),
     log,
   );

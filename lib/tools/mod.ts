@@ -2,3 +2,4 @@
 export * from "./run_tool.ts";
 export * from "./require_tools.ts";
 export * from "./packages.ts";
+export { withInputFile } from "./input_file.ts";

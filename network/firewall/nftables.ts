@@ -1,11 +1,15 @@
-import { runTool, ToolError } from "../../lib/tools/mod.ts";
+import { runTool, ToolError, withInputFile } from "../../lib/tools/mod.ts";
 import { TABLE } from "./ruleset.ts";
 
 /** nft(8) for protect's one table. */
 export class Nftables {
+  /** `scratchDir`: where scripts are written for nft to read (else they go through stdin). */
+  constructor(private readonly scratchDir?: string) {}
+
   /** Replaces the table with the rendered script, atomically. */
   async apply(script: string): Promise<void> {
-    await runTool("nft", ["-f", "-"], script);
+    if (!this.scratchDir) return void await runTool("nft", ["-f", "-"], script);
+    await withInputFile(this.scratchDir, script, (path) => runTool("nft", ["-f", path]));
   }
 
   /** Deletes the table; no error if there is none. */

@@ -1,12 +1,15 @@
 import { ZONE_LINK_PREFIX } from "../../lib/zone_link/mod.ts";
 import type { LinkPlan } from "./link_plan.ts";
-import { runTool, ToolError } from "../../lib/tools/mod.ts";
+import { runTool, ToolError, withInputFile } from "../../lib/tools/mod.ts";
 
 /** What ip(8) says about a link that no longer exists (or is going, with its namespace). */
 const LINK_GONE = /Cannot find device|No such device/;
 
 /** The kernel side of zone links, through ip(8) and sysctl(8). No policy: the reconciler decides. */
 export class HostLinks {
+  /** `scratchDir`: where `ip -batch` input is written (else it goes through stdin). */
+  constructor(private readonly scratchDir?: string) {}
+
   /** Host links protect owns (name starts with the prefix), with their addresses. */
   async list(): Promise<Map<string, string[]>> {
     const links = JSON.parse(await runTool("ip", ["-json", "address", "show"])) as Array<{
@@ -58,7 +61,9 @@ export class HostLinks {
         `route replace ${r.destination} dev ${dev}${r.source ? ` src ${r.source}` : ""}`
       ),
     ];
-    await runTool("ip", ["-batch", "-"], lines.map((l) => l + "\n").join(""));
+    const batch = lines.map((l) => l + "\n").join("");
+    if (!this.scratchDir) return void await runTool("ip", ["-batch", "-"], batch);
+    await withInputFile(this.scratchDir, batch, (path) => runTool("ip", ["-batch", path]));
   }
 
   /**
