@@ -36,7 +36,15 @@ export function codeForError(error: unknown): Code {
   for (const [cls, code] of CODE_TABLE) {
     if (error instanceof cls) return code;
   }
+  // A full disk or quota is the host's condition, not a bug: say so whoever hit it.
+  if (isNoSpace(error)) return Code.ResourceExhausted;
   return Code.Internal;
+}
+
+/** ENOSPC or EDQUOT from the OS (Deno has no error class for them). */
+export function isNoSpace(error: unknown): boolean {
+  return error instanceof Error &&
+    /No space left on device|Disk quota exceeded|\(os error (28|122)\)/.test(error.message);
 }
 
 /**

@@ -17,7 +17,13 @@ import {
   RemoveVolumeResponseSchema,
   type StorageService,
 } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
-import { InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
+import {
+  InvalidArgumentError,
+  isNoSpace,
+  NotFoundError,
+  ResourceExhaustedError,
+} from "../../lib/errors/mod.ts";
+import { dirname } from "node:path";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { BlobStore } from "../blobs/blob_store.ts";
 import { collectGarbage } from "../gc/collect_garbage.ts";
@@ -84,8 +90,15 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
           return image;
         },
         (error) => {
-          stream.end(error);
-          throw error;
+          const why = isNoSpace(error)
+            ? new ResourceExhaustedError(
+              `pulling ${request.reference}: no space left in ${
+                dirname(ctx.blobs.blobDir)
+              } (what it had downloaded was removed; free space there and pull again)`,
+            )
+            : error;
+          stream.end(why);
+          throw why;
         },
       );
       pulled.catch(() => {}); // surfaced through the stream

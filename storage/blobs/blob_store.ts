@@ -1,5 +1,5 @@
 import { writeAll } from "../../lib/bytes/mod.ts";
-import { DataLossError } from "../../lib/errors/mod.ts";
+import { DataLossError, isNoSpace } from "../../lib/errors/mod.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { digestHex } from "./digest.ts";
@@ -134,8 +134,9 @@ export class BlobStore {
       }
     } catch (e) {
       output.close();
-      // A verification failure poisons the partial; a network error keeps it for resuming.
-      if (e instanceof BlobVerificationError) Deno.removeSync(partial);
+      // A verification failure poisons the partial, and on a full disk it is what fills it;
+      // a network error keeps it for resuming.
+      if (e instanceof BlobVerificationError || isNoSpace(e)) Deno.removeSync(partial);
       throw e;
     }
     output.close();
