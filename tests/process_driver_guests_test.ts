@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { ZoneSpecSchema } from "../proto/mod.ts";
+import { HypervisorBackend, ZoneSpecSchema } from "../proto/mod.ts";
 import { createLogger } from "../lib/log/mod.ts";
 import { ProcessDriver } from "../daemon/hypervisor/process/process_driver.ts";
 import { REPO } from "./helpers/processes.ts";
@@ -92,6 +92,19 @@ Deno.test("process driver: the spare agent becomes the next zone's guest; the re
     assert.deepEqual(zoneProcesses(next), [], "a reserved, uncreated spare goes on close");
     assert.equal(zoneProcesses(zoneId).length, 1, "a zone's agent outlives the daemon");
     for (const pid of [...zoneProcesses(zoneId)]) Deno.kill(pid, "SIGKILL");
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("process driver: a guest type (pv, pvh) is refused, not ignored", () => {
+  const dir = Deno.makeTempDirSync();
+  const driver = driverIn(dir);
+  try {
+    assert.match(driver.backendProblem(HypervisorBackend.PVH)!, /pv and pvh need the xen driver/);
+    assert.match(driver.backendProblem(HypervisorBackend.PV)!, /pv and pvh need the xen driver/);
+    assert.equal(driver.backendProblem(HypervisorBackend.AUTO), undefined);
+  } finally {
+    driver.close();
     Deno.removeSync(dir, { recursive: true });
   }
 });

@@ -51,6 +51,8 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         }
       }
       checkZoneShares(spec.shares, ctx.shareRoots);
+      const backendProblem = ctx.driver.backendProblem?.(spec.backend);
+      if (backendProblem) throw new FailedPreconditionError(backendProblem);
       const id = ctx.driver.reserveZoneId?.() ?? crypto.randomUUID();
       ctx.zones.admit({
         id,

@@ -107,6 +107,8 @@ export interface HypervisorDriver {
    * with UnavailableError.
    */
   channel?(zoneId: string, timeoutMs?: number): Promise<IdmPeer>;
+  /** Why this host cannot run a zone as `backend` (PV, PVH, AUTO), if it cannot. */
+  backendProblem?(backend: HypervisorBackend): string | undefined;
   /** An ID for the next zone whose guest the driver has started ahead, if it has one. */
   reserveZoneId?(): string | undefined;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */

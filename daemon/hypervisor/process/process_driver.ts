@@ -72,6 +72,15 @@ export class ProcessDriver implements HypervisorDriver {
     return join(this.options.zonesDir, zoneId);
   }
 
+  /** A process zone is no VM: asking for a guest type is refused, not ignored. */
+  backendProblem(backend: HypervisorBackend): string | undefined {
+    if (backend === HypervisorBackend.PV || backend === HypervisorBackend.PVH) {
+      return "spec.backend: the process driver runs zones as namespaced processes, not Xen " +
+        "guests; pv and pvh need the xen driver (leave the backend unset or auto)";
+    }
+    return undefined;
+  }
+
   /**
    * The ID of the next zone, whose agent is already running (the spare): a launch then
    * skips the agent's start, most of a process zone's boot. Starts the next spare.

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { HypervisorBackend, ZoneSpecSchema } from "../../../proto/mod.ts";
-import { domainConfig, imageVdev } from "./domain_config.ts";
+import { domainConfig, imageVdev, resolveBackend } from "./domain_config.ts";
+import { FailedPreconditionError } from "../../../lib/errors/mod.ts";
 
 type Config = {
   c_info: Record<string, unknown>;
@@ -26,7 +27,13 @@ Deno.test("domainConfig: PV guest with the zone ID as UUID, memory and vCPUs fro
     kernelOptions: ["loglevel=7"],
   });
   const id = "0b5a3c3e-8a0e-4b53-9e63-7a0c8b3f3f10";
-  const c = domainConfig({ zoneId: id, name: "web", spec, boot }) as unknown as Config;
+  const c = domainConfig({
+    zoneId: id,
+    name: "web",
+    spec,
+    boot,
+    backend: HypervisorBackend.PV,
+  }) as unknown as Config;
   assert.deepEqual(c.c_info, {
     type: "pv",
     name: "web",
@@ -55,6 +62,7 @@ Deno.test("domainConfig: the vif carries the zone's reserved MAC when there is o
     spec: create(ZoneSpecSchema, { resources: { targetMemoryMib: 128n } }),
     boot,
     mac: "02:aa:bb:cc:dd:ee",
+    backend: HypervisorBackend.PV,
   }) as unknown as Config;
   assert.equal(c.nics[0].mac, "02:aa:bb:cc:dd:ee");
 });
@@ -68,6 +76,7 @@ Deno.test("domainConfig: a zone with its network disabled gets no vif", () => {
       network: { disabled: true },
     }),
     boot,
+    backend: HypervisorBackend.PV,
   }) as unknown as Config;
   assert.deepEqual(c.nics, []);
 });
@@ -77,7 +86,13 @@ Deno.test("domainConfig: each share is a 9pfs device, tagged by its index", () =
     resources: { targetMemoryMib: 128n },
     shares: [{ hostPath: "/var/lib/kubelet/pods/u1" }, { hostPath: "/srv/data" }],
   });
-  const c = domainConfig({ zoneId: "z", name: "pod", spec, boot }) as unknown as Config;
+  const c = domainConfig({
+    zoneId: "z",
+    name: "pod",
+    spec,
+    boot,
+    backend: HypervisorBackend.PV,
+  }) as unknown as Config;
   assert.deepEqual(c.p9s, [
     { tag: "share0", path: "/var/lib/kubelet/pods/u1", security_model: "none", devid: 0 },
     { tag: "share1", path: "/srv/data", security_model: "none", devid: 1 },
@@ -87,33 +102,36 @@ Deno.test("domainConfig: each share is a 9pfs device, tagged by its index", () =
     name: "plain",
     spec: create(ZoneSpecSchema, { resources: { targetMemoryMib: 128n } }),
     boot,
+    backend: HypervisorBackend.PV,
   }) as unknown as Config;
   assert.deepEqual(none.p9s, []);
 });
 
-Deno.test("domainConfig: PVH when asked; AUTO resolves to PV", () => {
+Deno.test("domainConfig: a PVH zone is a pvh domain", () => {
   const pvh = domainConfig({
     zoneId: "z",
     name: "a",
-    spec: create(ZoneSpecSchema, {
-      resources: { targetMemoryMib: 128n },
-      backend: HypervisorBackend.PVH,
-    }),
+    spec: create(ZoneSpecSchema, { resources: { targetMemoryMib: 128n } }),
     boot,
+    backend: HypervisorBackend.PVH,
   }) as unknown as Config;
   assert.equal(pvh.c_info.type, "pvh");
   assert.deepEqual(pvh.b_info["type.pvh"], {});
-  const auto = domainConfig({
-    zoneId: "z",
-    name: "a",
-    spec: create(ZoneSpecSchema, {
-      resources: { targetMemoryMib: 128n },
-      backend: HypervisorBackend.AUTO,
-    }),
-    boot,
-  }) as unknown as Config;
-  assert.equal(auto.c_info.type, "pv");
-  assert.equal(auto.b_info.max_memkb, 128 * 1024);
+  assert.equal(pvh.b_info.max_memkb, 128 * 1024);
+});
+
+Deno.test("resolveBackend: AUTO is PVH where Xen has hvm, PV elsewhere; PVH without hvm refused", () => {
+  const { AUTO, UNSPECIFIED, PV, PVH } = HypervisorBackend;
+  assert.equal(resolveBackend(AUTO, true), PVH);
+  assert.equal(resolveBackend(UNSPECIFIED, true), PVH);
+  assert.equal(resolveBackend(AUTO, false), PV);
+  assert.equal(resolveBackend(PV, true), PV);
+  assert.equal(resolveBackend(PVH, true), PVH);
+  assert.throws(
+    () => resolveBackend(PVH, false),
+    (e) =>
+      e instanceof FailedPreconditionError && /PVH needs hardware virtualisation/.test(e.message),
+  );
 });
 
 Deno.test("imageVdev: xvdb onwards, refuses slots past xvdz", () => {

@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Packet, ZoneResourcesSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
+import type { HypervisorBackend } from "../../../proto/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
@@ -120,12 +121,29 @@ export class XenDriver implements HypervisorDriver {
     return this.#toolLogger;
   }
 
+  /** Whether Xen can run PVH guests (hvm in its capabilities); asked once. */
+  #hvm(): boolean {
+    this.#hasHvm ??= this.#xc.physinfo().capabilities.includes("hvm");
+    return this.#hasHvm;
+  }
+  #hasHvm?: boolean;
+
+  /** Why a zone cannot have `backend` here (checked when the zone is asked for). */
+  backendProblem(backend: HypervisorBackend): string | undefined {
+    try {
+      resolveBackend(backend, this.#hvm());
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   version(): Promise<string> {
     return Promise.resolve(`Xen ${this.#xl.version()}`);
   }
 
   async createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest> {
-    const backend = resolveBackend(launch.spec.backend);
+    const backend = resolveBackend(launch.spec.backend, this.#hvm());
     // CREATING with a domain already there: an earlier attempt died inside libxl
     // (the daemon was killed); what it left may be half built, so start over.
     const leftover = this.#domainOf(launch.zoneId);
@@ -143,6 +161,7 @@ export class XenDriver implements HypervisorDriver {
       spec: launch.spec,
       boot: this.options.boot,
       mac: launch.mac,
+      backend,
     });
     const started = performance.now();
     // block-protect binds the disks' loop devices inside this call.
