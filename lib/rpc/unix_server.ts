@@ -59,7 +59,7 @@ export async function serveUnix(options: UnixServerOptions): Promise<UnixServer>
   const handlers = new Map(
     [...buildHandlers(options.routes, options).entries()].map((
       [path, h],
-    ) => [path, fetchHandler(h)]),
+    ) => [path, fetchHandler(h, options.readMaxBytes)]),
   );
   const shutdown = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<void>();

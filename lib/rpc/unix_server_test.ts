@@ -90,3 +90,40 @@ Deno.test("a body that is not the method's message is invalid_argument, not inte
     await server.close();
   }
 });
+
+Deno.test("a unary body over the limit is refused before it is read whole", async () => {
+  const path = join(Deno.makeTempDirSync(), "t.sock");
+  const server = await serveUnix({ path, routes, readMaxBytes: 1024 });
+  const rpc = "/protect.control.v1.ControlService/ResolveZoneId";
+  try {
+    // Declared too big: refused from the head alone (the body is never sent here).
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(new TextEncoder().encode(
+      `POST ${rpc} HTTP/1.1\r\nHost: p\r\nContent-Type: application/proto\r\n` +
+        "Connection: close\r\nContent-Length: 104857600\r\n\r\n",
+    ));
+    // The answer comes at once; the server never waits for the 100 MB.
+    let head = "";
+    const buffer = new Uint8Array(4096);
+    while (!head.includes("limit")) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      head += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    conn.close();
+    assert.match(head, /^HTTP\/1\.1 413/);
+    assert.match(
+      head,
+      /"code":"resource_exhausted".*104857600 bytes\) is over the 1024-byte limit/,
+    );
+    const small = await rawPost(
+      path,
+      rpc,
+      "application/json",
+      new TextEncoder().encode('{"name":"x"}'),
+    );
+    assert.equal(small.status, 200);
+  } finally {
+    await server.close();
+  }
+});

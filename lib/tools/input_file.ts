@@ -1,5 +1,3 @@
-import { join } from "node:path";
-
 /**
  * Writes `text` to a private file in `dir`, runs `use` with its path, then removes it: a
  * tool's input as a file (`ip -batch FILE`, `nft -f FILE`) rather than a stdin pipe, which
@@ -10,7 +8,8 @@ export async function withInputFile<T>(
   text: string,
   use: (path: string) => Promise<T>,
 ): Promise<T> {
-  const path = join(dir, `.input-${crypto.randomUUID()}`);
+  // No node:path: the zone agent imports lib/tools, and its bundle stays free of Node compat.
+  const path = `${dir}/.input-${crypto.randomUUID()}`;
   Deno.writeTextFileSync(path, text, { mode: 0o600, createNew: true });
   try {
     return await use(path);
