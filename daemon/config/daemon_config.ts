@@ -9,8 +9,15 @@ import {
 } from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
+import { HypervisorBackend } from "../../proto/mod.ts";
 
 export const DRIVER_NAMES = ["fake", "process", "xen"] as const;
+const BACKEND_NAMES = ["auto", "pv", "pvh"] as const;
+const BACKENDS = {
+  auto: HypervisorBackend.AUTO,
+  pv: HypervisorBackend.PV,
+  pvh: HypervisorBackend.PVH,
+} as const;
 export type DriverName = typeof DRIVER_NAMES[number];
 
 export interface DaemonConfig {
@@ -18,7 +25,7 @@ export interface DaemonConfig {
   driver: DriverName;
   /** Members of this group may use daemon.sock (root:GROUP 0660); root only if it is missing. */
   socketGroup: string;
-  zoneDefaults: { memoryMib: number; cpus: number };
+  zoneDefaults: { memoryMib: number; cpus: number; backend: HypervisorBackend };
   /** Fake driver only: simulated boot time, so tests can catch zones mid-launch. */
   fakeBootDelayMs: number;
   /** How long a zone's agent has to connect and report ready. */
@@ -75,6 +82,9 @@ socket_group = "protect"
 # Used when a zone spec leaves resources at zero.
 memory_mib = 512
 cpus = 1
+# Xen guest type when a zone spec names none: "auto" (PVH where Xen reports hvm, else PV),
+# "pv" or "pvh".
+backend = "auto"
 
 [zones]
 # How long a zone's agent has to connect and report ready.
@@ -121,6 +131,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     zoneDefaults: {
       memoryMib: integer(defaults, "memory_mib", "zone_defaults.", 64, 1 << 20, 512),
       cpus: integer(defaults, "cpus", "zone_defaults.", 1, 512, 1),
+      backend: BACKENDS[oneOf(defaults, "backend", "zone_defaults.", BACKEND_NAMES, "auto")],
     },
     fakeBootDelayMs: integer(fake, "boot_delay_ms", "fake.", 0, 600_000, 50),
     bootTimeoutMs: integer(zones, "boot_timeout_ms", "zones.", 1000, 3_600_000, 30_000),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEFAULT_DAEMON_TOML, DEFAULT_XEN_CONFIG, loadDaemonConfig } from "./daemon_config.ts";
+import { HypervisorBackend } from "../../proto/mod.ts";
 
 Deno.test("first start writes daemon.toml with the defaults", () => {
   const path = join(Deno.makeTempDirSync(), "etc/protect/daemon.toml");
@@ -10,7 +11,7 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     logLevel: "info",
     driver: "fake",
     socketGroup: "protect",
-    zoneDefaults: { memoryMib: 512, cpus: 1 },
+    zoneDefaults: { memoryMib: 512, cpus: 1, backend: HypervisorBackend.AUTO },
     fakeBootDelayMs: 50,
     bootTimeoutMs: 30_000,
     shareRoots: ["/var/lib/kubelet/pods"],
@@ -45,5 +46,16 @@ Deno.test("a bad setting is named with its section", () => {
   assert.throws(
     () => loadDaemonConfig(path),
     /invalid daemon\.driver: must be one of fake, process/,
+  );
+});
+
+Deno.test("zone_defaults.backend: auto, pv or pvh", () => {
+  const path = join(Deno.makeTempDirSync(), "daemon.toml");
+  Deno.writeTextFileSync(path, '[zone_defaults]\nbackend = "pv"\n');
+  assert.equal(loadDaemonConfig(path).zoneDefaults.backend, HypervisorBackend.PV);
+  Deno.writeTextFileSync(path, '[zone_defaults]\nbackend = "hvm"\n');
+  assert.throws(
+    () => loadDaemonConfig(path),
+    /zone_defaults\.backend: must be one of auto, pv, pvh/,
   );
 });

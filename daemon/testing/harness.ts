@@ -1,5 +1,5 @@
 import { type Client, createClient } from "@connectrpc/connect";
-import { ControlService } from "../../proto/mod.ts";
+import { ControlService, HypervisorBackend } from "../../proto/mod.ts";
 import { createLogger } from "../../lib/log/mod.ts";
 import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
 import { controlService } from "../api/mod.ts";
@@ -31,7 +31,7 @@ export function createHarness(bootDelayMs = 5): Harness {
   const config: DaemonConfig = {
     logLevel: "debug",
     driver: "fake",
-    zoneDefaults: { memoryMib: 256, cpus: 1 },
+    zoneDefaults: { memoryMib: 256, cpus: 1, backend: HypervisorBackend.AUTO },
     fakeBootDelayMs: bootDelayMs,
     bootTimeoutMs: 30_000,
     shareRoots: [],

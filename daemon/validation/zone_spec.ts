@@ -30,6 +30,8 @@ export function validateName(name: string, field: string): void {
 export interface ZoneDefaults {
   memoryMib: number;
   cpus: number;
+  /** The backend of a spec that names none (AUTO unless the host says otherwise). */
+  backend?: HypervisorBackend;
 }
 
 const MAX_MEMORY_MIB = 1 << 20;
@@ -96,7 +98,9 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
   if (!(spec.backend in HypervisorBackend)) {
     throw new InvalidArgumentError("spec.backend", `unknown backend ${spec.backend}`);
   }
-  if (spec.backend === HypervisorBackend.UNSPECIFIED) spec.backend = HypervisorBackend.AUTO;
+  if (spec.backend === HypervisorBackend.UNSPECIFIED) {
+    spec.backend = defaults.backend ?? HypervisorBackend.AUTO;
+  }
 
   for (const field of ["kernel", "initrd"] as const) {
     if (spec[field].length > 4096 || spec[field].includes("\0")) {

@@ -28,7 +28,7 @@ function coreWith(
     config: {
       logLevel: "error",
       driver: "fake",
-      zoneDefaults: { memoryMib: 64, cpus: 1 },
+      zoneDefaults: { memoryMib: 64, cpus: 1, backend: HypervisorBackend.AUTO },
       fakeBootDelayMs: 0,
       bootTimeoutMs: 1000,
       shareRoots: [],
