@@ -3,7 +3,6 @@ import { ControlService } from "../../proto/mod.ts";
 import { connectionLost, createUnixTransport } from "../../lib/rpc/mod.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { groupName } from "../../lib/fs/mod.ts";
-import { dirname } from "node:path";
 
 export type ControlClient = Client<typeof ControlService>;
 
@@ -62,7 +61,8 @@ export function describeRpcError(error: unknown, socket: string): CliError {
 
 /** The socket (or its directory) is not this user's: say whose it is and how to join. */
 function refused(socket: string): CliError {
-  const owner = [socket, dirname(socket)].map((path) => {
+  // (No node:path: the CLI bundle stays free of Node compat.)
+  const owner = [socket, socket.slice(0, socket.lastIndexOf("/")) || "/"].map((path) => {
     try {
       return Deno.statSync(path).gid;
     } catch {
