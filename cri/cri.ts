@@ -7,7 +7,7 @@ import {
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
-import { createUnixTransport, errorInterceptor } from "../lib/rpc/mod.ts";
+import { createUnixTransport, errorInterceptor, shareSocketWithGroup } from "../lib/rpc/mod.ts";
 import { serveGrpcUnix } from "./server/grpc_unix_server.ts";
 import { loadCriConfig } from "./config/cri_config.ts";
 import { CriStore } from "./state/cri_store.ts";
@@ -75,6 +75,7 @@ export async function startCri(options: CriOptions): Promise<RunningCri> {
       router.service(ImageService, imageHandlers(ctx));
     },
   });
+  shareSocketWithGroup(paths.criSocket, config.socketGroup, log);
   log.info("protect-cri serving", {
     socket: paths.criSocket,
     daemon: paths.daemonSocket,

@@ -5,9 +5,14 @@ import { ProcessDriver } from "./hypervisor/process/process_driver.ts";
 import { XenDriver } from "./hypervisor/xen/xen_driver.ts";
 import { ControlService } from "../proto/mod.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/log/mod.ts";
-import { groupId } from "../lib/fs/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
-import { claimSocketPath, errorInterceptor, serveUnix, type UnixServer } from "../lib/rpc/mod.ts";
+import {
+  claimSocketPath,
+  errorInterceptor,
+  serveUnix,
+  shareSocketWithGroup,
+  type UnixServer,
+} from "../lib/rpc/mod.ts";
 import { type ApiContext, controlService } from "./api/mod.ts";
 import { buildCore } from "./core.ts";
 import { type DaemonConfig, loadDaemonConfig } from "./config/mod.ts";
@@ -125,7 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     db.close();
     throw e;
   }
-  shareSocket(paths.daemonSocket, config.socketGroup, log);
+  shareSocketWithGroup(paths.daemonSocket, config.socketGroup, log);
   log.info("protect-daemon serving", { socket: paths.daemonSocket, driver: driver.name });
   return {
     paths,
@@ -143,20 +148,4 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log.info("protect-daemon stopped");
     },
   };
-}
-
-/** daemon.sock for root and the socket group's members; for root alone when there is no group. */
-function shareSocket(path: string, group: string, log: Logger): void {
-  const gid = groupId(group);
-  if (gid === undefined) {
-    Deno.chmodSync(path, 0o600);
-    log.warn("the socket group does not exist: only root may use the socket", {
-      group,
-      socket: path,
-      fix: `groupadd --system ${group}`,
-    });
-    return;
-  }
-  Deno.chownSync(path, 0, gid);
-  Deno.chmodSync(path, 0o660);
 }

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { grpcMessage } from "./helpers/cri_client.ts";
 import { rejects, startCriEnv, until } from "./helpers/cri_env.ts";
+import { groupId } from "../lib/fs/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -29,6 +30,9 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
       assert.match(network.message, /protect-network is not running/);
       const config = await c.runtime.runtimeConfig({});
       assert.equal(config.linux.cgroupDriver, "SYSTEMD");
+      // cri.sock follows daemon.sock's rule: root and the socket group, or root alone.
+      const mode = Deno.statSync(env.socket).mode! & 0o777;
+      assert.equal(mode, groupId("protect") === undefined ? 0o600 : 0o660);
     });
 
     await t.step("images: pull with auth, status by tag and ID, list, refusals", async () => {

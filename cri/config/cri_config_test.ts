@@ -9,6 +9,7 @@ Deno.test("cri.toml: written with its defaults on first start; bad keys named", 
     streamingAddress: "127.0.0.1",
     streamingPort: 0,
     kubeletRootDir: "/var/lib/kubelet",
+    socketGroup: "protect",
   });
   assert.equal(Deno.readTextFileSync(path), DEFAULT_CRI_TOML);
   Deno.writeTextFileSync(
@@ -19,6 +20,7 @@ Deno.test("cri.toml: written with its defaults on first start; bad keys named", 
     streamingAddress: "::1",
     streamingPort: 10010,
     kubeletRootDir: "/srv/k",
+    socketGroup: "protect",
   });
   Deno.writeTextFileSync(path, '[streaming]\naddress = "localhost"\n');
   assert.throws(() => loadCriConfig(path), /streaming\.address: must be an IP address/);

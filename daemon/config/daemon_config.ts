@@ -6,6 +6,7 @@ import {
   oneOf,
   stringList,
   table,
+  unixGroup,
 } from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
@@ -127,7 +128,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
-    socketGroup: groupSetting(daemon),
+    socketGroup: unixGroup(daemon, "socket_group", "daemon.", "protect"),
     zoneDefaults: {
       memoryMib: integer(defaults, "memory_mib", "zone_defaults.", 64, 1 << 20, 512),
       cpus: integer(defaults, "cpus", "zone_defaults.", 1, 512, 1),
@@ -164,13 +165,4 @@ function shareRoots(shares: Record<string, unknown>): string[] {
     }
   }
   return roots;
-}
-
-/** [daemon] socket_group: a group name as groupadd takes it. */
-function groupSetting(daemon: Record<string, unknown>): string {
-  const value = daemon.socket_group ?? "protect";
-  if (typeof value !== "string" || !/^[a-z_][a-z0-9_-]{0,31}$/.test(value)) {
-    throw new InvalidArgumentError("daemon.socket_group", "must be a group name");
-  }
-  return value;
 }

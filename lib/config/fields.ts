@@ -64,3 +64,17 @@ export function absolutePath(
   }
   return value;
 }
+
+/** A Unix group name, as groupadd takes it. */
+export function unixGroup(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  fallback: string,
+): string {
+  const value = t[key] ?? fallback;
+  if (typeof value !== "string" || !/^[a-z_][a-z0-9_-]{0,31}$/.test(value)) {
+    throw new InvalidArgumentError(`${where}${key}`, "must be a group name");
+  }
+  return value;
+}

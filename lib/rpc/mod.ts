@@ -13,3 +13,4 @@ export {
 export { createInMemoryTransport, createUnixTransport, type UnixTransport } from "./transports.ts";
 export { errorInterceptor } from "./error_interceptor.ts";
 export { connectionLost, ConnectionLostError } from "./connection_lost.ts";
+export { shareSocketWithGroup } from "./socket_group.ts";
