@@ -108,3 +108,24 @@ Deno.test("process driver: a guest type (pv, pvh) is refused, not ignored", () =
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("process driver: a reserved ID no zone took is reused, or its agent removed", async () => {
+  const dir = Deno.makeTempDirSync();
+  const driver = driverIn(dir, true);
+  try {
+    const first = driver.reserveZoneId()!;
+    driver.releaseZoneId(first); // before the next spare started: it is the spare again
+    assert.equal(driver.reserveZoneId(), first);
+    await new Promise((r) => setTimeout(r, 50)); // the next spare is up
+    driver.releaseZoneId(first); // now it is one too many
+    const deadline = Date.now() + 5_000;
+    while (zoneProcesses(first).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(zoneProcesses(first), [], "the unused agent was killed");
+    assert.equal(driver.reserveZoneId() === first, false);
+  } finally {
+    driver.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

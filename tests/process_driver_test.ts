@@ -42,6 +42,14 @@ Deno.test("process driver: a real zone agent boots, survives a daemon kill -9, a
         assert.equal(z.status.state, "ZONE_STATE_READY");
         assert.equal(z.status.driver, "process");
         assert.equal(zoneProcesses(zoneId).length, 1);
+        // A name taken: refused, and the agent started ahead for it is not left behind.
+        const again = await runCli(root, "zone", "launch", "-n", "p1");
+        assert.notEqual(again.code, 0);
+        await new Promise((r) => setTimeout(r, 300));
+        const agents = new TextDecoder().decode(
+          new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).outputSync().stdout,
+        ).split("\n").filter((l) => /^\s*\d+ \S*unshare /.test(l) && l.includes(root));
+        assert.equal(agents.length, 2, `p1's agent and one spare, not ${agents.length}`);
         const agentLog = Deno.readTextFileSync(
           join(protectPaths(root).zonesDir, "process", zoneId, "agent.log"),
         );

@@ -53,22 +53,29 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       checkZoneShares(spec.shares, ctx.shareRoots);
       const backendProblem = ctx.driver.backendProblem?.(spec.backend);
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
-      const id = ctx.driver.reserveZoneId?.() ?? crypto.randomUUID();
-      ctx.zones.admit({
-        id,
-        name: spec.name,
-        spec,
-        desired: "present",
-        state: ZoneState.CREATING,
-        error: "",
-        driver: ctx.driver.name,
-        domainId: 0,
-        ipv4: "",
-        ipv6: "",
-        backend: HypervisorBackend.UNSPECIFIED,
-        exitCode: 0,
-        createdAt: new Date(),
-      });
+      const reserved = ctx.driver.reserveZoneId?.();
+      const id = reserved ?? crypto.randomUUID();
+      try {
+        ctx.zones.admit({
+          id,
+          name: spec.name,
+          spec,
+          desired: "present",
+          state: ZoneState.CREATING,
+          error: "",
+          driver: ctx.driver.name,
+          domainId: 0,
+          ipv4: "",
+          ipv6: "",
+          backend: HypervisorBackend.UNSPECIFIED,
+          exitCode: 0,
+          createdAt: new Date(),
+        });
+      } catch (e) {
+        // A name taken: the guest started ahead for this ID belongs to no zone.
+        if (reserved) ctx.driver.releaseZoneId?.(reserved);
+        throw e;
+      }
       ctx.reconciler.wake();
       return create(CreateZoneResponseSchema, { zoneId: id });
     },

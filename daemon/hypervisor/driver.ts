@@ -111,6 +111,8 @@ export interface HypervisorDriver {
   backendProblem?(backend: HypervisorBackend): string | undefined;
   /** An ID for the next zone whose guest the driver has started ahead, if it has one. */
   reserveZoneId?(): string | undefined;
+  /** A reserved ID no zone took (its creation was refused): its guest is reused or removed. */
+  releaseZoneId?(zoneId: string): void;
   /** Calls `attach` with every IDM channel that connects (now and after reconnects). */
   onChannel?(attach: (zoneId: string, peer: IdmPeer) => void): void;
   /**

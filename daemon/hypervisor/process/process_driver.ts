@@ -94,6 +94,19 @@ export class ProcessDriver implements HypervisorDriver {
     return spare.zoneId;
   }
 
+  releaseZoneId(zoneId: string): void {
+    const spare = this.#reserved.get(zoneId);
+    if (!spare) return;
+    this.#reserved.delete(zoneId);
+    if (!this.#spare && !this.#closed) {
+      this.#spare = spare; // the next zone takes it after all
+      return;
+    }
+    this.#kill(zoneId)
+      .then(() => Deno.removeSync(this.#dir(zoneId), { recursive: true }))
+      .catch((error) => this.options.log.warn("could not remove an unused spare agent", { error }));
+  }
+
   async createGuest(launch: ZoneLaunch, _signal: AbortSignal): Promise<CreatedGuest> {
     const dir = this.#dir(launch.zoneId);
     const spare = this.#reserved.get(launch.zoneId);
