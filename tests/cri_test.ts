@@ -323,6 +323,17 @@ Deno.test("CRI: the flow kubelet runs, on process-driver zones", async (t) => {
     });
 
     await t.step("refusals say why", async () => {
+      // RPCs of kubelet feature gates that are off by default say which gate to leave off.
+      await rejects(
+        c.runtime.checkpointContainer({ containerId: "x", location: "/tmp/x" }),
+        GrpcStatus.UNIMPLEMENTED,
+        /leave kubelet's ContainerCheckpoint feature gate off/,
+      );
+      await rejects(
+        c.runtime.listMetricDescriptors({}),
+        GrpcStatus.UNIMPLEMENTED,
+        /PodAndContainerStatsFromCRI feature gate off/,
+      );
       await rejects(
         c.runtime.runPodSandbox({
           config: podConfig("hostnet", {

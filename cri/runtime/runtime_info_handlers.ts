@@ -76,15 +76,30 @@ export function runtimeInfoHandlers(ctx: CriContext): Partial<ServiceImpl<typeof
   };
 }
 
-/** RPCs still to come, each refused with what it waits for. */
+/**
+ * RPCs still to come. Each belongs to a kubelet feature gate that is off by default; the
+ * refusal says which, so an operator knows what to leave off (kubelet works without them).
+ */
 export function pendingHandlers(): Partial<ServiceImpl<typeof RuntimeService>> {
-  const pending = (what: string) => () => {
-    throw new UnimplementedError(`${what} is not available yet in protect-cri`);
+  const pending = (what: string, instead: string) => () => {
+    throw new UnimplementedError(`${what} is not available yet in protect-cri; ${instead}`);
   };
+  const metrics = pending(
+    "CRI metrics (ListMetricDescriptors, ListPodSandboxMetrics)",
+    "leave kubelet's PodAndContainerStatsFromCRI feature gate off: kubelet then reads " +
+      "ContainerStats and ListPodSandboxStats, which protect-cri serves",
+  );
   return {
-    checkpointContainer: pending("CheckpointContainer (checkpointing a container in a zone)"),
-    getContainerEvents: pending("GetContainerEvents (evented PLEG)"),
-    listMetricDescriptors: pending("ListMetricDescriptors"),
-    listPodSandboxMetrics: pending("ListPodSandboxMetrics"),
+    checkpointContainer: pending(
+      "CheckpointContainer (a container's state lives in its zone's kernel)",
+      "leave kubelet's ContainerCheckpoint feature gate off",
+    ),
+    getContainerEvents: pending(
+      "GetContainerEvents",
+      "leave kubelet's EventedPLEG feature gate off (the default): kubelet then polls " +
+        "ListContainers and ListPodSandbox, which protect-cri serves",
+    ),
+    listMetricDescriptors: metrics,
+    listPodSandboxMetrics: metrics,
   };
 }

@@ -6,7 +6,8 @@ type Method = keyof ServiceImpl<typeof ControlService>;
 
 /** Which piece of work brings each RPC that is not built yet. */
 const PENDING: Partial<Record<Method, string>> = {
-  listDevices: "device passthrough in the Xen driver (issue: Real Xen)",
+  listDevices: "device passthrough in the Xen driver (issue: Real Xen); no host device can be " +
+    "given to a zone meanwhile, and block storage for zones is a volume (protect volume create)",
 };
 
 /**
