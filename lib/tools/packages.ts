@@ -72,7 +72,12 @@ export const PACKAGES: readonly DebianPackage[] = [
     why: "overlay whiteouts in packed images",
     for: ["demo", "test", "host"],
   },
-  { name: "erofs-utils", provides: ["mkfs.erofs"], why: "erofs image packing", for: ["test"] },
+  {
+    name: "erofs-utils",
+    provides: ["mkfs.erofs"],
+    why: "erofs image packing (daemon.toml [images] format)",
+    for: ["demo", "test", "bench", "host"],
+  },
   {
     name: "skopeo",
     provides: ["skopeo"],

@@ -11,7 +11,7 @@ root="$(cd "$here/../../.." && pwd)"
 cache_root="${PROTECT_LAB_CACHE:-/var/cache/protect-lab}"
 DEB_SUITE=bookworm
 MIRROR="${PROTECT_LAB_MIRROR:-http://deb.debian.org/debian}"
-DOM0_PACKAGES=qemu-system-xen,xen-utils-4.17,xenstore-utils,busybox,kmod,procps,iproute2,util-linux,squashfs-tools,e2fsprogs,nftables,attr,systemd,systemd-sysv
+DOM0_PACKAGES=qemu-system-xen,xen-utils-4.17,xenstore-utils,busybox,kmod,procps,iproute2,util-linux,squashfs-tools,erofs-utils,e2fsprogs,nftables,attr,systemd,systemd-sysv
 GUEST_PACKAGES="runc crun tini libseccomp2 libyajl2 libcap2 bsdutils"
 deno_bin="$("$root/denow" eval 'console.log(Deno.execPath())' 2>/dev/null)"
 
@@ -64,10 +64,10 @@ echo dom0 > $S/etc/hostname
 log "zone stage-1 initrd"
 I=zone-initrd-tree; rm -rf $I; mkdir -p $I/{bin,dev,proc,sys,newroot,mods}
 cp /bin/busybox $I/bin/
-# ext4 (volumes) with what it needs; 9p over Xen (host-directory shares).
+# ext4 (volumes) with what it needs; erofs (images in either format); 9p over Xen (host-directory shares).
 for m in drivers/block/xen-blkfront drivers/net/xen-netfront fs/squashfs/squashfs fs/overlayfs/overlay \
   drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc \
-  lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
+  lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 lib/libcrc32c fs/erofs/erofs \
   fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_xen fs/9p/9p; do cp "$M/kernel/$m.ko" $I/mods/; done
 install -m 755 "$here/zone_init1.sh" $I/init
 (cd $I && find . | cpio -H newc -o --quiet | gzip -9) > zone-initrd.cpio.gz
