@@ -48,6 +48,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     storage: inputs.storage,
     logs: workloadLogs,
     hostMountsDir: inputs.hostMountsDir,
+    imageFormat: inputs.config.imageFormat,
     events,
     bus,
     log,

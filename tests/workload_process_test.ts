@@ -45,6 +45,45 @@ Deno.test("workloads run in process-driver zones: output, exit codes, logs, PID 
       assert.equal(r.code, 3, r.stderr);
     });
 
+    await t.step(
+      "--image-format erofs: the image is packed as erofs and runs the same",
+      async () => {
+        const r = await runCli(
+          root,
+          "workload",
+          "launch",
+          "--zone",
+          "z",
+          "--rm",
+          "--image-format",
+          "erofs",
+          image,
+          "--",
+          "sh",
+          "-c",
+          "echo from erofs",
+        );
+        assert.equal(r.stdout, "from erofs\n", r.stderr + daemon.logs());
+        assert.equal(r.code, 0);
+        const images = await cliJson(root, "image", "list");
+        const formats = images.filter((i: { reference: string }) => i.reference === image)
+          .map((i: { format: string }) => i.format).sort();
+        assert.deepEqual(formats, ["IMAGE_FORMAT_EROFS", "IMAGE_FORMAT_SQUASHFS"]);
+        const bad = await runCli(
+          root,
+          "workload",
+          "launch",
+          "--zone",
+          "z",
+          "--image-format",
+          "ext4",
+          image,
+        );
+        assert.equal(bad.code, 2, bad.stderr);
+        assert.match(bad.stderr, /image-format/);
+      },
+    );
+
     await t.step("logs replay the output; get shows COMPLETED with the code", async () => {
       const logs = await runCli(root, "workload", "logs", "hello");
       assert.equal(logs.stdout, "hi\n");

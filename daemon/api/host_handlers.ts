@@ -37,6 +37,7 @@ export function hostHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
           driver: ctx.driver.name,
           version: await ctx.driver.version(),
           hardwareIsolation: ctx.driver.hardwareIsolation,
+          xenstore: ctx.driver.hypervisor?.xenstore() ?? "",
         },
         // With a hypervisor: what zones can still get, not dom0's own memory.
         totalMemoryBytes: memory.totalBytes,

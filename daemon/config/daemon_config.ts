@@ -20,6 +20,8 @@ const BACKENDS = {
   pvh: HypervisorBackend.PVH,
 } as const;
 export type DriverName = typeof DRIVER_NAMES[number];
+export const IMAGE_FORMATS = ["squashfs", "erofs"] as const;
+export type ImageFormatName = typeof IMAGE_FORMATS[number];
 
 export interface DaemonConfig {
   logLevel: LogLevel;
@@ -31,6 +33,8 @@ export interface DaemonConfig {
   fakeBootDelayMs: number;
   /** How long a zone's agent has to connect and report ready. */
   bootTimeoutMs: number;
+  /** How workload images are packed for zones unless a workload asks otherwise. */
+  imageFormat: ImageFormatName;
   /**
    * Where zone shares may come from, besides protect's host-mounts directory (which always
    * may). Each must be in the daemon's read grant too (deno.json).
@@ -91,6 +95,11 @@ backend = "auto"
 # How long a zone's agent has to connect and report ready.
 boot_timeout_ms = 30000
 
+[images]
+# How workload images are packed for zones: "squashfs" or "erofs" (mkfs.erofs, from
+# erofs-utils). A workload may ask for the other (workload launch --image-format).
+format = "squashfs"
+
 [shares]
 # Host directories a zone may be given live (zone spec shares, 9pfs on Xen), besides
 # /var/lib/protect/mounts. kubelet's pod directories are here for protect-cri. A root added
@@ -125,6 +134,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   const zones = table(doc, "zones", "");
   const xen = table(doc, "xen", "");
   const shares = table(doc, "shares", "");
+  const images = table(doc, "images", "");
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
@@ -136,6 +146,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     },
     fakeBootDelayMs: integer(fake, "boot_delay_ms", "fake.", 0, 600_000, 50),
     bootTimeoutMs: integer(zones, "boot_timeout_ms", "zones.", 1000, 3_600_000, 30_000),
+    imageFormat: oneOf(images, "format", "images.", IMAGE_FORMATS, "squashfs"),
     shareRoots: shareRoots(shares),
     xen: {
       kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),

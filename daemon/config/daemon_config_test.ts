@@ -14,6 +14,7 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     zoneDefaults: { memoryMib: 512, cpus: 1, backend: HypervisorBackend.AUTO },
     fakeBootDelayMs: 50,
     bootTimeoutMs: 30_000,
+    imageFormat: "squashfs",
     shareRoots: ["/var/lib/kubelet/pods"],
     xen: DEFAULT_XEN_CONFIG,
   });
@@ -58,4 +59,12 @@ Deno.test("zone_defaults.backend: auto, pv or pvh", () => {
     () => loadDaemonConfig(path),
     /zone_defaults\.backend: must be one of auto, pv, pvh/,
   );
+});
+
+Deno.test("images.format: squashfs or erofs", () => {
+  const path = join(Deno.makeTempDirSync(), "daemon.toml");
+  Deno.writeTextFileSync(path, '[images]\nformat = "erofs"\n');
+  assert.equal(loadDaemonConfig(path).imageFormat, "erofs");
+  Deno.writeTextFileSync(path, '[images]\nformat = "ext4"\n');
+  assert.throws(() => loadDaemonConfig(path), /images\.format: must be one of squashfs, erofs/);
 });

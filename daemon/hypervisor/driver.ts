@@ -65,6 +65,8 @@ export interface HypervisorIntrospection {
   cpuTopology(): Array<{ cpu: number; core: number; socket: number; node: number }>;
   /** Memory the hypervisor can still give to zones (not dom0's own). */
   memory(): { totalBytes: bigint; freeBytes: bigint };
+  /** Which xenstore daemon runs: "oxenstored", "xenstored" or "unknown". */
+  xenstore(): string;
 }
 
 /** Live resource targets for a running guest. */

@@ -35,6 +35,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     fakeBootDelayMs: bootDelayMs,
     bootTimeoutMs: 30_000,
     shareRoots: [],
+    imageFormat: "squashfs",
     socketGroup: "protect",
     xen: DEFAULT_XEN_CONFIG,
   };

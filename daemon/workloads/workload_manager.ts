@@ -31,13 +31,14 @@ import type { EventLog, WorkloadRecord, WorkloadStore, ZoneRecord } from "../sta
 import type { StorageConnection } from "../clients/storage_client.ts";
 import { validateName, validatePublish, validateWorkloadSpec } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
+import type { ImageFormatName } from "../config/mod.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 import { sendCopies } from "./host_copies.ts";
 import { type HostMountPlan, planHostMounts } from "./host_mounts.ts";
 import { attachConsole, type AttachResponse } from "./workload_console.ts";
 import { StartWaiters } from "./start_waiters.ts";
-import { workloadImage } from "./workload_image.ts";
+import { packFormat, workloadImage } from "./workload_image.ts";
 import { workloadStart } from "./workload_start.ts";
 import { updateWorkloadResources } from "./workload_resources.ts";
 import { WorkloadVolumes } from "./workload_volumes.ts";
@@ -56,6 +57,8 @@ export interface WorkloadManagerDeps {
   log: Logger;
   /** Host directories a workload may mount (copied in) must be inside this one. */
   hostMountsDir: string;
+  /** How images are packed for zones when a spec leaves image_format unspecified. */
+  imageFormat?: ImageFormatName;
   /** Sets the host ports a zone's workloads publish (protect-network); absent in unit tests. */
   publishPorts?: (zoneId: string, ports: PortPublish[]) => Promise<void>;
 }
@@ -200,8 +203,9 @@ export class WorkloadManager {
     return zone;
   }
 
-  #image(reference: string) {
-    return workloadImage(this.deps.storage, reference, this.deps.log);
+  #image(spec: WorkloadSpec) {
+    const format = packFormat(spec.imageFormat, this.deps.imageFormat ?? "squashfs");
+    return workloadImage(this.deps.storage, spec.image, format, this.deps.log);
   }
 
   /**
@@ -225,7 +229,7 @@ export class WorkloadManager {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
     await this.volumes.lookup(spec); // a volume that does not exist is refused before the pull
-    const image = await this.#image(spec.image);
+    const image = await this.#image(spec);
     if (composeArgv(spec, image.config?.entrypoint ?? [], image.config?.cmd ?? []).length === 0) {
       throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
     }
@@ -269,7 +273,7 @@ export class WorkloadManager {
     const w = this.deps.workloads.get(id);
     const spec = w.spec;
     try {
-      const image = known ?? await this.#image(spec.image);
+      const image = known ?? await this.#image(spec);
       const peer = await this.deps.driver.channel!(w.zoneId);
       // Again: the files may have changed since create.
       const hostMounts = this.#planHostMounts(spec, this.deps.zones.store.get(w.zoneId));

@@ -32,6 +32,7 @@ function coreWith(
       fakeBootDelayMs: 0,
       bootTimeoutMs: 1000,
       shareRoots: [],
+      imageFormat: "squashfs",
       socketGroup: "protect",
       xen: DEFAULT_XEN_CONFIG,
     },

@@ -4,7 +4,7 @@ import {
   WorkloadStartSchema,
   type WorkloadVolume,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
-import type { ImageInfo } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
+import { type ImageInfo, PackFormat } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import type { WorkloadSpec } from "../../proto/mod.ts";
 import { composeArgv } from "./workload_rules.ts";
 import type { HostMountPlan } from "./host_mounts.ts";
@@ -37,6 +37,7 @@ export function workloadStart(
   return create(WorkloadStartSchema, {
     workloadId: id,
     imagePath: prepared.imagePath,
+    imageFormat: image.format === PackFormat.EROFS ? "erofs" : "squashfs",
     args: composeArgv(spec, config?.entrypoint ?? [], config?.cmd ?? []),
     env: [...env.values()],
     workingDirectory: process?.workingDirectory || config?.workingDir || "/",

@@ -21,6 +21,7 @@ function statusLines(s: GetHostStatusResponse): string {
     ["protect", s.version],
     ["driver", `${hv?.driver}${hv?.version ? ` — ${hv.version}` : ""}`],
     ["hardware isolation", isolation],
+    ...(hv?.xenstore ? [["xenstore", hv.xenstore] as [string, string]] : []),
     ["memory", `${mib(s.freeMemoryBytes)} free of ${mib(s.totalMemoryBytes)}`],
     ["zones", String(s.zoneCount)],
     ["workloads", String(s.workloadCount)],

@@ -7,7 +7,8 @@ import type { CommandSpec } from "../cli/framework/mod.ts";
 import { type Column, render } from "../cli/output.ts";
 import { human, PullProgressView } from "../cli/progress_view.ts";
 
-const FORMATS = { squashfs: ImageFormat.SQUASHFS, erofs: ImageFormat.EROFS };
+/** The image file formats, by their CLI names. */
+export const IMAGE_FORMATS = { squashfs: ImageFormat.SQUASHFS, erofs: ImageFormat.EROFS };
 
 const COLUMNS: Column<Image>[] = [
   { header: "REFERENCE", cell: (i) => i.reference },
@@ -35,7 +36,7 @@ export const imageCommand: CommandSpec = {
           long: "format",
           value: "format",
           description: "image file format",
-          choices: Object.keys(FORMATS),
+          choices: Object.keys(IMAGE_FORMATS),
           default: "squashfs",
         },
         {
@@ -58,7 +59,7 @@ export const imageCommand: CommandSpec = {
         for await (
           const m of client.pullImage({
             reference,
-            format: FORMATS[options.format as keyof typeof FORMATS],
+            format: IMAGE_FORMATS[options.format as keyof typeof IMAGE_FORMATS],
             platform: options.platform as string,
             username: (options.username as string) ?? "",
             password,
@@ -94,7 +95,7 @@ export const imageCommand: CommandSpec = {
           long: "format",
           value: "format",
           description: "image file format",
-          choices: Object.keys(FORMATS),
+          choices: Object.keys(IMAGE_FORMATS),
           default: "squashfs",
         },
       ],
@@ -106,7 +107,7 @@ export const imageCommand: CommandSpec = {
         const requests = (async function* () {
           yield {
             reference: (options.reference as string) ?? "",
-            format: FORMATS[options.format as keyof typeof FORMATS],
+            format: IMAGE_FORMATS[options.format as keyof typeof IMAGE_FORMATS],
           };
           for await (const chunk of source.readable) yield { chunk };
         })();

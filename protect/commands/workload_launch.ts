@@ -1,3 +1,4 @@
+import { ImageFormat } from "../../proto/mod.ts";
 import { describeRpcError } from "../cli/client.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT, EXIT_NOT_RUN } from "../cli/exit_codes.ts";
@@ -12,6 +13,7 @@ import {
 } from "../cli/parse.ts";
 import { ENV_OPTION, WORKDIR_OPTION } from "../cli/exec_session.ts";
 import { PUBLISH_OPTION, publishedPorts } from "../cli/publish.ts";
+import { IMAGE_FORMATS } from "./image.ts";
 
 /** `--env-file FILE`: NAME=value lines; blank lines and # comments are skipped. */
 function envFile(path: string): string[] {
@@ -154,6 +156,12 @@ export const workloadLaunchCommand: CommandSpec = {
       parse: parseKeyValue,
     },
     { long: "no-start", description: "only create it (CREATED); `workload start` runs it later" },
+    {
+      long: "image-format",
+      value: "format",
+      description: "how the image is packed for the zone (default: daemon.toml [images] format)",
+      choices: Object.keys(IMAGE_FORMATS),
+    },
   ],
   async run({ args: [image, ...command], options: o }) {
     const seccompProfile = seccompOption(o["security-opt"] as string | undefined);
@@ -199,6 +207,9 @@ export const workloadLaunchCommand: CommandSpec = {
         publish: publishedPorts(o.publish as string[]),
         autoRemove: o.rm === true,
         labels: Object.fromEntries(o.label as Array<[string, string]>),
+        imageFormat: o["image-format"]
+          ? IMAGE_FORMATS[o["image-format"] as keyof typeof IMAGE_FORMATS]
+          : ImageFormat.UNSPECIFIED,
       },
     }).catch((e) => {
       // As `docker run`: a workload that could not be created never ran (125).

@@ -11,6 +11,7 @@ import {
   ImportImageResponseSchema,
   ListImagesResponseSchema,
   ListVolumesResponseSchema,
+  PackImageResponseSchema,
   type PullImageResponse,
   PullImageResponseSchema,
   RemoveImageResponseSchema,
@@ -148,6 +149,13 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
         );
       }
       return create(GetImageResponseSchema, { image: info });
+    },
+
+    async packImage(request) {
+      const reference = canonical(request.reference);
+      const format = formatFromProto(request.format, ctx.defaultFormat);
+      const image = await ctx.importer.assembler.repack(reference, format);
+      return create(PackImageResponseSchema, { image: imageInfos(image, format)[0] });
     },
 
     removeImage(request) {

@@ -59,13 +59,16 @@ http:
     stdin: "null",
   }).spawn();
   await waitForHttp(`http://127.0.0.1:${port}/v2/`);
+  let stopped: Promise<void> | undefined;
   return {
     host: `127.0.0.1:${port}`,
-    stop: async () => {
-      process.kill("SIGTERM");
-      await process.status;
-      Deno.removeSync(dir, { recursive: true });
-    },
+    // Once, however often it is called (a test may stop it early).
+    stop: () =>
+      stopped ??= (async () => {
+        process.kill("SIGTERM");
+        await process.status;
+        Deno.removeSync(dir, { recursive: true });
+      })(),
   };
 }
 

@@ -58,25 +58,33 @@ const CREATE_WAIT_MS = 30_000;
 /** How long a hot-plugged image disk may take to appear in the zone. */
 const DISK_WAIT_MS = 30_000;
 
+/** The file system an image arrives packed as ("" from a daemon that predates erofs). */
+export function imageFsType(format: string): "squashfs" | "erofs" {
+  if (format === "" || format === "squashfs") return "squashfs";
+  if (format === "erofs") return "erofs";
+  throw new Error(`image_format "${format.slice(0, 32)}" is neither squashfs nor erofs`);
+}
+
 /**
  * Mounts the image read-only: a file through a loop device (process driver),
  * or a block device the host hot-plugged (Xen), once it has appeared.
  */
 async function mountImage(
   path: string,
+  type: "squashfs" | "erofs",
   target: string,
   devicePresent: (path: string) => boolean,
 ): Promise<void> {
   if (!path.startsWith("/dev/")) {
-    return await run("mount", ["-t", "squashfs", "-o", "loop,ro", path, target]);
+    return await run("mount", ["-t", type, "-o", "loop,ro", path, target]);
   }
   await waitForPath(path, "image disk", DISK_WAIT_MS, 100, devicePresent);
-  await run("mount", ["-t", "squashfs", "-o", "ro", path, target]);
+  await run("mount", ["-t", type, "-o", "ro", path, target]);
 }
 
 /**
- * Runs workloads with runc or crun: the image file is mounted read-only (squashfs on
- * a loop device) as the lower layer of an overlay whose writable upper layer
+ * Runs workloads with runc or crun: the image file is mounted read-only (squashfs or
+ * erofs, on a loop device or a hot-plugged disk) as the lower layer of an overlay whose writable upper layer
  * lives on a tmpfs, then `runc run` starts the process as PID 1 of its own
  * namespaces. Output streams back as it comes; the exit code is reported.
  */
@@ -140,11 +148,12 @@ export class WorkloadRunner {
     if (this.#running.has(spec.workloadId)) {
       throw new Error(`workload ${spec.workloadId} is already running`);
     }
+    const fsType = imageFsType(spec.imageFormat);
     const d = this.#dirs(spec.workloadId);
     for (const dir of [d.lower, d.upper, d.work, d.rootfs, d.state]) {
       Deno.mkdirSync(dir, { recursive: true });
     }
-    await mountImage(spec.imagePath, d.lower, this.devicePresent);
+    await mountImage(spec.imagePath, fsType, d.lower, this.devicePresent);
     try {
       await this.#volumes.acquire(spec.workloadId, spec.volumes);
       await run("mount", [

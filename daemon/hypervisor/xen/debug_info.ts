@@ -1,5 +1,6 @@
 import type { DomainInfo, Libxl, XenCtrl, XenStore } from "../../../xen/mod.ts";
 import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
+import { xenstoreDaemon } from "./xenstore_daemon.ts";
 
 export interface DebugSources {
   xs: XenStore;
@@ -20,6 +21,7 @@ export function xenDebugInfo({ xs, xl, xc, zoneIdOf, connected }: DebugSources):
   };
   return {
     physical: xc.physinfo(),
+    xenstore: xenstoreDaemon(),
     domains: xl.listDomains().map((d) => {
       const zoneId = zoneIdOf(d);
       return {

@@ -44,6 +44,7 @@ import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
 import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
+import { xenstoreDaemon } from "./xenstore_daemon.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -305,6 +306,7 @@ export class XenDriver implements HypervisorDriver {
       const p = this.#xc.physinfo();
       return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
     },
+    xenstore: () => xenstoreDaemon(),
     debugInfo: () =>
       Promise.resolve(xenDebugInfo({
         xs: this.#xs,

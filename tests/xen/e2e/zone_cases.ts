@@ -38,6 +38,56 @@ Deno.test("a workload prints its output and returns its exit code", opts, async 
   assert.equal(r.code, 3);
 });
 
+Deno.test("an image packed as erofs runs in a Xen zone (--image-format erofs)", opts, async () => {
+  const r = await timed(
+    "workload launch --image-format erofs (packing included, to exit)",
+    () =>
+      protect(
+        "workload",
+        "launch",
+        "--zone",
+        "e1",
+        "-n",
+        "erofs1",
+        "--image-format",
+        "erofs",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        "grep -c . /etc/passwd; exit 4",
+      ),
+  );
+  assert.equal(r.stdout, "1\n", r.stderr);
+  assert.equal(r.code, 4);
+  // While one runs, the zone has its image disk mounted as erofs.
+  await ok(
+    "workload",
+    "launch",
+    "--zone",
+    "e1",
+    "-n",
+    "erofs2",
+    "-d",
+    "--image-format",
+    "erofs",
+    IMAGE,
+    "--",
+    "sleep",
+    "600",
+  );
+  const mounts = await until("an erofs mount in zone e1", 60, async () => {
+    const m = await ok("zone", "exec", "e1", "--", "cat", "/proc/mounts");
+    return / erofs ro/.test(m) ? m : undefined;
+  });
+  assert.match(mounts, /^\/dev\/xvd\S+ \S+ erofs ro/m);
+  await ok("workload", "destroy", "erofs2");
+  const images = JSON.parse(await ok("image", "list", "-o", "json"));
+  const formats = images.filter((i: { reference: string }) => i.reference.endsWith(IMAGE))
+    .map((i: { format: string }) => i.format).sort();
+  assert.deepEqual(formats, ["IMAGE_FORMAT_EROFS", "IMAGE_FORMAT_SQUASHFS"]);
+});
+
 Deno.test("workload logs replays the output", opts, async () => {
   assert.equal(await ok("workload", "logs", "w1"), "hi\n");
 });
@@ -108,7 +158,13 @@ Deno.test("host: hv-console, hv-debug-info, cpu-topology, status come from Xen",
   assert.ok(mine.blockBackends, "with its block backends");
   const cpus = JSON.parse(await ok("host", "cpu-topology", "-o", "json"));
   assert.ok(cpus.length >= 1);
-  assert.match(await ok("host", "status"), /driver\s+xen — Xen 4\.17/);
+  const status = await ok("host", "status");
+  assert.match(status, /driver\s+xen — Xen 4\.17/);
+  // dom0_init.sh runs oxenstored unless dom0's command line says protect.xenstored=c.
+  const cmdline = Deno.readTextFileSync("/proc/cmdline");
+  const xenstore = cmdline.includes("protect.xenstored=c") ? "xenstored" : "oxenstored";
+  assert.match(status, new RegExp(`xenstore\\s+${xenstore}\\n`));
+  assert.equal(info.xenstore, xenstore);
 });
 
 Deno.test("zone exec runs in the zone itself, outside any workload", opts, async () => {

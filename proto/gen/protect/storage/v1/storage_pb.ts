@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/storage/v1/storage.proto.
  */
 export const file_protect_storage_v1_storage: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIicKElJlbW92ZUltYWdlUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkiFQoTUmVtb3ZlSW1hZ2VSZXNwb25zZSIXChVDb2xsZWN0R2FyYmFnZVJlcXVlc3QiRAoWQ29sbGVjdEdhcmJhZ2VSZXNwb25zZRIVCg1ibG9ic19yZW1vdmVkGAEgASgEEhMKC2J5dGVzX2ZyZWVkGAIgASgEIjsKGENyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCRIQCghzaXplX21pYhgCIAEoBCIpChlDcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEgwKBHBhdGgYASABKAkiKgoZRGVzdHJveVNjcmF0Y2hEaXNrUmVxdWVzdBINCgVvd25lchgBIAEoCSIcChpEZXN0cm95U2NyYXRjaERpc2tSZXNwb25zZSKCAQoKVm9sdW1lSW5mbxIMCgRuYW1lGAEgASgJEgwKBHBhdGgYAiABKAkSEgoKc2l6ZV9ieXRlcxgDIAEoBBIUCgxibG9ja19kZXZpY2UYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRQoTQ3JlYXRlVm9sdW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHNpemVfbWliGAIgASgEEg4KBmRldmljZRgDIAEoCSJGChRDcmVhdGVWb2x1bWVSZXNwb25zZRIuCgZ2b2x1bWUYASABKAsyHi5wcm90ZWN0LnN0b3JhZ2UudjEuVm9sdW1lSW5mbyIgChBHZXRWb2x1bWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoRR2V0Vm9sdW1lUmVzcG9uc2USLgoGdm9sdW1lGAEgASgLMh4ucHJvdGVjdC5zdG9yYWdlLnYxLlZvbHVtZUluZm8iFAoSTGlzdFZvbHVtZXNSZXF1ZXN0IkYKE0xpc3RWb2x1bWVzUmVzcG9uc2USLwoHdm9sdW1lcxgBIAMoCzIeLnByb3RlY3Quc3RvcmFnZS52MS5Wb2x1bWVJbmZvIiMKE1JlbW92ZVZvbHVtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZW1vdmVWb2x1bWVSZXNwb25zZSpaCgpQYWNrRm9ybWF0EhsKF1BBQ0tfRk9STUFUX1VOU1BFQ0lGSUVEEAASGAoUUEFDS19GT1JNQVRfU1FVQVNIRlMQARIVChFQQUNLX0ZPUk1BVF9FUk9GUxACMrIJCg5TdG9yYWdlU2VydmljZRJaCglQdWxsSW1hZ2USJC5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVxdWVzdBolLnByb3RlY3Quc3RvcmFnZS52MS5QdWxsSW1hZ2VSZXNwb25zZTABEmAKC0ltcG9ydEltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLkltcG9ydEltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlc3BvbnNlKAESWwoKTGlzdEltYWdlcxIlLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVxdWVzdBomLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0SW1hZ2VzUmVzcG9uc2USVQoIR2V0SW1hZ2USIy5wcm90ZWN0LnN0b3JhZ2UudjEuR2V0SW1hZ2VSZXF1ZXN0GiQucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVzcG9uc2USXgoLUmVtb3ZlSW1hZ2USJi5wcm90ZWN0LnN0b3JhZ2UudjEuUmVtb3ZlSW1hZ2VSZXF1ZXN0GicucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVzcG9uc2USZwoOQ29sbGVjdEdhcmJhZ2USKS5wcm90ZWN0LnN0b3JhZ2UudjEuQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0GioucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVzcG9uc2UScAoRQ3JlYXRlU2NyYXRjaERpc2sSLC5wcm90ZWN0LnN0b3JhZ2UudjEuQ3JlYXRlU2NyYXRjaERpc2tSZXF1ZXN0Gi0ucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVzcG9uc2UScwoSRGVzdHJveVNjcmF0Y2hEaXNrEi0ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QaLi5wcm90ZWN0LnN0b3JhZ2UudjEuRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2USYQoMQ3JlYXRlVm9sdW1lEicucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVZvbHVtZVJlcXVlc3QaKC5wcm90ZWN0LnN0b3JhZ2UudjEuQ3JlYXRlVm9sdW1lUmVzcG9uc2USWAoJR2V0Vm9sdW1lEiQucHJvdGVjdC5zdG9yYWdlLnYxLkdldFZvbHVtZVJlcXVlc3QaJS5wcm90ZWN0LnN0b3JhZ2UudjEuR2V0Vm9sdW1lUmVzcG9uc2USXgoLTGlzdFZvbHVtZXMSJi5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdFZvbHVtZXNSZXF1ZXN0GicucHJvdGVjdC5zdG9yYWdlLnYxLkxpc3RWb2x1bWVzUmVzcG9uc2USYQoMUmVtb3ZlVm9sdW1lEicucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZVZvbHVtZVJlcXVlc3QaKC5wcm90ZWN0LnN0b3JhZ2UudjEuUmVtb3ZlVm9sdW1lUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIlUKEFBhY2tJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkEKEVBhY2tJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyInChJSZW1vdmVJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJIhUKE1JlbW92ZUltYWdlUmVzcG9uc2UiFwoVQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0IkQKFkNvbGxlY3RHYXJiYWdlUmVzcG9uc2USFQoNYmxvYnNfcmVtb3ZlZBgBIAEoBBITCgtieXRlc19mcmVlZBgCIAEoBCI7ChhDcmVhdGVTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkSEAoIc2l6ZV9taWIYAiABKAQiKQoZQ3JlYXRlU2NyYXRjaERpc2tSZXNwb25zZRIMCgRwYXRoGAEgASgJIioKGURlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkiHAoaRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2UiggEKClZvbHVtZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEhIKCnNpemVfYnl0ZXMYAyABKAQSFAoMYmxvY2tfZGV2aWNlGAQgASgIEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKE0NyZWF0ZVZvbHVtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghzaXplX21pYhgCIAEoBBIOCgZkZXZpY2UYAyABKAkiRgoUQ3JlYXRlVm9sdW1lUmVzcG9uc2USLgoGdm9sdW1lGAEgASgLMh4ucHJvdGVjdC5zdG9yYWdlLnYxLlZvbHVtZUluZm8iIAoQR2V0Vm9sdW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkMKEUdldFZvbHVtZVJlc3BvbnNlEi4KBnZvbHVtZRgBIAEoCzIeLnByb3RlY3Quc3RvcmFnZS52MS5Wb2x1bWVJbmZvIhQKEkxpc3RWb2x1bWVzUmVxdWVzdCJGChNMaXN0Vm9sdW1lc1Jlc3BvbnNlEi8KB3ZvbHVtZXMYASADKAsyHi5wcm90ZWN0LnN0b3JhZ2UudjEuVm9sdW1lSW5mbyIjChNSZW1vdmVWb2x1bWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoUUmVtb3ZlVm9sdW1lUmVzcG9uc2UqWgoKUGFja0Zvcm1hdBIbChdQQUNLX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhgKFFBBQ0tfRk9STUFUX1NRVUFTSEZTEAESFQoRUEFDS19GT1JNQVRfRVJPRlMQAjKMCgoOU3RvcmFnZVNlcnZpY2USWgoJUHVsbEltYWdlEiQucHJvdGVjdC5zdG9yYWdlLnYxLlB1bGxJbWFnZVJlcXVlc3QaJS5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVzcG9uc2UwARJgCgtJbXBvcnRJbWFnZRImLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlcXVlc3QaJy5wcm90ZWN0LnN0b3JhZ2UudjEuSW1wb3J0SW1hZ2VSZXNwb25zZSgBElsKCkxpc3RJbWFnZXMSJS5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1JlcXVlc3QaJi5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1Jlc3BvbnNlElUKCEdldEltYWdlEiMucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVxdWVzdBokLnByb3RlY3Quc3RvcmFnZS52MS5HZXRJbWFnZVJlc3BvbnNlElgKCVBhY2tJbWFnZRIkLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrSW1hZ2VSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLlBhY2tJbWFnZVJlc3BvbnNlEl4KC1JlbW92ZUltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVJbWFnZVJlc3BvbnNlEmcKDkNvbGxlY3RHYXJiYWdlEikucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVxdWVzdBoqLnByb3RlY3Quc3RvcmFnZS52MS5Db2xsZWN0R2FyYmFnZVJlc3BvbnNlEnAKEUNyZWF0ZVNjcmF0Y2hEaXNrEiwucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBotLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEnMKEkRlc3Ryb3lTY3JhdGNoRGlzaxItLnByb3RlY3Quc3RvcmFnZS52MS5EZXN0cm95U2NyYXRjaERpc2tSZXF1ZXN0Gi4ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1Jlc3BvbnNlEmEKDENyZWF0ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVZvbHVtZVJlc3BvbnNlElgKCUdldFZvbHVtZRIkLnByb3RlY3Quc3RvcmFnZS52MS5HZXRWb2x1bWVSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLkdldFZvbHVtZVJlc3BvbnNlEl4KC0xpc3RWb2x1bWVzEiYucHJvdGVjdC5zdG9yYWdlLnYxLkxpc3RWb2x1bWVzUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0Vm9sdW1lc1Jlc3BvbnNlEmEKDFJlbW92ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZVZvbHVtZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * What the zone agent needs from the image config to run a process.
@@ -348,6 +348,45 @@ export const GetImageResponseSchema: GenMessage<GetImageResponse> = /*@__PURE__*
   messageDesc(file_protect_storage_v1_storage, 10);
 
 /**
+ * @generated from message protect.storage.v1.PackImageRequest
+ */
+export type PackImageRequest = Message<"protect.storage.v1.PackImageRequest"> & {
+  /**
+   * @generated from field: string reference = 1;
+   */
+  reference: string;
+
+  /**
+   * @generated from field: protect.storage.v1.PackFormat format = 2;
+   */
+  format: PackFormat;
+};
+
+/**
+ * Describes the message protect.storage.v1.PackImageRequest.
+ * Use `create(PackImageRequestSchema)` to create a new message.
+ */
+export const PackImageRequestSchema: GenMessage<PackImageRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 11);
+
+/**
+ * @generated from message protect.storage.v1.PackImageResponse
+ */
+export type PackImageResponse = Message<"protect.storage.v1.PackImageResponse"> & {
+  /**
+   * @generated from field: protect.storage.v1.ImageInfo image = 1;
+   */
+  image?: ImageInfo | undefined;
+};
+
+/**
+ * Describes the message protect.storage.v1.PackImageResponse.
+ * Use `create(PackImageResponseSchema)` to create a new message.
+ */
+export const PackImageResponseSchema: GenMessage<PackImageResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 12);
+
+/**
  * @generated from message protect.storage.v1.RemoveImageRequest
  */
 export type RemoveImageRequest = Message<"protect.storage.v1.RemoveImageRequest"> & {
@@ -362,7 +401,7 @@ export type RemoveImageRequest = Message<"protect.storage.v1.RemoveImageRequest"
  * Use `create(RemoveImageRequestSchema)` to create a new message.
  */
 export const RemoveImageRequestSchema: GenMessage<RemoveImageRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 11);
+  messageDesc(file_protect_storage_v1_storage, 13);
 
 /**
  * @generated from message protect.storage.v1.RemoveImageResponse
@@ -375,7 +414,7 @@ export type RemoveImageResponse = Message<"protect.storage.v1.RemoveImageRespons
  * Use `create(RemoveImageResponseSchema)` to create a new message.
  */
 export const RemoveImageResponseSchema: GenMessage<RemoveImageResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 12);
+  messageDesc(file_protect_storage_v1_storage, 14);
 
 /**
  * @generated from message protect.storage.v1.CollectGarbageRequest
@@ -388,7 +427,7 @@ export type CollectGarbageRequest = Message<"protect.storage.v1.CollectGarbageRe
  * Use `create(CollectGarbageRequestSchema)` to create a new message.
  */
 export const CollectGarbageRequestSchema: GenMessage<CollectGarbageRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 13);
+  messageDesc(file_protect_storage_v1_storage, 15);
 
 /**
  * @generated from message protect.storage.v1.CollectGarbageResponse
@@ -410,7 +449,7 @@ export type CollectGarbageResponse = Message<"protect.storage.v1.CollectGarbageR
  * Use `create(CollectGarbageResponseSchema)` to create a new message.
  */
 export const CollectGarbageResponseSchema: GenMessage<CollectGarbageResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 14);
+  messageDesc(file_protect_storage_v1_storage, 16);
 
 /**
  * @generated from message protect.storage.v1.CreateScratchDiskRequest
@@ -434,7 +473,7 @@ export type CreateScratchDiskRequest = Message<"protect.storage.v1.CreateScratch
  * Use `create(CreateScratchDiskRequestSchema)` to create a new message.
  */
 export const CreateScratchDiskRequestSchema: GenMessage<CreateScratchDiskRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 15);
+  messageDesc(file_protect_storage_v1_storage, 17);
 
 /**
  * @generated from message protect.storage.v1.CreateScratchDiskResponse
@@ -451,7 +490,7 @@ export type CreateScratchDiskResponse = Message<"protect.storage.v1.CreateScratc
  * Use `create(CreateScratchDiskResponseSchema)` to create a new message.
  */
 export const CreateScratchDiskResponseSchema: GenMessage<CreateScratchDiskResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 16);
+  messageDesc(file_protect_storage_v1_storage, 18);
 
 /**
  * @generated from message protect.storage.v1.DestroyScratchDiskRequest
@@ -468,7 +507,7 @@ export type DestroyScratchDiskRequest = Message<"protect.storage.v1.DestroyScrat
  * Use `create(DestroyScratchDiskRequestSchema)` to create a new message.
  */
 export const DestroyScratchDiskRequestSchema: GenMessage<DestroyScratchDiskRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 17);
+  messageDesc(file_protect_storage_v1_storage, 19);
 
 /**
  * @generated from message protect.storage.v1.DestroyScratchDiskResponse
@@ -481,7 +520,7 @@ export type DestroyScratchDiskResponse = Message<"protect.storage.v1.DestroyScra
  * Use `create(DestroyScratchDiskResponseSchema)` to create a new message.
  */
 export const DestroyScratchDiskResponseSchema: GenMessage<DestroyScratchDiskResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 18);
+  messageDesc(file_protect_storage_v1_storage, 20);
 
 /**
  * A named ext4 file system that outlives zones: a sparse file under the state
@@ -525,7 +564,7 @@ export type VolumeInfo = Message<"protect.storage.v1.VolumeInfo"> & {
  * Use `create(VolumeInfoSchema)` to create a new message.
  */
 export const VolumeInfoSchema: GenMessage<VolumeInfo> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 19);
+  messageDesc(file_protect_storage_v1_storage, 21);
 
 /**
  * @generated from message protect.storage.v1.CreateVolumeRequest
@@ -559,7 +598,7 @@ export type CreateVolumeRequest = Message<"protect.storage.v1.CreateVolumeReques
  * Use `create(CreateVolumeRequestSchema)` to create a new message.
  */
 export const CreateVolumeRequestSchema: GenMessage<CreateVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 20);
+  messageDesc(file_protect_storage_v1_storage, 22);
 
 /**
  * @generated from message protect.storage.v1.CreateVolumeResponse
@@ -576,7 +615,7 @@ export type CreateVolumeResponse = Message<"protect.storage.v1.CreateVolumeRespo
  * Use `create(CreateVolumeResponseSchema)` to create a new message.
  */
 export const CreateVolumeResponseSchema: GenMessage<CreateVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 21);
+  messageDesc(file_protect_storage_v1_storage, 23);
 
 /**
  * @generated from message protect.storage.v1.GetVolumeRequest
@@ -593,7 +632,7 @@ export type GetVolumeRequest = Message<"protect.storage.v1.GetVolumeRequest"> & 
  * Use `create(GetVolumeRequestSchema)` to create a new message.
  */
 export const GetVolumeRequestSchema: GenMessage<GetVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 22);
+  messageDesc(file_protect_storage_v1_storage, 24);
 
 /**
  * @generated from message protect.storage.v1.GetVolumeResponse
@@ -610,7 +649,7 @@ export type GetVolumeResponse = Message<"protect.storage.v1.GetVolumeResponse"> 
  * Use `create(GetVolumeResponseSchema)` to create a new message.
  */
 export const GetVolumeResponseSchema: GenMessage<GetVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 23);
+  messageDesc(file_protect_storage_v1_storage, 25);
 
 /**
  * @generated from message protect.storage.v1.ListVolumesRequest
@@ -623,7 +662,7 @@ export type ListVolumesRequest = Message<"protect.storage.v1.ListVolumesRequest"
  * Use `create(ListVolumesRequestSchema)` to create a new message.
  */
 export const ListVolumesRequestSchema: GenMessage<ListVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 24);
+  messageDesc(file_protect_storage_v1_storage, 26);
 
 /**
  * @generated from message protect.storage.v1.ListVolumesResponse
@@ -640,7 +679,7 @@ export type ListVolumesResponse = Message<"protect.storage.v1.ListVolumesRespons
  * Use `create(ListVolumesResponseSchema)` to create a new message.
  */
 export const ListVolumesResponseSchema: GenMessage<ListVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 25);
+  messageDesc(file_protect_storage_v1_storage, 27);
 
 /**
  * @generated from message protect.storage.v1.RemoveVolumeRequest
@@ -657,7 +696,7 @@ export type RemoveVolumeRequest = Message<"protect.storage.v1.RemoveVolumeReques
  * Use `create(RemoveVolumeRequestSchema)` to create a new message.
  */
 export const RemoveVolumeRequestSchema: GenMessage<RemoveVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 26);
+  messageDesc(file_protect_storage_v1_storage, 28);
 
 /**
  * @generated from message protect.storage.v1.RemoveVolumeResponse
@@ -670,7 +709,7 @@ export type RemoveVolumeResponse = Message<"protect.storage.v1.RemoveVolumeRespo
  * Use `create(RemoveVolumeResponseSchema)` to create a new message.
  */
 export const RemoveVolumeResponseSchema: GenMessage<RemoveVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 27);
+  messageDesc(file_protect_storage_v1_storage, 29);
 
 /**
  * @generated from enum protect.storage.v1.PackFormat
@@ -736,6 +775,17 @@ export const StorageService: GenService<{
     methodKind: "unary";
     input: typeof GetImageRequestSchema;
     output: typeof GetImageResponseSchema;
+  },
+  /**
+   * Packs an image already in the store in another format, from its stored (verified)
+   * blobs, without a registry. NotFound when the store does not have the reference.
+   *
+   * @generated from rpc protect.storage.v1.StorageService.PackImage
+   */
+  packImage: {
+    methodKind: "unary";
+    input: typeof PackImageRequestSchema;
+    output: typeof PackImageResponseSchema;
   },
   /**
    * @generated from rpc protect.storage.v1.StorageService.RemoveImage
