@@ -13,6 +13,7 @@ import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
+import { kernelImageFiles } from "./zones/kernel_image.ts";
 
 export interface CoreInputs {
   db: DatabaseSync;
@@ -81,6 +82,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
       ledger: zones,
       driver,
       network: networking,
+      kernelFiles: (reference) => kernelImageFiles(inputs.storage, reference, log),
       log,
     }),
     bus,

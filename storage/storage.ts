@@ -7,6 +7,7 @@ import { storageService } from "./api/storage_service.ts";
 import { BlobStore } from "./blobs/blob_store.ts";
 import { loadStorageConfig, type StorageConfig } from "./config/storage_config.ts";
 import { ImageAssembler } from "./images/image_assembler.ts";
+import { KernelExtractor } from "./kernels/kernel_files.ts";
 import { ImageIndex } from "./images/image_index.ts";
 import { ImagePuller } from "./pull/puller.ts";
 import { loadCredentials } from "./registry/credentials.ts";
@@ -52,6 +53,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     blobs: join(paths.imagesDir, "blobs"),
     packs: join(paths.imagesDir, "packs"),
     tmp: join(paths.imagesDir, "tmp"),
+    kernels: join(paths.imagesDir, "kernels"),
     scratch: join(paths.zonesDir, "scratch"),
   };
   for (const dir of Object.values(dirs)) Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -110,6 +112,15 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
             log,
           },
           defaultFormat: config.defaultFormat,
+          kernels: new KernelExtractor({
+            index,
+            blobs,
+            rootfsTools: systemRootfsTools,
+            limits: { ...DEFAULT_TAR_LIMITS, maxUnpackedBytes: config.maxUnpackedBytes },
+            dir: dirs.kernels,
+            tmpDir: dirs.tmp,
+            log,
+          }),
           log,
         }),
       ),

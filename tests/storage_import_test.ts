@@ -73,25 +73,28 @@ Deno.test("import OCI-layout and docker-save archives made by skopeo, streamed o
       assert.doesNotMatch(l, /old\.conf/);
     });
 
-    await t.step("PackImage: an imported image packed as erofs too, from its stored blobs", async () => {
-      await registry.stop(); // no registry: the blobs in the store are all it may use
-      const { image } = await client.packImage({
-        reference: "saved/busybox:2",
-        format: PackFormat.EROFS,
-      });
-      assert.equal(image?.format, PackFormat.EROFS);
-      assert.equal(image?.reference, "docker.io/saved/busybox:2");
-      const magic = new Uint8Array(4);
-      const file = Deno.openSync(image!.path);
-      file.seekSync(1024, Deno.SeekMode.Start);
-      file.readSync(magic);
-      file.close();
-      assert.deepEqual([...magic], [0xe2, 0xe1, 0xf5, 0xe0], "the erofs superblock magic");
-      await assert.rejects(
-        client.packImage({ reference: "never/seen:1", format: PackFormat.EROFS }),
-        /not_found/,
-      );
-    });
+    await t.step(
+      "PackImage: an imported image packed as erofs too, from its stored blobs",
+      async () => {
+        await registry.stop(); // no registry: the blobs in the store are all it may use
+        const { image } = await client.packImage({
+          reference: "saved/busybox:2",
+          format: PackFormat.EROFS,
+        });
+        assert.equal(image?.format, PackFormat.EROFS);
+        assert.equal(image?.reference, "docker.io/saved/busybox:2");
+        const magic = new Uint8Array(4);
+        const file = Deno.openSync(image!.path);
+        file.seekSync(1024, Deno.SeekMode.Start);
+        file.readSync(magic);
+        file.close();
+        assert.deepEqual([...magic], [0xe2, 0xe1, 0xf5, 0xe0], "the erofs superblock magic");
+        await assert.rejects(
+          client.packImage({ reference: "never/seen:1", format: PackFormat.EROFS }),
+          /not_found/,
+        );
+      },
+    );
 
     await t.step("garbage is refused clearly", async () => {
       const junk = join(work, "junk.tar");

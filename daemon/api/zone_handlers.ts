@@ -22,7 +22,12 @@ import {
   NotFoundError,
   UnimplementedError,
 } from "../../lib/errors/mod.ts";
-import { checkZoneShares, normalizeZoneSpec, validateName } from "../validation/mod.ts";
+import {
+  checkZoneKernel,
+  checkZoneShares,
+  normalizeZoneSpec,
+  validateName,
+} from "../validation/mod.ts";
 import { isNamespacedSysctl } from "../../lib/sysctl/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
@@ -51,6 +56,11 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         }
       }
       checkZoneShares(spec.shares, ctx.shareRoots);
+      checkZoneKernel(spec, {
+        hardwareIsolation: ctx.driver.hardwareIsolation,
+        driverName: ctx.driver.name,
+        kernelDir: ctx.config.xen.kernelDir,
+      });
       const backendProblem = ctx.driver.backendProblem?.(spec.backend);
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
       const reserved = ctx.driver.reserveZoneId?.();

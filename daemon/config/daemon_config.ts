@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** Xen driver: the files every zone boots from, and where Xen's tools log. */
   xen: {
     kernel: string;
+    /** Zone kernels and initrds given as host paths must lie inside it. */
+    kernelDir: string;
     initrd: string;
     addons: string;
     hotplugScript: string;
@@ -54,6 +56,7 @@ export interface DaemonConfig {
 /** The [xen] defaults: the layout the lab and the packaged dom0 install use. */
 export const DEFAULT_XEN_CONFIG: DaemonConfig["xen"] = {
   kernel: "/var/lib/protect/xen/zone-vmlinux",
+  kernelDir: "/var/lib/protect/xen",
   initrd: "/var/lib/protect/xen/zone-initrd.cpio.gz",
   addons: "/var/lib/protect/xen/addons.sqfs",
   hotplugScript: "/etc/protect/xen/block-protect",
@@ -114,6 +117,9 @@ boot_delay_ms = 50
 # Built by tests/xen/lab/build_zone_files.sh (see docs/xen.md).
 # Uncompressed kernel: loading a vmlinux is much faster than a bzImage.
 kernel = "/var/lib/protect/xen/zone-vmlinux"
+# A zone spec's kernel or initrd given as a host path must lie inside this directory (the
+# daemon must be able to read it); a kernel may also be an OCI reference to a kernel image.
+kernel_dir = "/var/lib/protect/xen"
 initrd = "/var/lib/protect/xen/zone-initrd.cpio.gz"
 # Read-only squashfs shared by every zone: Deno, the zone agent, crun and runc.
 addons = "/var/lib/protect/xen/addons.sqfs"
@@ -150,6 +156,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     shareRoots: shareRoots(shares),
     xen: {
       kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),
+      kernelDir: absolutePath(xen, "kernel_dir", "xen.", DEFAULT_XEN_CONFIG.kernelDir),
       initrd: absolutePath(xen, "initrd", "xen.", DEFAULT_XEN_CONFIG.initrd),
       addons: absolutePath(xen, "addons", "xen.", DEFAULT_XEN_CONFIG.addons),
       hotplugScript: absolutePath(

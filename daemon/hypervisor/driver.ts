@@ -15,6 +15,8 @@ export interface ZoneLaunch {
   spec: ZoneSpec;
   /** The zone's reserved MAC, for drivers whose NIC is made with the guest (`macAtCreate`). */
   mac?: string;
+  /** Host files of a kernel the spec names by OCI reference (initrd "" when it has none). */
+  kernelFiles?: { kernel: string; initrd: string };
 }
 
 /** Where protect-network finds a guest's end of its link. */

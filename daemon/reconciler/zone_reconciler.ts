@@ -3,12 +3,15 @@ import type { Logger } from "../../lib/log/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
 import { withSpecDns, type ZoneLedger, type ZoneNetworking } from "../zones/mod.ts";
+import { isKernelReference } from "../validation/mod.ts";
 
 export interface ZoneReconcilerDeps {
   ledger: ZoneLedger;
   driver: HypervisorDriver;
   /** Connects zones to protect-network; absent in tests of the lifecycle alone. */
   network?: ZoneNetworking;
+  /** The host files of a kernel image named by OCI reference (protect-storage). */
+  kernelFiles?: (reference: string) => Promise<{ kernel: string; initrd: string }>;
   log: Logger;
 }
 
@@ -125,13 +128,25 @@ export class ZoneReconciler {
     }
   }
 
+  /** A kernel named by OCI reference, pulled and extracted (once per image) before the build. */
+  async #kernelFiles(zone: ZoneRecord) {
+    if (!isKernelReference(zone.spec.kernel)) return undefined;
+    if (!this.deps.kernelFiles) throw new Error("this daemon cannot fetch kernel images");
+    try {
+      return await this.deps.kernelFiles(zone.spec.kernel);
+    } catch (e) {
+      throw new Error(`kernel ${zone.spec.kernel}: ${(e as Error).message}`);
+    }
+  }
+
   async #stepTowardsReady(zone: ZoneRecord, signal: AbortSignal): Promise<void> {
     const { driver } = this.deps;
     if (zone.state === ZoneState.CREATING) {
       // The NIC's MAC is reserved while the guest is built: no RPC before libxl's call.
+      const kernelFiles = await this.#kernelFiles(zone);
       const nic = driver.macAtCreate ? this.deps.network?.reserveNic(zone) : undefined;
       const guest = await driver.createGuest(
-        { zoneId: zone.id, name: zone.name, spec: zone.spec, mac: nic?.mac },
+        { zoneId: zone.id, name: zone.name, spec: zone.spec, mac: nic?.mac, kernelFiles },
         signal,
       );
       await nic?.reserved; // before attach, which would otherwise reserve with another MAC

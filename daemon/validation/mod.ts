@@ -7,3 +7,4 @@ export {
 } from "./zone_spec.ts";
 export { validateLabels, validateWorkloadSpec } from "./workload_spec.ts";
 export { checkZoneShares, isInside, MAX_ZONE_SHARES } from "./zone_shares.ts";
+export { checkZoneKernel, isKernelReference, type KernelSources } from "./zone_kernel.ts";

@@ -21,10 +21,10 @@ export function packFormat(requested: ImageFormat, fallback: ImageFormatName): P
 }
 
 /**
- * A workload's image from protect-storage in `format`, pulled (or packed in that format)
+ * An image from protect-storage in `format` (a workload's, or a zone's kernel image), pulled (or packed in that format)
  * first when the store does not have it so.
  */
-export async function workloadImage(
+export async function ensureImage(
   storage: StorageConnection,
   reference: string,
   format: PackFormat,

@@ -38,7 +38,7 @@ import { sendCopies } from "./host_copies.ts";
 import { type HostMountPlan, planHostMounts } from "./host_mounts.ts";
 import { attachConsole, type AttachResponse } from "./workload_console.ts";
 import { StartWaiters } from "./start_waiters.ts";
-import { packFormat, workloadImage } from "./workload_image.ts";
+import { ensureImage, packFormat } from "./workload_image.ts";
 import { workloadStart } from "./workload_start.ts";
 import { updateWorkloadResources } from "./workload_resources.ts";
 import { WorkloadVolumes } from "./workload_volumes.ts";
@@ -205,7 +205,7 @@ export class WorkloadManager {
 
   #image(spec: WorkloadSpec) {
     const format = packFormat(spec.imageFormat, this.deps.imageFormat ?? "squashfs");
-    return workloadImage(this.deps.storage, spec.image, format, this.deps.log);
+    return ensureImage(this.deps.storage, spec.image, format, this.deps.log);
   }
 
   /**

@@ -66,8 +66,18 @@ export const zoneLaunchCommand: CommandSpec = {
       choices: Object.keys(BACKENDS),
       default: "auto",
     },
-    { long: "kernel", value: "path", description: "zone kernel (default: the host's)" },
-    { long: "initrd", value: "path", description: "zone initrd (default: the host's)" },
+    {
+      long: "kernel",
+      value: "path|image",
+      description: "zone kernel: a file in daemon.toml [xen] kernel_dir, or a kernel image " +
+        "(/kernel/image, /kernel/initrd) by OCI reference (default: the host's)",
+    },
+    {
+      long: "initrd",
+      value: "path",
+      description: "zone initrd: a file in [xen] kernel_dir (default: the kernel image's, " +
+        "else the host's)",
+    },
     {
       long: "kernel-option",
       value: "opt",

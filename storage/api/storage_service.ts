@@ -5,6 +5,7 @@ import {
   CreateScratchDiskResponseSchema,
   CreateVolumeResponseSchema,
   DestroyScratchDiskResponseSchema,
+  ExtractKernelResponseSchema,
   GetImageResponseSchema,
   GetVolumeResponseSchema,
   type ImportImageRequest,
@@ -30,6 +31,7 @@ import type { BlobStore } from "../blobs/blob_store.ts";
 import { collectGarbage } from "../gc/collect_garbage.ts";
 import { importArchive, type ImportDeps } from "../import/import_archive.ts";
 import type { ImageIndex } from "../images/image_index.ts";
+import type { KernelExtractor } from "../kernels/kernel_files.ts";
 import type { PackFormatName } from "../pack/packer.ts";
 import type { PullProgress } from "../pull/progress.ts";
 import type { ImagePuller } from "../pull/puller.ts";
@@ -47,6 +49,7 @@ export interface StorageContext {
   volumes: Volumes;
   importer: ImportDeps;
   defaultFormat: PackFormatName;
+  kernels: KernelExtractor;
   log: Logger;
 }
 
@@ -158,6 +161,15 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
       return create(PackImageResponseSchema, { image: imageInfos(image, format)[0] });
     },
 
+    async extractKernel(request) {
+      const files = await ctx.kernels.extract(canonical(request.reference));
+      return create(ExtractKernelResponseSchema, {
+        kernelPath: files.kernel,
+        initrdPath: files.initrd,
+        manifestDigest: files.manifestDigest,
+      });
+    },
+
     removeImage(request) {
       const reference = canonical(request.reference);
       for (const pack of ctx.index.removeImage(reference)) {
@@ -168,6 +180,7 @@ export function storageService(ctx: StorageContext): ServiceImpl<typeof StorageS
         }
       }
       const freed = collectGarbage(ctx.blobs, ctx.index);
+      ctx.kernels.prune();
       ctx.log.info("image removed", { reference, blobs_removed: freed.removed });
       return create(RemoveImageResponseSchema);
     },

@@ -5,14 +5,8 @@ import { digestHex } from "../blobs/digest.ts";
 import type { BlobStore } from "../blobs/blob_store.ts";
 import { type PackFormatName, packRootfs } from "../pack/packer.ts";
 import type { PullProgress } from "../pull/progress.ts";
-import {
-  documentMediaType,
-  type ImageManifest,
-  parseManifest,
-  type RuntimeConfig,
-} from "../registry/manifest.ts";
-import { MEDIA } from "../registry/media_types.ts";
-import { FailedPreconditionError } from "../../lib/errors/mod.ts";
+import type { ImageManifest, RuntimeConfig } from "../registry/manifest.ts";
+import { storedLayers } from "./stored_layers.ts";
 import type { RootfsTools } from "../unpack/rootfs_writer.ts";
 import { type LayerFile, unpackLayers, type UnpackLimits } from "../unpack/unpack_layers.ts";
 import type { ImageIndex, ImageRecord } from "./image_index.ts";
@@ -96,28 +90,13 @@ export class ImageAssembler {
    * when they came in): an imported image, or one pulled in the other format.
    */
   async repack(reference: string, format: PackFormatName): Promise<ImageRecord> {
-    const { index, blobs } = this.deps;
-    const record = index.get(reference);
-    const digest = record.manifest.digest;
-    if (blobs.size(digest) === undefined) {
-      throw new FailedPreconditionError(
-        `image ${reference}: its manifest ${digest} is missing from the store; pull it again`,
-      );
-    }
-    const bytes = Deno.readFileSync(blobs.path(digest));
-    // Without a mediaType field it is an OCI manifest (Docker's always carry theirs).
-    const manifest = parseManifest(bytes, documentMediaType(bytes, MEDIA.ociManifest));
-    const missing = manifest.layers.find((l) => blobs.size(l.digest) === undefined);
-    if (missing) {
-      throw new FailedPreconditionError(
-        `image ${reference}: layer ${missing.digest} is missing from the store; pull it again`,
-      );
-    }
+    const record = this.deps.index.get(reference);
+    const { manifest } = storedLayers(this.deps.blobs, record);
     const progress: PullProgress = { phase: "unpacking", layers: [] };
     return await this.assemble(
       {
         reference,
-        manifestDigest: digest,
+        manifestDigest: record.manifest.digest,
         manifest,
         runtimeConfig: record.manifest.runtimeConfig,
         platform: record.manifest.platform,

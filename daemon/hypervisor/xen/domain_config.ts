@@ -25,6 +25,8 @@ export interface DomainConfigInput {
   mac?: string;
   /** PV or PVH, resolved (resolveBackend). */
   backend: HypervisorBackend;
+  /** The files of a kernel image the spec names by reference (ZoneLaunch.kernelFiles). */
+  kernelFiles?: { kernel: string; initrd: string };
 }
 
 /** Under /local/domain/<domid>/: the zone a domain belongs to (dom0-owned, guest-readable). */
@@ -113,8 +115,9 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
       avail_vcpus: Array.from({ length: cpus }, (_, i) => i),
       max_memkb: maxMib * 1024,
       target_memkb: targetMib * 1024,
-      kernel: spec.kernel || boot.kernel,
-      ramdisk: spec.initrd || boot.initrd,
+      // A kernel by reference boots from its image's files; its own initrd unless the spec names one.
+      kernel: input.kernelFiles?.kernel || spec.kernel || boot.kernel,
+      ramdisk: spec.initrd || input.kernelFiles?.initrd || boot.initrd,
       cmdline,
       [backend === HypervisorBackend.PVH ? "type.pvh" : "type.pv"]: {},
     },

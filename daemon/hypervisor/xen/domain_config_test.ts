@@ -139,3 +139,22 @@ Deno.test("imageVdev: xvdb onwards, refuses slots past xvdz", () => {
   assert.equal(imageVdev(24), "xvdz");
   assert.throws(() => imageVdev(25), /out of range/);
 });
+
+Deno.test("domainConfig: a kernel by reference boots its image's files; a spec initrd wins", () => {
+  const spec = create(ZoneSpecSchema, {
+    name: "k",
+    kernel: "registry.example/kernels/zone:6.1",
+    resources: { targetMemoryMib: 256n, targetCpus: 1 },
+  });
+  const input = { zoneId: "z", name: "k", spec, boot, backend: HypervisorBackend.PV };
+  const files = { kernel: "/store/kernels/ab/image", initrd: "/store/kernels/ab/initrd" };
+  let b = (domainConfig({ ...input, kernelFiles: files }) as unknown as Config).b_info;
+  assert.equal(b.kernel, files.kernel);
+  assert.equal(b.ramdisk, files.initrd);
+  b = (domainConfig({ ...input, kernelFiles: { ...files, initrd: "" } }) as unknown as Config)
+    .b_info;
+  assert.equal(b.ramdisk, boot.initrd, "an image without an initrd: the host's");
+  spec.initrd = "/k/other-initrd";
+  b = (domainConfig({ ...input, kernelFiles: files }) as unknown as Config).b_info;
+  assert.equal(b.ramdisk, "/k/other-initrd");
+});

@@ -163,6 +163,7 @@ export class XenDriver implements HypervisorDriver {
       boot: this.options.boot,
       mac: launch.mac,
       backend,
+      kernelFiles: launch.kernelFiles,
     });
     const started = performance.now();
     // block-protect binds the disks' loop devices inside this call.

@@ -29,6 +29,53 @@ Deno.test("destroy leaves no domain, no loop device, no xenstore keys", opts, as
   assert.match(log, new RegExp(`released a loop device .*device=${stray.stdout.trim()}`));
 });
 
+Deno.test(
+  "a zone boots a kernel named by OCI reference; bad kernels are refused",
+  opts,
+  async () => {
+    await ok(
+      "image",
+      "import",
+      "/mnt/host/images/zone-kernel.tar",
+      "--reference",
+      "lab/zone-kernel:1",
+    );
+    try {
+      await timed(
+        "zone launch --kernel REF --wait (extracting the kernel included)",
+        () => ok("zone", "launch", "-n", "k1", "--kernel", "lab/zone-kernel:1", "--wait"),
+      );
+      const z = await zone("k1");
+      assert.equal(z.status.state, "ZONE_STATE_READY");
+      const r = await protect("workload", "launch", "--zone", "k1", IMAGE, "--", "uname", "-r");
+      assert.match(r.stdout, /^6\.1\./, r.stderr);
+      const log = await Deno.readTextFile(`${OUT}/daemon.log`);
+      assert.match(log, /zone kernel from an image image=lab\/zone-kernel:1 .*initrd=true/);
+      // libxl booted the extracted file, not the host's default kernel.
+      const kernels = await run("sh", "-c", "ls /var/lib/protect/images/kernels/*/image");
+      assert.equal(kernels.code, 0, kernels.stderr);
+      await ok("zone", "destroy", "k1", "--wait");
+    } finally {
+      await protect("zone", "destroy", "k1", "--wait");
+    }
+    const bad = await protect("zone", "launch", "-n", "k2", "--kernel", "Not A Reference");
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /spec\.kernel: neither a host path \(absolute\) nor an OCI reference/);
+    const outside = await protect("zone", "launch", "-n", "k2", "--kernel", "/etc/hostname");
+    assert.equal(outside.code, 1, outside.stderr);
+    assert.match(
+      outside.stderr,
+      /spec\.kernel: \/etc\/hostname is not inside \/var\/lib\/protect\/xen/,
+    );
+    const notKernel = await protect("zone", "launch", "-n", "k3", "--kernel", IMAGE, "--wait");
+    assert.notEqual(notKernel.code, 0);
+    const k3 = await zone("k3");
+    assert.equal(k3.status.state, "ZONE_STATE_FAILED");
+    assert.match(k3.status.error!, /is not a kernel image: it has no \/kernel directory/);
+    await ok("zone", "destroy", "k3", "--wait");
+  },
+);
+
 Deno.test("four zones run at once", opts, async () => {
   const names = ["q1", "q2", "q3", "q4"];
   try {

@@ -73,6 +73,7 @@ Deno.test("an image packed as erofs runs in a Xen zone (--image-format erofs)", 
     "erofs",
     IMAGE,
     "--",
+    "busybox",
     "sleep",
     "600",
   );

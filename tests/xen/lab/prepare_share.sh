@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fills a lab share (what dom0 mounts as /mnt/host) from this checkout: the zone boot
 # files, the bundled CLI and dom0 daemons (daemon, storage, network), the busybox test
-# image, and run.sh, which starts `session.sh MODE` in dom0. Used by run.sh (tests, benches) and by protect machine.
+# image and a zone kernel image, and run.sh, which starts `session.sh MODE` in dom0. Used by run.sh (tests, benches) and by protect machine.
 # Usage: prepare_share.sh IMAGE_DIR SHARE MODE
 set -euo pipefail
 image="${1:?usage: prepare_share.sh IMAGE_DIR SHARE MODE}"
@@ -16,6 +16,9 @@ cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen*
   "$root"/dist/protect-storage* "$root"/dist/protect-network* "$root"/dist/protect-cri* "$share/dist/"
 # The CRI case (tests/xen/cri_pod_case.ts) with its npm client code, for dom0 (no npm there).
 "$root/denow" bundle --quiet --platform deno -o "$share/dist/cri-pod-case.js" "$root/tests/xen/cri_pod_case.ts"
-"$root/denow" run -A "$here/busybox_oci_archive.ts" "$share/images/busybox.tar"
+"$root/denow" run -A "$here/lab_oci_archive.ts" busybox "$share/images/busybox.tar"
+# The zones' own kernel and initrd as a kernel image: the e2e case boots a zone from it by reference.
+"$root/denow" run -A "$here/lab_oci_archive.ts" kernel "$image/zone-vmlinux" "$image/zone-initrd.cpio.gz" \
+  "$share/images/zone-kernel.tar"
 printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
 chmod +x "$share/run.sh"

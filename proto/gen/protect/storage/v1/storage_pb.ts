@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/storage/v1/storage.proto.
  */
 export const file_protect_storage_v1_storage: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIlUKEFBhY2tJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkEKEVBhY2tJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyInChJSZW1vdmVJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJIhUKE1JlbW92ZUltYWdlUmVzcG9uc2UiFwoVQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0IkQKFkNvbGxlY3RHYXJiYWdlUmVzcG9uc2USFQoNYmxvYnNfcmVtb3ZlZBgBIAEoBBITCgtieXRlc19mcmVlZBgCIAEoBCI7ChhDcmVhdGVTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkSEAoIc2l6ZV9taWIYAiABKAQiKQoZQ3JlYXRlU2NyYXRjaERpc2tSZXNwb25zZRIMCgRwYXRoGAEgASgJIioKGURlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkiHAoaRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2UiggEKClZvbHVtZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEhIKCnNpemVfYnl0ZXMYAyABKAQSFAoMYmxvY2tfZGV2aWNlGAQgASgIEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKE0NyZWF0ZVZvbHVtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghzaXplX21pYhgCIAEoBBIOCgZkZXZpY2UYAyABKAkiRgoUQ3JlYXRlVm9sdW1lUmVzcG9uc2USLgoGdm9sdW1lGAEgASgLMh4ucHJvdGVjdC5zdG9yYWdlLnYxLlZvbHVtZUluZm8iIAoQR2V0Vm9sdW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkMKEUdldFZvbHVtZVJlc3BvbnNlEi4KBnZvbHVtZRgBIAEoCzIeLnByb3RlY3Quc3RvcmFnZS52MS5Wb2x1bWVJbmZvIhQKEkxpc3RWb2x1bWVzUmVxdWVzdCJGChNMaXN0Vm9sdW1lc1Jlc3BvbnNlEi8KB3ZvbHVtZXMYASADKAsyHi5wcm90ZWN0LnN0b3JhZ2UudjEuVm9sdW1lSW5mbyIjChNSZW1vdmVWb2x1bWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoUUmVtb3ZlVm9sdW1lUmVzcG9uc2UqWgoKUGFja0Zvcm1hdBIbChdQQUNLX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhgKFFBBQ0tfRk9STUFUX1NRVUFTSEZTEAESFQoRUEFDS19GT1JNQVRfRVJPRlMQAjKMCgoOU3RvcmFnZVNlcnZpY2USWgoJUHVsbEltYWdlEiQucHJvdGVjdC5zdG9yYWdlLnYxLlB1bGxJbWFnZVJlcXVlc3QaJS5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVzcG9uc2UwARJgCgtJbXBvcnRJbWFnZRImLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlcXVlc3QaJy5wcm90ZWN0LnN0b3JhZ2UudjEuSW1wb3J0SW1hZ2VSZXNwb25zZSgBElsKCkxpc3RJbWFnZXMSJS5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1JlcXVlc3QaJi5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1Jlc3BvbnNlElUKCEdldEltYWdlEiMucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVxdWVzdBokLnByb3RlY3Quc3RvcmFnZS52MS5HZXRJbWFnZVJlc3BvbnNlElgKCVBhY2tJbWFnZRIkLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrSW1hZ2VSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLlBhY2tJbWFnZVJlc3BvbnNlEl4KC1JlbW92ZUltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVJbWFnZVJlc3BvbnNlEmcKDkNvbGxlY3RHYXJiYWdlEikucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVxdWVzdBoqLnByb3RlY3Quc3RvcmFnZS52MS5Db2xsZWN0R2FyYmFnZVJlc3BvbnNlEnAKEUNyZWF0ZVNjcmF0Y2hEaXNrEiwucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBotLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEnMKEkRlc3Ryb3lTY3JhdGNoRGlzaxItLnByb3RlY3Quc3RvcmFnZS52MS5EZXN0cm95U2NyYXRjaERpc2tSZXF1ZXN0Gi4ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1Jlc3BvbnNlEmEKDENyZWF0ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVZvbHVtZVJlc3BvbnNlElgKCUdldFZvbHVtZRIkLnByb3RlY3Quc3RvcmFnZS52MS5HZXRWb2x1bWVSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLkdldFZvbHVtZVJlc3BvbnNlEl4KC0xpc3RWb2x1bWVzEiYucHJvdGVjdC5zdG9yYWdlLnYxLkxpc3RWb2x1bWVzUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0Vm9sdW1lc1Jlc3BvbnNlEmEKDFJlbW92ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZVZvbHVtZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiBwcm90ZWN0L3N0b3JhZ2UvdjEvc3RvcmFnZS5wcm90bxIScHJvdGVjdC5zdG9yYWdlLnYxItgBChJJbWFnZVJ1bnRpbWVDb25maWcSEgoKZW50cnlwb2ludBgBIAMoCRILCgNjbWQYAiADKAkSCwoDZW52GAMgAygJEgwKBHVzZXIYBCABKAkSEwoLd29ya2luZ19kaXIYBSABKAkSQgoGbGFiZWxzGAYgAygLMjIucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlUnVudGltZUNvbmZpZy5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpoCCglJbWFnZUluZm8SEQoJcmVmZXJlbmNlGAEgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgCIAEoCRIVCg1jb25maWdfZGlnZXN0GAMgASgJEi4KBmZvcm1hdBgEIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0EgwKBHBhdGgYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBBI2CgZjb25maWcYByABKAsyJi5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VSdW50aW1lQ29uZmlnEhAKCHBsYXRmb3JtGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBChBQdWxsSW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBIQCghwbGF0Zm9ybRgDIAEoCRIQCgh1c2VybmFtZRgEIAEoCRIQCghwYXNzd29yZBgFIAEoCRIWCg5pZGVudGl0eV90b2tlbhgGIAEoCSJXCg1MYXllclByb2dyZXNzEg4KBmRpZ2VzdBgBIAEoCRISCgpieXRlc19kb25lGAIgASgEEhMKC2J5dGVzX3RvdGFsGAMgASgEEg0KBXBoYXNlGAQgASgJIoMBChFQdWxsSW1hZ2VSZXNwb25zZRIxCgZsYXllcnMYASADKAsyIS5wcm90ZWN0LnN0b3JhZ2UudjEuTGF5ZXJQcm9ncmVzcxINCgVwaGFzZRgCIAEoCRIsCgVpbWFnZRgDIAEoCzIdLnByb3RlY3Quc3RvcmFnZS52MS5JbWFnZUluZm8iZgoSSW1wb3J0SW1hZ2VSZXF1ZXN0EhEKCXJlZmVyZW5jZRgBIAEoCRIuCgZmb3JtYXQYAiABKA4yHi5wcm90ZWN0LnN0b3JhZ2UudjEuUGFja0Zvcm1hdBINCgVjaHVuaxgDIAEoDCJDChNJbXBvcnRJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyITChFMaXN0SW1hZ2VzUmVxdWVzdCJDChJMaXN0SW1hZ2VzUmVzcG9uc2USLQoGaW1hZ2VzGAEgAygLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyJUCg9HZXRJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkAKEEdldEltYWdlUmVzcG9uc2USLAoFaW1hZ2UYASABKAsyHS5wcm90ZWN0LnN0b3JhZ2UudjEuSW1hZ2VJbmZvIlUKEFBhY2tJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJEi4KBmZvcm1hdBgCIAEoDjIeLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrRm9ybWF0IkEKEVBhY2tJbWFnZVJlc3BvbnNlEiwKBWltYWdlGAEgASgLMh0ucHJvdGVjdC5zdG9yYWdlLnYxLkltYWdlSW5mbyIpChRFeHRyYWN0S2VybmVsUmVxdWVzdBIRCglyZWZlcmVuY2UYASABKAkiWgoVRXh0cmFjdEtlcm5lbFJlc3BvbnNlEhMKC2tlcm5lbF9wYXRoGAEgASgJEhMKC2luaXRyZF9wYXRoGAIgASgJEhcKD21hbmlmZXN0X2RpZ2VzdBgDIAEoCSInChJSZW1vdmVJbWFnZVJlcXVlc3QSEQoJcmVmZXJlbmNlGAEgASgJIhUKE1JlbW92ZUltYWdlUmVzcG9uc2UiFwoVQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0IkQKFkNvbGxlY3RHYXJiYWdlUmVzcG9uc2USFQoNYmxvYnNfcmVtb3ZlZBgBIAEoBBITCgtieXRlc19mcmVlZBgCIAEoBCI7ChhDcmVhdGVTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkSEAoIc2l6ZV9taWIYAiABKAQiKQoZQ3JlYXRlU2NyYXRjaERpc2tSZXNwb25zZRIMCgRwYXRoGAEgASgJIioKGURlc3Ryb3lTY3JhdGNoRGlza1JlcXVlc3QSDQoFb3duZXIYASABKAkiHAoaRGVzdHJveVNjcmF0Y2hEaXNrUmVzcG9uc2UiggEKClZvbHVtZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEhIKCnNpemVfYnl0ZXMYAyABKAQSFAoMYmxvY2tfZGV2aWNlGAQgASgIEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKE0NyZWF0ZVZvbHVtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghzaXplX21pYhgCIAEoBBIOCgZkZXZpY2UYAyABKAkiRgoUQ3JlYXRlVm9sdW1lUmVzcG9uc2USLgoGdm9sdW1lGAEgASgLMh4ucHJvdGVjdC5zdG9yYWdlLnYxLlZvbHVtZUluZm8iIAoQR2V0Vm9sdW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkMKEUdldFZvbHVtZVJlc3BvbnNlEi4KBnZvbHVtZRgBIAEoCzIeLnByb3RlY3Quc3RvcmFnZS52MS5Wb2x1bWVJbmZvIhQKEkxpc3RWb2x1bWVzUmVxdWVzdCJGChNMaXN0Vm9sdW1lc1Jlc3BvbnNlEi8KB3ZvbHVtZXMYASADKAsyHi5wcm90ZWN0LnN0b3JhZ2UudjEuVm9sdW1lSW5mbyIjChNSZW1vdmVWb2x1bWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoUUmVtb3ZlVm9sdW1lUmVzcG9uc2UqWgoKUGFja0Zvcm1hdBIbChdQQUNLX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhgKFFBBQ0tfRk9STUFUX1NRVUFTSEZTEAESFQoRUEFDS19GT1JNQVRfRVJPRlMQAjLyCgoOU3RvcmFnZVNlcnZpY2USWgoJUHVsbEltYWdlEiQucHJvdGVjdC5zdG9yYWdlLnYxLlB1bGxJbWFnZVJlcXVlc3QaJS5wcm90ZWN0LnN0b3JhZ2UudjEuUHVsbEltYWdlUmVzcG9uc2UwARJgCgtJbXBvcnRJbWFnZRImLnByb3RlY3Quc3RvcmFnZS52MS5JbXBvcnRJbWFnZVJlcXVlc3QaJy5wcm90ZWN0LnN0b3JhZ2UudjEuSW1wb3J0SW1hZ2VSZXNwb25zZSgBElsKCkxpc3RJbWFnZXMSJS5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1JlcXVlc3QaJi5wcm90ZWN0LnN0b3JhZ2UudjEuTGlzdEltYWdlc1Jlc3BvbnNlElUKCEdldEltYWdlEiMucHJvdGVjdC5zdG9yYWdlLnYxLkdldEltYWdlUmVxdWVzdBokLnByb3RlY3Quc3RvcmFnZS52MS5HZXRJbWFnZVJlc3BvbnNlElgKCVBhY2tJbWFnZRIkLnByb3RlY3Quc3RvcmFnZS52MS5QYWNrSW1hZ2VSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLlBhY2tJbWFnZVJlc3BvbnNlEmQKDUV4dHJhY3RLZXJuZWwSKC5wcm90ZWN0LnN0b3JhZ2UudjEuRXh0cmFjdEtlcm5lbFJlcXVlc3QaKS5wcm90ZWN0LnN0b3JhZ2UudjEuRXh0cmFjdEtlcm5lbFJlc3BvbnNlEl4KC1JlbW92ZUltYWdlEiYucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZUltYWdlUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVJbWFnZVJlc3BvbnNlEmcKDkNvbGxlY3RHYXJiYWdlEikucHJvdGVjdC5zdG9yYWdlLnYxLkNvbGxlY3RHYXJiYWdlUmVxdWVzdBoqLnByb3RlY3Quc3RvcmFnZS52MS5Db2xsZWN0R2FyYmFnZVJlc3BvbnNlEnAKEUNyZWF0ZVNjcmF0Y2hEaXNrEiwucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVNjcmF0Y2hEaXNrUmVxdWVzdBotLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVTY3JhdGNoRGlza1Jlc3BvbnNlEnMKEkRlc3Ryb3lTY3JhdGNoRGlzaxItLnByb3RlY3Quc3RvcmFnZS52MS5EZXN0cm95U2NyYXRjaERpc2tSZXF1ZXN0Gi4ucHJvdGVjdC5zdG9yYWdlLnYxLkRlc3Ryb3lTY3JhdGNoRGlza1Jlc3BvbnNlEmEKDENyZWF0ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5DcmVhdGVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLkNyZWF0ZVZvbHVtZVJlc3BvbnNlElgKCUdldFZvbHVtZRIkLnByb3RlY3Quc3RvcmFnZS52MS5HZXRWb2x1bWVSZXF1ZXN0GiUucHJvdGVjdC5zdG9yYWdlLnYxLkdldFZvbHVtZVJlc3BvbnNlEl4KC0xpc3RWb2x1bWVzEiYucHJvdGVjdC5zdG9yYWdlLnYxLkxpc3RWb2x1bWVzUmVxdWVzdBonLnByb3RlY3Quc3RvcmFnZS52MS5MaXN0Vm9sdW1lc1Jlc3BvbnNlEmEKDFJlbW92ZVZvbHVtZRInLnByb3RlY3Quc3RvcmFnZS52MS5SZW1vdmVWb2x1bWVSZXF1ZXN0GigucHJvdGVjdC5zdG9yYWdlLnYxLlJlbW92ZVZvbHVtZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * What the zone agent needs from the image config to run a process.
@@ -387,6 +387,54 @@ export const PackImageResponseSchema: GenMessage<PackImageResponse> = /*@__PURE_
   messageDesc(file_protect_storage_v1_storage, 12);
 
 /**
+ * @generated from message protect.storage.v1.ExtractKernelRequest
+ */
+export type ExtractKernelRequest = Message<"protect.storage.v1.ExtractKernelRequest"> & {
+  /**
+   * @generated from field: string reference = 1;
+   */
+  reference: string;
+};
+
+/**
+ * Describes the message protect.storage.v1.ExtractKernelRequest.
+ * Use `create(ExtractKernelRequestSchema)` to create a new message.
+ */
+export const ExtractKernelRequestSchema: GenMessage<ExtractKernelRequest> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 13);
+
+/**
+ * @generated from message protect.storage.v1.ExtractKernelResponse
+ */
+export type ExtractKernelResponse = Message<"protect.storage.v1.ExtractKernelResponse"> & {
+  /**
+   * Host paths, readable by the daemon (libxl boots from them).
+   *
+   * @generated from field: string kernel_path = 1;
+   */
+  kernelPath: string;
+
+  /**
+   * Empty when the image carries no initrd.
+   *
+   * @generated from field: string initrd_path = 2;
+   */
+  initrdPath: string;
+
+  /**
+   * @generated from field: string manifest_digest = 3;
+   */
+  manifestDigest: string;
+};
+
+/**
+ * Describes the message protect.storage.v1.ExtractKernelResponse.
+ * Use `create(ExtractKernelResponseSchema)` to create a new message.
+ */
+export const ExtractKernelResponseSchema: GenMessage<ExtractKernelResponse> = /*@__PURE__*/
+  messageDesc(file_protect_storage_v1_storage, 14);
+
+/**
  * @generated from message protect.storage.v1.RemoveImageRequest
  */
 export type RemoveImageRequest = Message<"protect.storage.v1.RemoveImageRequest"> & {
@@ -401,7 +449,7 @@ export type RemoveImageRequest = Message<"protect.storage.v1.RemoveImageRequest"
  * Use `create(RemoveImageRequestSchema)` to create a new message.
  */
 export const RemoveImageRequestSchema: GenMessage<RemoveImageRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 13);
+  messageDesc(file_protect_storage_v1_storage, 15);
 
 /**
  * @generated from message protect.storage.v1.RemoveImageResponse
@@ -414,7 +462,7 @@ export type RemoveImageResponse = Message<"protect.storage.v1.RemoveImageRespons
  * Use `create(RemoveImageResponseSchema)` to create a new message.
  */
 export const RemoveImageResponseSchema: GenMessage<RemoveImageResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 14);
+  messageDesc(file_protect_storage_v1_storage, 16);
 
 /**
  * @generated from message protect.storage.v1.CollectGarbageRequest
@@ -427,7 +475,7 @@ export type CollectGarbageRequest = Message<"protect.storage.v1.CollectGarbageRe
  * Use `create(CollectGarbageRequestSchema)` to create a new message.
  */
 export const CollectGarbageRequestSchema: GenMessage<CollectGarbageRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 15);
+  messageDesc(file_protect_storage_v1_storage, 17);
 
 /**
  * @generated from message protect.storage.v1.CollectGarbageResponse
@@ -449,7 +497,7 @@ export type CollectGarbageResponse = Message<"protect.storage.v1.CollectGarbageR
  * Use `create(CollectGarbageResponseSchema)` to create a new message.
  */
 export const CollectGarbageResponseSchema: GenMessage<CollectGarbageResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 16);
+  messageDesc(file_protect_storage_v1_storage, 18);
 
 /**
  * @generated from message protect.storage.v1.CreateScratchDiskRequest
@@ -473,7 +521,7 @@ export type CreateScratchDiskRequest = Message<"protect.storage.v1.CreateScratch
  * Use `create(CreateScratchDiskRequestSchema)` to create a new message.
  */
 export const CreateScratchDiskRequestSchema: GenMessage<CreateScratchDiskRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 17);
+  messageDesc(file_protect_storage_v1_storage, 19);
 
 /**
  * @generated from message protect.storage.v1.CreateScratchDiskResponse
@@ -490,7 +538,7 @@ export type CreateScratchDiskResponse = Message<"protect.storage.v1.CreateScratc
  * Use `create(CreateScratchDiskResponseSchema)` to create a new message.
  */
 export const CreateScratchDiskResponseSchema: GenMessage<CreateScratchDiskResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 18);
+  messageDesc(file_protect_storage_v1_storage, 20);
 
 /**
  * @generated from message protect.storage.v1.DestroyScratchDiskRequest
@@ -507,7 +555,7 @@ export type DestroyScratchDiskRequest = Message<"protect.storage.v1.DestroyScrat
  * Use `create(DestroyScratchDiskRequestSchema)` to create a new message.
  */
 export const DestroyScratchDiskRequestSchema: GenMessage<DestroyScratchDiskRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 19);
+  messageDesc(file_protect_storage_v1_storage, 21);
 
 /**
  * @generated from message protect.storage.v1.DestroyScratchDiskResponse
@@ -520,7 +568,7 @@ export type DestroyScratchDiskResponse = Message<"protect.storage.v1.DestroyScra
  * Use `create(DestroyScratchDiskResponseSchema)` to create a new message.
  */
 export const DestroyScratchDiskResponseSchema: GenMessage<DestroyScratchDiskResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 20);
+  messageDesc(file_protect_storage_v1_storage, 22);
 
 /**
  * A named ext4 file system that outlives zones: a sparse file under the state
@@ -564,7 +612,7 @@ export type VolumeInfo = Message<"protect.storage.v1.VolumeInfo"> & {
  * Use `create(VolumeInfoSchema)` to create a new message.
  */
 export const VolumeInfoSchema: GenMessage<VolumeInfo> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 21);
+  messageDesc(file_protect_storage_v1_storage, 23);
 
 /**
  * @generated from message protect.storage.v1.CreateVolumeRequest
@@ -598,7 +646,7 @@ export type CreateVolumeRequest = Message<"protect.storage.v1.CreateVolumeReques
  * Use `create(CreateVolumeRequestSchema)` to create a new message.
  */
 export const CreateVolumeRequestSchema: GenMessage<CreateVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 22);
+  messageDesc(file_protect_storage_v1_storage, 24);
 
 /**
  * @generated from message protect.storage.v1.CreateVolumeResponse
@@ -615,7 +663,7 @@ export type CreateVolumeResponse = Message<"protect.storage.v1.CreateVolumeRespo
  * Use `create(CreateVolumeResponseSchema)` to create a new message.
  */
 export const CreateVolumeResponseSchema: GenMessage<CreateVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 23);
+  messageDesc(file_protect_storage_v1_storage, 25);
 
 /**
  * @generated from message protect.storage.v1.GetVolumeRequest
@@ -632,7 +680,7 @@ export type GetVolumeRequest = Message<"protect.storage.v1.GetVolumeRequest"> & 
  * Use `create(GetVolumeRequestSchema)` to create a new message.
  */
 export const GetVolumeRequestSchema: GenMessage<GetVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 24);
+  messageDesc(file_protect_storage_v1_storage, 26);
 
 /**
  * @generated from message protect.storage.v1.GetVolumeResponse
@@ -649,7 +697,7 @@ export type GetVolumeResponse = Message<"protect.storage.v1.GetVolumeResponse"> 
  * Use `create(GetVolumeResponseSchema)` to create a new message.
  */
 export const GetVolumeResponseSchema: GenMessage<GetVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 25);
+  messageDesc(file_protect_storage_v1_storage, 27);
 
 /**
  * @generated from message protect.storage.v1.ListVolumesRequest
@@ -662,7 +710,7 @@ export type ListVolumesRequest = Message<"protect.storage.v1.ListVolumesRequest"
  * Use `create(ListVolumesRequestSchema)` to create a new message.
  */
 export const ListVolumesRequestSchema: GenMessage<ListVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 26);
+  messageDesc(file_protect_storage_v1_storage, 28);
 
 /**
  * @generated from message protect.storage.v1.ListVolumesResponse
@@ -679,7 +727,7 @@ export type ListVolumesResponse = Message<"protect.storage.v1.ListVolumesRespons
  * Use `create(ListVolumesResponseSchema)` to create a new message.
  */
 export const ListVolumesResponseSchema: GenMessage<ListVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 27);
+  messageDesc(file_protect_storage_v1_storage, 29);
 
 /**
  * @generated from message protect.storage.v1.RemoveVolumeRequest
@@ -696,7 +744,7 @@ export type RemoveVolumeRequest = Message<"protect.storage.v1.RemoveVolumeReques
  * Use `create(RemoveVolumeRequestSchema)` to create a new message.
  */
 export const RemoveVolumeRequestSchema: GenMessage<RemoveVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 28);
+  messageDesc(file_protect_storage_v1_storage, 30);
 
 /**
  * @generated from message protect.storage.v1.RemoveVolumeResponse
@@ -709,7 +757,7 @@ export type RemoveVolumeResponse = Message<"protect.storage.v1.RemoveVolumeRespo
  * Use `create(RemoveVolumeResponseSchema)` to create a new message.
  */
 export const RemoveVolumeResponseSchema: GenMessage<RemoveVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_protect_storage_v1_storage, 29);
+  messageDesc(file_protect_storage_v1_storage, 31);
 
 /**
  * @generated from enum protect.storage.v1.PackFormat
@@ -786,6 +834,17 @@ export const StorageService: GenService<{
     methodKind: "unary";
     input: typeof PackImageRequestSchema;
     output: typeof PackImageResponseSchema;
+  },
+  /**
+   * The files of a kernel image in the store: /kernel/image and, if present, /kernel/initrd,
+   * extracted once per manifest. InvalidArgument when the image is not a kernel image.
+   *
+   * @generated from rpc protect.storage.v1.StorageService.ExtractKernel
+   */
+  extractKernel: {
+    methodKind: "unary";
+    input: typeof ExtractKernelRequestSchema;
+    output: typeof ExtractKernelResponseSchema;
   },
   /**
    * @generated from rpc protect.storage.v1.StorageService.RemoveImage

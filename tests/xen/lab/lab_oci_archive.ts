@@ -1,16 +1,19 @@
 /**
- * Writes the project's busybox test image as an OCI image-layout tar (what
- * `protect image import` reads), for the Xen lab, whose dom0 has no registry.
- * Usage: deno run -A busybox_oci_archive.ts OUT.tar
+ * Writes an OCI image-layout tar (what `protect image import` reads) for the Xen lab, whose
+ * dom0 has no registry: the project's busybox test image, or a zone kernel image
+ * (/kernel/image and /kernel/initrd, the layout `zone launch --kernel REF` boots).
+ * Usage: deno run -A lab_oci_archive.ts busybox OUT.tar
+ *        deno run -A lab_oci_archive.ts kernel VMLINUX INITRD OUT.tar
  */
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { busyboxLayers } from "../../../storage/testing/busybox_image.ts";
-import { buildTar, type TarMember } from "../../../storage/testing/tar_builder.ts";
+import { buildTar, gzip, type TarMember } from "../../../storage/testing/tar_builder.ts";
 
-const out = Deno.args[0];
-if (!out) {
-  console.error("usage: busybox_oci_archive.ts OUT.tar");
+const [kind, ...rest] = Deno.args;
+const out = rest.at(-1);
+if (!out || !(kind === "busybox" && rest.length === 1 || kind === "kernel" && rest.length === 3)) {
+  console.error("usage: lab_oci_archive.ts busybox OUT.tar | kernel VMLINUX INITRD OUT.tar");
   Deno.exit(2);
 }
 const sha = (b: Uint8Array) => "sha256:" + createHash("sha256").update(b).digest("hex");
@@ -22,12 +25,18 @@ const blob = (bytes: Uint8Array, mediaType: string) => {
   return { mediaType, digest, size: bytes.length };
 };
 
-const layers = await busyboxLayers();
+const layers = kind === "busybox" ? await busyboxLayers() : [
+  await gzip(buildTar([
+    { path: "kernel/", type: "5", mode: 0o755 },
+    { path: "kernel/image", content: Deno.readFileSync(rest[0]), mode: 0o644 },
+    { path: "kernel/initrd", content: Deno.readFileSync(rest[1]), mode: 0o644 },
+  ])),
+];
 const config = blob(
   json({
     architecture: "amd64",
     os: "linux",
-    config: { Cmd: ["sh"], Env: ["PATH=/bin"] },
+    config: kind === "busybox" ? { Cmd: ["sh"], Env: ["PATH=/bin"] } : {},
     rootfs: { type: "layers", diff_ids: layers.map((l) => sha(gunzipSync(l))) },
   }),
   "application/vnd.oci.image.config.v1+json",
