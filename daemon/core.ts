@@ -14,6 +14,7 @@ import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
 import { kernelImageFiles } from "./zones/kernel_image.ts";
+import { deviceVolumes, ZoneDevices } from "./devices/mod.ts";
 
 export interface CoreInputs {
   db: DatabaseSync;
@@ -42,6 +43,13 @@ export function buildCore(inputs: CoreInputs): ApiContext {
   const workloads = new WorkloadStore(db);
   const workloadLogs = new WorkloadLogs(inputs.logsDir);
   const networking = new ZoneNetworking(inputs.network, driver.name, log);
+  const devices = new ZoneDevices({
+    driver,
+    zones,
+    workloads,
+    deviceVolumes: () => deviceVolumes(inputs.storage),
+    log,
+  });
   const workloadManager = new WorkloadManager({
     workloads,
     zones,
@@ -50,6 +58,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     logs: workloadLogs,
     hostMountsDir: inputs.hostMountsDir,
     imageFormat: inputs.config.imageFormat,
+    devices,
     events,
     bus,
     log,
@@ -83,12 +92,14 @@ export function buildCore(inputs: CoreInputs): ApiContext {
       driver,
       network: networking,
       kernelFiles: (reference) => kernelImageFiles(inputs.storage, reference, log),
+      devices,
       log,
     }),
     bus,
     storage: inputs.storage,
     network: inputs.network,
     workloadManager,
+    devices,
     workloadLogs,
     snoop,
     log,

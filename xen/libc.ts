@@ -19,6 +19,14 @@ const symbols = {
   access: { parameters: ["buffer", "i32"], result: "i32" },
   /** int ioctl(int fd, unsigned long request, ...) — <sys/ioctl.h>; here with one pointer */
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  /** DIR *opendir(const char *name) — <dirent.h> */
+  opendir: { parameters: ["buffer"], result: "pointer" },
+  /** struct dirent *readdir(DIR *dirp) — <dirent.h> (glibc x86_64: d_name at offset 19) */
+  readdir: { parameters: ["pointer"], result: "pointer" },
+  /** int closedir(DIR *dirp) — <dirent.h> */
+  closedir: { parameters: ["pointer"], result: "i32" },
+  /** ssize_t readlink(const char *pathname, char *buf, size_t bufsiz) — <unistd.h> */
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   /** int sethostname(const char *name, size_t len) — <unistd.h> */
   sethostname: { parameters: ["buffer", "usize"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

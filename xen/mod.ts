@@ -7,6 +7,13 @@ export { XenError, XenUnavailableError } from "./errors.ts";
 export { cString, errno } from "./c.ts";
 export { F_OK, libc, O_NOCTTY, O_RDONLY, O_WRONLY } from "./libc.ts";
 export { ConsoleTty } from "./console_tty.ts";
+export {
+  kernelPathExists,
+  listKernelDir,
+  readKernelFile,
+  readKernelLink,
+  writeKernelFile,
+} from "./kernel_files.ts";
 export { ToolLogger, XtlLevel } from "./toollog.ts";
 export { type WatchEvent, XenStore, type XsPermission } from "./xenstore.ts";
 export { type CpuTopology, type DomainInfo, Libxl, SHUTDOWN_REASONS } from "./xenlight.ts";

@@ -82,6 +82,30 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** void libxl_device_pci_init(libxl_device_pci *p) */
+  libxl_device_pci_init: { parameters: ["buffer"], result: "void" },
+  /** void libxl_device_pci_dispose(libxl_device_pci *p) */
+  libxl_device_pci_dispose: { parameters: ["buffer"], result: "void" },
+  /** int libxl_device_pci_from_json(libxl_ctx *ctx, libxl_device_pci *p, const char *s) (_libxl_types.h) */
+  libxl_device_pci_from_json: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  /** int libxl_device_pci_assignable_add(libxl_ctx *ctx, libxl_device_pci *pci, int rebind) */
+  libxl_device_pci_assignable_add: {
+    parameters: ["pointer", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci, const libxl_asyncop_how *ao_how) */
+  libxl_device_pci_add: {
+    parameters: ["pointer", "u32", "buffer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** int libxl_device_pci_remove(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci, const libxl_asyncop_how *ao_how) */
+  libxl_device_pci_remove: {
+    parameters: ["pointer", "u32", "buffer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
   /** libxl_cputopology *libxl_get_cpu_topology(libxl_ctx *ctx, int *nb_cpu_out) */
   libxl_get_cpu_topology: { parameters: ["pointer", "buffer"], result: "pointer" },
   /** void libxl_cputopology_list_free(libxl_cputopology *, int nb_cpu) */
@@ -93,6 +117,7 @@ type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 // Struct sizes for Xen 4.17 (gcc, sizeof against libxen-dev 4.17.7), rounded up.
 const SIZEOF_DOMAIN_CONFIG = 1288;
 const SIZEOF_DEVICE_DISK = 144;
+const SIZEOF_DEVICE_PCI = 32;
 const SIZEOF_DOMINFO = 120;
 const SIZEOF_CPUTOPOLOGY = 12;
 
@@ -324,6 +349,60 @@ export class Libxl {
       if (rc !== 0) throw new XenError(call, `domain ${domid}`, rc);
     } finally {
       lib.libxl_device_disk_dispose(disk);
+    }
+  }
+
+  /**
+   * Binds a PCI function to xen-pciback (unbinding it from a host driver, whose name libxl
+   * keeps so `rebind` can give it back); a no-op for one already there.
+   */
+  async makePciAssignable(pciJson: string): Promise<void> {
+    await this.#withPci(
+      pciJson,
+      (lib, ctx, pci) => lib.libxl_device_pci_assignable_add(ctx, pci, 1),
+      "libxl_device_pci_assignable_add",
+      "",
+    );
+  }
+
+  /** Passes a PCI function (libxl_device_pci JSON) through to a running domain. */
+  async addPci(domid: number, pciJson: string): Promise<void> {
+    await this.#withPci(
+      pciJson,
+      (lib, ctx, pci) => lib.libxl_device_pci_add(ctx, domid, pci, null),
+      "libxl_device_pci_add",
+      `domain ${domid}`,
+    );
+  }
+
+  /** Takes a PCI function back from a domain (it stays bound to xen-pciback). */
+  async removePci(domid: number, pciJson: string): Promise<void> {
+    await this.#withPci(
+      pciJson,
+      (lib, ctx, pci) => lib.libxl_device_pci_remove(ctx, domid, pci, null),
+      "libxl_device_pci_remove",
+      `domain ${domid}`,
+    );
+  }
+
+  async #withPci(
+    pciJson: string,
+    call: (lib: Symbols, ctx: Deno.PointerValue, pci: Uint8Array) => Promise<number>,
+    name: string,
+    context: string,
+  ): Promise<void> {
+    const [lib, ctx] = this.#c();
+    const pci = new Uint8Array(SIZEOF_DEVICE_PCI);
+    lib.libxl_device_pci_init(pci);
+    try {
+      const parsed = lib.libxl_device_pci_from_json(ctx, pci, cString(pciJson));
+      if (parsed !== 0) throw new XenError("libxl_device_pci_from_json", pciJson, parsed);
+      // Safety: `pci` is a libxl_device_pci filled by libxl and held by this frame until the
+      // call resolves; dispose frees the strings libxl allocated in it.
+      const rc = await call(lib, ctx, pci);
+      if (rc !== 0) throw new XenError(name, `${context} ${pciJson}`.trim(), rc);
+    } finally {
+      lib.libxl_device_pci_dispose(pci);
     }
   }
 

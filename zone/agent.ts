@@ -2,6 +2,11 @@ import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/p
 import {
   type Bootstrap,
   BootstrapSchema,
+  type DeviceAttached,
+  DeviceAttachedSchema,
+  type DeviceDetached,
+  DeviceDetachedSchema,
+  DeviceSeenSchema,
   type ExecStart,
   ExecStartSchema,
   type FilesHeader,
@@ -51,6 +56,10 @@ export interface Runtime {
   execProblem(start: ExecStart): CommandProblem | undefined;
   /** Mounts the host directories shared with the zone (bootstrap). */
   mountShares(shares: Bootstrap["shares"]): Promise<void>;
+  /** A host device was given to the zone: resolves once the zone sees it (PCI: its addresses). */
+  deviceAttached(device: DeviceAttached): Promise<string[]>;
+  /** A host device is about to be taken back: throws while a workload mounts it. */
+  deviceDetached(device: DeviceDetached): void;
 }
 
 export interface AgentState {
@@ -178,6 +187,18 @@ export function serveAgent(
           return stream.close(`copying into the zone failed: ${(error as Error).message}`);
         },
       ).catch(() => {});
+    });
+    peer.onRequest("device.attached", async (payload) => {
+      const device = fromBinary(DeviceAttachedSchema, payload);
+      const pciAddresses = await runtime.deviceAttached(device);
+      log.info("device arrived", { device: device.name, kind: device.kind, at: device.guestPath });
+      return toBinary(DeviceSeenSchema, create(DeviceSeenSchema, { pciAddresses }));
+    });
+    peer.onRequest("device.detached", (payload) => {
+      const device = fromBinary(DeviceDetachedSchema, payload);
+      runtime.deviceDetached(device);
+      log.info("device leaving", { device: device.name });
+      return new Uint8Array();
     });
     peer.onRequest("workload.stop", async (payload) => {
       const stop = fromBinary(WorkloadStopSchema, payload);

@@ -1,7 +1,7 @@
 import type { Bootstrap } from "../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { creditEntropy, setHostname } from "./kernel_calls.ts";
-import { writeKernelFile } from "./kernel_files.ts";
+import { writeKernelFile } from "../xen/mod.ts";
 import { isNamespacedSysctl, sysctlPath, sysctlProblem } from "../lib/sysctl/mod.ts";
 import { setOnlineCpus } from "./cpu_online.ts";
 import { networkCommands, resolvConf } from "./network_setup.ts";

@@ -1,5 +1,5 @@
 import { waitForPath } from "../lib/fs/mod.ts";
-import { kernelPathExists, readKernelFile, writeKernelFile } from "./kernel_files.ts";
+import { kernelPathExists, readKernelFile, writeKernelFile } from "../xen/mod.ts";
 /** Where Linux lists CPUs; overridable for tests. */
 export const CPU_SYSFS = "/sys/devices/system/cpu";
 

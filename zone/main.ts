@@ -11,7 +11,7 @@ import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem, xenZoneSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
 import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
-import { kernelPathExists, readKernelFile } from "./kernel_files.ts";
+import { kernelPathExists, readKernelFile } from "../xen/mod.ts";
 
 let flags;
 try {

@@ -10,6 +10,7 @@ import type { ZoneLedger } from "../zones/mod.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
 import type { WorkloadLogs } from "../workloads/workload_logs.ts";
 import type { SnoopHub } from "../idm/snoop_hub.ts";
+import type { ZoneDevices } from "../devices/zone_devices.ts";
 
 /** What the RPC handlers reach; built once by the daemon. */
 export interface ApiContext {
@@ -27,6 +28,8 @@ export interface ApiContext {
   /** protect-network, for address reservations (absent in unit-test harnesses). */
   network?: NetworkConnection;
   workloadManager: WorkloadManager;
+  /** Host devices given to zones. */
+  devices: ZoneDevices;
   workloadLogs: WorkloadLogs;
   snoop: SnoopHub;
   log: Logger;

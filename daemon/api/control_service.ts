@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ControlService } from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
+import { deviceHandlers } from "./device_handlers.ts";
 import { hostHandlers } from "./host_handlers.ts";
 import { imageHandlers } from "./image_handlers.ts";
 import { networkHandlers } from "./network_handlers.ts";
@@ -27,5 +28,6 @@ export function builtHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contr
     ...imageHandlers(ctx.storage),
     ...volumeHandlers(ctx),
     ...networkHandlers(ctx),
+    ...deviceHandlers(ctx),
   };
 }

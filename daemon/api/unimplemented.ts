@@ -5,10 +5,7 @@ import { UnimplementedError } from "../../lib/errors/mod.ts";
 type Method = keyof ServiceImpl<typeof ControlService>;
 
 /** Which piece of work brings each RPC that is not built yet. */
-const PENDING: Partial<Record<Method, string>> = {
-  listDevices: "device passthrough in the Xen driver (issue: Real Xen); no host device can be " +
-    "given to a zone meanwhile, and block storage for zones is a volume (protect volume create)",
-};
+const PENDING: Partial<Record<Method, string>> = {};
 
 /**
  * Handlers for RPCs that are not built yet: each answers Unimplemented and

@@ -41,7 +41,7 @@ import { execOutput, execStart, readExecHeader, relayExec } from "../workloads/e
 /** Zone RPCs: validate, persist the desired state, wake the reconciler, return. */
 export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
-    createZone(request) {
+    async createZone(request) {
       const spec = normalizeZoneSpec(request.spec, ctx.config.zoneDefaults);
       if (!ctx.driver.hardwareIsolation) {
         // The zone shares the host's kernel: only what its namespaces keep is its own.
@@ -61,6 +61,15 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         driverName: ctx.driver.name,
         kernelDir: ctx.config.xen.kernelDir,
       });
+      if (spec.devices.length > 0) {
+        if (!ctx.driver.attachDevice) {
+          throw new InvalidArgumentError(
+            "spec.devices",
+            `the ${ctx.driver.name} driver cannot give host devices to zones; that needs the xen driver`,
+          );
+        }
+        await ctx.devices.checkSpec(spec.devices.map((d) => d.name));
+      }
       const backendProblem = ctx.driver.backendProblem?.(spec.backend);
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
       const reserved = ctx.driver.reserveZoneId?.();

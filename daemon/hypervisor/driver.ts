@@ -71,6 +71,9 @@ export interface HypervisorIntrospection {
   xenstore(): string;
 }
 
+export type { HostDevice } from "../devices/host_devices.ts";
+import type { HostDevice } from "../devices/host_devices.ts";
+
 /** Live resource targets for a running guest. */
 export interface ResourceUpdate {
   targetMemoryMib: number;
@@ -154,6 +157,18 @@ export interface HypervisorDriver {
   detachVolume?(zoneId: string, name: string): Promise<void>;
   /** The volumes attached to the zone now (kept with the domain, so known after a restart). */
   attachedVolumes?(zoneId: string): string[];
+  /** The host's devices zones could be given (PCI functions, block devices). */
+  listDevices?(): HostDevice[];
+  /**
+   * Gives a host device to the running guest (block: a writable vbd; PCI: passthrough) and
+   * returns where the zone sees it ("/dev/xvdc", or the PCI address). Idempotent: a device
+   * the zone has already is found, not added again.
+   */
+  attachDevice?(zoneId: string, device: HostDevice): Promise<string>;
+  /** Where the zone sees a block device it has now ("/dev/xvdc"); undefined if it has not. */
+  deviceGuestPath?(zoneId: string, name: string): string | undefined;
+  /** Takes the device back from the guest; no error if it does not have it. */
+  detachDevice?(zoneId: string, device: HostDevice): Promise<void>;
   /** Calls `exited` when a running guest shuts down or crashes on its own. */
   onGuestExit?(exited: (zoneId: string, reason: string, crashed: boolean) => void): void;
   /** Present only on drivers with a hypervisor (not process, not fake). */

@@ -5,6 +5,7 @@ export type {
   CreatedGuest,
   GuestInfo,
   GuestLink,
+  HostDevice,
   HypervisorDriver,
   HypervisorIntrospection,
   ResourceUpdate,

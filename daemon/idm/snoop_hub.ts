@@ -2,6 +2,9 @@ import { create, type DescMessage, fromBinary, toJson } from "@bufbuild/protobuf
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import {
   BootstrapSchema,
+  DeviceAttachedSchema,
+  DeviceDetachedSchema,
+  DeviceSeenSchema,
   HelloSchema,
   type Packet,
   PacketKind,
@@ -27,6 +30,8 @@ const SCHEMAS: Record<string, { request?: DescMessage; response?: DescMessage }>
   "workload.stop": { request: WorkloadStopSchema },
   "workload.output": { request: WorkloadOutputSchema },
   "workload.exit": { request: WorkloadExitSchema },
+  "device.attached": { request: DeviceAttachedSchema, response: DeviceSeenSchema },
+  "device.detached": { request: DeviceDetachedSchema },
 };
 
 /** Secrets never leave the daemon through snoop. */

@@ -4,6 +4,7 @@ import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
 import { withSpecDns, type ZoneLedger, type ZoneNetworking } from "../zones/mod.ts";
 import { isKernelReference } from "../validation/mod.ts";
+import type { ZoneDevices } from "../devices/mod.ts";
 
 export interface ZoneReconcilerDeps {
   ledger: ZoneLedger;
@@ -12,6 +13,8 @@ export interface ZoneReconcilerDeps {
   network?: ZoneNetworking;
   /** The host files of a kernel image named by OCI reference (protect-storage). */
   kernelFiles?: (reference: string) => Promise<{ kernel: string; initrd: string }>;
+  /** Gives a booted zone the devices its spec names, before it is READY. */
+  devices?: Pick<ZoneDevices, "attachAll">;
   log: Logger;
 }
 
@@ -162,6 +165,7 @@ export class ZoneReconciler {
         shares: zone.spec.shares.map((s) => s.hostPath),
         network: withSpecDns(network, zone.spec),
       });
+      if (zone.spec.devices.length > 0) await this.deps.devices?.attachAll(zone);
       this.deps.ledger.transition(zone.id, ZoneState.READY, {
         readyAt: new Date(),
         ipv4: network?.ipv4 ?? "",

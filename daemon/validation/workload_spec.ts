@@ -45,11 +45,15 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
         throw new InvalidArgumentError(`${field}.source`, `volume ${m.source} is mounted twice`);
       }
       volumes.add(m.source);
+    } else if (m.type === "device") {
+      if (!/^\/dev\/[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(m.source)) {
+        throw new InvalidArgumentError(`${field}.source`, "must be a block device's path (/dev/…)");
+      }
     } else {
       throw new InvalidArgumentError(
         `${field}.type`,
         `"${m.type.slice(0, 40)}" is not a mount type: "volume" (a named volume), "bind" ` +
-          `(a host path) or "tmpfs"`,
+          `(a host path), "device" (a block device given to the zone) or "tmpfs"`,
       );
     }
     const d = m.destination;

@@ -139,13 +139,7 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
       `at most ${MAX_KERNEL_OPTIONS_BYTES} bytes in all`,
     );
   }
-  // Accepted fields are honoured or refused, never dropped: these two are not built yet.
-  if (spec.devices.length > 0) {
-    throw new UnimplementedError(
-      "spec.devices: device passthrough is not available yet (PCI and block devices through " +
-        "libxl are still to come); for persistent data use a volume (protect volume create)",
-    );
-  }
+  // Accepted fields are honoured or refused, never dropped: this one is not built yet.
   if (spec.scratchDisk && spec.scratchDisk.sizeMib > 0n) {
     throw new UnimplementedError(
       "spec.scratch_disk: a zone scratch disk is not available yet (workloads' writable " +

@@ -5,6 +5,8 @@ import {
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
+  type WorkloadVolume,
+  WorkloadVolumeSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { ImageInfo } from "../../proto/gen/protect/storage/v1/storage_pb.ts";
 import {
@@ -32,6 +34,7 @@ import type { StorageConnection } from "../clients/storage_client.ts";
 import { validateName, validatePublish, validateWorkloadSpec } from "../validation/mod.ts";
 import type { ZoneLedger } from "../zones/mod.ts";
 import type { ImageFormatName } from "../config/mod.ts";
+import { deviceMounts, type ZoneDevices } from "../devices/zone_devices.ts";
 import type { WorkloadLogs } from "./workload_logs.ts";
 import { execStart, readExecHeader, relayExec } from "./exec_relay.ts";
 import { sendCopies } from "./host_copies.ts";
@@ -57,6 +60,8 @@ export interface WorkloadManagerDeps {
   log: Logger;
   /** Host directories a workload may mount (copied in) must be inside this one. */
   hostMountsDir: string;
+  /** Host devices given to zones: where a workload's device mount is in its zone. */
+  devices?: ZoneDevices;
   /** How images are packed for zones when a spec leaves image_format unspecified. */
   imageFormat?: ImageFormatName;
   /** Sets the host ports a zone's workloads publish (protect-network); absent in unit tests. */
@@ -203,6 +208,27 @@ export class WorkloadManager {
     return zone;
   }
 
+  /** The spec's device mounts: host block devices the zone has, mounted like volumes. */
+  #deviceVolumes(zone: ZoneRecord, spec: WorkloadSpec): WorkloadVolume[] {
+    const mounts = deviceMounts(spec);
+    if (mounts.length === 0) return [];
+    if (!this.deps.devices) {
+      throw new FailedPreconditionError(
+        `the ${this.deps.driver.name} driver gives zones no host devices to mount`,
+      );
+    }
+    return mounts.map((m) => {
+      const device = this.deps.devices!.guestPath(zone, m.source);
+      return create(WorkloadVolumeSchema, {
+        name: device.slice("/dev/".length),
+        device,
+        destination: m.destination,
+        readOnly: m.readOnly,
+        hostDevice: true,
+      });
+    });
+  }
+
   #image(spec: WorkloadSpec) {
     const format = packFormat(spec.imageFormat, this.deps.imageFormat ?? "squashfs");
     return ensureImage(this.deps.storage, spec.image, format, this.deps.log);
@@ -229,6 +255,7 @@ export class WorkloadManager {
       throw new FailedPreconditionError("this daemon cannot publish ports");
     }
     await this.volumes.lookup(spec); // a volume that does not exist is refused before the pull
+    this.#deviceVolumes(zone, spec); // a device the zone lacks, too
     const image = await this.#image(spec);
     if (composeArgv(spec, image.config?.entrypoint ?? [], image.config?.cmd ?? []).length === 0) {
       throw new InvalidArgumentError("spec.process.args", "empty, and the image has no command");
@@ -281,7 +308,10 @@ export class WorkloadManager {
         await sendCopies(peer, id, hostMounts.binds.length, hostMounts.copies);
       }
       if (spec.publish.length > 0) await this.#publishPorts(w.zoneId);
-      const volumes = await this.volumes.attach(w.zoneId, spec);
+      const volumes = [
+        ...await this.volumes.attach(w.zoneId, spec),
+        ...this.#deviceVolumes(this.deps.zones.store.get(w.zoneId), spec),
+      ];
       const size = this.#terminalSizes.get(id);
       this.#terminalSizes.delete(id);
       const imagePath = this.deps.driver.attachImage

@@ -1,5 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { WorkloadVolume } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { create } from "@bufbuild/protobuf";
+import {
+  type WorkloadVolume,
+  WorkloadVolumeSchema,
+} from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import type { WorkloadSpec } from "../../proto/mod.ts";
 import { FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
@@ -127,13 +131,12 @@ export class WorkloadVolumes {
       const device = this.deps.driver.attachVolume
         ? await this.deps.driver.attachVolume(zoneId, m.source, path)
         : path;
-      volumes.push({
-        $typeName: "protect.idm.v1.WorkloadVolume",
+      volumes.push(create(WorkloadVolumeSchema, {
         name: m.source,
         device,
         destination: m.destination,
         readOnly: m.readOnly,
-      });
+      }));
     }
     return volumes;
   }

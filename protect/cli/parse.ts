@@ -72,6 +72,10 @@ export function parseVolume(
   ) {
     throw new UsageError(`${flag} "${value}" must be SOURCE:/path[:ro|rw]`, "");
   }
+  // A block device given to the zone is mounted writable unless :ro, like a volume.
+  if (source.startsWith("/dev/")) {
+    return { type: "device", source, destination, readOnly: mode === "ro" };
+  }
   const host = source.startsWith("/");
   return {
     type: host ? "bind" : "volume",

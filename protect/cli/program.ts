@@ -5,6 +5,7 @@ import { machineCommand } from "../commands/machine.ts";
 import { networkCommand } from "../commands/network.ts";
 import { imageCommand } from "../commands/image.ts";
 import { volumeCommand } from "../commands/volume.ts";
+import { deviceCommand } from "../commands/device.ts";
 import { workloadCommand } from "../commands/workload.ts";
 import { zoneCommand } from "../commands/zone.ts";
 import { DEFAULT_SOCKET } from "./client.ts";
@@ -41,6 +42,7 @@ export const program: CommandSpec = {
     workloadCommand,
     imageCommand,
     volumeCommand,
+    deviceCommand,
     hostCommand,
     networkCommand,
     machineCommand,

@@ -9,6 +9,7 @@ import { waitForZone } from "../cli/wait.ts";
 import { ZONE_COLUMNS, zoneJson, zoneStateName } from "../cli/zone_view.ts";
 import { TIMEOUT_OPTION, zoneLaunchCommand } from "./zone_launch.ts";
 import { zoneExecCommand } from "./exec.ts";
+import { zoneDeviceCommand } from "./device.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 
 const ZONE_ARG = [{ name: "zone", description: "zone name or ID" }];
@@ -19,6 +20,7 @@ export const zoneCommand: CommandSpec = {
   commands: [
     zoneLaunchCommand,
     zoneExecCommand,
+    zoneDeviceCommand,
     {
       name: "list",
       aliases: ["ls"],

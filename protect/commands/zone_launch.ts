@@ -84,6 +84,12 @@ export const zoneLaunchCommand: CommandSpec = {
       description: "extra kernel command-line option",
       repeatable: true,
     },
+    {
+      long: "device",
+      value: "name",
+      description: "a host device the zone gets as it boots (protect device list; Xen only)",
+      repeatable: true,
+    },
     { long: "annotation", value: "key=value", description: "annotation", repeatable: true },
     PUBLISH_OPTION,
     {
@@ -130,6 +136,7 @@ export const zoneLaunchCommand: CommandSpec = {
           maxCpus: (o["max-cpus"] as number) ?? 0,
         },
         kernelOptions: o["kernel-option"] as string[],
+        devices: (o.device as string[]).map((name) => ({ name })),
         annotations: Object.fromEntries(
           (o.annotation as string[]).map((a) => parseKeyValue(a, "--annotation")),
         ),

@@ -10,4 +10,5 @@
 import "./e2e/zone_cases.ts";
 import "./e2e/network_cases.ts";
 import "./e2e/workload_cases.ts";
+import "./e2e/device_cases.ts";
 import "./e2e/lifecycle_cases.ts";

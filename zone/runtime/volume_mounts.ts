@@ -3,6 +3,20 @@ import { waitForPath } from "../../lib/fs/mod.ts";
 import { VOLUME_NAME } from "../../lib/volumes/mod.ts";
 import { run as runTool } from "./run_tool.ts";
 
+/** A host device's mount name is its zone device ("xvdc"), never a path. */
+const DEVICE_NAME = /^[a-z][a-z0-9]{0,15}$/;
+
+/** What the host sent for one volume or device mount, checked before anything is mounted. */
+function checkVolume(v: WorkloadVolume): void {
+  if (v.hostDevice) {
+    if (!DEVICE_NAME.test(v.name) || v.device !== `/dev/${v.name}`) {
+      throw new Error(`"${v.name.slice(0, 32)}" is not a device of this zone`);
+    }
+  } else if (!VOLUME_NAME.test(v.name)) {
+    throw new Error(`"${v.name.slice(0, 64)}" is not a volume name`);
+  }
+}
+
 /** How long a hot-plugged volume disk may take to appear in the zone. */
 const DISK_WAIT_MS = 30_000;
 
@@ -30,12 +44,12 @@ export class VolumeMounts {
       const done: string[] = [];
       try {
         for (const v of volumes) {
-          if (!VOLUME_NAME.test(v.name)) throw new Error(`"${v.name}" is not a volume name`);
+          checkVolume(v);
           const mounted = this.#mounted.get(v.name);
           if (mounted) {
             mounted.users.add(workloadId);
           } else {
-            await this.#mount(v.name, v.device);
+            await this.#mount(v.name, v.device, v.hostDevice);
             this.#mounted.set(v.name, { device: v.device, users: new Set([workloadId]) });
           }
           done.push(v.name);
@@ -61,15 +75,30 @@ export class VolumeMounts {
     }
   }
 
-  /** A file (process driver) through a loop device; a hot-plugged disk (Xen) once it appears. */
-  async #mount(name: string, device: string): Promise<void> {
+  /**
+   * A file (process driver) through a loop device; a hot-plugged disk (Xen) once it appears.
+   * A protect volume is ext4; a host block device holds whatever file system it holds.
+   */
+  async #mount(name: string, device: string, hostDevice: boolean): Promise<void> {
     const target = `${this.dir}/${name}`;
     Deno.mkdirSync(target, { recursive: true });
     if (!device.startsWith("/dev/")) {
       return await this.run("mount", ["-t", "ext4", "-o", "loop", device, target]);
     }
     await waitForPath(device, `volume ${name}'s disk`, DISK_WAIT_MS, 100, this.devicePresent);
-    await this.run("mount", ["-t", "ext4", device, target]);
+    await this.run("mount", hostDevice ? [device, target] : ["-t", "ext4", device, target]);
+  }
+
+  /**
+   * A host device is being taken from the zone: refused while a workload still mounts it
+   * (the host checks that first); nothing to do otherwise, as the last user unmounted it.
+   */
+  checkUnused(device: string): void {
+    for (const [name, m] of this.#mounted) {
+      if (m.device === device && m.users.size > 0) {
+        throw new Error(`${device} is mounted (as ${name}) by workload ${[...m.users][0]}`);
+      }
+    }
   }
 
   #serial<T>(step: () => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import type {
   BootstrapShare,
+  DeviceAttached,
+  DeviceDetached,
   ExecStart,
   FilesHeader,
   WorkloadInput,
@@ -120,6 +122,38 @@ export class WorkloadRunner {
   /** Mounts the host directories shared with the zone (at bootstrap). */
   mountShares(shares: BootstrapShare[]): Promise<void> {
     return this.#shares.mount(shares);
+  }
+
+  /**
+   * A host device was given to the zone: a block device once its node is there; a PCI
+   * function: the zone's PCI addresses as they are now (for the host's log).
+   */
+  async deviceAttached(device: DeviceAttached): Promise<string[]> {
+    if (device.kind === "block") {
+      if (!/^\/dev\/[a-z][a-z0-9]{0,15}$/.test(device.guestPath)) {
+        throw new Error(`"${device.guestPath.slice(0, 32)}" is not a device node of this zone`);
+      }
+      await waitForPath(
+        device.guestPath,
+        `device ${device.name.slice(0, 64)}`,
+        DISK_WAIT_MS,
+        100,
+        this.devicePresent,
+      );
+      return [];
+    }
+    if (device.kind !== "pci") {
+      throw new Error(`"${device.kind.slice(0, 16)}" is not a device kind`);
+    }
+    // Deno reads /sys only under --allow-all; ls may run (the agent's run grant).
+    const out = await new Deno.Command("ls", { args: ["/sys/bus/pci/devices"], stderr: "null" })
+      .output();
+    return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).slice(0, 256);
+  }
+
+  /** A host device is about to be taken back: no workload may still mount it. */
+  deviceDetached(device: DeviceDetached): void {
+    if (device.guestPath) this.#volumes.checkUnused(device.guestPath);
   }
 
   #dirs(id: string) {

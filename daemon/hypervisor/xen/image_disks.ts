@@ -46,6 +46,12 @@ export class ImageDisks {
     });
   }
 
+  /** The device of `key` in the domain, if it has that disk. */
+  held(domid: number, key: string): string | undefined {
+    const vdev = this.xs.read(`${zoneKeysPath(domid)}/disks/${key}`);
+    return vdev ? `/dev/${vdev}` : undefined;
+  }
+
   /** Removes the disk of `key`, if the domain (`domid()`, undefined when gone) still has it. */
   detach(zoneId: string, domid: () => number | undefined, key: string): Promise<void> {
     return this.#serial(zoneId, async () => {
@@ -72,6 +78,9 @@ export class ImageDisks {
 
 /** A volume's disk key: xenstore paths take no ".", and "@" is in no volume name or ID. */
 export const volumeDiskKey = (name: string) => `volume@${name.replaceAll(".", "@")}`;
+
+/** A host block device's disk key ("/dev/vda" → "device@dev@vda"). */
+export const deviceDiskKey = (path: string) => `device${path.replaceAll(/[/.]/g, "@")}`;
 
 /** The volume names among a domain's disk keys. */
 export const volumesOfDiskKeys = (keys: string[]) =>

@@ -42,7 +42,10 @@ import { loopsInUse } from "./block_backends.ts";
 import { xenDebugInfo } from "./debug_info.ts";
 import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
-import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
+import { deviceDiskKey, ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
+import { PciPassthrough } from "./pci_passthrough.ts";
+import { withLibxlReason } from "./libxl_reason.ts";
+import { blockDevices, type HostDevice, pciDevices } from "../../devices/host_devices.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
 import { xenstoreDaemon } from "./xenstore_daemon.ts";
 
@@ -92,6 +95,7 @@ export class XenDriver implements HypervisorDriver {
   #stop = new AbortController();
   #loops: LoopReclaimer;
   #disks: ImageDisks;
+  #pci: PciPassthrough;
   #onPeer?: (zoneId: string, peer: IdmPeer) => void;
   #onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
   #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
@@ -106,6 +110,7 @@ export class XenDriver implements HypervisorDriver {
       log: this.options.log,
     });
     this.#disks = new ImageDisks(this.#xl, this.#xs, this.#loops, options.boot.hotplugScript);
+    this.#pci = new PciPassthrough(this.#xl);
   }
 
   #logger(): ToolLogger {
@@ -277,6 +282,36 @@ export class XenDriver implements HypervisorDriver {
 
   detachVolume(zoneId: string, name: string): Promise<void> {
     return this.#disks.detach(zoneId, () => this.#domainOf(zoneId)?.domid, volumeDiskKey(name));
+  }
+
+  listDevices(): HostDevice[] {
+    return [...pciDevices(), ...blockDevices()];
+  }
+
+  attachDevice(zoneId: string, device: HostDevice): Promise<string> {
+    const domid = () => this.#requireDomid(zoneId);
+    return withLibxlReason(this.options.libxlLogPath, () => {
+      if (device.kind === "block") {
+        return this.#disks.attach(zoneId, domid, deviceDiskKey(device.name), device.name, true);
+      }
+      return this.#pci.attach(domid(), device.name);
+    });
+  }
+
+  deviceGuestPath(zoneId: string, name: string): string | undefined {
+    const domid = this.#domainOf(zoneId)?.domid;
+    return domid === undefined ? undefined : this.#disks.held(domid, deviceDiskKey(name));
+  }
+
+  detachDevice(zoneId: string, device: HostDevice): Promise<void> {
+    const domid = () => this.#domainOf(zoneId)?.domid;
+    return withLibxlReason(this.options.libxlLogPath, async () => {
+      if (device.kind === "block") {
+        return await this.#disks.detach(zoneId, domid, deviceDiskKey(device.name));
+      }
+      const id = domid();
+      if (id !== undefined) await this.#pci.detach(id, device.name);
+    });
   }
 
   /** The zone's console, as xenconsoled logs it (kernel messages and the agent's log). */

@@ -1,23 +1,26 @@
+import { listKernelDir, readKernelFile } from "../../../xen/mod.ts";
+
 /** The xenstore daemons Xen ships, by process name (/proc/PID/comm). */
 const XENSTORE_DAEMONS = ["oxenstored", "xenstored"];
 
 /**
- * Which xenstore daemon serves this host: "oxenstored" (OCaml, memory-safe),
- * "xenstored" (C) or "unknown". Found by process name, as no xenstore request
- * tells the two apart. `proc` is /proc (a test may pass another tree).
+ * Which xenstore daemon serves this host: "oxenstored" (OCaml, memory-safe), "xenstored"
+ * (C) or "unknown". Found by process name, as no xenstore request tells the two apart;
+ * /proc is read through libc (Deno opens it only under --allow-all). `proc` is /proc (a
+ * test may pass another tree).
  */
 export function xenstoreDaemon(proc = "/proc"): string {
-  let entries: Iterable<Deno.DirEntry>;
+  let entries: string[];
   try {
-    entries = Deno.readDirSync(proc);
+    entries = listKernelDir(proc);
   } catch {
     return "unknown";
   }
-  for (const entry of entries) {
-    if (!/^[0-9]+$/.test(entry.name)) continue;
+  for (const pid of entries) {
+    if (!/^[0-9]+$/.test(pid)) continue;
     let comm: string;
     try {
-      comm = Deno.readTextFileSync(`${proc}/${entry.name}/comm`).trim();
+      comm = readKernelFile(`${proc}/${pid}/comm`).trim();
     } catch {
       continue; // the process ended while we looked
     }

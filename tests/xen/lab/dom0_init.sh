@@ -12,7 +12,7 @@ mount -t devpts devpts /dev/pts
 for d in /run /tmp /dev/shm /var/lib/protect; do mkdir -p $d; mount -t tmpfs tmpfs $d; done
 echo "LAB-DOM0-INIT uptime=$(cut -d' ' -f1 /proc/uptime)"
 for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback \
-         virtio_pci virtio_net 9pnet_virtio 9p tun veth loop squashfs overlay; do
+         virtio_pci virtio_net virtio_blk 9pnet_virtio 9p tun veth loop squashfs overlay xen-pciback; do
   modprobe $m || echo "modprobe $m failed"
 done
 mount -t xenfs xenfs /proc/xen

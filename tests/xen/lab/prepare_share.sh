@@ -20,5 +20,7 @@ cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen*
 # The zones' own kernel and initrd as a kernel image: the e2e case boots a zone from it by reference.
 "$root/denow" run -A "$here/lab_oci_archive.ts" kernel "$image/zone-vmlinux" "$image/zone-initrd.cpio.gz" \
   "$share/images/zone-kernel.tar"
+# A spare disk dom0 sees as /dev/vda: the block device the e2e device case gives to a zone.
+truncate -s 64M "$share/extra-disk.img"
 printf '#!/bin/sh\nexec /mnt/project/tests/xen/lab/session.sh %s\n' "$mode" > "$share/run.sh"
 chmod +x "$share/run.sh"

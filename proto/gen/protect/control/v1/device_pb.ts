@@ -10,30 +10,50 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/device.proto.
  */
 export const file_protect_control_v1_device: GenFile = /*@__PURE__*/
-  fileDesc("Ch9wcm90ZWN0L2NvbnRyb2wvdjEvZGV2aWNlLnByb3RvEhJwcm90ZWN0LmNvbnRyb2wudjEiQAoGRGV2aWNlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIaChJjbGFpbWVkX2J5X3pvbmVfaWQYAyABKAkiFAoSTGlzdERldmljZXNSZXF1ZXN0IkIKE0xpc3REZXZpY2VzUmVzcG9uc2USKwoHZGV2aWNlcxgBIAMoCzIaLnByb3RlY3QuY29udHJvbC52MS5EZXZpY2ViBnByb3RvMw");
+  fileDesc("Ch9wcm90ZWN0L2NvbnRyb2wvdjEvZGV2aWNlLnByb3RvEhJwcm90ZWN0LmNvbnRyb2wudjEiZgoGRGV2aWNlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIaChJjbGFpbWVkX2J5X3pvbmVfaWQYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHaGVsZF9ieRgFIAEoCSIUChJMaXN0RGV2aWNlc1JlcXVlc3QiQgoTTGlzdERldmljZXNSZXNwb25zZRIrCgdkZXZpY2VzGAEgAygLMhoucHJvdGVjdC5jb250cm9sLnYxLkRldmljZSI3ChdBdHRhY2hab25lRGV2aWNlUmVxdWVzdBIMCgR6b25lGAEgASgJEg4KBmRldmljZRgCIAEoCSIuChhBdHRhY2hab25lRGV2aWNlUmVzcG9uc2USEgoKZ3Vlc3RfcGF0aBgBIAEoCSI3ChdEZXRhY2hab25lRGV2aWNlUmVxdWVzdBIMCgR6b25lGAEgASgJEg4KBmRldmljZRgCIAEoCSIaChhEZXRhY2hab25lRGV2aWNlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
+ * A host device that can be given to a zone: a PCI function (passthrough through libxl and
+ * xen-pciback) or a block device (a writable vbd).
+ *
  * @generated from message protect.control.v1.Device
  */
 export type Device = Message<"protect.control.v1.Device"> & {
   /**
+   * A PCI address ("0000:00:04.0") or a block device's path ("/dev/vda").
+   *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
-   * "pci", "block", ...
+   * "pci" or "block".
    *
    * @generated from field: string kind = 2;
    */
   kind: string;
 
   /**
-   * Zone the device is claimed by; empty when free.
+   * Zone the device is given to; empty when free.
    *
    * @generated from field: string claimed_by_zone_id = 3;
    */
   claimedByZoneId: string;
+
+  /**
+   * What it is: vendor:device, class and driver (PCI); size (block).
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * Why it cannot be given while the host keeps it: "host: mounted at /boot", "volume data",
+   * "host driver e1000 (…)"; empty when it can be.
+   *
+   * @generated from field: string held_by = 5;
+   */
+  heldBy: string;
 };
 
 /**
@@ -72,4 +92,84 @@ export type ListDevicesResponse = Message<"protect.control.v1.ListDevicesRespons
  */
 export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_device, 2);
+
+/**
+ * @generated from message protect.control.v1.AttachZoneDeviceRequest
+ */
+export type AttachZoneDeviceRequest = Message<"protect.control.v1.AttachZoneDeviceRequest"> & {
+  /**
+   * Zone ID or name.
+   *
+   * @generated from field: string zone = 1;
+   */
+  zone: string;
+
+  /**
+   * A device name from ListDevices.
+   *
+   * @generated from field: string device = 2;
+   */
+  device: string;
+};
+
+/**
+ * Describes the message protect.control.v1.AttachZoneDeviceRequest.
+ * Use `create(AttachZoneDeviceRequestSchema)` to create a new message.
+ */
+export const AttachZoneDeviceRequestSchema: GenMessage<AttachZoneDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_device, 3);
+
+/**
+ * @generated from message protect.control.v1.AttachZoneDeviceResponse
+ */
+export type AttachZoneDeviceResponse = Message<"protect.control.v1.AttachZoneDeviceResponse"> & {
+  /**
+   * Where the zone sees it: its block device ("/dev/xvdc"), or its PCI address.
+   *
+   * @generated from field: string guest_path = 1;
+   */
+  guestPath: string;
+};
+
+/**
+ * Describes the message protect.control.v1.AttachZoneDeviceResponse.
+ * Use `create(AttachZoneDeviceResponseSchema)` to create a new message.
+ */
+export const AttachZoneDeviceResponseSchema: GenMessage<AttachZoneDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_device, 4);
+
+/**
+ * @generated from message protect.control.v1.DetachZoneDeviceRequest
+ */
+export type DetachZoneDeviceRequest = Message<"protect.control.v1.DetachZoneDeviceRequest"> & {
+  /**
+   * @generated from field: string zone = 1;
+   */
+  zone: string;
+
+  /**
+   * @generated from field: string device = 2;
+   */
+  device: string;
+};
+
+/**
+ * Describes the message protect.control.v1.DetachZoneDeviceRequest.
+ * Use `create(DetachZoneDeviceRequestSchema)` to create a new message.
+ */
+export const DetachZoneDeviceRequestSchema: GenMessage<DetachZoneDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_device, 5);
+
+/**
+ * @generated from message protect.control.v1.DetachZoneDeviceResponse
+ */
+export type DetachZoneDeviceResponse = Message<"protect.control.v1.DetachZoneDeviceResponse"> & {
+};
+
+/**
+ * Describes the message protect.control.v1.DetachZoneDeviceResponse.
+ * Use `create(DetachZoneDeviceResponseSchema)` to create a new message.
+ */
+export const DetachZoneDeviceResponseSchema: GenMessage<DetachZoneDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_device, 6);
 

@@ -80,7 +80,8 @@ export type ZoneSpec = Message<"protect.control.v1.ZoneSpec"> & {
   annotations: { [key: string]: string };
 
   /**
-   * Not built yet: a zone with devices is refused (Unimplemented).
+   * Host devices given to the zone as it boots, before it is READY (see ListDevices); the
+   * zone's record keeps those attached live too.
    *
    * @generated from field: repeated protect.control.v1.DeviceRef devices = 8;
    */

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/idm/v1/idm.proto.
  */
 export const file_protect_idm_v1_idm: GenFile = /*@__PURE__*/
-  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAki0gIKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMEhQKDGRuc19zZWFyY2hlcxgGIAMoCRITCgtkbnNfb3B0aW9ucxgHIAMoCRI3CgdzeXNjdGxzGAggAygLMiYucHJvdGVjdC5pZG0udjEuQm9vdHN0cmFwLlN5c2N0bHNFbnRyeRIuCgZzaGFyZXMYCSADKAsyHi5wcm90ZWN0LmlkbS52MS5Cb290c3RyYXBTaGFyZRouCgxTeXNjdGxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI0Cg5Cb290c3RyYXBTaGFyZRIPCgd4ZW5fdGFnGAEgASgJEhEKCWhvc3RfcGF0aBgCIAEoCSIeCgVSZWFkeRIVCg1hZ2VudF92ZXJzaW9uGAEgASgJIhgKBFBpbmcSEAoIc2VxdWVuY2UYASABKAQiGAoEUG9uZxIQCghzZXF1ZW5jZRgBIAEoBCLdBgoNV29ya2xvYWRTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRISCgppbWFnZV9wYXRoGAIgASgJEgwKBGFyZ3MYAyADKAkSCwoDZW52GAQgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAUgASgJEgwKBHVzZXIYBiABKAkSIQoZcmVhZF9vbmx5X3Jvb3RfZmlsZXN5c3RlbRgHIAEoCBISCgpwcml2aWxlZ2VkGAggASgIEhgKEGFkZF9jYXBhYmlsaXRpZXMYCSADKAkSGQoRZHJvcF9jYXBhYmlsaXRpZXMYCiADKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAsgASgEEhIKCnBpZHNfbGltaXQYDCABKA0SEgoKY3B1X21pbGxpcxgNIAEoDRIPCgdzZWNjb21wGA4gASgJEiwKBXRtcGZzGA8gAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRUbXBmcxIrCgViaW5kcxgQIAMoCzIcLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkQmluZBILCgN0dHkYESABKAgSEgoKb3Blbl9zdGRpbhgSIAEoCBIvCgd2b2x1bWVzGBMgAygLMh4ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRWb2x1bWUSGwoTc3VwcGxlbWVudGFsX2dyb3VwcxgUIAMoDRIiChphbGxvd19wcml2aWxlZ2VfZXNjYWxhdGlvbhgVIAEoCBIbChNjdXN0b21fbWFza2VkX3BhdGhzGBYgASgIEhQKDG1hc2tlZF9wYXRocxgXIAMoCRIWCg5yZWFkb25seV9wYXRocxgYIAMoCRISCgpjcHVfc2hhcmVzGBkgASgEEhUKDW9vbV9zY29yZV9hZGoYGiABKAUSHQoVY3VzdG9tX3JlYWRvbmx5X3BhdGhzGBsgASgIEhYKDnNoYXJlX3pvbmVfcGlkGBwgASgIEhYKDnNoYXJlX3pvbmVfaXBjGB0gASgIEgwKBHJvd3MYHiABKA0SDwoHY29sdW1ucxgfIAEoDRI2CgtzaGFyZV9iaW5kcxggIAMoCzIhLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkU2hhcmVCaW5kEhQKDGltYWdlX2Zvcm1hdBghIAEoCSJYChFXb3JrbG9hZFNoYXJlQmluZBINCgVzaGFyZRgBIAEoDRIMCgRwYXRoGAIgASgJEhMKC2Rlc3RpbmF0aW9uGAMgASgJEhEKCXJlYWRfb25seRgEIAEoCCJWCg5Xb3JrbG9hZFZvbHVtZRIMCgRuYW1lGAEgASgJEg4KBmRldmljZRgCIAEoCRITCgtkZXN0aW5hdGlvbhgDIAEoCRIRCglyZWFkX29ubHkYBCABKAgiaAoNV29ya2xvYWRJbnB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRINCgVzdGRpbhgCIAEoDBIUCgxzdGRpbl9jbG9zZWQYAyABKAgSDAoEcm93cxgEIAEoDRIPCgdjb2x1bW5zGAUgASgNIjIKDFdvcmtsb2FkQmluZBINCgVtb3VudBgBIAEoDRITCgtkZXN0aW5hdGlvbhgCIAEoCSJHCgtGaWxlc0hlYWRlchITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZtb3VudHMYAiABKA0SEwoLdG90YWxfYnl0ZXMYAyABKAQigQEKCUZpbGVFbnRyeRINCgVtb3VudBgBIAEoDRImCgRraW5kGAIgASgOMhgucHJvdGVjdC5pZG0udjEuRmlsZUtpbmQSDAoEcGF0aBgDIAEoCRIMCgRtb2RlGAQgASgNEgwKBGRhdGEYBSABKAwSEwoLbGlua190YXJnZXQYBiABKAkiNwoNV29ya2xvYWRUbXBmcxITCgtkZXN0aW5hdGlvbhgBIAEoCRIRCglyZWFkX29ubHkYAiABKAgiRQoOV29ya2xvYWRPdXRwdXQSEwoLd29ya2xvYWRfaWQYASABKAkSDgoGc3Rkb3V0GAIgASgMEg4KBnN0ZGVychgDIAEoDCJVCgxXb3JrbG9hZEV4aXQSEwoLd29ya2xvYWRfaWQYASABKAkSEQoJZXhpdF9jb2RlGAIgASgFEg0KBWVycm9yGAMgASgJEg4KBnJlYXNvbhgEIAEoCSJBCgxXb3JrbG9hZFN0b3ASEwoLd29ya2xvYWRfaWQYASABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAiABKA0iggEKCUV4ZWNTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRIMCgRhcmdzGAIgAygJEgsKA2VudhgDIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgEIAEoCRILCgN0dHkYBSABKAgSDAoEcm93cxgGIAEoDRIPCgdjb2x1bW5zGAcgASgNIk8KCUV4ZWNJbnB1dBINCgVzdGRpbhgBIAEoDBIUCgxzdGRpbl9jbG9zZWQYAiABKAgSDAoEcm93cxgDIAEoDRIPCgdjb2x1bW5zGAQgASgNIl0KCUV4ZWNFdmVudBIOCgZzdGRvdXQYASABKAwSDgoGc3RkZXJyGAIgASgMEg4KBmV4aXRlZBgDIAEoCBIRCglleGl0X2NvZGUYBCABKAUSDQoFZXJyb3IYBSABKAkiJAoNWm9uZVJlc291cmNlcxITCgtvbmxpbmVfY3B1cxgBIAEoDSKAAQoRWm9uZU1ldHJpY3NSZXBvcnQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAEgASgEEh4KFm1lbW9yeV9hdmFpbGFibGVfYnl0ZXMYAiABKAQSFQoNcHJvY2Vzc19jb3VudBgDIAEoDRIYChBjcHVfYnVzeV9wZXJjZW50GAQgASgBIiwKFFdvcmtsb2FkU3RhdHNSZXF1ZXN0EhQKDHdvcmtsb2FkX2lkcxgBIAMoCSK1AQoNV29ya2xvYWRTdGF0cxITCgt3b3JrbG9hZF9pZBgBIAEoCRIUCgxjcHVfdXNhZ2VfbnMYAiABKAQSGgoSbWVtb3J5X3VzYWdlX2J5dGVzGAMgASgEEiAKGG1lbW9yeV93b3JraW5nX3NldF9ieXRlcxgEIAEoBBIcChR3cml0YWJsZV9sYXllcl9ieXRlcxgFIAEoBBIdChV3cml0YWJsZV9sYXllcl9pbm9kZXMYBiABKAQiQwoTV29ya2xvYWRTdGF0c1JlcG9ydBIsCgVzdGF0cxgBIAMoCzIdLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkU3RhdHMihgEKF1dvcmtsb2FkUmVzb3VyY2VzVXBkYXRlEhMKC3dvcmtsb2FkX2lkGAEgASgJEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgCIAEoBBISCgpjcHVfbWlsbGlzGAMgASgNEhIKCmNwdV9zaGFyZXMYBCABKAQSEgoKcGlkc19saW1pdBgFIAEoDSrqAQoKUGFja2V0S2luZBIbChdQQUNLRVRfS0lORF9VTlNQRUNJRklFRBAAEhUKEVBBQ0tFVF9LSU5EX0VWRU5UEAESFwoTUEFDS0VUX0tJTkRfUkVRVUVTVBACEhgKFFBBQ0tFVF9LSU5EX1JFU1BPTlNFEAMSGwoXUEFDS0VUX0tJTkRfU1RSRUFNX09QRU4QBBIbChdQQUNLRVRfS0lORF9TVFJFQU1fREFUQRAFEhwKGFBBQ0tFVF9LSU5EX1NUUkVBTV9DTE9TRRAGEh0KGVBBQ0tFVF9LSU5EX1NUUkVBTV9DUkVESVQQByp9CghGaWxlS2luZBIZChVGSUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNGSUxFX0tJTkRfRElSRUNUT1JZEAESEgoORklMRV9LSU5EX0ZJTEUQAhISCg5GSUxFX0tJTkRfREFUQRADEhUKEUZJTEVfS0lORF9TWU1MSU5LEARiBnByb3RvMw");
+  fileDesc("Chhwcm90ZWN0L2lkbS92MS9pZG0ucHJvdG8SDnByb3RlY3QuaWRtLnYxIo0BCgZQYWNrZXQSCgoCaWQYASABKAQSDwoHY2hhbm5lbBgCIAEoDRIoCgRraW5kGAMgASgOMhoucHJvdGVjdC5pZG0udjEuUGFja2V0S2luZBIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSDgoGY3JlZGl0GAYgASgNEg0KBWVycm9yGAcgASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB2dhdGV3YXkYAiABKAkidAoQTmV0d29ya0ludGVyZmFjZRIMCgRuYW1lGAEgASgJEgsKA21hYxgCIAEoCRIRCglhZGRyZXNzZXMYAyADKAkSCwoDbXR1GAQgASgNEiUKBnJvdXRlcxgFIAMoCzIVLnByb3RlY3QuaWRtLnYxLlJvdXRlIicKBUhlbGxvEg8KB3pvbmVfaWQYASABKAkSDQoFdG9rZW4YAiABKAki0gIKCUJvb3RzdHJhcBIPCgd6b25lX2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjQKCmludGVyZmFjZXMYAyADKAsyIC5wcm90ZWN0LmlkbS52MS5OZXR3b3JrSW50ZXJmYWNlEhMKC2Ruc19zZXJ2ZXJzGAQgAygJEhMKC3JhbmRvbV9zZWVkGAUgASgMEhQKDGRuc19zZWFyY2hlcxgGIAMoCRITCgtkbnNfb3B0aW9ucxgHIAMoCRI3CgdzeXNjdGxzGAggAygLMiYucHJvdGVjdC5pZG0udjEuQm9vdHN0cmFwLlN5c2N0bHNFbnRyeRIuCgZzaGFyZXMYCSADKAsyHi5wcm90ZWN0LmlkbS52MS5Cb290c3RyYXBTaGFyZRouCgxTeXNjdGxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI0Cg5Cb290c3RyYXBTaGFyZRIPCgd4ZW5fdGFnGAEgASgJEhEKCWhvc3RfcGF0aBgCIAEoCSIeCgVSZWFkeRIVCg1hZ2VudF92ZXJzaW9uGAEgASgJIhgKBFBpbmcSEAoIc2VxdWVuY2UYASABKAQiGAoEUG9uZxIQCghzZXF1ZW5jZRgBIAEoBCLdBgoNV29ya2xvYWRTdGFydBITCgt3b3JrbG9hZF9pZBgBIAEoCRISCgppbWFnZV9wYXRoGAIgASgJEgwKBGFyZ3MYAyADKAkSCwoDZW52GAQgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAUgASgJEgwKBHVzZXIYBiABKAkSIQoZcmVhZF9vbmx5X3Jvb3RfZmlsZXN5c3RlbRgHIAEoCBISCgpwcml2aWxlZ2VkGAggASgIEhgKEGFkZF9jYXBhYmlsaXRpZXMYCSADKAkSGQoRZHJvcF9jYXBhYmlsaXRpZXMYCiADKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAsgASgEEhIKCnBpZHNfbGltaXQYDCABKA0SEgoKY3B1X21pbGxpcxgNIAEoDRIPCgdzZWNjb21wGA4gASgJEiwKBXRtcGZzGA8gAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRUbXBmcxIrCgViaW5kcxgQIAMoCzIcLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkQmluZBILCgN0dHkYESABKAgSEgoKb3Blbl9zdGRpbhgSIAEoCBIvCgd2b2x1bWVzGBMgAygLMh4ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRWb2x1bWUSGwoTc3VwcGxlbWVudGFsX2dyb3VwcxgUIAMoDRIiChphbGxvd19wcml2aWxlZ2VfZXNjYWxhdGlvbhgVIAEoCBIbChNjdXN0b21fbWFza2VkX3BhdGhzGBYgASgIEhQKDG1hc2tlZF9wYXRocxgXIAMoCRIWCg5yZWFkb25seV9wYXRocxgYIAMoCRISCgpjcHVfc2hhcmVzGBkgASgEEhUKDW9vbV9zY29yZV9hZGoYGiABKAUSHQoVY3VzdG9tX3JlYWRvbmx5X3BhdGhzGBsgASgIEhYKDnNoYXJlX3pvbmVfcGlkGBwgASgIEhYKDnNoYXJlX3pvbmVfaXBjGB0gASgIEgwKBHJvd3MYHiABKA0SDwoHY29sdW1ucxgfIAEoDRI2CgtzaGFyZV9iaW5kcxggIAMoCzIhLnByb3RlY3QuaWRtLnYxLldvcmtsb2FkU2hhcmVCaW5kEhQKDGltYWdlX2Zvcm1hdBghIAEoCSJYChFXb3JrbG9hZFNoYXJlQmluZBINCgVzaGFyZRgBIAEoDRIMCgRwYXRoGAIgASgJEhMKC2Rlc3RpbmF0aW9uGAMgASgJEhEKCXJlYWRfb25seRgEIAEoCCJrCg5Xb3JrbG9hZFZvbHVtZRIMCgRuYW1lGAEgASgJEg4KBmRldmljZRgCIAEoCRITCgtkZXN0aW5hdGlvbhgDIAEoCRIRCglyZWFkX29ubHkYBCABKAgSEwoLaG9zdF9kZXZpY2UYBSABKAgiQAoORGV2aWNlQXR0YWNoZWQSDAoEbmFtZRgBIAEoCRIMCgRraW5kGAIgASgJEhIKCmd1ZXN0X3BhdGgYAyABKAkiIwoKRGV2aWNlU2VlbhIVCg1wY2lfYWRkcmVzc2VzGAEgAygJIjIKDkRldmljZURldGFjaGVkEgwKBG5hbWUYASABKAkSEgoKZ3Vlc3RfcGF0aBgCIAEoCSJoCg1Xb3JrbG9hZElucHV0EhMKC3dvcmtsb2FkX2lkGAEgASgJEg0KBXN0ZGluGAIgASgMEhQKDHN0ZGluX2Nsb3NlZBgDIAEoCBIMCgRyb3dzGAQgASgNEg8KB2NvbHVtbnMYBSABKA0iMgoMV29ya2xvYWRCaW5kEg0KBW1vdW50GAEgASgNEhMKC2Rlc3RpbmF0aW9uGAIgASgJIkcKC0ZpbGVzSGVhZGVyEhMKC3dvcmtsb2FkX2lkGAEgASgJEg4KBm1vdW50cxgCIAEoDRITCgt0b3RhbF9ieXRlcxgDIAEoBCKBAQoJRmlsZUVudHJ5Eg0KBW1vdW50GAEgASgNEiYKBGtpbmQYAiABKA4yGC5wcm90ZWN0LmlkbS52MS5GaWxlS2luZBIMCgRwYXRoGAMgASgJEgwKBG1vZGUYBCABKA0SDAoEZGF0YRgFIAEoDBITCgtsaW5rX3RhcmdldBgGIAEoCSI3Cg1Xb3JrbG9hZFRtcGZzEhMKC2Rlc3RpbmF0aW9uGAEgASgJEhEKCXJlYWRfb25seRgCIAEoCCJFCg5Xb3JrbG9hZE91dHB1dBITCgt3b3JrbG9hZF9pZBgBIAEoCRIOCgZzdGRvdXQYAiABKAwSDgoGc3RkZXJyGAMgASgMIlUKDFdvcmtsb2FkRXhpdBITCgt3b3JrbG9hZF9pZBgBIAEoCRIRCglleGl0X2NvZGUYAiABKAUSDQoFZXJyb3IYAyABKAkSDgoGcmVhc29uGAQgASgJIkEKDFdvcmtsb2FkU3RvcBITCgt3b3JrbG9hZF9pZBgBIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDSKCAQoJRXhlY1N0YXJ0EhMKC3dvcmtsb2FkX2lkGAEgASgJEgwKBGFyZ3MYAiADKAkSCwoDZW52GAMgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAQgASgJEgsKA3R0eRgFIAEoCBIMCgRyb3dzGAYgASgNEg8KB2NvbHVtbnMYByABKA0iTwoJRXhlY0lucHV0Eg0KBXN0ZGluGAEgASgMEhQKDHN0ZGluX2Nsb3NlZBgCIAEoCBIMCgRyb3dzGAMgASgNEg8KB2NvbHVtbnMYBCABKA0iXQoJRXhlY0V2ZW50Eg4KBnN0ZG91dBgBIAEoDBIOCgZzdGRlcnIYAiABKAwSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBRINCgVlcnJvchgFIAEoCSIkCg1ab25lUmVzb3VyY2VzEhMKC29ubGluZV9jcHVzGAEgASgNIoABChFab25lTWV0cmljc1JlcG9ydBIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSHgoWbWVtb3J5X2F2YWlsYWJsZV9ieXRlcxgCIAEoBBIVCg1wcm9jZXNzX2NvdW50GAMgASgNEhgKEGNwdV9idXN5X3BlcmNlbnQYBCABKAEiLAoUV29ya2xvYWRTdGF0c1JlcXVlc3QSFAoMd29ya2xvYWRfaWRzGAEgAygJIrUBCg1Xb3JrbG9hZFN0YXRzEhMKC3dvcmtsb2FkX2lkGAEgASgJEhQKDGNwdV91c2FnZV9ucxgCIAEoBBIaChJtZW1vcnlfdXNhZ2VfYnl0ZXMYAyABKAQSIAoYbWVtb3J5X3dvcmtpbmdfc2V0X2J5dGVzGAQgASgEEhwKFHdyaXRhYmxlX2xheWVyX2J5dGVzGAUgASgEEh0KFXdyaXRhYmxlX2xheWVyX2lub2RlcxgGIAEoBCJDChNXb3JrbG9hZFN0YXRzUmVwb3J0EiwKBXN0YXRzGAEgAygLMh0ucHJvdGVjdC5pZG0udjEuV29ya2xvYWRTdGF0cyKGAQoXV29ya2xvYWRSZXNvdXJjZXNVcGRhdGUSEwoLd29ya2xvYWRfaWQYASABKAkSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAIgASgEEhIKCmNwdV9taWxsaXMYAyABKA0SEgoKY3B1X3NoYXJlcxgEIAEoBBISCgpwaWRzX2xpbWl0GAUgASgNKuoBCgpQYWNrZXRLaW5kEhsKF1BBQ0tFVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUEFDS0VUX0tJTkRfRVZFTlQQARIXChNQQUNLRVRfS0lORF9SRVFVRVNUEAISGAoUUEFDS0VUX0tJTkRfUkVTUE9OU0UQAxIbChdQQUNLRVRfS0lORF9TVFJFQU1fT1BFThAEEhsKF1BBQ0tFVF9LSU5EX1NUUkVBTV9EQVRBEAUSHAoYUEFDS0VUX0tJTkRfU1RSRUFNX0NMT1NFEAYSHQoZUEFDS0VUX0tJTkRfU1RSRUFNX0NSRURJVBAHKn0KCEZpbGVLaW5kEhkKFUZJTEVfS0lORF9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfS0lORF9ESVJFQ1RPUlkQARISCg5GSUxFX0tJTkRfRklMRRACEhIKDkZJTEVfS0lORF9EQVRBEAMSFQoRRklMRV9LSU5EX1NZTUxJTksQBGIGcHJvdG8z");
 
 /**
  * @generated from message protect.idm.v1.Packet
@@ -595,6 +595,13 @@ export type WorkloadVolume = Message<"protect.idm.v1.WorkloadVolume"> & {
    * @generated from field: bool read_only = 4;
    */
   readOnly: boolean;
+
+  /**
+   * A host block device given to the zone (any file system), not a protect volume (ext4).
+   *
+   * @generated from field: bool host_device = 5;
+   */
+  hostDevice: boolean;
 };
 
 /**
@@ -603,6 +610,88 @@ export type WorkloadVolume = Message<"protect.idm.v1.WorkloadVolume"> & {
  */
 export const WorkloadVolumeSchema: GenMessage<WorkloadVolume> = /*@__PURE__*/
   messageDesc(file_protect_idm_v1_idm, 11);
+
+/**
+ * Host → zone ("device.attached" request): a device was given to the zone. The answer comes
+ * once the zone sees it.
+ *
+ * @generated from message protect.idm.v1.DeviceAttached
+ */
+export type DeviceAttached = Message<"protect.idm.v1.DeviceAttached"> & {
+  /**
+   * The host's name for it (ListDevices).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * "block" or "pci".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * block: the zone's device node ("/dev/xvdc"); pci: empty.
+   *
+   * @generated from field: string guest_path = 3;
+   */
+  guestPath: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.DeviceAttached.
+ * Use `create(DeviceAttachedSchema)` to create a new message.
+ */
+export const DeviceAttachedSchema: GenMessage<DeviceAttached> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 12);
+
+/**
+ * Zone → host: the answer to "device.attached".
+ *
+ * @generated from message protect.idm.v1.DeviceSeen
+ */
+export type DeviceSeen = Message<"protect.idm.v1.DeviceSeen"> & {
+  /**
+   * pci: the zone's PCI addresses after the device arrived (/sys/bus/pci/devices).
+   *
+   * @generated from field: repeated string pci_addresses = 1;
+   */
+  pciAddresses: string[];
+};
+
+/**
+ * Describes the message protect.idm.v1.DeviceSeen.
+ * Use `create(DeviceSeenSchema)` to create a new message.
+ */
+export const DeviceSeenSchema: GenMessage<DeviceSeen> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 13);
+
+/**
+ * Host → zone ("device.detached" request): the device is about to be taken back; the zone
+ * lets go of it (unmounts it if it is mounted) before it answers.
+ *
+ * @generated from message protect.idm.v1.DeviceDetached
+ */
+export type DeviceDetached = Message<"protect.idm.v1.DeviceDetached"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string guest_path = 2;
+   */
+  guestPath: string;
+};
+
+/**
+ * Describes the message protect.idm.v1.DeviceDetached.
+ * Use `create(DeviceDetachedSchema)` to create a new message.
+ */
+export const DeviceDetachedSchema: GenMessage<DeviceDetached> = /*@__PURE__*/
+  messageDesc(file_protect_idm_v1_idm, 14);
 
 /**
  * Host → zone ("workload.input" event): what an attached client typed, or its new size.
@@ -643,7 +732,7 @@ export type WorkloadInput = Message<"protect.idm.v1.WorkloadInput"> & {
  * Use `create(WorkloadInputSchema)` to create a new message.
  */
 export const WorkloadInputSchema: GenMessage<WorkloadInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 12);
+  messageDesc(file_protect_idm_v1_idm, 15);
 
 /**
  * @generated from message protect.idm.v1.WorkloadBind
@@ -669,7 +758,7 @@ export type WorkloadBind = Message<"protect.idm.v1.WorkloadBind"> & {
  * Use `create(WorkloadBindSchema)` to create a new message.
  */
 export const WorkloadBindSchema: GenMessage<WorkloadBind> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 13);
+  messageDesc(file_protect_idm_v1_idm, 16);
 
 /**
  * Host → zone ("workload.files" stream, opened with a FilesHeader): host directories
@@ -705,7 +794,7 @@ export type FilesHeader = Message<"protect.idm.v1.FilesHeader"> & {
  * Use `create(FilesHeaderSchema)` to create a new message.
  */
 export const FilesHeaderSchema: GenMessage<FilesHeader> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 14);
+  messageDesc(file_protect_idm_v1_idm, 17);
 
 /**
  * @generated from message protect.idm.v1.FileEntry
@@ -751,7 +840,7 @@ export type FileEntry = Message<"protect.idm.v1.FileEntry"> & {
  * Use `create(FileEntrySchema)` to create a new message.
  */
 export const FileEntrySchema: GenMessage<FileEntry> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 15);
+  messageDesc(file_protect_idm_v1_idm, 18);
 
 /**
  * @generated from message protect.idm.v1.WorkloadTmpfs
@@ -775,7 +864,7 @@ export type WorkloadTmpfs = Message<"protect.idm.v1.WorkloadTmpfs"> & {
  * Use `create(WorkloadTmpfsSchema)` to create a new message.
  */
 export const WorkloadTmpfsSchema: GenMessage<WorkloadTmpfs> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 16);
+  messageDesc(file_protect_idm_v1_idm, 19);
 
 /**
  * Zone → host ("workload.output" event): a chunk of a workload's output.
@@ -804,7 +893,7 @@ export type WorkloadOutput = Message<"protect.idm.v1.WorkloadOutput"> & {
  * Use `create(WorkloadOutputSchema)` to create a new message.
  */
 export const WorkloadOutputSchema: GenMessage<WorkloadOutput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 17);
+  messageDesc(file_protect_idm_v1_idm, 20);
 
 /**
  * Zone → host ("workload.exit" event): the workload ended.
@@ -842,7 +931,7 @@ export type WorkloadExit = Message<"protect.idm.v1.WorkloadExit"> & {
  * Use `create(WorkloadExitSchema)` to create a new message.
  */
 export const WorkloadExitSchema: GenMessage<WorkloadExit> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 18);
+  messageDesc(file_protect_idm_v1_idm, 21);
 
 /**
  * Host → zone ("workload.stop" request): SIGTERM, then SIGKILL after the grace period.
@@ -866,7 +955,7 @@ export type WorkloadStop = Message<"protect.idm.v1.WorkloadStop"> & {
  * Use `create(WorkloadStopSchema)` to create a new message.
  */
 export const WorkloadStopSchema: GenMessage<WorkloadStop> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 19);
+  messageDesc(file_protect_idm_v1_idm, 22);
 
 /**
  * Host → zone: opens a "workload.exec" stream; a process joins a running workload.
@@ -919,7 +1008,7 @@ export type ExecStart = Message<"protect.idm.v1.ExecStart"> & {
  * Use `create(ExecStartSchema)` to create a new message.
  */
 export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 20);
+  messageDesc(file_protect_idm_v1_idm, 23);
 
 /**
  * Host → zone data on an exec stream.
@@ -955,7 +1044,7 @@ export type ExecInput = Message<"protect.idm.v1.ExecInput"> & {
  * Use `create(ExecInputSchema)` to create a new message.
  */
 export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 21);
+  messageDesc(file_protect_idm_v1_idm, 24);
 
 /**
  * Zone → host data on an exec stream; the last one has exited = true.
@@ -994,7 +1083,7 @@ export type ExecEvent = Message<"protect.idm.v1.ExecEvent"> & {
  * Use `create(ExecEventSchema)` to create a new message.
  */
 export const ExecEventSchema: GenMessage<ExecEvent> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 22);
+  messageDesc(file_protect_idm_v1_idm, 25);
 
 /**
  * Host → zone "zone.resources" request after the hypervisor changed the zone's
@@ -1015,7 +1104,7 @@ export type ZoneResources = Message<"protect.idm.v1.ZoneResources"> & {
  * Use `create(ZoneResourcesSchema)` to create a new message.
  */
 export const ZoneResourcesSchema: GenMessage<ZoneResources> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 23);
+  messageDesc(file_protect_idm_v1_idm, 26);
 
 /**
  * Zone → host answer to a "metrics" request (empty request payload).
@@ -1051,7 +1140,7 @@ export type ZoneMetricsReport = Message<"protect.idm.v1.ZoneMetricsReport"> & {
  * Use `create(ZoneMetricsReportSchema)` to create a new message.
  */
 export const ZoneMetricsReportSchema: GenMessage<ZoneMetricsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 24);
+  messageDesc(file_protect_idm_v1_idm, 27);
 
 /**
  * Host → zone ("workload.stats" request): resource use of running workloads.
@@ -1072,7 +1161,7 @@ export type WorkloadStatsRequest = Message<"protect.idm.v1.WorkloadStatsRequest"
  * Use `create(WorkloadStatsRequestSchema)` to create a new message.
  */
 export const WorkloadStatsRequestSchema: GenMessage<WorkloadStatsRequest> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 25);
+  messageDesc(file_protect_idm_v1_idm, 28);
 
 /**
  * @generated from message protect.idm.v1.WorkloadStats
@@ -1120,7 +1209,7 @@ export type WorkloadStats = Message<"protect.idm.v1.WorkloadStats"> & {
  * Use `create(WorkloadStatsSchema)` to create a new message.
  */
 export const WorkloadStatsSchema: GenMessage<WorkloadStats> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 26);
+  messageDesc(file_protect_idm_v1_idm, 29);
 
 /**
  * Zone → host: the answer to "workload.stats".
@@ -1139,7 +1228,7 @@ export type WorkloadStatsReport = Message<"protect.idm.v1.WorkloadStatsReport"> 
  * Use `create(WorkloadStatsReportSchema)` to create a new message.
  */
 export const WorkloadStatsReportSchema: GenMessage<WorkloadStatsReport> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 27);
+  messageDesc(file_protect_idm_v1_idm, 30);
 
 /**
  * Host → zone ("workload.resources" request): new cgroup limits for a running workload
@@ -1179,7 +1268,7 @@ export type WorkloadResourcesUpdate = Message<"protect.idm.v1.WorkloadResourcesU
  * Use `create(WorkloadResourcesUpdateSchema)` to create a new message.
  */
 export const WorkloadResourcesUpdateSchema: GenMessage<WorkloadResourcesUpdate> = /*@__PURE__*/
-  messageDesc(file_protect_idm_v1_idm, 28);
+  messageDesc(file_protect_idm_v1_idm, 31);
 
 /**
  * @generated from enum protect.idm.v1.PacketKind

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { kernelPathExists, readKernelFile, writeKernelFile } from "./kernel_files.ts";
+import {
+  kernelPathExists,
+  listKernelDir,
+  readKernelFile,
+  readKernelLink,
+  writeKernelFile,
+} from "./kernel_files.ts";
 
 Deno.test("kernel files through libc: read /proc, write and read back, existence, errors name the path", () => {
   assert.match(readKernelFile("/proc/self/stat"), /^\d+ \(/);
@@ -18,4 +24,16 @@ Deno.test("kernel files through libc: read /proc, write and read back, existence
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("kernel directories and links through libc", () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/a`, "");
+  Deno.mkdirSync(`${dir}/b`);
+  Deno.symlinkSync("../../bus/pci/drivers/pciback", `${dir}/driver`);
+  assert.deepEqual(listKernelDir(dir).sort(), ["a", "b", "driver"]);
+  assert.equal(readKernelLink(`${dir}/driver`), "../../bus/pci/drivers/pciback");
+  assert.equal(readKernelLink(`${dir}/a`), undefined);
+  assert.throws(() => listKernelDir(`${dir}/missing`), /opendir .*missing: errno 2/);
+  assert.ok(listKernelDir("/proc").includes("self"));
 });
