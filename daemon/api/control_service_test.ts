@@ -52,6 +52,17 @@ Deno.test("devices need the xen driver; reservations need protect-network", asyn
       error.rawMessage,
       /the fake driver cannot give host devices to zones; that needs the xen driver/,
     );
+    const launch = await h.client.createZone({
+      spec: { name: "d", devices: [{ name: "/dev/vda" }] },
+    })
+      .catch((e) => e);
+    assert.equal(launch.code, Code.InvalidArgument);
+    assert.match(launch.rawMessage, /spec\.devices: the fake driver cannot give host devices/);
+    assert.equal((await h.client.listZones({})).zones.length, 0, "nothing recorded");
+    const attach = await h.client.attachZoneDevice({ zone: "d", device: "/dev/vda" }).catch((e) =>
+      e
+    );
+    assert.equal(attach.code, Code.NotFound, attach.rawMessage);
     // Reservations are forwarded to protect-network, which this harness lacks.
     const network = await h.client.listNetworkReservations({}).catch((e) => e);
     assert.equal(network.code, Code.Unavailable);
