@@ -1,12 +1,12 @@
 /**
- * Pull + pack of a multi-layer image (>= 50 MB) from a local registry:
- * protect-storage vs a reference pipeline on the same image in the same run
- * (skopeo copy -> umoci raw unpack -> mksquashfs, all Debian packages).
- * Reports medians, the ratio (target <= 1.0x) and the storage daemon's peak RSS.
+ * Pull + pack of a multi-layer image (>= 50 MB) from a local registry, in both image
+ * formats: protect-storage vs a reference pipeline on the same image in the same run
+ * (skopeo copy -> umoci raw unpack -> mksquashfs or mkfs.erofs, all Debian packages).
+ * Reports medians, the ratio per format (target <= 1.0x) and the storage daemon's peak RSS.
  * Run: ./denow run -A bench/image_bench.ts [rounds=3]
  */
 import { createClient } from "@connectrpc/connect";
-import { StorageService } from "../proto/gen/protect/storage/v1/storage_pb.ts";
+import { PackFormat, StorageService } from "../proto/gen/protect/storage/v1/storage_pb.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
 import { buildTar, gzip, type TarMember } from "../storage/testing/tar_builder.ts";
@@ -58,8 +58,10 @@ try {
   const reference = `${registry.host}/bench/app:1`;
   console.log(`image: ${layers.length} layers, ${(total / 2 ** 20).toFixed(1)} MiB compressed`);
 
+  let format: "squashfs" | "erofs" = "squashfs";
   const ours = async () => {
-    for await (const _ of client.pullImage({ reference })) { /* drain progress */ }
+    const packFormat = format === "erofs" ? PackFormat.EROFS : PackFormat.SQUASHFS;
+    for await (const _ of client.pullImage({ reference, format: packFormat })) { /* progress */ }
   };
   const resetOurs = async () => {
     await client.removeImage({ reference }); // also collects the blobs: the next pull downloads again
@@ -75,45 +77,53 @@ try {
         `oci:${dir}/oci:1`,
       ]);
       await run("umoci", ["raw", "unpack", "--image", `${dir}/oci:1`, `${dir}/rootfs`]);
-      await run("mksquashfs", [
-        `${dir}/rootfs`,
-        `${dir}/out.squashfs`,
-        "-noappend",
-        "-no-progress",
-        "-quiet",
-        "-comp",
-        "gzip",
-      ]);
+      if (format === "erofs") {
+        await run("mkfs.erofs", [`${dir}/out.erofs`, `${dir}/rootfs`]); // as storage packs it
+      } else {
+        await run("mksquashfs", [
+          `${dir}/rootfs`,
+          `${dir}/out.squashfs`,
+          "-noappend",
+          "-no-progress",
+          "-quiet",
+          "-comp",
+          "gzip",
+        ]);
+      }
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
   };
 
-  await ours(); // warm-up: caches, JIT
-  await resetOurs();
-  await reference_();
-  const oursMs: number[] = [];
-  const refMs: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const first = i % 2 === 0;
-    if (first) refMs.push(await timeOnce(reference_));
-    oursMs.push(await timeOnce(ours));
+  for (format of ["squashfs", "erofs"] as const) {
+    await ours(); // warm-up: caches, JIT
     await resetOurs();
-    if (!first) refMs.push(await timeOnce(reference_));
+    await reference_();
+    const oursMs: number[] = [];
+    const refMs: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const first = i % 2 === 0;
+      if (first) refMs.push(await timeOnce(reference_));
+      oursMs.push(await timeOnce(ours));
+      await resetOurs();
+      if (!first) refMs.push(await timeOnce(reference_));
+    }
+    const o = median(oursMs);
+    const r = median(refMs);
+    const tool = format === "erofs" ? "mkfs.erofs" : "mksquashfs";
+    console.log(`${format}:`);
+    console.log(
+      `  protect-storage pull+pack: median ${o.toFixed(0)} ms (${
+        oursMs.map((x) => x.toFixed(0)).join(", ")
+      })`,
+    );
+    console.log(
+      `  skopeo+umoci+${tool}: median ${r.toFixed(0)} ms (${
+        refMs.map((x) => x.toFixed(0)).join(", ")
+      })`,
+    );
+    console.log(`  ratio ${(o / r).toFixed(2)}x (target <= 1.0x)`);
   }
-  const o = median(oursMs);
-  const r = median(refMs);
-  console.log(
-    `protect-storage pull+pack: median ${o.toFixed(0)} ms (${
-      oursMs.map((x) => x.toFixed(0)).join(", ")
-    })`,
-  );
-  console.log(
-    `skopeo+umoci+mksquashfs:   median ${r.toFixed(0)} ms (${
-      refMs.map((x) => x.toFixed(0)).join(", ")
-    })`,
-  );
-  console.log(`ratio ${(o / r).toFixed(2)}x (target <= 1.0x)`);
   console.log(`protect-storage peak RSS: ${peakRssMiB(storage.process.pid).toFixed(0)} MiB`);
   const phases = storage.logs().split("\n").filter((l) => /layers verified|image packed/.test(l));
   console.log(phases.slice(-2).map((l) => l.replace(/^\S+ INFO storage: /, "  ")).join("\n"));

@@ -3,13 +3,15 @@
  * `protect zone launch --wait` (to READY) against `xl create` of an equivalent
  * guest — same kernel, initrd, addons disk, vif, memory and Deno start-up — whose
  * init writes its uptime to data/bench-ready in xenstore instead of starting the agent.
- * Interleaved, N rounds (default 5). Also reports the daemon's own time around
+ * Interleaved, N rounds (default 5), for PV and, when Xen reports hvm, PVH side by side
+ * (the reference guest of the same type). Also reports the daemon's own time around
  * libxl_domain_create_new (CREATING→CREATED vs the libxl call), from its log.
- * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N]
+ * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N] [pv|pvh|both]
  */
 import { XenStore } from "../xen/mod.ts";
 
 const N = Number(Deno.args[0] ?? 5);
+const WANTED = Deno.args[1] ?? "both";
 const XEN = "/var/lib/protect/xen";
 const decoder = new TextDecoder();
 
@@ -22,9 +24,9 @@ async function sh(command: string, ...args: string[]): Promise<string> {
 }
 
 // A vif as every zone has (named and hotplugged like one); configuring it is protect's overhead.
-const referenceConfig = (name: string) =>
+const referenceConfig = (name: string, backend: string) =>
   `name = "${name}"
-type = "pv"
+type = "${backend}"
 kernel = "${XEN}/zone-vmlinux"
 ramdisk = "${XEN}/zone-initrd.cpio.gz"
 extra = "console=hvc0 quiet protect.bench=ready"
@@ -38,13 +40,13 @@ on_poweroff = "destroy"
 const xs = new XenStore();
 
 /** Per round, the reference guest's uptime (s) when it signalled ready. */
-const refReadyUptime: number[] = [];
+let refReadyUptime: number[] = [];
 
 /** xl create, then wait for the guest's readiness key (a xenstore watch). */
-async function reference(i: number): Promise<number> {
-  const name = `ref${i}`;
+async function reference(backend: string, i: number): Promise<number> {
+  const name = `ref${backend}${i}`;
   const cfg = `/tmp/${name}.cfg`;
-  Deno.writeTextFileSync(cfg, referenceConfig(name));
+  Deno.writeTextFileSync(cfg, referenceConfig(name, backend));
   const started = performance.now();
   await sh("xl", "create", "-q", cfg);
   const domid = Number((await sh("xl", "domid", name)).trim());
@@ -71,10 +73,21 @@ async function reference(i: number): Promise<number> {
   return ms;
 }
 
-async function ours(i: number): Promise<number> {
-  const name = `ours${i}`;
+async function ours(backend: string, i: number): Promise<number> {
+  const name = `ours${backend}${i}`;
   const started = performance.now();
-  await sh("protect", "zone", "launch", "-n", name, "--wait", "--timeout", "300");
+  await sh(
+    "protect",
+    "zone",
+    "launch",
+    "-n",
+    name,
+    "--backend",
+    backend,
+    "--wait",
+    "--timeout",
+    "300",
+  );
   const ms = performance.now() - started;
   await sh("protect", "zone", "destroy", name, "--wait");
   return ms;
@@ -82,34 +95,6 @@ async function ours(i: number): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-const oursMs: number[] = [];
-const refMs: number[] = [];
-await reference(-1); // warm-up: page cache, hotplug script, xl's own start-up
-await ours(-1);
-for (let i = 0; i < N; i++) {
-  refMs.push(await reference(i));
-  oursMs.push(await ours(i));
-  console.log(`round ${i}: protect ${fmt(oursMs[i])}  xl ${fmt(refMs[i])}`);
-}
-
-// The daemon's own time around libxl_domain_create_new, from its log lines.
-const log = Deno.readTextFileSync("/mnt/host/out/daemon.log").split("\n");
-const libxlMs: number[] = [];
-const stepMs: number[] = [];
-const bootMs: number[] = [];
-for (let i = 0; i < N; i++) {
-  const name = `ours${i}`;
-  const at = (state: string) => {
-    const line = log.find((l) => l.includes(`zone=${name} `) && l.includes(`state=${state}`));
-    return line ? Date.parse(line.split(" ")[0]) : NaN;
-  };
-  const created = log.find((l) => l.includes("domain created") && l.includes(`zone=${name} `));
-  const libxl = Number(created?.match(/ms=(\d+)/)?.[1]);
-  libxlMs.push(libxl);
-  stepMs.push(at("CREATED") - at("CREATING"));
-  bootMs.push(at("READY") - at("CREATED"));
-}
 
 /** Timing lines of one guest's console (zone-init's and the agent's); NaN where one is missing. */
 function consoleTimings(name: string) {
@@ -127,64 +112,102 @@ function consoleTimings(name: string) {
   };
 }
 
-// Inside the guests, from their consoles: the reference's Deno start-up plus its one-line
-// eval, against the agent's Deno start-up, module loading, connection and bootstrap (ms).
-const guest = {
-  stage2: [] as number[],
-  deno: [] as number[],
-  modules: [] as number[],
-  connect: [] as number[],
-  bootstrap: [] as number[],
-  refStage2: [] as number[],
-  refToReady: [] as number[],
-};
-const logTime = (line?: string) => Date.parse(line?.split(" ")[0] ?? "");
-for (let i = 0; i < N; i++) {
-  const g = consoleTimings(`ours${i}`);
-  guest.stage2.push(g.stage2 * 1000);
-  guest.deno.push((g.loadedAt - g.loadedMs / 1000 - g.agentExec) * 1000);
-  guest.modules.push(g.loadedMs);
-  guest.connect.push(g.connectedMs - g.loadedMs);
-  const id = log.find((l) => l.includes(`zone=ours${i} `))?.match(/ id=([0-9a-f-]{36})/)?.[1];
-  const connected = log.find((l) => l.includes("agent connected") && l.includes(`zone=${id} `));
-  const ready = log.find((l) => l.includes(`zone=ours${i} `) && l.includes("state=READY"));
-  guest.bootstrap.push(logTime(ready) - logTime(connected));
-  const r = consoleTimings(`ref${i}`);
-  guest.refStage2.push(r.stage2 * 1000);
-  guest.refToReady.push((refReadyUptime[i] - r.stage2) * 1000);
-}
-// A phase whose console line never made it (a guest cut off early) is left out.
-const m = (key: keyof typeof guest) => fmt(median(guest[key].filter((v) => !isNaN(v))));
-console.log(
-  `guests (medians): kernel to stage 2 ${m("stage2")} (reference ${m("refStage2")}); ` +
-    `zone: Deno start-up ${m("deno")}, agent modules ${m("modules")}, connect ${m("connect")}, ` +
-    `bootstrap ${m("bootstrap")}; reference: stage 2 to ready (Deno start-up and a one-line ` +
-    `eval) ${m("refToReady")}`,
-);
+const hvm = (await sh("xl", "info")).match(/virt_caps\s*:\s*(.*)/)?.[1].includes("hvm") ?? false;
+const backends = WANTED === "both" ? (hvm ? ["pv", "pvh"] : ["pv"]) : [WANTED];
+if (WANTED === "both" && !hvm) console.log("PVH left out: Xen reports no hvm in virt_caps");
+for (const backend of backends) {
+  console.log(`== ${backend.toUpperCase()} ==`);
+  refReadyUptime = [];
+  const oursMs: number[] = [];
+  const refMs: number[] = [];
+  await reference(backend, -1); // warm-up: page cache, hotplug script, xl's own start-up
+  await ours(backend, -1);
+  for (let i = 0; i < N; i++) {
+    refMs.push(await reference(backend, i));
+    oursMs.push(await ours(backend, i));
+    console.log(`${backend} round ${i}: protect ${fmt(oursMs[i])}  xl ${fmt(refMs[i])}`);
+  }
 
-// Where protect's time goes: the CLI's own start-up in dom0, and the boot phases from the logs.
-const cliMs: number[] = [];
-for (let i = 0; i < 3; i++) {
-  const t = performance.now();
-  await sh("protect", "host", "status");
-  cliMs.push(performance.now() - t);
-}
-console.log(
-  `breakdown: CLI alone (protect host status) ${fmt(median(cliMs))}; ` +
-    `CREATING→CREATED ${fmt(median(stepMs))}; CREATED→READY (guest boot, agent, bootstrap) ` +
-    `${fmt(median(bootMs))}`,
-);
+  // The daemon's own time around libxl_domain_create_new, from its log lines.
+  const log = Deno.readTextFileSync("/mnt/host/out/daemon.log").split("\n");
+  const libxlMs: number[] = [];
+  const stepMs: number[] = [];
+  const bootMs: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = `ours${backend}${i}`;
+    const at = (state: string) => {
+      const line = log.find((l) => l.includes(`zone=${name} `) && l.includes(`state=${state}`));
+      return line ? Date.parse(line.split(" ")[0]) : NaN;
+    };
+    const created = log.find((l) => l.includes("domain created") && l.includes(`zone=${name} `));
+    const libxl = Number(created?.match(/ms=(\d+)/)?.[1]);
+    libxlMs.push(libxl);
+    stepMs.push(at("CREATED") - at("CREATING"));
+    bootMs.push(at("READY") - at("CREATED"));
+  }
 
-const ratio = median(oursMs) / median(refMs);
-const overhead = median(stepMs) / median(libxlMs) - 1;
-console.log(
-  `protect zone launch --wait: median ${fmt(median(oursMs))} of ${oursMs.map(fmt).join(", ")}`,
-);
-console.log(
-  `xl create + ready signal:   median ${fmt(median(refMs))} of ${refMs.map(fmt).join(", ")}`,
-);
-console.log(`ratio ${ratio.toFixed(2)}x (target <= 1.10x)`);
-console.log(
-  `create step ${median(stepMs)} ms vs libxl_domain_create_new ${median(libxlMs)} ms: ` +
-    `overhead ${(overhead * 100).toFixed(1)}% (target <= 10%)`,
-);
+  // Inside the guests, from their consoles: the reference's Deno start-up plus its one-line
+  // eval, against the agent's Deno start-up, module loading, connection and bootstrap (ms).
+  const guest = {
+    stage2: [] as number[],
+    deno: [] as number[],
+    modules: [] as number[],
+    connect: [] as number[],
+    bootstrap: [] as number[],
+    refStage2: [] as number[],
+    refToReady: [] as number[],
+  };
+  const logTime = (line?: string) => Date.parse(line?.split(" ")[0] ?? "");
+  for (let i = 0; i < N; i++) {
+    const g = consoleTimings(`ours${backend}${i}`);
+    guest.stage2.push(g.stage2 * 1000);
+    guest.deno.push((g.loadedAt - g.loadedMs / 1000 - g.agentExec) * 1000);
+    guest.modules.push(g.loadedMs);
+    guest.connect.push(g.connectedMs - g.loadedMs);
+    const id = log.find((l) => l.includes(`zone=ours${backend}${i} `))?.match(/ id=([0-9a-f-]{36})/)
+      ?.[1];
+    const connected = log.find((l) => l.includes("agent connected") && l.includes(`zone=${id} `));
+    const ready = log.find((l) =>
+      l.includes(`zone=ours${backend}${i} `) && l.includes("state=READY")
+    );
+    guest.bootstrap.push(logTime(ready) - logTime(connected));
+    const r = consoleTimings(`ref${backend}${i}`);
+    guest.refStage2.push(r.stage2 * 1000);
+    guest.refToReady.push((refReadyUptime[i] - r.stage2) * 1000);
+  }
+  // A phase whose console line never made it (a guest cut off early) is left out.
+  const m = (key: keyof typeof guest) => fmt(median(guest[key].filter((v) => !isNaN(v))));
+  console.log(
+    `guests (medians): kernel to stage 2 ${m("stage2")} (reference ${m("refStage2")}); ` +
+      `zone: Deno start-up ${m("deno")}, agent modules ${m("modules")}, connect ${m("connect")}, ` +
+      `bootstrap ${m("bootstrap")}; reference: stage 2 to ready (Deno start-up and a one-line ` +
+      `eval) ${m("refToReady")}`,
+  );
+
+  // Where protect's time goes: the CLI's own start-up in dom0, and the boot phases from the logs.
+  const cliMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await sh("protect", "host", "status");
+    cliMs.push(performance.now() - t);
+  }
+  console.log(
+    `breakdown: CLI alone (protect host status) ${fmt(median(cliMs))}; ` +
+      `CREATING→CREATED ${fmt(median(stepMs))}; CREATED→READY (guest boot, agent, bootstrap) ` +
+      `${fmt(median(bootMs))}`,
+  );
+
+  const ratio = median(oursMs) / median(refMs);
+  const overhead = median(stepMs) / median(libxlMs) - 1;
+  console.log(
+    `protect zone launch --wait: median ${fmt(median(oursMs))} of ${oursMs.map(fmt).join(", ")}`,
+  );
+  console.log(
+    `xl create + ready signal:   median ${fmt(median(refMs))} of ${refMs.map(fmt).join(", ")}`,
+  );
+  console.log(`${backend}: ratio ${ratio.toFixed(2)}x (target <= 1.10x)`);
+  console.log(
+    `create step ${median(stepMs)} ms vs libxl_domain_create_new ${median(libxlMs)} ms: ` +
+      `overhead ${(overhead * 100).toFixed(1)}% (target <= 10%)`,
+  );
+}

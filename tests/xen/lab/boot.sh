@@ -25,6 +25,7 @@ net=()
 devices=(-device edu)
 [ -f "$share/extra-disk.img" ] && devices+=(-drive "file=$share/extra-disk.img,if=virtio,format=raw")
 [ "${PROTECT_LAB_IOMMU:-}" = amd ] && devices+=(-machine q35 -device amd-iommu)
+# PROTECT_LAB_XEN_ARGS: more Xen command-line options (e.g. hap_1gb=false hap_2mb=false).
 # PROTECT_LAB_DOM0_ARGS: more dom0 kernel arguments (protect.init=systemd: systemd as PID 1).
 # PROTECT_LAB_TIMEOUT=0: no limit (a machine that runs until stopped).
 run=(timeout "${PROTECT_LAB_TIMEOUT:-1200}")
@@ -33,7 +34,7 @@ dom0_mem="${PROTECT_LAB_DOM0_MB:-2048}"
 # No doubled commas in -append; in -initrd, commas separate the multiboot modules.
 exec "${run[@]}" qemu-system-x86_64 $accel "${net[@]}" "${devices[@]}" -m "$mem" -smp 2 -nographic -no-reboot \
   -kernel "$image/xen.elf" \
-  -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot" \
+  -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot ${PROTECT_LAB_XEN_ARGS:-}" \
   -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen ${PROTECT_LAB_DOM0_ARGS:-},$image/dom0.cpio" \
   -virtfs "local,path=$share,mount_tag=host,security_model=none,id=host" \
   -virtfs "local,path=$project,mount_tag=project,security_model=none,id=project,readonly=on"
