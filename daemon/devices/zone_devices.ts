@@ -225,7 +225,12 @@ export class ZoneDevices {
   /** Hot-plugs the device and waits for the zone to see it. */
   async #give(zone: ZoneRecord, device: HostDevice): Promise<string> {
     const driver = this.#requireDriver();
-    const guestPath = await driver.attachDevice(zone.id, device);
+    const guestPath = await driver.attachDevice(zone.id, device).catch((e) => {
+      // The hypervisor's refusal (libxl's reason is in the message), not a daemon fault.
+      throw new FailedPreconditionError(
+        `${device.name} could not be given to zone ${zone.name}: ${(e as Error).message}`,
+      );
+    });
     if (this.deps.driver.channel) {
       const peer = await this.deps.driver.channel(zone.id);
       const message = create(DeviceAttachedSchema, {

@@ -102,8 +102,9 @@ Deno.test(
         `${DISK}:/data:ro`,
         IMAGE,
         "--",
-        "cat",
-        "/data/proof",
+        "sh",
+        "-c",
+        "cat /data/proof", // the test image's busybox runs applets from its shell
       );
       assert.equal(r.stdout, "written in d1\n", r.stderr);
       const log = Deno.readTextFileSync(`${OUT}/daemon.log`);

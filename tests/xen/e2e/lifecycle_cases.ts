@@ -47,7 +47,17 @@ Deno.test(
       );
       const z = await zone("k1");
       assert.equal(z.status.state, "ZONE_STATE_READY");
-      const r = await protect("workload", "launch", "--zone", "k1", IMAGE, "--", "uname", "-r");
+      const r = await protect(
+        "workload",
+        "launch",
+        "--zone",
+        "k1",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        "uname -r",
+      );
       assert.match(r.stdout, /^6\.1\./, r.stderr);
       const log = await Deno.readTextFile(`${OUT}/daemon.log`);
       assert.match(log, /zone kernel from an image image=lab\/zone-kernel:1 .*initrd=true/);
