@@ -25,7 +25,7 @@ type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 /** sizeof(struct xen_sysctl_physinfo) in 4.17 is 112; rounded up. */
 const SIZEOF_PHYSINFO = 128;
 /** XEN_SYSCTL_PHYSCAP_* bits (sysctl.h). */
-const PHYSCAP = { hvm: 1, pv: 2 } as const;
+const PHYSCAP = { hvm: 1, pv: 2, directio: 4 } as const;
 
 export interface HypervisorPhysinfo {
   threadsPerCore: number;
@@ -36,7 +36,7 @@ export interface HypervisorPhysinfo {
   totalPages: bigint;
   freePages: bigint;
   /** Guest types the hypervisor can run. */
-  capabilities: Array<"pv" | "hvm">;
+  capabilities: Array<"pv" | "hvm" | "directio">;
 }
 
 /** One libxenctrl handle. Opens lazily (needs root and /dev/xen/privcmd). */
@@ -73,6 +73,8 @@ export class XenCtrl {
       capabilities: [
         ...(caps & PHYSCAP.pv ? ["pv" as const] : []),
         ...(caps & PHYSCAP.hvm ? ["hvm" as const] : []),
+        // An IOMMU: devices can be passed through to guests.
+        ...(caps & PHYSCAP.directio ? ["directio" as const] : []),
       ],
     };
   }

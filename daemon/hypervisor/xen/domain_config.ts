@@ -27,7 +27,12 @@ export interface DomainConfigInput {
   backend: HypervisorBackend;
   /** The files of a kernel image the spec names by reference (ZoneLaunch.kernelFiles). */
   kernelFiles?: { kernel: string; initrd: string };
+  /** An IOMMU context for the domain, so PCI functions can be passed through to it. */
+  pciPassthrough?: boolean;
 }
+
+/** Under /local/domain/<domid>/: set when the domain was made able to take PCI functions. */
+export const PASSTHROUGH_KEY = "protect/pci-passthrough";
 
 /** Under /local/domain/<domid>/: the zone a domain belongs to (dom0-owned, guest-readable). */
 export const ZONE_ID_KEY = "protect/zone-id";
@@ -108,7 +113,13 @@ export function domainConfig(input: DomainConfigInput): Record<string, unknown> 
       uuid: input.zoneId,
       // Written by libxl as the domain is made, so even a domain whose creation
       // was interrupted (daemon killed inside libxl) is recognisably ours.
-      xsdata: { [ZONE_ID_KEY]: input.zoneId },
+      xsdata: {
+        [ZONE_ID_KEY]: input.zoneId,
+        ...(input.pciPassthrough ? { [PASSTHROUGH_KEY]: "1" } : {}),
+      },
+      // Xen gives a domain its IOMMU context at creation only, so a zone takes PCI functions
+      // (at boot or live) only if it was launched with one.
+      ...(input.pciPassthrough ? { passthrough: "enabled" } : {}),
     },
     b_info: {
       max_vcpus: maxCpus,

@@ -158,3 +158,13 @@ Deno.test("domainConfig: a kernel by reference boots its image's files; a spec i
   b = (domainConfig({ ...input, kernelFiles: files }) as unknown as Config).b_info;
   assert.equal(b.ramdisk, "/k/other-initrd");
 });
+
+Deno.test("domainConfig: a zone launched with a PCI function gets an IOMMU context", () => {
+  const spec = create(ZoneSpecSchema, { name: "p", resources: { targetMemoryMib: 256n } });
+  const input = { zoneId: "z", name: "p", spec, boot, backend: HypervisorBackend.PV };
+  const plain = domainConfig(input) as unknown as Config;
+  assert.equal(plain.c_info.passthrough, undefined);
+  const pci = domainConfig({ ...input, pciPassthrough: true }) as unknown as Config;
+  assert.equal(pci.c_info.passthrough, "enabled");
+  assert.equal((pci.c_info.xsdata as Record<string, string>)["protect/pci-passthrough"], "1");
+});

@@ -3,6 +3,15 @@ import { InvalidArgumentError } from "../../../lib/errors/mod.ts";
 
 const PCI_ADDRESS = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
 
+/** Whether a device name is a PCI address (the rest are block devices' paths). */
+export const isPciAddress = (name: string) => PCI_ADDRESS.test(name);
+
+export const NO_IOMMU =
+  "Xen reports no IOMMU (no directio capability): PCI passthrough is unavailable on this host";
+export const NOT_LAUNCHED_WITH_PCI =
+  "was launched without a PCI device, and Xen gives a domain its IOMMU context only at " +
+  "creation: launch the zone with --device ADDRESS to pass PCI functions to it";
+
 /** A PCI address ("0000:00:04.0") as libxl_device_pci JSON. */
 export function pciJson(address: string): string {
   const m = PCI_ADDRESS.exec(address);

@@ -26,9 +26,10 @@ import type {
   ZoneLaunch,
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
-import { UnavailableError } from "../../../lib/errors/mod.ts";
+import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
 import {
   domainConfig,
+  PASSTHROUGH_KEY,
   resolveBackend,
   shareTag,
   ZONE_ID_KEY,
@@ -43,7 +44,12 @@ import { xenDebugInfo } from "./debug_info.ts";
 import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
 import { deviceDiskKey, ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
-import { PciPassthrough } from "./pci_passthrough.ts";
+import {
+  isPciAddress,
+  NO_IOMMU,
+  NOT_LAUNCHED_WITH_PCI,
+  PciPassthrough,
+} from "./pci_passthrough.ts";
 import { withLibxlReason } from "./libxl_reason.ts";
 import { blockDevices, type HostDevice, pciDevices } from "../../devices/host_devices.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
@@ -161,6 +167,10 @@ export class XenDriver implements HypervisorDriver {
       this.#forget(launch.zoneId);
       await this.#destroyDomain(leftover.domid);
     }
+    const pciPassthrough = launch.spec.devices.some((d) => isPciAddress(d.name));
+    if (pciPassthrough && !this.#xc.physinfo().capabilities.includes("directio")) {
+      throw new FailedPreconditionError(`spec.devices: ${NO_IOMMU}`);
+    }
     const config = domainConfig({
       zoneId: launch.zoneId,
       name: launch.name,
@@ -169,6 +179,7 @@ export class XenDriver implements HypervisorDriver {
       mac: launch.mac,
       backend,
       kernelFiles: launch.kernelFiles,
+      pciPassthrough,
     });
     const started = performance.now();
     // block-protect binds the disks' loop devices inside this call.
@@ -294,7 +305,15 @@ export class XenDriver implements HypervisorDriver {
       if (device.kind === "block") {
         return this.#disks.attach(zoneId, domid, deviceDiskKey(device.name), device.name, true);
       }
-      return this.#pci.attach(domid(), device.name);
+      const id = domid();
+      if (this.#xs.read(`/local/domain/${id}/${PASSTHROUGH_KEY}`) !== "1") {
+        const zone = this.#zones.get(zoneId)?.name ?? zoneId;
+        const why = this.#xc.physinfo().capabilities.includes("directio")
+          ? `zone ${zone} ${NOT_LAUNCHED_WITH_PCI}`
+          : NO_IOMMU;
+        throw new FailedPreconditionError(why);
+      }
+      return this.#pci.attach(id, device.name);
     });
   }
 

@@ -68,7 +68,9 @@ cp /bin/busybox $I/bin/
 for m in drivers/block/xen-blkfront drivers/net/xen-netfront fs/squashfs/squashfs fs/overlayfs/overlay \
   drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc \
   lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 lib/libcrc32c fs/erofs/erofs \
-  fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_xen fs/9p/9p; do cp "$M/kernel/$m.ko" $I/mods/; done
+  fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_xen fs/9p/9p drivers/pci/xen-pcifront; do
+  cp "$M/kernel/$m.ko" $I/mods/
+done
 install -m 755 "$here/zone_init1.sh" $I/init
 (cd $I && find . | cpio -H newc -o --quiet | gzip -9) > zone-initrd.cpio.gz
 
