@@ -1,6 +1,6 @@
 /** Host devices given to Xen zones: the spare virtio disk (/dev/vda in dom0) live and at boot, and PCI passthrough of QEMU's edu device or Xen's refusal. (Imported in order by ../e2e_test.ts.) */
 import assert from "node:assert/strict";
-import { IMAGE, ok, OUT, protect, run, timed, zone } from "../e2e_helpers.ts";
+import { IMAGE, ok, OUT, protect, run, timed, until, zone } from "../e2e_helpers.ts";
 import { opts } from "./e2e_options.ts";
 
 interface DeviceView {
@@ -120,28 +120,68 @@ Deno.test(
 );
 
 Deno.test(
-  "PCI passthrough of a driverless function: given to the zone, or Xen's refusal recorded",
+  "PCI passthrough: a zone launched with QEMU's edu function sees it, and loses it on detach",
   opts,
   async () => {
-    const pci = (await devices()).filter((d) => d.kind === "pci" && !d.heldBy);
     // QEMU's edu device (1234:11e8) has no dom0 driver: the lab's assignable function.
-    const edu = pci.find((d) => d.description.startsWith("1234:11e8"));
-    assert.ok(edu, `the edu device among ${JSON.stringify(pci)}`);
-    await ok("zone", "launch", "-n", "p1", "--wait");
+    const edu = (await devices()).find((d) =>
+      d.kind === "pci" && d.description.startsWith("1234:11e8")
+    );
+    assert.ok(edu, "the edu device in device list");
+    const caps = (await run("xl", "info")).stdout;
+    if (!/virt_caps\s*:.*directio/.test(caps)) {
+      // No IOMMU (the lab booted without PROTECT_LAB_IOMMU): refused at launch, with the reason.
+      const r = await protect("zone", "launch", "-n", "p1", "--device", edu.name, "--wait");
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Xen reports no IOMMU/);
+      await protect("zone", "destroy", "p1", "--wait");
+      return;
+    }
+    const pciInZone = async (zone: string) =>
+      (await ok("zone", "exec", zone, "--", "ls", "/sys/bus/pci/devices")).split("\n").filter(
+        Boolean,
+      );
+    await timed(
+      "zone launch --device PCI --wait",
+      () => ok("zone", "launch", "-n", "p1", "--device", edu.name, "--wait"),
+    );
+    await ok("zone", "launch", "-n", "p2", "--wait");
     try {
-      const r = await protect("zone", "device", "attach", "p1", edu.name);
-      Deno.writeTextFileSync(`${OUT}/pci-attach.txt`, `code ${r.code}\n${r.stdout}${r.stderr}`);
-      if (r.code === 0) {
-        const seen = await ok("zone", "exec", "p1", "--", "ls", "/sys/bus/pci/devices");
-        Deno.writeTextFileSync(`${OUT}/pci-attach.txt`, `\nzone sees:\n${seen}`, { append: true });
-        await ok("zone", "device", "detach", "p1", edu.name);
-      } else {
-        // Refused: the reason is libxl's, in the message, and nothing is left claimed.
-        assert.match(r.stderr, /libxl/);
-        assert.equal((await device(edu.name))?.claimedByZoneId ?? "", "");
-      }
+      assert.equal((await device(edu.name))?.claimedByZoneId, (await zone("p1")).id);
+      assert.match((await device(edu.name))!.description, /driver pciback/);
+      const seen = await until("the function in zone p1", 60, async () => {
+        const pci = await pciInZone("p1");
+        return pci.length > 0 ? pci : undefined;
+      });
+      Deno.writeTextFileSync(`${OUT}/pci-in-zone.txt`, seen.join("\n"));
+      // A zone launched without a PCI function has no IOMMU context: refused, saying why.
+      const other = await protect("zone", "device", "attach", "p2", edu.name);
+      assert.equal(other.code, 1);
+      assert.match(other.stderr, /is given to zone p1|launched without a PCI device/);
+      await timed("zone device detach (PCI)", () => ok("zone", "device", "detach", "p1", edu.name));
+      await until(
+        "the function gone from zone p1",
+        60,
+        async () => (await pciInZone("p1")).length === 0 ? true : undefined,
+      );
+      assert.equal((await device(edu.name))?.claimedByZoneId ?? "", "");
+      const late = await protect("zone", "device", "attach", "p2", edu.name);
+      assert.equal(late.code, 1);
+      assert.match(late.stderr, /zone p2 was launched without a PCI device/);
+      // Live, to the zone that has the IOMMU context: given back.
+      await timed(
+        "zone device attach (PCI, live)",
+        () => ok("zone", "device", "attach", "p1", edu.name),
+      );
+      await until(
+        "the function back in zone p1",
+        60,
+        async () => (await pciInZone("p1")).length > 0 ? true : undefined,
+      );
     } finally {
       await protect("zone", "destroy", "p1", "--wait");
+      await protect("zone", "destroy", "p2", "--wait");
     }
+    assert.equal((await device(edu.name))?.claimedByZoneId ?? "", "", "the destroy released it");
   },
 );

@@ -9,11 +9,11 @@ image="${1:?usage: boot.sh IMAGE_DIR SHARE_DIR}"
 share="${2:?usage: boot.sh IMAGE_DIR SHARE_DIR}"
 project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)" >&2; exit 3; }
-# PROTECT_LAB_CPU: QEMU's -cpu under TCG (qemu64,+svm,+npt gives Xen HVM with HAP: PVH zones);
-# PROTECT_LAB_TCG_THREAD: multi (a host thread per vCPU) or single.
+# PROTECT_LAB_CPU: QEMU's -cpu under TCG; the default's +svm,+npt gives Xen HVM with HAP (PVH
+# zones can be asked for; -cpu max crashes the PV dom0). PROTECT_LAB_TCG_THREAD: multi or single.
 case "${PROTECT_LAB_ACCEL:-tcg}" in
   kvm) accel="-enable-kvm -cpu host" ;;
-  *) accel="-accel tcg,thread=${PROTECT_LAB_TCG_THREAD:-multi} -cpu ${PROTECT_LAB_CPU:-qemu64}" ;;   # -cpu max crashes the PV dom0
+  *) accel="-accel tcg,thread=${PROTECT_LAB_TCG_THREAD:-multi} -cpu ${PROTECT_LAB_CPU:-qemu64,+svm,+npt}" ;;
 esac
 mem="${PROTECT_LAB_MEMORY_MB:-6144}"
 # PROTECT_LAB_NET: QEMU user-network options (e.g. hostfwd=...) give dom0 a NIC (protect machine).
@@ -21,10 +21,11 @@ net=()
 [ -n "${PROTECT_LAB_NET:-}" ] && net=(-netdev "user,id=n0,$PROTECT_LAB_NET" -device virtio-net-pci,netdev=n0)
 # Devices for dom0 to give to zones (the e2e device case): SHARE/extra-disk.img, when it
 # exists, as a virtio disk (/dev/vda in dom0), and a driverless PCI function (QEMU's edu).
-# PROTECT_LAB_IOMMU=amd: a q35 machine with an emulated AMD IOMMU (PCI passthrough needs one).
+# A q35 machine with an emulated AMD IOMMU (Xen: "I/O virtualisation enabled"), which PCI
+# passthrough needs; PROTECT_LAB_IOMMU=none boots the i440fx machine without one.
 devices=(-device edu)
 [ -f "$share/extra-disk.img" ] && devices+=(-drive "file=$share/extra-disk.img,if=virtio,format=raw")
-[ "${PROTECT_LAB_IOMMU:-}" = amd ] && devices+=(-machine q35 -device amd-iommu)
+[ "${PROTECT_LAB_IOMMU:-amd}" = amd ] && devices+=(-machine q35 -device amd-iommu)
 # PROTECT_LAB_XEN_ARGS: more Xen command-line options (e.g. hap_1gb=false hap_2mb=false).
 # PROTECT_LAB_DOM0_ARGS: more dom0 kernel arguments (protect.init=systemd: systemd as PID 1).
 # PROTECT_LAB_TIMEOUT=0: no limit (a machine that runs until stopped).
