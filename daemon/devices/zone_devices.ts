@@ -193,7 +193,9 @@ export class ZoneDevices {
       const device = driver.listDevices().find((d) => d.name === name) ??
         { name, kind: name.startsWith("/dev/") ? "block" : "pci", description: "", heldBy: "" };
       if (zone.state === ZoneState.READY && this.deps.driver.channel) {
-        const guestPath = this.deps.driver.deviceGuestPath?.(zone.id, name) ?? "";
+        const guestPath = device.kind === "block"
+          ? this.deps.driver.deviceGuestPath?.(zone.id, name) ?? ""
+          : "";
         const peer = await this.deps.driver.channel(zone.id);
         const message = create(DeviceDetachedSchema, { name, guestPath });
         await peer.request(

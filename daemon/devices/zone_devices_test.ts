@@ -35,7 +35,9 @@ class DeviceDriver extends FakeDriver {
     this.calls.push(`attach ${device.name} ${zoneId}`);
     return Promise.resolve(device.kind === "block" ? "/dev/xvdb" : device.name);
   }
-  deviceGuestPath(): string {
+  deviceGuestPath(_zoneId: string, name: string): string {
+    // As Xen's: only block devices have a node; a PCI name must never reach a disk lookup.
+    if (!name.startsWith("/dev/")) throw new Error(`asked for the disk of ${name}`);
     return "/dev/xvdb";
   }
   detachDevice(zoneId: string, device: HostDevice): Promise<void> {
@@ -120,6 +122,9 @@ Deno.test("refusals name why: unknown, held by the host, a volume's, not READY, 
   await assert.rejects(devices.attach(a(), "0000:00:04.0"), /no IOMMU/);
   assert.deepEqual(a().spec.devices, [], "the claim went with the failure");
   await assert.rejects(devices.detach(a(), "/dev/vda"), /zone a has no device "\/dev\/vda"/);
+  await devices.attach(a(), "0000:00:04.0");
+  await devices.detach(a(), "0000:00:04.0"); // a PCI function: no disk lookup
+  assert.deepEqual(a().spec.devices, []);
   await assert.rejects(
     devices.checkSpec(["/dev/vda", "/dev/vda"]),
     /spec\.devices\[1\]: \/dev\/vda is named twice/,

@@ -73,9 +73,8 @@ export function zoneNicJson(zoneId: string, script: string, mac?: string): Recor
 /**
  * The backend a zone runs as, given whether Xen reports `hvm` in its capabilities (hardware
  * virtualisation: VT-x or AMD-V, nested under QEMU with +svm,+npt). PVH without HVM is refused
- * with the reason. AUTO stays PV for now: in the lab with +svm,+npt, PVH zones passed 13 of
- * the 21 e2e cases and triple-faulted ("d3v0 Triple fault - invoking HVM shutdown action 1")
- * under memory pressure and concurrent launches; AUTO picks PVH once the suite passes on it.
+ * with the reason. AUTO stays PV: in the TCG lab, PVH guests die of a re-delivered upcall
+ * vector (docs/xen.md, "PVH in the lab"); AUTO picks PVH once PVH is proven on hardware.
  */
 export function resolveBackend(requested: HypervisorBackend, hvm: boolean): HypervisorBackend {
   if (requested !== HypervisorBackend.PVH) return HypervisorBackend.PV;

@@ -80,7 +80,7 @@ export class ImageDisks {
 export const volumeDiskKey = (name: string) => `volume@${name.replaceAll(".", "@")}`;
 
 /** A host block device's disk key ("/dev/vda" → "device@dev@vda"). */
-export const deviceDiskKey = (path: string) => `device${path.replaceAll(/[/.]/g, "@")}`;
+export const deviceDiskKey = (path: string) => `device${path.replaceAll(/[^a-zA-Z0-9_-]/g, "@")}`;
 
 /** The volume names among a domain's disk keys. */
 export const volumesOfDiskKeys = (keys: string[]) =>

@@ -318,6 +318,7 @@ export class XenDriver implements HypervisorDriver {
   }
 
   deviceGuestPath(zoneId: string, name: string): string | undefined {
+    if (!name.startsWith("/dev/")) return undefined; // a PCI function has no node of its own
     const domid = this.#domainOf(zoneId)?.domid;
     return domid === undefined ? undefined : this.#disks.held(domid, deviceDiskKey(name));
   }
