@@ -62,9 +62,8 @@ export const zoneLaunchCommand: CommandSpec = {
     {
       long: "backend",
       value: "type",
-      description: "guest type",
+      description: "guest type (default: daemon.toml [zone_defaults] backend)",
       choices: Object.keys(BACKENDS),
-      default: "auto",
     },
     {
       long: "kernel",
@@ -128,7 +127,10 @@ export const zoneLaunchCommand: CommandSpec = {
         name,
         kernel: (o.kernel as string) ?? "",
         initrd: (o.initrd as string) ?? "",
-        backend: BACKENDS[o.backend as keyof typeof BACKENDS],
+        // Unset: the daemon's [zone_defaults] backend applies.
+        backend: o.backend
+          ? BACKENDS[o.backend as keyof typeof BACKENDS]
+          : HypervisorBackend.UNSPECIFIED,
         resources: {
           targetMemoryMib: BigInt((o.memory as number) ?? 0),
           maxMemoryMib: BigInt((o["max-memory"] as number) ?? 0),
