@@ -150,6 +150,13 @@ export class ZoneDevices {
     return await this.#exclusive(name, async () => {
       const device = await this.#available(name, zone.id, "device");
       const claimed = zone.spec.devices.some((d) => d.name === name);
+      // Given already: answered where it is, not added again (libxl refuses a second PCI add).
+      const held = !claimed
+        ? undefined
+        : device.kind === "block"
+        ? this.deps.driver.deviceGuestPath?.(zone.id, name)
+        : name;
+      if (held) return held;
       if (!claimed) {
         this.#record(zone.id, (devices) => [
           ...devices,

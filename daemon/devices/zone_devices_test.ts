@@ -93,16 +93,20 @@ Deno.test("a device is given to one zone at a time; the zone's record is the cla
     devices.attach(b(), "/dev/vda"),
     /is given to zone a; a device belongs to one zone/,
   );
-  await devices.attach(a(), "/dev/vda"); // again: idempotent, still one claim
+  await devices.attach(a(), "/dev/vda"); // again: idempotent, still one claim, nothing re-added
   assert.equal(a().spec.devices.length, 1);
+  await devices.attach(a(), "0000:00:04.0");
+  assert.equal(await devices.attach(a(), "0000:00:04.0"), "0000:00:04.0");
+  await devices.detach(a(), "0000:00:04.0");
   await devices.detach(a(), "/dev/vda");
   assert.deepEqual(a().spec.devices, []);
   await devices.attach(b(), "/dev/vda");
-  assert.deepEqual(driver.calls.map((c) => c.split(" ")[0]), [
-    "attach",
-    "attach",
-    "detach",
-    "attach",
+  assert.deepEqual(driver.calls.map((c) => c.split(" ").slice(0, 2).join(" ")), [
+    "attach /dev/vda",
+    "attach 0000:00:04.0",
+    "detach 0000:00:04.0",
+    "detach /dev/vda",
+    "attach /dev/vda",
   ]);
 });
 

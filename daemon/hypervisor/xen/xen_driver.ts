@@ -29,7 +29,6 @@ import { bootstrapZone } from "../zone_bootstrap.ts";
 import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
 import {
   domainConfig,
-  PASSTHROUGH_KEY,
   resolveBackend,
   shareTag,
   ZONE_ID_KEY,
@@ -43,15 +42,10 @@ import { loopsInUse } from "./block_backends.ts";
 import { xenDebugInfo } from "./debug_info.ts";
 import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
-import { deviceDiskKey, ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
-import {
-  isPciAddress,
-  NO_IOMMU,
-  NOT_LAUNCHED_WITH_PCI,
-  PciPassthrough,
-} from "./pci_passthrough.ts";
-import { withLibxlReason } from "./libxl_reason.ts";
-import { blockDevices, type HostDevice, pciDevices } from "../../devices/host_devices.ts";
+import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
+import { isPciAddress, NO_IOMMU } from "./pci_passthrough.ts";
+import { XenZoneDevices } from "./xen_zone_devices.ts";
+import type { HostDevice } from "../../devices/host_devices.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
 import { xenstoreDaemon } from "./xenstore_daemon.ts";
 
@@ -101,7 +95,7 @@ export class XenDriver implements HypervisorDriver {
   #stop = new AbortController();
   #loops: LoopReclaimer;
   #disks: ImageDisks;
-  #pci: PciPassthrough;
+  #devices: XenZoneDevices;
   #onPeer?: (zoneId: string, peer: IdmPeer) => void;
   #onPacket?: (zoneId: string, direction: Direction, packet: Packet) => void;
   #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
@@ -116,7 +110,15 @@ export class XenDriver implements HypervisorDriver {
       log: this.options.log,
     });
     this.#disks = new ImageDisks(this.#xl, this.#xs, this.#loops, options.boot.hotplugScript);
-    this.#pci = new PciPassthrough(this.#xl);
+    this.#devices = new XenZoneDevices({
+      xl: this.#xl,
+      xs: this.#xs,
+      xc: this.#xc,
+      disks: this.#disks,
+      libxlLogPath: options.libxlLogPath,
+      domid: (zoneId) => this.#domainOf(zoneId)?.domid,
+      zoneName: (zoneId) => this.#zones.get(zoneId)?.name ?? zoneId,
+    });
   }
 
   #logger(): ToolLogger {
@@ -296,42 +298,19 @@ export class XenDriver implements HypervisorDriver {
   }
 
   listDevices(): HostDevice[] {
-    return [...pciDevices(), ...blockDevices()];
+    return this.#devices.list();
   }
 
   attachDevice(zoneId: string, device: HostDevice): Promise<string> {
-    const domid = () => this.#requireDomid(zoneId);
-    return withLibxlReason(this.options.libxlLogPath, () => {
-      if (device.kind === "block") {
-        return this.#disks.attach(zoneId, domid, deviceDiskKey(device.name), device.name, true);
-      }
-      const id = domid();
-      if (this.#xs.read(`/local/domain/${id}/${PASSTHROUGH_KEY}`) !== "1") {
-        const zone = this.#zones.get(zoneId)?.name ?? zoneId;
-        const why = this.#xc.physinfo().capabilities.includes("directio")
-          ? `zone ${zone} ${NOT_LAUNCHED_WITH_PCI}`
-          : NO_IOMMU;
-        throw new FailedPreconditionError(why);
-      }
-      return this.#pci.attach(id, device.name);
-    });
+    return this.#devices.attach(zoneId, device);
   }
 
   deviceGuestPath(zoneId: string, name: string): string | undefined {
-    if (!name.startsWith("/dev/")) return undefined; // a PCI function has no node of its own
-    const domid = this.#domainOf(zoneId)?.domid;
-    return domid === undefined ? undefined : this.#disks.held(domid, deviceDiskKey(name));
+    return this.#devices.guestPath(zoneId, name);
   }
 
   detachDevice(zoneId: string, device: HostDevice): Promise<void> {
-    const domid = () => this.#domainOf(zoneId)?.domid;
-    return withLibxlReason(this.options.libxlLogPath, async () => {
-      if (device.kind === "block") {
-        return await this.#disks.detach(zoneId, domid, deviceDiskKey(device.name));
-      }
-      const id = domid();
-      if (id !== undefined) await this.#pci.detach(id, device.name);
-    });
+    return this.#devices.detach(zoneId, device);
   }
 
   /** The zone's console, as xenconsoled logs it (kernel messages and the agent's log). */
