@@ -53,7 +53,8 @@ export function credentialsOf(
 ): { username: string; password: string; identityToken: string } {
   if (auth?.registryToken) {
     throw new UnimplementedError(
-      "auth.registry_token: bearer tokens for the registry are not supported yet",
+      "auth.registry_token: bearer tokens for the registry are not supported yet; give the " +
+        "registry's username and password (or identity_token) in the image pull secret instead",
     );
   }
   let username = auth?.username ?? "";

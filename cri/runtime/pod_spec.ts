@@ -93,7 +93,8 @@ export function podZoneSpec(
   if (ns?.usernsOptions && ns.usernsOptions.mode !== NamespaceMode.NODE) {
     throw new UnimplementedError(
       "config.linux.security_context.namespace_options.userns_options: user-namespaced pods " +
-        "are not supported (the zone is the isolation boundary)",
+        "are not supported (the zone is the isolation boundary): set hostUsers: true in the " +
+        "pod spec, or leave kubelet's UserNamespacesSupport feature gate off",
     );
   }
   if (config.hostname !== "" && !LABEL.test(config.hostname)) {
