@@ -90,8 +90,8 @@ socket_group = "protect"
 # Used when a zone spec leaves resources at zero.
 memory_mib = 512
 cpus = 1
-# Xen guest type when a zone spec names none: "auto" (PV for now), "pv" or "pvh" (needs Xen
-# to report hvm: VT-x/AMD-V).
+# Xen guest type when a zone spec names none: "auto" (PVH where Xen reports hvm, else PV),
+# "pv" or "pvh" (needs Xen to report hvm: VT-x/AMD-V).
 backend = "auto"
 
 [zones]

@@ -40,6 +40,7 @@ export interface ZoneView {
     error?: string;
     domainId?: number;
     driver?: string;
+    backend?: string;
     ipv4?: string;
     ipv6?: string;
   };

@@ -73,13 +73,15 @@ export function zoneNicJson(zoneId: string, script: string, mac?: string): Recor
 /**
  * The backend a zone runs as, given whether Xen reports `hvm` in its capabilities (hardware
  * virtualisation: VT-x or AMD-V, nested under QEMU with +svm,+npt). PVH without HVM is refused
- * with the reason. AUTO stays PV: in the TCG lab, PVH guests die of a re-delivered upcall
- * vector (docs/xen.md, "PVH in the lab"); AUTO picks PVH once PVH is proven on hardware.
+ * with the reason. AUTO is PVH where Xen has HVM (no PV MMU hypercalls, the hardware's paging),
+ * PV elsewhere; the resolved type is the zone's status.backend.
  */
 export function resolveBackend(requested: HypervisorBackend, hvm: boolean): HypervisorBackend {
-  if (requested !== HypervisorBackend.PVH) return HypervisorBackend.PV;
-  if (!hvm) throw new FailedPreconditionError(PVH_NEEDS_HVM);
-  return HypervisorBackend.PVH;
+  if (requested === HypervisorBackend.PV) return HypervisorBackend.PV;
+  if (requested === HypervisorBackend.PVH && !hvm) {
+    throw new FailedPreconditionError(PVH_NEEDS_HVM);
+  }
+  return hvm ? HypervisorBackend.PVH : HypervisorBackend.PV;
 }
 
 export const PVH_NEEDS_HVM =

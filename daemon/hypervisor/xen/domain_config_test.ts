@@ -120,10 +120,10 @@ Deno.test("domainConfig: a PVH zone is a pvh domain", () => {
   assert.equal(pvh.b_info.max_memkb, 128 * 1024);
 });
 
-Deno.test("resolveBackend: AUTO is PV (PVH not yet proven in the lab); PVH without hvm refused", () => {
+Deno.test("resolveBackend: AUTO is PVH where Xen has hvm, else PV; PVH without hvm refused", () => {
   const { AUTO, UNSPECIFIED, PV, PVH } = HypervisorBackend;
-  assert.equal(resolveBackend(AUTO, true), PV);
-  assert.equal(resolveBackend(UNSPECIFIED, true), PV);
+  assert.equal(resolveBackend(AUTO, true), PVH);
+  assert.equal(resolveBackend(UNSPECIFIED, true), PVH);
   assert.equal(resolveBackend(AUTO, false), PV);
   assert.equal(resolveBackend(PV, true), PV);
   assert.equal(resolveBackend(PVH, true), PVH);

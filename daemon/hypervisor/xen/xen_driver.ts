@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Packet, ZoneResourcesSchema } from "../../../proto/gen/protect/idm/v1/idm_pb.ts";
-import type { HypervisorBackend } from "../../../proto/mod.ts";
+import { HypervisorBackend } from "../../../proto/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
@@ -189,6 +189,7 @@ export class XenDriver implements HypervisorDriver {
     this.options.log.info("domain created", {
       zone: launch.name,
       domid,
+      type: backend === HypervisorBackend.PVH ? "pvh" : "pv",
       ms: Math.round(performance.now() - started),
     });
     try {

@@ -12,6 +12,15 @@ Deno.test("zone launch reaches READY on real Xen", opts, async () => {
   assert.equal(z.status.state, "ZONE_STATE_READY");
   assert.equal(z.status.driver, "xen");
   assert.ok((await domains()).some((d) => d.domid === z.status.domainId), "domain in xl list");
+  // The type asked for on dom0's command line (boot.sh), AUTO resolved by Xen's capabilities;
+  // libxl's own record of the domain agrees with the zone's status.
+  const asked = /protect\.backend=(\w+)/.exec(await Deno.readTextFile("/proc/cmdline"))?.[1] ??
+    "auto";
+  const hvm = /^virt_caps\s*:.*\bhvm\b/m.test((await run("xl", "info")).stdout);
+  const expected = asked === "pv" || (asked === "auto" && !hvm) ? "pv" : "pvh";
+  assert.equal(z.status.backend, `HYPERVISOR_BACKEND_${expected.toUpperCase()}`);
+  const libxl = JSON.parse((await run("xl", "list", "-l", String(z.status.domainId))).stdout);
+  assert.equal(libxl[0].config.c_info.type, expected);
   // The zone's console (xenconsoled's log): its agent credited the host's seed to the pool.
   assert.match(await ok("zone", "logs", "e1"), /bootstrap applied .*entropy="256 bits credited"/);
 });

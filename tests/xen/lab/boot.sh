@@ -33,10 +33,17 @@ devices=(-device edu)
 run=(timeout "${PROTECT_LAB_TIMEOUT:-2700}")
 [ "${PROTECT_LAB_TIMEOUT:-}" = 0 ] && run=()
 dom0_mem="${PROTECT_LAB_DOM0_MB:-2048}"
+# AUTO makes zones PVH where Xen has HVM, but PVH guests under TCG's nested paging (+npt) die
+# (docs/xen.md, "PVH in the lab"): with NPT and no protect.backend given, the lab's zones are PV.
+dom0_args="${PROTECT_LAB_DOM0_ARGS:-}"
+case "$accel,$dom0_args" in
+  *+npt*,*protect.backend=*) ;;
+  *+npt*) dom0_args="$dom0_args protect.backend=pv" ;;
+esac
 # No doubled commas in -append; in -initrd, commas separate the multiboot modules.
 exec "${run[@]}" qemu-system-x86_64 $accel "${net[@]}" "${devices[@]}" -m "$mem" -smp 2 -nographic -no-reboot \
   -kernel "$image/xen.elf" \
   -append "dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot ${PROTECT_LAB_XEN_ARGS:-}" \
-  -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen ${PROTECT_LAB_DOM0_ARGS:-},$image/dom0.cpio" \
+  -initrd "$image/dom0-vmlinuz console=hvc0 earlyprintk=xen $dom0_args,$image/dom0.cpio" \
   -virtfs "local,path=$share,mount_tag=host,security_model=none,id=host" \
   -virtfs "local,path=$project,mount_tag=project,security_model=none,id=project,readonly=on"

@@ -59,7 +59,12 @@ step "installed units verify" systemd-analyze verify /etc/systemd/system/protect
   /etc/systemd/system/protect-storage.service /etc/systemd/system/protect-network.service \
   /etc/systemd/system/protect.target
 # The operator's edits (slow zone boots under TCG) survive a second install.
-printf '[zones]\nboot_timeout_ms = 180000\n[zone_defaults]\nmemory_mib = 256\n' >> /etc/protect/daemon.toml
+# protect.backend (boot.sh: pv on the lab's nested paging) as session.sh applies it.
+backend=$(sed -n 's/.*protect\.backend=\([a-z]*\).*/\1/p' /proc/cmdline)
+{
+  printf '[zones]\nboot_timeout_ms = 180000\n[zone_defaults]\nmemory_mib = 256\n'
+  if [ -n "$backend" ]; then printf 'backend = "%s"\n' "$backend"; fi
+} >> /etc/protect/daemon.toml
 cp /etc/protect/daemon.toml /tmp/daemon.toml.edited
 step "a second install keeps the edited daemon.toml" sh -c 'bash /mnt/project/tools/install.sh --dist /mnt/host/dist \
   --deno /usr/local/bin/deno && cmp /etc/protect/daemon.toml /tmp/daemon.toml.edited && test -f /etc/protect/daemon.toml.dist'

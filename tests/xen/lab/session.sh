@@ -33,7 +33,7 @@ cpus = 1
 [zones]
 boot_timeout_ms = 180000
 TOML
-# protect.backend=pvh|pv on dom0's command line (PROTECT_LAB_DOM0_ARGS): the zones' default type.
+# protect.backend=auto|pvh|pv on dom0's command line (boot.sh): the zones' default type.
 backend=$(sed -n 's/.*protect\.backend=\([a-z]*\).*/\1/p' /proc/cmdline)
 [ -n "$backend" ] && sed -i "s/^\[zone_defaults\]\$/[zone_defaults]\nbackend = \"$backend\"/" /etc/protect/daemon.toml
 stamp "files installed"
