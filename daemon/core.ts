@@ -13,6 +13,7 @@ import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
+import { RpcMetrics } from "../lib/rpc/mod.ts";
 import { kernelImageFiles } from "./zones/kernel_image.ts";
 import { deviceVolumes, ZoneDevices } from "./devices/mod.ts";
 
@@ -102,6 +103,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     devices,
     workloadLogs,
     snoop,
+    rpcMetrics: new RpcMetrics(),
     log,
   };
 }

@@ -119,7 +119,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     server = await serveUnix({
       path: paths.daemonSocket,
       log,
-      interceptors: [errorInterceptor(log)],
+      // Metrics outermost: they see the mapped error of every failed call.
+      interceptors: [core.rpcMetrics.interceptor(), errorInterceptor(log)],
       // Requests are small; anything bigger is a bug or an attack.
       readMaxBytes: 4 * 1024 * 1024,
       routes: (router) => router.service(ControlService, controlService(core)),

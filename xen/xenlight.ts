@@ -135,6 +135,8 @@ export interface DomainInfo {
   currentMemoryKb: bigint;
   maxMemoryKb: bigint;
   cpuTimeNs: bigint;
+  /** The highest vCPU ID the domain has (its vCPU count less one). */
+  maxVcpuId: number;
   onlineVcpus: number;
 }
 
@@ -179,6 +181,7 @@ function readDominfo(view: Deno.UnsafePointerView, offset: number): DomainInfo {
     currentMemoryKb: view.getBigUint64(offset + 56),
     maxMemoryKb: view.getBigUint64(offset + 80),
     cpuTimeNs: view.getBigUint64(offset + 88),
+    maxVcpuId: view.getUint32(offset + 96),
     onlineVcpus: view.getUint32(offset + 100),
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../../lib/log/mod.ts";
+import type { RpcMetrics } from "../../lib/rpc/mod.ts";
 import type { DaemonConfig } from "../config/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
@@ -32,5 +33,7 @@ export interface ApiContext {
   devices: ZoneDevices;
   workloadLogs: WorkloadLogs;
   snoop: SnoopHub;
+  /** Calls and latency per RPC, counted by the server's interceptor. */
+  rpcMetrics: RpcMetrics;
   log: Logger;
 }

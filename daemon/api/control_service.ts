@@ -4,6 +4,7 @@ import type { ApiContext } from "./context.ts";
 import { deviceHandlers } from "./device_handlers.ts";
 import { hostHandlers } from "./host_handlers.ts";
 import { imageHandlers } from "./image_handlers.ts";
+import { metricsHandlers } from "./metrics_handlers.ts";
 import { networkHandlers } from "./network_handlers.ts";
 import { unimplementedHandlers } from "./unimplemented.ts";
 import { volumeHandlers } from "./volume_handlers.ts";
@@ -22,6 +23,7 @@ export function controlService(ctx: ApiContext): ServiceImpl<typeof ControlServi
 export function builtHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
     ...hostHandlers(ctx),
+    ...metricsHandlers(ctx),
     ...zoneHandlers(ctx),
     ...workloadHandlers(ctx),
     ...watchHandlers(ctx),

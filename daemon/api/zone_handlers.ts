@@ -1,6 +1,4 @@
-import { create, fromBinary } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { ZoneMetricsReportSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   AttachZoneConsoleResponseSchema,
@@ -32,6 +30,7 @@ import { isNamespacedSysctl } from "../../lib/sysctl/mod.ts";
 import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
+import { askZoneMetrics } from "./in_zone_metrics.ts";
 import type { ConsoleInput } from "../hypervisor/mod.ts";
 
 /** One console input message: keystrokes or a paste, not a file transfer. */
@@ -225,22 +224,8 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
 
     async readZoneMetrics(request) {
       const zone = ctx.zones.store.get(requireId(request.zoneId, "zone_id"));
-      if (!ctx.driver.channel) {
-        throw new FailedPreconditionError(`the ${ctx.driver.name} driver has no zone agent to ask`);
-      }
-      const peer = await ctx.driver.channel(zone.id);
-      const report = fromBinary(
-        ZoneMetricsReportSchema,
-        await peer.request("metrics", new Uint8Array(), 10_000),
-      );
       return create(ReadZoneMetricsResponseSchema, {
-        metrics: {
-          memoryTotalBytes: report.memoryTotalBytes,
-          memoryUsedBytes: report.memoryTotalBytes - report.memoryAvailableBytes,
-          cpuPercent: report.cpuBusyPercent,
-          processCount: report.processCount,
-          sampledAt: timestampNow(),
-        },
+        metrics: await askZoneMetrics(ctx.driver, zone.id, 10_000),
       });
     },
 

@@ -69,6 +69,19 @@ export interface HypervisorIntrospection {
   memory(): { totalBytes: bigint; freeBytes: bigint };
   /** Which xenstore daemon runs: "oxenstored", "xenstored" or "unknown". */
   xenstore(): string;
+  /** The hypervisor's figures for each of our zones that has a domain, by zone ID. */
+  guests(): Map<string, GuestFigures>;
+}
+
+/** One guest as the hypervisor counts it (Xen: libxl_dominfo, the xenstore memory target). */
+export interface GuestFigures {
+  onlineVcpus: number;
+  maxVcpus: number;
+  cpuSeconds: number;
+  memoryCurrentBytes: bigint;
+  /** The balloon target last set (0n: unknown). */
+  memoryTargetBytes: bigint;
+  memoryMaxBytes: bigint;
 }
 
 export type { HostDevice } from "../devices/host_devices.ts";

@@ -3,6 +3,7 @@ export type {
   BootstrapNetwork,
   ConsoleInput,
   CreatedGuest,
+  GuestFigures,
   GuestInfo,
   GuestLink,
   HostDevice,

@@ -54,7 +54,9 @@ export function createHarness(bootDelayMs = 5): Harness {
   const { reconciler } = core;
   const service = controlService(core);
   const routes: Routes = (router) => router.service(ControlService, service);
-  const transport = createInMemoryTransport(routes, { interceptors: [errorInterceptor(log)] });
+  const transport = createInMemoryTransport(routes, {
+    interceptors: [core.rpcMetrics.interceptor(), errorInterceptor(log)],
+  });
   return {
     client: createClient(ControlService, transport),
     routes,

@@ -14,3 +14,4 @@ export { createInMemoryTransport, createUnixTransport, type UnixTransport } from
 export { errorInterceptor } from "./error_interceptor.ts";
 export { connectionLost, ConnectionLostError } from "./connection_lost.ts";
 export { shareSocketWithGroup } from "./socket_group.ts";
+export { LATENCY_BOUNDS_SECONDS, type MethodFigures, RpcMetrics } from "./rpc_metrics.ts";

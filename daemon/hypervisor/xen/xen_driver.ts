@@ -17,6 +17,7 @@ import {
 import type {
   ConsoleInput,
   CreatedGuest,
+  GuestFigures,
   GuestInfo,
   GuestLink,
   HypervisorDriver,
@@ -343,6 +344,24 @@ export class XenDriver implements HypervisorDriver {
       return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
     },
     xenstore: () => xenstoreDaemon(),
+    guests: () => {
+      const figures = new Map<string, GuestFigures>();
+      for (const d of this.#xl.listDomains()) {
+        const zoneId = this.#zoneIdOf(d);
+        if (!zoneId) continue;
+        // Written by libxl at creation and by each balloon target change, in KiB.
+        const targetKb = Number(this.#xs.read(`/local/domain/${d.domid}/memory/target`) ?? 0);
+        figures.set(zoneId, {
+          onlineVcpus: d.onlineVcpus,
+          maxVcpus: d.maxVcpuId + 1,
+          cpuSeconds: Number(d.cpuTimeNs) / 1e9,
+          memoryCurrentBytes: d.currentMemoryKb * 1024n,
+          memoryTargetBytes: Number.isSafeInteger(targetKb) ? BigInt(targetKb) * 1024n : 0n,
+          memoryMaxBytes: d.maxMemoryKb * 1024n,
+        });
+      }
+      return figures;
+    },
     debugInfo: () =>
       Promise.resolve(xenDebugInfo({
         xs: this.#xs,
