@@ -14,6 +14,7 @@ const PROGRAMS = [
   "protect-daemon-xen",
   "protect-storage",
   "protect-network",
+  "protect-orchestrator",
   "protect-cri",
   "protect",
 ];
@@ -84,6 +85,7 @@ Deno.test("install puts programs, units, hotplug scripts and a Xen daemon.toml i
         "protect-daemon.service",
         "protect-storage.service",
         "protect-network.service",
+        "protect-orchestrator.service",
         "protect-cri.service",
       ]
     ) {
@@ -155,6 +157,7 @@ Deno.test("each unit lets its program write what its permission set grants, unde
     ["protect-storage.service", "storage"],
     ["protect-network.service", "network"],
     ["protect-cri.service", "cri"],
+    ["protect-orchestrator.service", "orchestrator"],
   ];
   for (const [unit, set] of pairs) {
     const text = Deno.readTextFileSync(join(REPO, "deploy/systemd", unit));

@@ -2,7 +2,7 @@
 # Bundles the dom0 programs into single files, each with a launcher script that carries
 # its deno.json permission set (default root), for hosts without the source tree or npm
 # access — the Xen lab's dom0, and `./denow task install`: dist/protect-daemon-xen,
-# dist/protect-storage, dist/protect-network, dist/protect-cri (+ .js).
+# dist/protect-storage, dist/protect-network, dist/protect-cri, dist/protect-orchestrator (+ .js).
 # A launcher script, not a shebang: Linux cuts shebang lines at 256 bytes, which
 # silently dropped grants at the end of the line.
 set -euo pipefail
@@ -10,7 +10,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mkdir -p dist
 for spec in protect-daemon-xen:daemon-xen:daemon/main.ts protect-storage:storage:storage/main.ts \
-  protect-network:network:network/main.ts protect-cri:cri:cri/main.ts; do
+  protect-network:network:network/main.ts protect-cri:cri:cri/main.ts \
+  protect-orchestrator:orchestrator:orchestrator/main.ts; do
   IFS=: read -r name set entry <<<"$spec"
   "${DENO:-./denow}" bundle --quiet --platform deno -o "dist/$name.js" "$entry"
   flags="$("${DENO:-./denow}" eval --quiet \
@@ -21,4 +22,4 @@ for spec in protect-daemon-xen:daemon-xen:daemon/main.ts protect-storage:storage
     "$flags" "$name" > "dist/$name"
   chmod +x "dist/$name"
 done
-echo "built dist/protect-daemon-xen dist/protect-storage dist/protect-network dist/protect-cri"
+echo "built dist/protect-daemon-xen dist/protect-storage dist/protect-network dist/protect-cri dist/protect-orchestrator"

@@ -32,9 +32,9 @@ r="${root%/}"
 libdir="$prefix/lib/protect" docdir="$prefix/share/doc/protect"
 unitdir=/etc/systemd/system etcdir=/etc/protect statedir=/var/lib/protect
 # protect-cri is installed, not enabled: a Kubernetes node enables it (docs/cri.md).
-units=(protect-daemon.service protect-storage.service protect-network.service protect.target
-  protect-cri.service)
-programs=(protect-daemon-xen protect-storage protect-network protect-cri protect)
+units=(protect-daemon.service protect-storage.service protect-network.service
+  protect-orchestrator.service protect.target protect-cri.service)
+programs=(protect-daemon-xen protect-storage protect-network protect-orchestrator protect-cri protect)
 systemd() { [ "$root" = / ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; }
 say() { echo "install: $*"; }
 
@@ -103,7 +103,7 @@ if [ "$root" = / ]; then
 fi
 if systemd; then
   systemctl daemon-reload
-  systemctl enable protect.target "${units[@]:0:3}" >/dev/null 2>&1
+  systemctl enable "${units[@]:0:5}" >/dev/null 2>&1
 fi
 say "installed protect into $libdir ($prefix/bin/protect), units into $unitdir"
 [ -n "$zone_files" ] || [ -f "$r$statedir/xen/addons.sqfs" ] ||

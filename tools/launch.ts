@@ -16,6 +16,7 @@ const PROGRAMS: Record<string, { set: string; entry: string }> = {
   storage: { set: "storage", entry: "storage/main.ts" },
   network: { set: "network", entry: "network/main.ts" },
   cri: { set: "cri", entry: "cri/main.ts" },
+  orchestrator: { set: "orchestrator", entry: "orchestrator/main.ts" },
   protect: { set: "cli", entry: "protect/main.ts" },
 };
 

@@ -16,7 +16,7 @@ async function readyZone(h: ReturnType<typeof createHarness>, name: string): Pro
 Deno.test("ReadHostMetrics: zones from the store, the daemon's RPC counts; no guest figures without a hypervisor", async () => {
   const h = createHarness();
   try {
-    const zoneId = await readyZone(h, "m1");
+    await readyZone(h, "m1");
     await h.client.getZone({ zoneId: "nope" }).catch(() => {});
     const m = await h.client.readHostMetrics({ includeInZone: true });
     assert.equal(m.host?.driver, "fake");

@@ -78,3 +78,15 @@ export function unixGroup(
   }
   return value;
 }
+
+/** Refuses a key of `t` that is not a setting (a typo would otherwise be silently ignored). */
+export function onlyKeys(t: Record<string, unknown>, allowed: readonly string[], where: string) {
+  for (const key of Object.keys(t)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidArgumentError(
+        `${where}${key}`,
+        `is not a setting here (known: ${allowed.join(", ")})`,
+      );
+    }
+  }
+}

@@ -10,6 +10,8 @@ export interface ProtectPaths {
   storageSocket: string;
   networkSocket: string;
   criSocket: string;
+  /** protect-orchestrator's metrics endpoint (HTTP: /metrics). */
+  orchestratorSocket: string;
   database: string;
   hostUuid: string;
   imagesDir: string;
@@ -20,6 +22,7 @@ export interface ProtectPaths {
   storageConfig: string;
   networkConfig: string;
   criConfig: string;
+  orchestratorConfig: string;
   /** protect-network's reservations database lives here. */
   networkDir: string;
   /** Docker-style registry credentials for protect-storage. */
@@ -45,6 +48,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     storageSocket: join(runDir, "storage.sock"),
     networkSocket: join(runDir, "network.sock"),
     criSocket: join(runDir, "cri.sock"),
+    orchestratorSocket: join(runDir, "orchestrator.sock"),
     database: join(stateDir, "protect.db"),
     hostUuid: join(stateDir, "host.uuid"),
     imagesDir: join(stateDir, "images"),
@@ -54,6 +58,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     storageConfig: join(configDir, "storage.toml"),
     networkConfig: join(configDir, "network.toml"),
     criConfig: join(configDir, "cri.toml"),
+    orchestratorConfig: join(configDir, "orchestrator.toml"),
     networkDir: join(stateDir, "network"),
     registryCredentials: join(configDir, "registries.json"),
   };

@@ -7,6 +7,7 @@ export type { RouterOptions, Routes } from "./router.ts";
 export {
   claimSocketPath,
   serveUnix,
+  socketIsLive,
   type UnixServer,
   type UnixServerOptions,
 } from "./unix_server.ts";

@@ -19,7 +19,7 @@ export interface UnixServer {
 }
 
 /** True when something accepts connections on `path`. */
-async function socketIsLive(path: string): Promise<boolean> {
+export async function socketIsLive(path: string): Promise<boolean> {
   try {
     const conn = await Deno.connect({ transport: "unix", path });
     conn.close();

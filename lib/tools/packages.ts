@@ -73,6 +73,12 @@ export const PACKAGES: readonly DebianPackage[] = [
     for: ["demo", "test", "host"],
   },
   {
+    name: "prometheus",
+    provides: ["promtool"],
+    why: "promtool, which checks the metrics endpoint's output (the package's server is not used)",
+    for: ["test"],
+  },
+  {
     name: "erofs-utils",
     provides: ["mkfs.erofs"],
     why: "erofs image packing (daemon.toml [images] format)",

@@ -9,6 +9,7 @@ import { daemonFor } from "../cli/context.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
 import { resolveZoneId } from "../cli/resolve.ts";
+import { hostMetricsCommand } from "./host_metrics.ts";
 
 const mib = (bytes: bigint) => `${bytes / 1024n / 1024n} MiB`;
 
@@ -108,21 +109,28 @@ const cpuTopologyCommand: CommandSpec = {
 export const hostCommand: CommandSpec = {
   name: "host",
   summary: "inspect the host and its hypervisor",
-  commands: [idmSnoopCommand, hvConsoleCommand, hvDebugInfoCommand, cpuTopologyCommand, {
-    name: "status",
-    summary: "daemon, hypervisor and capacity at a glance",
-    async run({ options }) {
-      const { client, output } = daemonFor(options);
-      const status = await client.getHostStatus({});
-      console.log(
-        output === "table" ? statusLines(status) : await render(
-          output,
-          [status],
-          (s) => toJson(GetHostStatusResponseSchema, s),
-          [],
-          false,
-        ),
-      );
+  commands: [
+    idmSnoopCommand,
+    hvConsoleCommand,
+    hvDebugInfoCommand,
+    cpuTopologyCommand,
+    hostMetricsCommand,
+    {
+      name: "status",
+      summary: "daemon, hypervisor and capacity at a glance",
+      async run({ options }) {
+        const { client, output } = daemonFor(options);
+        const status = await client.getHostStatus({});
+        console.log(
+          output === "table" ? statusLines(status) : await render(
+            output,
+            [status],
+            (s) => toJson(GetHostStatusResponseSchema, s),
+            [],
+            false,
+          ),
+        );
+      },
     },
-  }],
+  ],
 };

@@ -55,6 +55,11 @@ const PROGRAMS = {
     entry: "cri/main.ts",
     socket: (root: string) => protectPaths(root).criSocket,
   },
+  orchestrator: {
+    set: "orchestrator",
+    entry: "orchestrator/main.ts",
+    socket: (root: string) => protectPaths(root).orchestratorSocket,
+  },
 };
 
 export type DaemonProcess = ProgramProcess;

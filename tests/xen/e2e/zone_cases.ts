@@ -198,3 +198,41 @@ Deno.test("update-resources changes the memory target and online vCPUs live", op
   assert.notEqual(above.code, 0);
   assert.match(above.stderr, /target_memory_mib.*maximum/);
 });
+
+Deno.test(
+  "host metrics (protect-orchestrator): the zone's figures come from Xen",
+  opts,
+  async () => {
+    const text = await ok("host", "metrics");
+    const value = (name: string, zoneName?: string) => {
+      const line = text.split("\n").find((l) =>
+        l.startsWith(zoneName ? `${name}{zone="${zoneName}",` : `${name}{`) ||
+        l.startsWith(`${name} `)
+      );
+      assert.ok(line, `${name} for ${zoneName ?? "the host"} in:\n${text}`);
+      return Number(line.split(" ").at(-1));
+    };
+    assert.match(text, /^protect_host_info\{driver="xen",hypervisor="Xen 4\.17[^"]*"\} 1$/m);
+    for (const d of ["daemon", "storage", "network"]) {
+      assert.match(text, new RegExp(`^protect_daemon_up\\{daemon="${d}"\\} 1$`, "m"));
+    }
+    // The memory target set by update-resources above, and the vCPU range e1 was launched with.
+    assert.equal(value("protect_zone_memory_target_bytes", "e1"), 200 * 1024 * 1024);
+    assert.equal(value("protect_zone_vcpus_max", "e1"), 2);
+    assert.equal(value("protect_zone_vcpus_online", "e1"), 1);
+    assert.ok(value("protect_zone_cpu_seconds_total", "e1") > 0);
+    // xl's figure for the same domain (whole MiB; the balloon may move between the reads).
+    const z = await zone("e1");
+    const xl = (await run("xl", "list", String(z.status.domainId))).stdout.trim().split("\n")[1];
+    const xlMib = Number(xl.trim().split(/\s+/)[2]);
+    const currentMib = value("protect_zone_memory_current_bytes", "e1") / 2 ** 20;
+    assert.ok(Math.abs(currentMib - xlMib) <= 2, `metrics ${currentMib} MiB, xl ${xlMib} MiB`);
+    // The agent's view from inside.
+    assert.ok(value("protect_zone_in_zone_memory_total_bytes", "e1") > 100 * 2 ** 20);
+    assert.ok(value("protect_host_memory_total_bytes") > 0);
+    assert.match(
+      text,
+      /^protect_rpc_calls_total\{daemon="daemon",method=".*\/UpdateZoneResources"\} [1-9]/m,
+    );
+  },
+);

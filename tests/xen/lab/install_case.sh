@@ -22,7 +22,21 @@ wait_until() { # wait_until SECONDS COMMAND...
   for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
   "$@"
 }
-sockets_up() { [ -S /run/protect/daemon.sock ] && [ -S /run/protect/storage.sock ] && [ -S /run/protect/network.sock ] && protect host status; }
+sockets_up() { [ -S /run/protect/daemon.sock ] && [ -S /run/protect/storage.sock ] && [ -S /run/protect/network.sock ] \
+  && [ -S /run/protect/orchestrator.sock ] && protect host status; }
+# protect-orchestrator's tree has the zone's memory and vCPUs from Xen, equal to xl's figures.
+metrics_from_xen() {
+  local m domid xl_mib mib
+  m=$(protect host metrics) || return 1
+  echo "$m" | grep -q '^protect_daemon_up{daemon="storage"} 1$' || { echo "$m" | grep daemon_up; return 1; }
+  domid=$(protect zone get inst -o json | sed -n 's/.*"domainId": *\([0-9]*\).*/\1/p')
+  xl_mib=$(xl list "$domid" | awk 'NR==2 {print $3}')
+  # xl shows whole MiB, rounded down.
+  mib=$(echo "$m" | awk '/^protect_zone_memory_current_bytes\{zone="inst",/ {printf "%d", $2 / 1048576}')
+  [ -n "$xl_mib" ] && [ "$mib" = "$xl_mib" ] ||
+    { echo "xl: $xl_mib MiB, metrics: $mib MiB"; echo "$m" | grep 'zone_memory\|zone_vcpus'; return 1; }
+  echo "$m" | grep -q '^protect_zone_vcpus_online{zone="inst",.*} [1-9]'
+}
 main_pid() { systemctl show -p MainPID --value "$1"; }
 restarted() { # restarted UNIT OLD_PID: active again under a new PID
   local pid; pid=$(main_pid "$1")
@@ -44,7 +58,7 @@ kill_and_readopt() { # kill_and_readopt UNIT: kill -9 it; systemd restarts it; t
   echo "$unit: PID $pid killed, now $(main_pid "$unit")"
 }
 units_inactive() {
-  for u in protect-daemon protect-storage protect-network; do
+  for u in protect-daemon protect-storage protect-network protect-orchestrator; do
     local state; state=$(systemctl is-active "$u.service")
     [ "$state" = inactive ] || { echo "$u is $state"; systemctl status "$u.service" --no-pager; return 1; }
   done
@@ -70,11 +84,12 @@ step "a second install keeps the edited daemon.toml" sh -c 'bash /mnt/project/to
   --deno /usr/local/bin/deno && cmp /etc/protect/daemon.toml /tmp/daemon.toml.edited && test -f /etc/protect/daemon.toml.dist'
 step "systemctl start protect.target" systemctl start protect.target
 step "the daemons answer on their sockets" wait_until 180 sockets_up
-step "daemon, storage and network run under their units" sh -c \
-  'for u in protect-daemon protect-storage protect-network; do systemctl is-active $u.service || exit 1; done'
+step "daemon, storage, network and orchestrator run under their units" sh -c \
+  'for u in protect-daemon protect-storage protect-network protect-orchestrator; do systemctl is-active $u.service || exit 1; done'
 step "image import" protect image import /mnt/host/images/busybox.tar --reference lab/busybox:1
 step "zone launch --wait reaches READY" protect zone launch -n inst --wait
 step "a workload prints and exits 3" workload_exits_3 first
+step "host metrics (protect-orchestrator) has the zone's memory and vCPUs from Xen" metrics_from_xen
 for unit in protect-daemon protect-storage protect-network; do
   step "kill -9 $unit: systemd restarts it, the zone is re-adopted" kill_and_readopt "$unit.service"
 done
@@ -86,7 +101,7 @@ step "uninstall keeps the state" sh -c 'bash /mnt/project/tools/install.sh --uni
   test ! -e /usr/local/lib/protect && test ! -e /etc/systemd/system/protect-daemon.service &&
   test -f /var/lib/protect/protect.db && test -f /etc/protect/daemon.toml'
 echo "install case took $(awk -v t0="$t0" '{printf "%.0f", $1 - t0}' /proc/uptime) s"
-journalctl -u protect-daemon -u protect-storage -u protect-network --no-pager -o short-monotonic 2>/dev/null \
+journalctl -u protect-daemon -u protect-storage -u protect-network -u protect-orchestrator --no-pager -o short-monotonic 2>/dev/null \
   > /mnt/host/out/install-journal.log
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -13,7 +13,8 @@ rm -rf "$share" && mkdir -p "$share"/{out,zone,images,dist}
 bash "$here/build_zone_files.sh" "$image" "$share/zone"
 (cd "$root" && bash tools/bundle.sh >/dev/null && bash tools/bundle_programs.sh >/dev/null)
 cp "$root"/dist/protect "$root"/dist/protect.js "$root"/dist/protect-daemon-xen* \
-  "$root"/dist/protect-storage* "$root"/dist/protect-network* "$root"/dist/protect-cri* "$share/dist/"
+  "$root"/dist/protect-storage* "$root"/dist/protect-network* "$root"/dist/protect-cri* "$root"/dist/protect-orchestrator* \
+  "$share/dist/"
 # The CRI case (tests/xen/cri_pod_case.ts) with its npm client code, for dom0 (no npm there).
 "$root/denow" bundle --quiet --platform deno -o "$share/dist/cri-pod-case.js" "$root/tests/xen/cri_pod_case.ts"
 "$root/denow" run -A "$here/lab_oci_archive.ts" busybox "$share/images/busybox.tar"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the lab's dom0 (from /mnt/host/run.sh): install the zone files and the
-# hotplug scripts, start protect-network, protect-storage and protect-daemon (Xen
-# driver), import the busybox test image, then run what was asked: `e2e`
+# hotplug scripts, start protect-network, protect-storage, protect-daemon (Xen driver) and
+# protect-orchestrator (metrics), import the busybox test image, then run what was asked: `e2e`
 # (tests/xen/e2e_test.ts) or `bench` (bench/xen_idm_bench.ts, bench/xen_launch_bench.ts).
 # Logs land in /mnt/host/out/.
 export PATH=/usr/lib/xen-4.17/bin:/mnt/host/dist:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -45,8 +45,10 @@ start_daemons() {
   echo $! > /run/storage.pid
   protect-daemon-xen >>$out/daemon.log 2>&1 &
   echo $! > /run/daemon.pid
+  protect-orchestrator >>$out/orchestrator.log 2>&1 &
+  echo $! > /run/orchestrator.pid
   i=0; while [ ! -S /run/protect/daemon.sock ] || [ ! -S /run/protect/storage.sock ] \
-    || [ ! -S /run/protect/network.sock ]; do
+    || [ ! -S /run/protect/network.sock ] || [ ! -S /run/protect/orchestrator.sock ]; do
     i=$((i+1)); [ $i -gt 120 ] && { stamp "daemons did not come up"; return 1; }; sleep 1
   done
   stamp "daemons up"
@@ -62,7 +64,8 @@ if [ "$mode" = machine ]; then
   while [ ! -e /mnt/host/stop ]; do sleep 2; done
   stamp "machine stopping"
   protect zone list -o json > $out/zones-at-stop.json 2>&1
-  kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) 2>/dev/null
+  kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) \
+    $(cat /run/orchestrator.pid) 2>/dev/null
   exit 0
 fi
 protect image import /mnt/host/images/busybox.tar --reference lab/busybox:1 > $out/import.log 2>&1 \
@@ -88,6 +91,6 @@ esac
 stamp "session $mode done rc=$rc"
 cp /var/lib/protect/libxl.log $out/ 2>/dev/null
 cp -r /var/log/xen/console $out/consoles 2>/dev/null
-kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) 2>/dev/null
+kill $(cat /run/daemon.pid) $(cat /run/storage.pid) $(cat /run/network.pid) $(cat /run/orchestrator.pid) 2>/dev/null
 sleep 1
 exit $rc

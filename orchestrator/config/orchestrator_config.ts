@@ -1,0 +1,66 @@
+import { loadOrCreateToml, oneOf, onlyKeys, table, unixGroup } from "../../lib/config/mod.ts";
+import { InvalidArgumentError } from "../../lib/errors/mod.ts";
+import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
+
+export interface OrchestratorConfig {
+  logLevel: LogLevel;
+  /** Members of this group may read orchestrator.sock (root:GROUP, 0660). */
+  socketGroup: string;
+  /** Loopback TCP address /metrics is also served on, for Prometheus; undefined: socket only. */
+  metricsAddress?: { hostname: string; port: number };
+}
+
+/** Written to orchestrator.toml on first start; every setting listed with its default. */
+export const DEFAULT_ORCHESTRATOR_TOML =
+  `# protect-orchestrator configuration. Delete this file to get the defaults back.
+
+[orchestrator]
+# debug, info, warn or error
+log_level = "info"
+# Members of this group may read /run/protect/orchestrator.sock (root:GROUP, 0660); without
+# the group, only root may (0600): groupadd --system protect.
+socket_group = "protect"
+
+[metrics]
+# /metrics (Prometheus text) is always served on /run/protect/orchestrator.sock, which
+# \`protect host metrics\` reads. Set a loopback address ("127.0.0.1:9464", "[::1]:9464") to
+# serve it over TCP too, for a Prometheus on this host; "" serves the socket only. Other
+# addresses are refused: the figures name every zone, so expose them through a proxy of yours.
+address = ""
+`;
+
+const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
+
+/** "host:port" or "[v6]:port" on loopback, or "" for none. */
+export function parseMetricsAddress(value: unknown): OrchestratorConfig["metricsAddress"] {
+  const where = "metrics.address";
+  if (typeof value !== "string") throw new InvalidArgumentError(where, "must be a string");
+  if (value === "") return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(value);
+  if (!m) throw new InvalidArgumentError(where, `"${value}" is not host:port (or [v6]:port)`);
+  const hostname = m[1] ?? m[2];
+  const port = Number(m[3]);
+  if (!LOOPBACK.includes(hostname)) {
+    throw new InvalidArgumentError(
+      where,
+      `${hostname} is not a loopback address (${LOOPBACK.join(", ")}); the figures name every zone`,
+    );
+  }
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(where, "port must be 1 to 65535");
+  return { hostname, port };
+}
+
+/** Loads orchestrator.toml (creating it with defaults), naming any bad or unknown key. */
+export function loadOrchestratorConfig(path: string): OrchestratorConfig {
+  const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML);
+  onlyKeys(doc, ["orchestrator", "metrics"], "");
+  const orchestrator = table(doc, "orchestrator", "");
+  onlyKeys(orchestrator, ["log_level", "socket_group"], "orchestrator.");
+  const metrics = table(doc, "metrics", "");
+  onlyKeys(metrics, ["address"], "metrics.");
+  return {
+    logLevel: oneOf(orchestrator, "log_level", "orchestrator.", LOG_LEVELS, "info"),
+    socketGroup: unixGroup(orchestrator, "socket_group", "orchestrator.", "protect"),
+    metricsAddress: parseMetricsAddress(metrics.address ?? ""),
+  };
+}
