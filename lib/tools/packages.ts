@@ -73,6 +73,12 @@ export const PACKAGES: readonly DebianPackage[] = [
     for: ["demo", "test", "host"],
   },
   {
+    name: "tmux",
+    provides: ["tmux"],
+    why: "a terminal for the test of `protect zone top`",
+    for: ["test"],
+  },
+  {
     name: "prometheus",
     provides: ["promtool"],
     why: "promtool, which checks the metrics endpoint's output (the package's server is not used)",

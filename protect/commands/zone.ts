@@ -10,6 +10,7 @@ import { ZONE_COLUMNS, zoneJson, zoneStateName } from "../cli/zone_view.ts";
 import { TIMEOUT_OPTION, zoneLaunchCommand } from "./zone_launch.ts";
 import { zoneExecCommand } from "./exec.ts";
 import { zoneDeviceCommand } from "./device.ts";
+import { zoneTopCommand } from "./zone_top.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 
 const ZONE_ARG = [{ name: "zone", description: "zone name or ID" }];
@@ -21,6 +22,7 @@ export const zoneCommand: CommandSpec = {
     zoneLaunchCommand,
     zoneExecCommand,
     zoneDeviceCommand,
+    zoneTopCommand,
     {
       name: "list",
       aliases: ["ls"],
