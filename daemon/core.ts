@@ -11,7 +11,7 @@ import type { StorageConnection } from "./clients/storage_client.ts";
 import type { NetworkConnection } from "./clients/network_client.ts";
 import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
-import { ZoneLedger, ZoneNetworking } from "./zones/mod.ts";
+import { ZoneLedger, ZoneMemoryReports, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
 import { RpcMetrics } from "../lib/rpc/mod.ts";
 import { kernelImageFiles } from "./zones/kernel_image.ts";
@@ -67,9 +67,16 @@ export function buildCore(inputs: CoreInputs): ApiContext {
       await networking.attach(zones.store.get(zoneId), await driver.networkLink?.(zoneId), ports);
     },
   });
-  driver.onChannel?.((zoneId, peer) => workloadManager.attach(zoneId, peer));
+  const memoryReports = new ZoneMemoryReports(log);
+  driver.onChannel?.((zoneId, peer) => {
+    workloadManager.attach(zoneId, peer);
+    memoryReports.attach(zoneId, peer);
+  });
   zones.onChange((zone) => workloadManager.zoneChanged(zone));
-  zones.onForget((zoneId) => workloadManager.zoneForgotten(zoneId));
+  zones.onForget((zoneId) => {
+    workloadManager.zoneForgotten(zoneId);
+    memoryReports.forget(zoneId);
+  });
   driver.onGuestExit?.((zoneId, reason, crashed) => {
     // Only READY zones: a guest lost while booting fails the boot step itself.
     if (zones.store.find(zoneId)?.state !== ZoneState.READY) return;
@@ -103,6 +110,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     devices,
     workloadLogs,
     snoop,
+    memoryReports,
     rpcMetrics: new RpcMetrics(),
     log,
   };

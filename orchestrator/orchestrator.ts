@@ -8,6 +8,7 @@ import {
   shareSocketWithGroup,
   socketIsLive,
 } from "../lib/rpc/mod.ts";
+import { runResourceLoop } from "./resources/mod.ts";
 import { loadOrchestratorConfig, type OrchestratorConfig } from "./config/orchestrator_config.ts";
 import {
   type DaemonHealth,
@@ -78,6 +79,8 @@ export async function startOrchestrator(
     log,
   );
   shareSocketWithGroup(paths.orchestratorSocket, config.socketGroup, log);
+  const stop = new AbortController();
+  const resizing = runResourceLoop(daemon, config.resources, log, stop.signal);
   log.info("protect-orchestrator serving", {
     socket: paths.orchestratorSocket,
     ...(config.metricsAddress
@@ -88,6 +91,8 @@ export async function startOrchestrator(
     paths,
     config,
     close: async () => {
+      stop.abort();
+      await resizing;
       await server.close();
       transport.close();
       try {

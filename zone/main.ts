@@ -10,6 +10,7 @@ import { parseAgentFlags } from "./agent_flags.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
 import { linuxSystem, xenZoneSystem } from "./bootstrap.ts";
 import { keepHostSession } from "./host_session.ts";
+import { MemoryReporter } from "./memory_reporter.ts";
 import { XenHostChannel, zoneIdFromCmdline } from "./xen_channel.ts";
 import { kernelPathExists, readKernelFile } from "../xen/mod.ts";
 
@@ -68,6 +69,8 @@ if (workDir) {
 }
 
 const xen = flags.xen ? new XenHostChannel() : undefined;
+// Xen zones push their memory to the host's policy (DYNAMIC zones); /proc through libc.
+if (xen) new MemoryReporter(readKernelFile, log).start(() => link.peer);
 await keepHostSession({
   connect: () => xen ? xen.connect() : connectUnix(socket!),
   describe: xen ? "xen vchan" : socket!,

@@ -7,7 +7,7 @@ import type { ZoneReconciler } from "../reconciler/mod.ts";
 import type { StorageConnection } from "../clients/storage_client.ts";
 import type { NetworkConnection } from "../clients/network_client.ts";
 import type { WorkloadStore } from "../state/mod.ts";
-import type { ZoneLedger } from "../zones/mod.ts";
+import type { ZoneLedger, ZoneMemoryReports } from "../zones/mod.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
 import type { WorkloadLogs } from "../workloads/workload_logs.ts";
 import type { SnoopHub } from "../idm/snoop_hub.ts";
@@ -33,6 +33,8 @@ export interface ApiContext {
   devices: ZoneDevices;
   workloadLogs: WorkloadLogs;
   snoop: SnoopHub;
+  /** Each zone's last pushed memory report (Xen zones' agents). */
+  memoryReports: ZoneMemoryReports;
   /** Calls and latency per RPC, counted by the server's interceptor. */
   rpcMetrics: RpcMetrics;
   log: Logger;

@@ -56,6 +56,8 @@ export function metricsHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Con
           readyAt: z.readyAt ? timestampFromDate(z.readyAt) : undefined,
           guest: guests.get(z.id),
           inZone: inZone.get(z.id),
+          resources: z.spec.resources,
+          memoryReport: ctx.memoryReports.get(z.id),
         })),
         daemon: daemonFigures(ctx.startedAt, ctx.rpcMetrics),
         sampledAt: timestampNow(),

@@ -11,6 +11,7 @@ import {
   ListZonesResponseSchema,
   ReadZoneMetricsResponseSchema,
   ResolveZoneIdResponseSchema,
+  ResourcePolicy,
   UpdateZoneResourcesResponseSchema,
   ZoneState,
 } from "../../proto/mod.ts";
@@ -68,6 +69,12 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
           );
         }
         await ctx.devices.checkSpec(spec.devices.map((d) => d.name));
+      }
+      if (spec.resources?.policy === ResourcePolicy.DYNAMIC && !ctx.driver.updateResources) {
+        throw new InvalidArgumentError(
+          "spec.resources.policy",
+          `DYNAMIC needs a driver that resizes running zones (xen); the ${ctx.driver.name} driver cannot`,
+        );
       }
       const backendProblem = ctx.driver.backendProblem?.(spec.backend);
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
@@ -127,6 +134,20 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       const cpus = wanted?.targetCpus || current.targetCpus || 1;
       const maxMemory = current.maxMemoryMib || current.targetMemoryMib;
       const maxCpus = current.maxCpus || current.targetCpus || 1;
+      const minMemory = current.minMemoryMib || memory;
+      const minCpus = current.minCpus || 1;
+      if (memory < minMemory) {
+        throw new InvalidArgumentError(
+          "resources.target_memory_mib",
+          `${memory} is below the zone's minimum of ${minMemory} MiB (set at launch)`,
+        );
+      }
+      if (cpus < minCpus) {
+        throw new InvalidArgumentError(
+          "resources.target_cpus",
+          `${cpus} is below the zone's minimum of ${minCpus} vCPUs (set at launch)`,
+        );
+      }
       if (memory > maxMemory) {
         throw new InvalidArgumentError(
           "resources.target_memory_mib",

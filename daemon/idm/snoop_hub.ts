@@ -15,6 +15,7 @@ import {
   WorkloadOutputSchema,
   WorkloadStartSchema,
   WorkloadStopSchema,
+  ZoneMemoryReportSchema,
 } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { type SnoopIdmResponse, SnoopIdmResponseSchema } from "../../proto/mod.ts";
 import { ResourceExhaustedError } from "../../lib/errors/mod.ts";
@@ -32,6 +33,7 @@ const SCHEMAS: Record<string, { request?: DescMessage; response?: DescMessage }>
   "workload.exit": { request: WorkloadExitSchema },
   "device.attached": { request: DeviceAttachedSchema, response: DeviceSeenSchema },
   "device.detached": { request: DeviceDetachedSchema },
+  "zone.memory": { request: ZoneMemoryReportSchema },
 };
 
 /** Secrets never leave the daemon through snoop. */

@@ -3,6 +3,7 @@ import {
   HypervisorBackend,
   PortProtocol,
   type PortPublish,
+  ResourcePolicy,
   ZoneResourcesSchema,
   type ZoneSpec,
   ZoneSpecSchema,
@@ -86,7 +87,18 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
       `cpus must satisfy min <= target <= max (got ${cpus.min}, ${cpus.target}, ${cpus.max})`,
     );
   }
+  const policy = r.policy || ResourcePolicy.STATIC;
+  if (!(policy in ResourcePolicy)) {
+    throw new InvalidArgumentError("spec.resources.policy", `unknown policy ${policy}`);
+  }
+  if (policy === ResourcePolicy.DYNAMIC && memory.min === memory.max && cpus.min === cpus.max) {
+    throw new InvalidArgumentError(
+      "spec.resources.policy",
+      "DYNAMIC needs room to move: min_memory_mib below max_memory_mib, or min_cpus below max_cpus",
+    );
+  }
   spec.resources = create(ZoneResourcesSchema, {
+    policy,
     minMemoryMib: memory.min,
     targetMemoryMib: memory.target,
     maxMemoryMib: memory.max,

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { HypervisorBackend, PortProtocol, ZoneSpecSchema } from "../../proto/mod.ts";
+import {
+  HypervisorBackend,
+  PortProtocol,
+  ResourcePolicy,
+  ZoneSpecSchema,
+} from "../../proto/mod.ts";
 import { normalizeZoneSpec, validateName } from "./mod.ts";
 import { InvalidArgumentError, NotFoundError, UnimplementedError } from "../../lib/errors/mod.ts";
 
@@ -41,6 +46,30 @@ Deno.test("bad resources name the field", () => {
   assert.throws(
     () => normalizeZoneSpec(spec({ targetCpus: 1000 }), defaults),
     /invalid spec\.resources\.target_cpus/,
+  );
+});
+
+Deno.test("resource policy: STATIC by default; DYNAMIC needs a range; unknown refused", () => {
+  const spec = (resources: Record<string, unknown>) =>
+    create(ZoneSpecSchema, { name: "a", resources });
+  assert.equal(
+    normalizeZoneSpec(spec({ targetMemoryMib: 256n }), defaults).resources?.policy,
+    ResourcePolicy.STATIC,
+  );
+  const dynamic = normalizeZoneSpec(
+    spec({ policy: ResourcePolicy.DYNAMIC, targetMemoryMib: 256n, maxMemoryMib: 1024n }),
+    defaults,
+  );
+  assert.equal(dynamic.resources?.policy, ResourcePolicy.DYNAMIC);
+  assert.equal(dynamic.resources?.minMemoryMib, 256n, "the floor is the start");
+  assert.throws(
+    () =>
+      normalizeZoneSpec(spec({ policy: ResourcePolicy.DYNAMIC, targetMemoryMib: 256n }), defaults),
+    /spec\.resources\.policy: DYNAMIC needs room to move/,
+  );
+  assert.throws(
+    () => normalizeZoneSpec(spec({ policy: 9 }), defaults),
+    /spec\.resources\.policy: unknown policy 9/,
   );
 });
 

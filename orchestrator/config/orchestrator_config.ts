@@ -1,4 +1,11 @@
-import { loadOrCreateToml, oneOf, onlyKeys, table, unixGroup } from "../../lib/config/mod.ts";
+import {
+  integer,
+  loadOrCreateToml,
+  oneOf,
+  onlyKeys,
+  table,
+  unixGroup,
+} from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 
@@ -8,6 +15,8 @@ export interface OrchestratorConfig {
   socketGroup: string;
   /** Loopback TCP address /metrics is also served on, for Prometheus; undefined: socket only. */
   metricsAddress?: { hostname: string; port: number };
+  /** The DYNAMIC resource policy's loop. */
+  resources: { intervalMs: number; reserveMib: number };
 }
 
 /** Written to orchestrator.toml on first start; every setting listed with its default. */
@@ -27,6 +36,13 @@ socket_group = "protect"
 # serve it over TCP too, for a Prometheus on this host; "" serves the socket only. Other
 # addresses are refused: the figures name every zone, so expose them through a proxy of yours.
 address = ""
+
+[resources]
+# Zones launched with the DYNAMIC policy (zone launch --policy dynamic) have their memory
+# target and online vCPUs moved within their min..max by a loop that looks every interval_ms.
+interval_ms = 1000
+# Host memory (MiB) never given to zones by the policy.
+reserve_mib = 256
 `;
 
 const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
@@ -53,14 +69,20 @@ export function parseMetricsAddress(value: unknown): OrchestratorConfig["metrics
 /** Loads orchestrator.toml (creating it with defaults), naming any bad or unknown key. */
 export function loadOrchestratorConfig(path: string): OrchestratorConfig {
   const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML);
-  onlyKeys(doc, ["orchestrator", "metrics"], "");
+  onlyKeys(doc, ["orchestrator", "metrics", "resources"], "");
   const orchestrator = table(doc, "orchestrator", "");
   onlyKeys(orchestrator, ["log_level", "socket_group"], "orchestrator.");
   const metrics = table(doc, "metrics", "");
   onlyKeys(metrics, ["address"], "metrics.");
+  const resources = table(doc, "resources", "");
+  onlyKeys(resources, ["interval_ms", "reserve_mib"], "resources.");
   return {
     logLevel: oneOf(orchestrator, "log_level", "orchestrator.", LOG_LEVELS, "info"),
     socketGroup: unixGroup(orchestrator, "socket_group", "orchestrator.", "protect"),
     metricsAddress: parseMetricsAddress(metrics.address ?? ""),
+    resources: {
+      intervalMs: integer(resources, "interval_ms", "resources.", 200, 60_000, 1000),
+      reserveMib: integer(resources, "reserve_mib", "resources.", 0, 1 << 20, 256),
+    },
   };
 }

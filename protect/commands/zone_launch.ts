@@ -1,4 +1,4 @@
-import { HypervisorBackend, ZoneState } from "../../proto/mod.ts";
+import { HypervisorBackend, ResourcePolicy, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
@@ -45,6 +45,25 @@ export const zoneLaunchCommand: CommandSpec = {
       value: "MiB",
       description: "maximum memory (default: --memory)",
       parse: parsePositiveInt,
+    },
+    {
+      long: "min-memory",
+      value: "MiB",
+      description: "the least memory the zone may be given (default: --memory)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "min-cpus",
+      value: "n",
+      description: "the fewest vCPUs the zone may have online (default: 1)",
+      parse: parsePositiveInt,
+    },
+    {
+      long: "policy",
+      value: "policy",
+      choices: ["static", "dynamic"],
+      description:
+        "static: resources change only when asked; dynamic: protect-orchestrator moves memory and vCPUs within min..max with the zone's use (xen)",
     },
     {
       long: "cpus",
@@ -134,8 +153,15 @@ export const zoneLaunchCommand: CommandSpec = {
         resources: {
           targetMemoryMib: BigInt((o.memory as number) ?? 0),
           maxMemoryMib: BigInt((o["max-memory"] as number) ?? 0),
+          minMemoryMib: BigInt((o["min-memory"] as number) ?? 0),
           targetCpus: (o.cpus as number) ?? 0,
           maxCpus: (o["max-cpus"] as number) ?? 0,
+          minCpus: (o["min-cpus"] as number) ?? 0,
+          policy: o.policy === "dynamic"
+            ? ResourcePolicy.DYNAMIC
+            : o.policy === "static"
+            ? ResourcePolicy.STATIC
+            : ResourcePolicy.UNSPECIFIED,
         },
         kernelOptions: o["kernel-option"] as string[],
         devices: (o.device as string[]).map((name) => ({ name })),

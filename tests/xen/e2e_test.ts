@@ -11,4 +11,5 @@ import "./e2e/zone_cases.ts";
 import "./e2e/network_cases.ts";
 import "./e2e/workload_cases.ts";
 import "./e2e/device_cases.ts";
+import "./e2e/dynamic_memory_cases.ts";
 import "./e2e/lifecycle_cases.ts";

@@ -27,6 +27,7 @@ import type {
   ZoneLaunch,
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
+import { memoryFitProblem } from "./memory_fit.ts";
 import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
 import {
   domainConfig,
@@ -170,6 +171,8 @@ export class XenDriver implements HypervisorDriver {
       this.#forget(launch.zoneId);
       await this.#destroyDomain(leftover.domid);
     }
+    const fitProblem = memoryFitProblem(launch.spec, this.#xc.physinfo().freePages * 4096n);
+    if (fitProblem) throw new FailedPreconditionError(fitProblem);
     const pciPassthrough = launch.spec.devices.some((d) => isPciAddress(d.name));
     if (pciPassthrough && !this.#xc.physinfo().capabilities.includes("directio")) {
       throw new FailedPreconditionError(`spec.devices: ${NO_IOMMU}`);

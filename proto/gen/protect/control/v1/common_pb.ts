@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/common.proto.
  */
 export const file_protect_control_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Ch9wcm90ZWN0L2NvbnRyb2wvdjEvY29tbW9uLnByb3RvEhJwcm90ZWN0LmNvbnRyb2wudjEiGQoJRGV2aWNlUmVmEgwKBG5hbWUYASABKAkikwEKDVpvbmVSZXNvdXJjZXMSFgoObWluX21lbW9yeV9taWIYASABKAQSGQoRdGFyZ2V0X21lbW9yeV9taWIYAiABKAQSFgoObWF4X21lbW9yeV9taWIYAyABKAQSEAoIbWluX2NwdXMYBCABKA0SEwoLdGFyZ2V0X2NwdXMYBSABKA0SEAoIbWF4X2NwdXMYBiABKA0qiwEKEUh5cGVydmlzb3JCYWNrZW5kEiIKHkhZUEVSVklTT1JfQkFDS0VORF9VTlNQRUNJRklFRBAAEhsKF0hZUEVSVklTT1JfQkFDS0VORF9BVVRPEAESGQoVSFlQRVJWSVNPUl9CQUNLRU5EX1BWEAISGgoWSFlQRVJWSVNPUl9CQUNLRU5EX1BWSBADYgZwcm90bzM");
+  fileDesc("Ch9wcm90ZWN0L2NvbnRyb2wvdjEvY29tbW9uLnByb3RvEhJwcm90ZWN0LmNvbnRyb2wudjEiGQoJRGV2aWNlUmVmEgwKBG5hbWUYASABKAkixwEKDVpvbmVSZXNvdXJjZXMSFgoObWluX21lbW9yeV9taWIYASABKAQSGQoRdGFyZ2V0X21lbW9yeV9taWIYAiABKAQSFgoObWF4X21lbW9yeV9taWIYAyABKAQSEAoIbWluX2NwdXMYBCABKA0SEwoLdGFyZ2V0X2NwdXMYBSABKA0SEAoIbWF4X2NwdXMYBiABKA0SMgoGcG9saWN5GAcgASgOMiIucHJvdGVjdC5jb250cm9sLnYxLlJlc291cmNlUG9saWN5KosBChFIeXBlcnZpc29yQmFja2VuZBIiCh5IWVBFUlZJU09SX0JBQ0tFTkRfVU5TUEVDSUZJRUQQABIbChdIWVBFUlZJU09SX0JBQ0tFTkRfQVVUTxABEhkKFUhZUEVSVklTT1JfQkFDS0VORF9QVhACEhoKFkhZUEVSVklTT1JfQkFDS0VORF9QVkgQAypqCg5SZXNvdXJjZVBvbGljeRIfChtSRVNPVVJDRV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIaChZSRVNPVVJDRV9QT0xJQ1lfU1RBVElDEAESGwoXUkVTT1VSQ0VfUE9MSUNZX0RZTkFNSUMQAmIGcHJvdG8z");
 
 /**
  * A device passed through to a zone.
@@ -68,6 +68,11 @@ export type ZoneResources = Message<"protect.control.v1.ZoneResources"> & {
    * @generated from field: uint32 max_cpus = 6;
    */
   maxCpus: number;
+
+  /**
+   * @generated from field: protect.control.v1.ResourcePolicy policy = 7;
+   */
+  policy: ResourcePolicy;
 };
 
 /**
@@ -111,4 +116,39 @@ export enum HypervisorBackend {
  */
 export const HypervisorBackendSchema: GenEnum<HypervisorBackend> = /*@__PURE__*/
   enumDesc(file_protect_control_v1_common, 0);
+
+/**
+ * Who sets a running zone's memory target and online vCPUs.
+ *
+ * @generated from enum protect.control.v1.ResourcePolicy
+ */
+export enum ResourcePolicy {
+  /**
+   * STATIC.
+   *
+   * @generated from enum value: RESOURCE_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only UpdateZoneResources changes them.
+   *
+   * @generated from enum value: RESOURCE_POLICY_STATIC = 1;
+   */
+  STATIC = 1,
+
+  /**
+   * protect-orchestrator moves them within [min, max] as the zone's use and pressure
+   * change (docs/orchestrator.md); needs a driver that can resize a running zone (xen).
+   *
+   * @generated from enum value: RESOURCE_POLICY_DYNAMIC = 2;
+   */
+  DYNAMIC = 2,
+}
+
+/**
+ * Describes the enum protect.control.v1.ResourcePolicy.
+ */
+export const ResourcePolicySchema: GenEnum<ResourcePolicy> = /*@__PURE__*/
+  enumDesc(file_protect_control_v1_common, 1);
 

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { HypervisorBackend } from "./common_pb.ts";
+import type { HypervisorBackend, ZoneResources } from "./common_pb.ts";
 import { file_protect_control_v1_common } from "./common_pb.ts";
 import type { ZoneMetrics, ZoneState } from "./zone_pb.ts";
 import { file_protect_control_v1_zone } from "./zone_pb.ts";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/metrics.proto.
  */
 export const file_protect_control_v1_metrics: GenFile = /*@__PURE__*/
-  fileDesc("CiBwcm90ZWN0L2NvbnRyb2wvdjEvbWV0cmljcy5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIjEKFlJlYWRIb3N0TWV0cmljc1JlcXVlc3QSFwoPaW5jbHVkZV9pbl96b25lGAEgASgIIt8BChdSZWFkSG9zdE1ldHJpY3NSZXNwb25zZRItCgRob3N0GAEgASgLMh8ucHJvdGVjdC5jb250cm9sLnYxLkhvc3RNZXRyaWNzEjIKBXpvbmVzGAIgAygLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVIb3N0TWV0cmljcxIxCgZkYWVtb24YAyABKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuRGFlbW9uTWV0cmljcxIuCgpzYW1wbGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ+CgtIb3N0TWV0cmljcxIOCgZkcml2ZXIYASABKAkSGgoSaHlwZXJ2aXNvcl92ZXJzaW9uGAIgASgJEhoKEnRvdGFsX21lbW9yeV9ieXRlcxgDIAEoBBIZChFmcmVlX21lbW9yeV9ieXRlcxgEIAEoBBIMCgRjcHVzGAUgASgNIuoCCg9ab25lSG9zdE1ldHJpY3MSDwoHem9uZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiwKBXN0YXRlGAMgASgOMh0ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTdGF0ZRI2CgdiYWNrZW5kGAQgASgOMiUucHJvdGVjdC5jb250cm9sLnYxLkh5cGVydmlzb3JCYWNrZW5kEhEKCWRvbWFpbl9pZBgFIAEoDRIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghyZWFkeV9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoFZ3Vlc3QYCCABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuR3Vlc3RNZXRyaWNzEjAKB2luX3pvbmUYCSABKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU1ldHJpY3MioQEKDEd1ZXN0TWV0cmljcxIUCgxvbmxpbmVfdmNwdXMYASABKA0SEQoJbWF4X3ZjcHVzGAIgASgNEhMKC2NwdV9zZWNvbmRzGAMgASgBEhwKFG1lbW9yeV9jdXJyZW50X2J5dGVzGAQgASgEEhsKE21lbW9yeV90YXJnZXRfYnl0ZXMYBSABKAQSGAoQbWVtb3J5X21heF9ieXRlcxgGIAEoBCJtCg1EYWVtb25NZXRyaWNzEi4KCnN0YXJ0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKBHJwY3MYAiADKAsyHi5wcm90ZWN0LmNvbnRyb2wudjEuUnBjTWV0cmljcyKOAQoKUnBjTWV0cmljcxIOCgZtZXRob2QYASABKAkSDQoFY2FsbHMYAiABKAQSDgoGZXJyb3JzGAMgASgEEh0KFWJ1Y2tldF9ib3VuZHNfc2Vjb25kcxgEIAMoARIVCg1idWNrZXRfY291bnRzGAUgAygEEhsKE2xhdGVuY3lfc3VtX3NlY29uZHMYBiABKAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_protect_control_v1_common, file_protect_control_v1_zone]);
+  fileDesc("CiBwcm90ZWN0L2NvbnRyb2wvdjEvbWV0cmljcy5wcm90bxIScHJvdGVjdC5jb250cm9sLnYxIjEKFlJlYWRIb3N0TWV0cmljc1JlcXVlc3QSFwoPaW5jbHVkZV9pbl96b25lGAEgASgIIt8BChdSZWFkSG9zdE1ldHJpY3NSZXNwb25zZRItCgRob3N0GAEgASgLMh8ucHJvdGVjdC5jb250cm9sLnYxLkhvc3RNZXRyaWNzEjIKBXpvbmVzGAIgAygLMiMucHJvdGVjdC5jb250cm9sLnYxLlpvbmVIb3N0TWV0cmljcxIxCgZkYWVtb24YAyABKAsyIS5wcm90ZWN0LmNvbnRyb2wudjEuRGFlbW9uTWV0cmljcxIuCgpzYW1wbGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ+CgtIb3N0TWV0cmljcxIOCgZkcml2ZXIYASABKAkSGgoSaHlwZXJ2aXNvcl92ZXJzaW9uGAIgASgJEhoKEnRvdGFsX21lbW9yeV9ieXRlcxgDIAEoBBIZChFmcmVlX21lbW9yeV9ieXRlcxgEIAEoBBIMCgRjcHVzGAUgASgNIt8DCg9ab25lSG9zdE1ldHJpY3MSDwoHem9uZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiwKBXN0YXRlGAMgASgOMh0ucHJvdGVjdC5jb250cm9sLnYxLlpvbmVTdGF0ZRI2CgdiYWNrZW5kGAQgASgOMiUucHJvdGVjdC5jb250cm9sLnYxLkh5cGVydmlzb3JCYWNrZW5kEhEKCWRvbWFpbl9pZBgFIAEoDRIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghyZWFkeV9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoFZ3Vlc3QYCCABKAsyIC5wcm90ZWN0LmNvbnRyb2wudjEuR3Vlc3RNZXRyaWNzEjAKB2luX3pvbmUYCSABKAsyHy5wcm90ZWN0LmNvbnRyb2wudjEuWm9uZU1ldHJpY3MSNAoJcmVzb3VyY2VzGAogASgLMiEucHJvdGVjdC5jb250cm9sLnYxLlpvbmVSZXNvdXJjZXMSPQoNbWVtb3J5X3JlcG9ydBgLIAEoCzImLnByb3RlY3QuY29udHJvbC52MS5ab25lTWVtb3J5UHJlc3N1cmUiuwEKElpvbmVNZW1vcnlQcmVzc3VyZRIaChJtZW1vcnlfdG90YWxfYnl0ZXMYASABKAQSHgoWbWVtb3J5X2F2YWlsYWJsZV9ieXRlcxgCIAEoBBIbChNwcmVzc3VyZV9zb21lX2F2ZzEwGAMgASgBEhsKE3ByZXNzdXJlX2Z1bGxfYXZnMTAYBCABKAESLwoLcmVwb3J0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqEBCgxHdWVzdE1ldHJpY3MSFAoMb25saW5lX3ZjcHVzGAEgASgNEhEKCW1heF92Y3B1cxgCIAEoDRITCgtjcHVfc2Vjb25kcxgDIAEoARIcChRtZW1vcnlfY3VycmVudF9ieXRlcxgEIAEoBBIbChNtZW1vcnlfdGFyZ2V0X2J5dGVzGAUgASgEEhgKEG1lbW9yeV9tYXhfYnl0ZXMYBiABKAQibQoNRGFlbW9uTWV0cmljcxIuCgpzdGFydGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgRycGNzGAIgAygLMh4ucHJvdGVjdC5jb250cm9sLnYxLlJwY01ldHJpY3MijgEKClJwY01ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNhbGxzGAIgASgEEg4KBmVycm9ycxgDIAEoBBIdChVidWNrZXRfYm91bmRzX3NlY29uZHMYBCADKAESFQoNYnVja2V0X2NvdW50cxgFIAMoBBIbChNsYXRlbmN5X3N1bV9zZWNvbmRzGAYgASgBYgZwcm90bzM", [file_google_protobuf_timestamp, file_protect_control_v1_common, file_protect_control_v1_zone]);
 
 /**
  * @generated from message protect.control.v1.ReadHostMetricsRequest
@@ -168,6 +168,20 @@ export type ZoneHostMetrics = Message<"protect.control.v1.ZoneHostMetrics"> & {
    * @generated from field: protect.control.v1.ZoneMetrics in_zone = 9;
    */
   inZone?: ZoneMetrics | undefined;
+
+  /**
+   * The zone's resources as set now (min/target/max, policy).
+   *
+   * @generated from field: protect.control.v1.ZoneResources resources = 10;
+   */
+  resources?: ZoneResources | undefined;
+
+  /**
+   * The agent's last pushed memory report (Xen zones), and its age.
+   *
+   * @generated from field: protect.control.v1.ZoneMemoryPressure memory_report = 11;
+   */
+  memoryReport?: ZoneMemoryPressure | undefined;
 };
 
 /**
@@ -176,6 +190,45 @@ export type ZoneHostMetrics = Message<"protect.control.v1.ZoneHostMetrics"> & {
  */
 export const ZoneHostMetricsSchema: GenMessage<ZoneHostMetrics> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_metrics, 3);
+
+/**
+ * @generated from message protect.control.v1.ZoneMemoryPressure
+ */
+export type ZoneMemoryPressure = Message<"protect.control.v1.ZoneMemoryPressure"> & {
+  /**
+   * @generated from field: uint64 memory_total_bytes = 1;
+   */
+  memoryTotalBytes: bigint;
+
+  /**
+   * @generated from field: uint64 memory_available_bytes = 2;
+   */
+  memoryAvailableBytes: bigint;
+
+  /**
+   * /proc/pressure/memory avg10 inside the zone, percent.
+   *
+   * @generated from field: double pressure_some_avg10 = 3;
+   */
+  pressureSomeAvg10: number;
+
+  /**
+   * @generated from field: double pressure_full_avg10 = 4;
+   */
+  pressureFullAvg10: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reported_at = 5;
+   */
+  reportedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message protect.control.v1.ZoneMemoryPressure.
+ * Use `create(ZoneMemoryPressureSchema)` to create a new message.
+ */
+export const ZoneMemoryPressureSchema: GenMessage<ZoneMemoryPressure> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_metrics, 4);
 
 /**
  * @generated from message protect.control.v1.GuestMetrics
@@ -221,7 +274,7 @@ export type GuestMetrics = Message<"protect.control.v1.GuestMetrics"> & {
  * Use `create(GuestMetricsSchema)` to create a new message.
  */
 export const GuestMetricsSchema: GenMessage<GuestMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_metrics, 4);
+  messageDesc(file_protect_control_v1_metrics, 5);
 
 /**
  * protect-daemon's own figures.
@@ -245,7 +298,7 @@ export type DaemonMetrics = Message<"protect.control.v1.DaemonMetrics"> & {
  * Use `create(DaemonMetricsSchema)` to create a new message.
  */
 export const DaemonMetricsSchema: GenMessage<DaemonMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_metrics, 5);
+  messageDesc(file_protect_control_v1_metrics, 6);
 
 /**
  * One RPC method's calls since the daemon started, and their latency (to the response's
@@ -298,5 +351,5 @@ export type RpcMetrics = Message<"protect.control.v1.RpcMetrics"> & {
  * Use `create(RpcMetricsSchema)` to create a new message.
  */
 export const RpcMetricsSchema: GenMessage<RpcMetrics> = /*@__PURE__*/
-  messageDesc(file_protect_control_v1_metrics, 6);
+  messageDesc(file_protect_control_v1_metrics, 7);
 

@@ -1,0 +1,150 @@
+/** DYNAMIC zones: protect-orchestrator grows and shrinks their memory with use, and shares a tight host. (Imported in order by ../e2e_test.ts.) */
+import assert from "node:assert/strict";
+import { IMAGE, ok, protect, run, timed, timings, until, zone } from "../e2e_helpers.ts";
+import { opts } from "./e2e_options.ts";
+
+/** 100 MiB more held every 3 s, `steps` times, all released after `holdS` s (dd's buffer, held while its pipe is full). */
+const hog = (steps: number, holdS: number) =>
+  `for i in $(busybox seq ${steps}); do ` +
+  `busybox dd if=/dev/zero bs=100M count=1 2>/dev/null | busybox sleep ${holdS} & busybox sleep 3; done; wait; echo held`;
+
+/** Xen's view of a domain's memory (MiB) from `xl list`. */
+async function xlMib(domid: number): Promise<number> {
+  const line = (await run("xl", "list", String(domid))).stdout.trim().split("\n")[1] ?? "";
+  return Number(line.trim().split(/\s+/)[2]);
+}
+
+/** The balloon target libxl wrote for the domain (MiB). */
+async function xenTargetMib(domid: number): Promise<number> {
+  const kib = await run("xenstore-read", `/local/domain/${domid}/memory/target`);
+  return Math.floor(Number(kib.stdout.trim()) / 1024);
+}
+
+/** The target as the daemon records it (`zone get`). */
+const targetMib = async (name: string) =>
+  Number(
+    ((await zone(name)) as unknown as { spec: { resources: { targetMemoryMib: string } } }).spec
+      .resources.targetMemoryMib,
+  );
+
+Deno.test(
+  "a DYNAMIC zone started at 256 MiB runs a workload that holds 600 MiB, grows, and shrinks back",
+  opts,
+  async () => {
+    await ok(
+      "zone",
+      "launch",
+      "-n",
+      "dyn1",
+      "--memory",
+      "256",
+      "--max-memory",
+      "1024",
+      "--policy",
+      "dynamic",
+      "--wait",
+    );
+    const z = await zone("dyn1");
+    const domid = z.status.domainId!;
+    let peakXl = 0;
+    let peakTarget = 0;
+    let done = false;
+    const watching = (async () => {
+      for (let i = 0; i < 120; i++) {
+        peakXl = Math.max(peakXl, await xlMib(domid));
+        peakTarget = Math.max(peakTarget, await targetMib("dyn1"));
+        await new Promise((r) => setTimeout(r, 1000));
+        if (done) return;
+      }
+    })();
+    const started = performance.now();
+    const r = await protect(
+      "workload",
+      "launch",
+      "--zone",
+      "dyn1",
+      "-n",
+      "grow",
+      IMAGE,
+      "--",
+      "sh",
+      "-c",
+      hog(6, 30),
+    );
+    done = true;
+    await watching;
+    timings["dynamic: 600 MiB workload"] = Math.round(performance.now() - started);
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), "held");
+    console.log(`dyn1: peak ${peakXl} MiB in xl list, peak target ${peakTarget} MiB`);
+    assert.ok(peakXl > 600, `xl list peak ${peakXl} MiB`);
+    assert.ok(peakTarget > 600, `zone get peak target ${peakTarget} MiB`);
+    // Back near the 256 MiB floor within 30 s of the workload's end.
+    const ended = performance.now();
+    await until("dyn1 back near its floor", 30, async () => {
+      const [xl, target] = [await xlMib(domid), await xenTargetMib(domid)];
+      return target <= 352 && xl <= 360 ? true : undefined;
+    });
+    timings["dynamic: back near the floor after the workload"] = Math.round(
+      performance.now() - ended,
+    );
+    const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
+    assert.ok(Number(log.stdout) > 2, "each change is logged with its reason");
+    await ok("zone", "destroy", "dyn1", "--wait");
+  },
+);
+
+Deno.test(
+  "two DYNAMIC zones on a host that cannot hold both at max both finish, without a host OOM",
+  opts,
+  async () => {
+    // A STATIC ballast leaves ~1400 MiB free: two zones of max 1280 MiB cannot both be at max,
+    // and each holding 400 MiB both fit when the policy shares well.
+    const status = JSON.parse(await ok("host", "status", "-o", "json"));
+    const freeMib = Math.floor(Number(status.freeMemoryBytes) / 2 ** 20);
+    const ballast = freeMib - 1400 - 2 * 256;
+    assert.ok(ballast >= 64, `the lab has ${freeMib} MiB free`);
+    await ok("zone", "launch", "-n", "ballast", "--memory", String(ballast), "--wait");
+    for (const name of ["dyna", "dynb"]) {
+      await ok(
+        "zone",
+        "launch",
+        "-n",
+        name,
+        "--memory",
+        "256",
+        "--max-memory",
+        "1280",
+        "--policy",
+        "dynamic",
+        "--wait",
+      );
+    }
+    const results = await timed("dynamic: two zones, 400 MiB each at once", () =>
+      Promise.all(
+        ["dyna", "dynb"].map((name) =>
+          protect(
+            "workload",
+            "launch",
+            "--zone",
+            name,
+            "-n",
+            `share-${name}`,
+            IMAGE,
+            "--",
+            "sh",
+            "-c",
+            hog(4, 20),
+          )
+        ),
+      ));
+    for (const [i, r] of results.entries()) {
+      assert.equal(r.code, 0, `zone ${i ? "dynb" : "dyna"}: exit ${r.code}: ${r.stderr}`);
+    }
+    const dmesg = await run("dmesg");
+    assert.doesNotMatch(dmesg.stdout, /Out of memory|oom-kill/i, "dom0 saw no OOM");
+    const xen = await run("xl", "dmesg");
+    assert.doesNotMatch(xen.stdout, /Out of memory|cannot allocate/i);
+    for (const name of ["dyna", "dynb", "ballast"]) await ok("zone", "destroy", name, "--wait");
+  },
+);
