@@ -9,6 +9,7 @@ import {
   socketIsLive,
 } from "../lib/rpc/mod.ts";
 import { runResourceLoop } from "./resources/mod.ts";
+import { runDeclaredZones } from "./declared/mod.ts";
 import { loadOrchestratorConfig, type OrchestratorConfig } from "./config/orchestrator_config.ts";
 import {
   type DaemonHealth,
@@ -81,6 +82,16 @@ export async function startOrchestrator(
   shareSocketWithGroup(paths.orchestratorSocket, config.socketGroup, log);
   const stop = new AbortController();
   const resizing = runResourceLoop(daemon, config.resources, log, stop.signal);
+  const declaring = runDeclaredZones(
+    daemon,
+    {
+      dir: paths.declaredZonesDir,
+      intervalMs: config.declared.intervalMs,
+      timeoutMs: config.declared.bootTimeoutMs,
+    },
+    log,
+    stop.signal,
+  );
   log.info("protect-orchestrator serving", {
     socket: paths.orchestratorSocket,
     ...(config.metricsAddress
@@ -92,7 +103,7 @@ export async function startOrchestrator(
     config,
     close: async () => {
       stop.abort();
-      await resizing;
+      await Promise.all([resizing, declaring]);
       await server.close();
       transport.close();
       try {

@@ -1,13 +1,51 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ControlService } from "../../proto/mod.ts";
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import {
+  type ControlService,
+  PolicyDecisionSchema,
+  RecordPolicyDecisionResponseSchema,
+  WatchEventsResponseSchema,
+} from "../../proto/mod.ts";
 import type { ApiContext } from "./context.ts";
-import { NotFoundError } from "../../lib/errors/mod.ts";
+import { InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
 
 /** Live streams: zone/workload changes (WatchEvents) and IDM traffic (SnoopIdm). */
 export function watchHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof ControlService>> {
   return {
     watchEvents(_request, call) {
       return ctx.bus.watch(call.signal);
+    },
+
+    recordPolicyDecision(request) {
+      const d = request.decision;
+      if (!d) throw new InvalidArgumentError("decision", "is required");
+      for (
+        const [key, value, max] of [
+          ["source", d.source, 64],
+          ["zone", d.zone, 63],
+          ["action", d.action, 64],
+          ["reason", d.reason, 1024],
+        ] as const
+      ) {
+        if (!value && key !== "zone") {
+          throw new InvalidArgumentError(`decision.${key}`, "is required");
+        }
+        if (value.length > max) {
+          throw new InvalidArgumentError(`decision.${key}`, `must be at most ${max} characters`);
+        }
+      }
+      const decision = create(PolicyDecisionSchema, { ...d, at: timestampNow() });
+      ctx.bus.publish(create(WatchEventsResponseSchema, {
+        event: { case: "policyDecision", value: decision },
+      }));
+      ctx.log.info("policy decision", {
+        source: d.source,
+        zone: d.zone,
+        action: d.action,
+        reason: d.reason,
+      });
+      return create(RecordPolicyDecisionResponseSchema, {});
     },
 
     snoopIdm(request, call) {

@@ -23,6 +23,8 @@ export interface ProtectPaths {
   networkConfig: string;
   criConfig: string;
   orchestratorConfig: string;
+  /** Declared zones, kept running by protect-orchestrator. */
+  declaredZonesDir: string;
   /** protect-network's reservations database lives here. */
   networkDir: string;
   /** Docker-style registry credentials for protect-storage. */
@@ -59,6 +61,7 @@ export function protectPaths(root = "/"): ProtectPaths {
     networkConfig: join(configDir, "network.toml"),
     criConfig: join(configDir, "cri.toml"),
     orchestratorConfig: join(configDir, "orchestrator.toml"),
+    declaredZonesDir: join(configDir, "zones.d"),
     networkDir: join(stateDir, "network"),
     registryCredentials: join(configDir, "registries.json"),
   };

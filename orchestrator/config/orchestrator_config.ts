@@ -17,6 +17,8 @@ export interface OrchestratorConfig {
   metricsAddress?: { hostname: string; port: number };
   /** The DYNAMIC resource policy's loop. */
   resources: { intervalMs: number; reserveMib: number };
+  /** How often zones.d is looked at, and how long a declared zone may take to boot. */
+  declared: { intervalMs: number; bootTimeoutMs: number };
 }
 
 /** Written to orchestrator.toml on first start; every setting listed with its default. */
@@ -43,6 +45,12 @@ address = ""
 interval_ms = 1000
 # Host memory (MiB) never given to zones by the policy.
 reserve_mib = 256
+
+[declared]
+# Zones declared in /etc/protect/zones.d/*.toml (docs/orchestrator.md) are kept running: looked
+# at every interval_ms; a zone that is not READY within boot_timeout_ms counts as failed.
+interval_ms = 2000
+boot_timeout_ms = 300000
 `;
 
 const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
@@ -69,13 +77,15 @@ export function parseMetricsAddress(value: unknown): OrchestratorConfig["metrics
 /** Loads orchestrator.toml (creating it with defaults), naming any bad or unknown key. */
 export function loadOrchestratorConfig(path: string): OrchestratorConfig {
   const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML);
-  onlyKeys(doc, ["orchestrator", "metrics", "resources"], "");
+  onlyKeys(doc, ["orchestrator", "metrics", "resources", "declared"], "");
   const orchestrator = table(doc, "orchestrator", "");
   onlyKeys(orchestrator, ["log_level", "socket_group"], "orchestrator.");
   const metrics = table(doc, "metrics", "");
   onlyKeys(metrics, ["address"], "metrics.");
   const resources = table(doc, "resources", "");
   onlyKeys(resources, ["interval_ms", "reserve_mib"], "resources.");
+  const declared = table(doc, "declared", "");
+  onlyKeys(declared, ["interval_ms", "boot_timeout_ms"], "declared.");
   return {
     logLevel: oneOf(orchestrator, "log_level", "orchestrator.", LOG_LEVELS, "info"),
     socketGroup: unixGroup(orchestrator, "socket_group", "orchestrator.", "protect"),
@@ -83,6 +93,10 @@ export function loadOrchestratorConfig(path: string): OrchestratorConfig {
     resources: {
       intervalMs: integer(resources, "interval_ms", "resources.", 200, 60_000, 1000),
       reserveMib: integer(resources, "reserve_mib", "resources.", 0, 1 << 20, 256),
+    },
+    declared: {
+      intervalMs: integer(declared, "interval_ms", "declared.", 200, 600_000, 2000),
+      bootTimeoutMs: integer(declared, "boot_timeout_ms", "declared.", 1000, 3_600_000, 300_000),
     },
   };
 }

@@ -30,6 +30,7 @@ Deno.test("orchestrator.toml: written with defaults on first start; an unknown k
       socketGroup: "protect",
       metricsAddress: undefined,
       resources: { intervalMs: 1000, reserveMib: 256 },
+      declared: { intervalMs: 2000, bootTimeoutMs: 300_000 },
     });
     assert.match(Deno.readTextFileSync(path), /address = ""/);
     Deno.writeTextFileSync(path, '[metrics]\nadress = "127.0.0.1:1"\n');

@@ -8,6 +8,7 @@ import {
   ZoneState,
 } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
+import { sleep } from "../../lib/async/mod.ts";
 import { type CpuDecision, CpuPolicyState, planCpus } from "./cpu_policy.ts";
 import {
   DEFAULT_MEMORY_TUNABLES,
@@ -149,15 +150,7 @@ export function runResourceLoop(
         if (!failing) log.warn("the resource loop cannot read protect-daemon; retrying", { error });
         failing = true;
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, options.intervalMs);
-        signal.addEventListener("abort", done);
-      });
+      await sleep(options.intervalMs, signal);
     }
   })();
 }

@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
+import { PolicyDecisionSchema, ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { type CommandSpec, UsageError } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
@@ -11,6 +11,7 @@ import { TIMEOUT_OPTION, zoneLaunchCommand } from "./zone_launch.ts";
 import { zoneExecCommand } from "./exec.ts";
 import { zoneDeviceCommand } from "./device.ts";
 import { zoneTopCommand } from "./zone_top.ts";
+import { zoneApplyCommand, zoneDiffCommand } from "./zone_declared.ts";
 import { parsePositiveInt } from "../cli/parse.ts";
 
 const ZONE_ARG = [{ name: "zone", description: "zone name or ID" }];
@@ -23,6 +24,8 @@ export const zoneCommand: CommandSpec = {
     zoneExecCommand,
     zoneDeviceCommand,
     zoneTopCommand,
+    zoneApplyCommand,
+    zoneDiffCommand,
     {
       name: "list",
       aliases: ["ls"],
@@ -160,10 +163,20 @@ export const zoneCommand: CommandSpec = {
     },
     {
       name: "watch",
-      summary: "stream zone changes as they happen (Ctrl-C to stop)",
+      summary:
+        "stream zone changes, and protect-orchestrator's decisions about zones, as they happen (Ctrl-C to stop)",
       async run({ options }) {
         const { client, output } = daemonFor(options);
         for await (const { event } of client.watchEvents({})) {
+          if (event.case === "policyDecision") {
+            const d = event.value;
+            console.log(
+              output === "table"
+                ? `${d.zone || "-"}  ${d.source}: ${d.action}  ${d.reason}`
+                : JSON.stringify(toJson(PolicyDecisionSchema, d)),
+            );
+            continue;
+          }
           if (event.case !== "zoneChanged") continue;
           const z = event.value;
           if (output === "table") {

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Workload } from "./workload_pb.ts";
 import { file_protect_control_v1_workload } from "./workload_pb.ts";
 import type { Zone } from "./zone_pb.ts";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protect/control/v1/event.proto.
  */
 export const file_protect_control_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wcm90ZWN0L2NvbnRyb2wvdjEvZXZlbnQucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSIUChJXYXRjaEV2ZW50c1JlcXVlc3QiigEKE1dhdGNoRXZlbnRzUmVzcG9uc2USMAoMem9uZV9jaGFuZ2VkGAEgASgLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmVIABI4ChB3b3JrbG9hZF9jaGFuZ2VkGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkSABCBwoFZXZlbnRiBnByb3RvMw", [file_protect_control_v1_workload, file_protect_control_v1_zone]);
+  fileDesc("Ch5wcm90ZWN0L2NvbnRyb2wvdjEvZXZlbnQucHJvdG8SEnByb3RlY3QuY29udHJvbC52MSIUChJXYXRjaEV2ZW50c1JlcXVlc3QiyQEKE1dhdGNoRXZlbnRzUmVzcG9uc2USMAoMem9uZV9jaGFuZ2VkGAEgASgLMhgucHJvdGVjdC5jb250cm9sLnYxLlpvbmVIABI4ChB3b3JrbG9hZF9jaGFuZ2VkGAIgASgLMhwucHJvdGVjdC5jb250cm9sLnYxLldvcmtsb2FkSAASPQoPcG9saWN5X2RlY2lzaW9uGAMgASgLMiIucHJvdGVjdC5jb250cm9sLnYxLlBvbGljeURlY2lzaW9uSABCBwoFZXZlbnQidgoOUG9saWN5RGVjaXNpb24SDgoGc291cmNlGAEgASgJEgwKBHpvbmUYAiABKAkSDgoGYWN0aW9uGAMgASgJEg4KBnJlYXNvbhgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUwobUmVjb3JkUG9saWN5RGVjaXNpb25SZXF1ZXN0EjQKCGRlY2lzaW9uGAEgASgLMiIucHJvdGVjdC5jb250cm9sLnYxLlBvbGljeURlY2lzaW9uIh4KHFJlY29yZFBvbGljeURlY2lzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_protect_control_v1_workload, file_protect_control_v1_zone]);
 
 /**
  * @generated from message protect.control.v1.WatchEventsRequest
@@ -50,6 +52,12 @@ export type WatchEventsResponse = Message<"protect.control.v1.WatchEventsRespons
      */
     value: Workload;
     case: "workloadChanged";
+  } | {
+    /**
+     * @generated from field: protect.control.v1.PolicyDecision policy_decision = 3;
+     */
+    value: PolicyDecision;
+    case: "policyDecision";
   } | { case: undefined; value?: undefined };
 };
 
@@ -59,4 +67,80 @@ export type WatchEventsResponse = Message<"protect.control.v1.WatchEventsRespons
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
   messageDesc(file_protect_control_v1_event, 1);
+
+/**
+ * What a policy program (protect-orchestrator) decided about a zone, and why; published to
+ * every watcher and logged by the daemon, so operators see why zones change.
+ *
+ * @generated from message protect.control.v1.PolicyDecision
+ */
+export type PolicyDecision = Message<"protect.control.v1.PolicyDecision"> & {
+  /**
+   * Who decided, e.g. "orchestrator".
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * The zone's name (it may not exist yet, or any more).
+   *
+   * @generated from field: string zone = 2;
+   */
+  zone: string;
+
+  /**
+   * e.g. "create", "replace", "restart-zone", "restart-workload", "destroy", "wait".
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message protect.control.v1.PolicyDecision.
+ * Use `create(PolicyDecisionSchema)` to create a new message.
+ */
+export const PolicyDecisionSchema: GenMessage<PolicyDecision> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_event, 2);
+
+/**
+ * @generated from message protect.control.v1.RecordPolicyDecisionRequest
+ */
+export type RecordPolicyDecisionRequest = Message<"protect.control.v1.RecordPolicyDecisionRequest"> & {
+  /**
+   * @generated from field: protect.control.v1.PolicyDecision decision = 1;
+   */
+  decision?: PolicyDecision | undefined;
+};
+
+/**
+ * Describes the message protect.control.v1.RecordPolicyDecisionRequest.
+ * Use `create(RecordPolicyDecisionRequestSchema)` to create a new message.
+ */
+export const RecordPolicyDecisionRequestSchema: GenMessage<RecordPolicyDecisionRequest> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_event, 3);
+
+/**
+ * @generated from message protect.control.v1.RecordPolicyDecisionResponse
+ */
+export type RecordPolicyDecisionResponse = Message<"protect.control.v1.RecordPolicyDecisionResponse"> & {
+};
+
+/**
+ * Describes the message protect.control.v1.RecordPolicyDecisionResponse.
+ * Use `create(RecordPolicyDecisionResponseSchema)` to create a new message.
+ */
+export const RecordPolicyDecisionResponseSchema: GenMessage<RecordPolicyDecisionResponse> = /*@__PURE__*/
+  messageDesc(file_protect_control_v1_event, 4);
 

@@ -1,0 +1,194 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import { createHash } from "node:crypto";
+import { parse, TomlError } from "smol-toml";
+import {
+  HypervisorBackend,
+  ResourcePolicy,
+  type WorkloadSpec,
+  WorkloadSpecSchema,
+  type ZoneSpec,
+  ZoneSpecSchema,
+} from "../../proto/mod.ts";
+import { InvalidArgumentError } from "../errors/mod.ts";
+import { onlyKeys, stringList, table } from "../config/mod.ts";
+
+/** What a declared workload does when it ends. */
+export type RestartPolicy = "on-failure" | "always" | "never";
+
+export interface DeclaredWorkload {
+  spec: WorkloadSpec;
+  restart: RestartPolicy;
+}
+
+/** One zones.d file: a zone and the workloads it keeps running. */
+export interface Declaration {
+  /** Where it came from (absolute path), recorded on the zone. */
+  source: string;
+  zone: ZoneSpec;
+  workloads: DeclaredWorkload[];
+  /** Of the normalised declaration: a change of any field changes it. */
+  hash: string;
+}
+
+/** Zone annotations that tie a zone to its declaration. */
+export const DECLARED_FROM = "protect.dev/declared-from";
+export const DECLARED_HASH = "protect.dev/declared-hash";
+
+const ZONE_KEYS = [
+  "name",
+  "memory_mib",
+  "min_memory_mib",
+  "max_memory_mib",
+  "cpus",
+  "min_cpus",
+  "max_cpus",
+  "policy",
+  "backend",
+  "kernel",
+  "kernel_options",
+] as const;
+const WORKLOAD_KEYS = ["name", "image", "command", "env", "restart"] as const;
+const BACKENDS: Record<string, HypervisorBackend> = {
+  auto: HypervisorBackend.AUTO,
+  pv: HypervisorBackend.PV,
+  pvh: HypervisorBackend.PVH,
+};
+const POLICIES: Record<string, ResourcePolicy> = {
+  static: ResourcePolicy.STATIC,
+  dynamic: ResourcePolicy.DYNAMIC,
+};
+const RESTARTS: readonly RestartPolicy[] = ["on-failure", "always", "never"];
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function field<T>(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  kind: "string" | "number",
+  fallback: T,
+): T {
+  const v = t[key];
+  if (v === undefined) return fallback;
+  const ok = kind === "number" ? Number.isInteger(v) && (v as number) > 0 : typeof v === "string";
+  if (!ok) {
+    throw new InvalidArgumentError(
+      `${where}${key}`,
+      kind === "number" ? "must be a positive whole number" : "must be a string",
+    );
+  }
+  return v as T;
+}
+
+function choice<T>(
+  t: Record<string, unknown>,
+  key: string,
+  where: string,
+  map: Record<string, T>,
+  fallback: string,
+): T {
+  const v = field(t, key, where, "string", fallback);
+  if (!(v in map)) {
+    throw new InvalidArgumentError(
+      `${where}${key}`,
+      `must be one of ${Object.keys(map).join(", ")}`,
+    );
+  }
+  return map[v];
+}
+
+/**
+ * Parses a zones.d declaration (TOML). Any unknown key, or a bad value, is refused with the
+ * file and the key named; nothing is applied from a file that does not parse whole.
+ */
+export function parseDeclaration(text: string, source: string): Declaration {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const line = e instanceof TomlError ? ` (line ${e.line})` : "";
+    throw new InvalidArgumentError(
+      source,
+      `is not valid TOML${line}: ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+  const where = `${source}: `;
+  onlyKeys(doc, ["zone", "workloads"], where);
+  const z = table(doc, "zone", where);
+  onlyKeys(z, ZONE_KEYS, `${where}zone.`);
+  const name = field(z, "name", `${where}zone.`, "string", "");
+  if (!NAME.test(name)) {
+    throw new InvalidArgumentError(`${where}zone.name`, "is required: a DNS label (a-z, 0-9, -)");
+  }
+  const num = (key: string) => field(z, key, `${where}zone.`, "number", 0);
+  const zone = create(ZoneSpecSchema, {
+    name,
+    resources: {
+      targetMemoryMib: BigInt(num("memory_mib")),
+      minMemoryMib: BigInt(num("min_memory_mib")),
+      maxMemoryMib: BigInt(num("max_memory_mib")),
+      targetCpus: num("cpus"),
+      minCpus: num("min_cpus"),
+      maxCpus: num("max_cpus"),
+      policy: choice(z, "policy", `${where}zone.`, POLICIES, "static"),
+    },
+    backend: choice(z, "backend", `${where}zone.`, {
+      "": HypervisorBackend.UNSPECIFIED,
+      ...BACKENDS,
+    }, ""),
+    kernel: field(z, "kernel", `${where}zone.`, "string", ""),
+    kernelOptions: stringList(z, "kernel_options", `${where}zone.`),
+  });
+  const list = doc.workloads ?? [];
+  if (!Array.isArray(list)) {
+    throw new InvalidArgumentError(`${where}workloads`, "must be [[workloads]] tables");
+  }
+  const names = new Set<string>();
+  const workloads = list.map((w, i) => {
+    const at = `${where}workloads[${i}].`;
+    if (typeof w !== "object" || w === null || Array.isArray(w)) {
+      throw new InvalidArgumentError(`${where}workloads[${i}]`, "must be a table");
+    }
+    const t = w as Record<string, unknown>;
+    onlyKeys(t, WORKLOAD_KEYS, at);
+    const wName = field(t, "name", at, "string", "");
+    if (!NAME.test(wName)) throw new InvalidArgumentError(`${at}name`, "is required: a DNS label");
+    if (names.has(wName)) {
+      throw new InvalidArgumentError(`${at}name`, `"${wName}" is declared twice`);
+    }
+    names.add(wName);
+    const image = field(t, "image", at, "string", "");
+    if (!image) throw new InvalidArgumentError(`${at}image`, "is required");
+    const restart = field(t, "restart", at, "string", "on-failure") as RestartPolicy;
+    if (!RESTARTS.includes(restart)) {
+      throw new InvalidArgumentError(`${at}restart`, `must be one of ${RESTARTS.join(", ")}`);
+    }
+    const env = table(t, "env", at);
+    for (const [k, v] of Object.entries(env)) {
+      if (typeof v !== "string") {
+        throw new InvalidArgumentError(`${at}env.${k}`, "must be a string");
+      }
+    }
+    return {
+      restart,
+      spec: create(WorkloadSpecSchema, {
+        zone: name,
+        name: wName,
+        image,
+        process: {
+          args: stringList(t, "command", at),
+          env: Object.entries(env).map(([k, v]) => `${k}=${v}`).sort(),
+        },
+      }),
+    };
+  });
+  // The hash covers what was declared, as parsed: not the file's spacing, comments or key order.
+  const canonical = JSON.stringify([
+    toJson(ZoneSpecSchema, zone),
+    workloads.map((w) => [toJson(WorkloadSpecSchema, w.spec), w.restart]),
+  ]);
+  const hash = createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+  zone.annotations[DECLARED_FROM] = source;
+  zone.annotations[DECLARED_HASH] = hash;
+  for (const w of workloads) w.spec.annotations[DECLARED_FROM] = source;
+  return { source, zone, workloads, hash };
+}
