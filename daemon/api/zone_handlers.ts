@@ -76,7 +76,10 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
           `DYNAMIC needs a driver that resizes running zones (xen); the ${ctx.driver.name} driver cannot`,
         );
       }
-      const backendProblem = ctx.driver.backendProblem?.(spec.backend);
+      const backendProblem = ctx.driver.backendProblem?.(
+        spec.backend,
+        spec.devices.map((d) => d.name),
+      );
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
       const reserved = ctx.driver.reserveZoneId?.();
       const id = reserved ?? crypto.randomUUID();

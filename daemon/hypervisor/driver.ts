@@ -128,7 +128,7 @@ export interface HypervisorDriver {
    */
   channel?(zoneId: string, timeoutMs?: number): Promise<IdmPeer>;
   /** Why this host cannot run a zone as `backend` (PV, PVH, AUTO), if it cannot. */
-  backendProblem?(backend: HypervisorBackend): string | undefined;
+  backendProblem?(backend: HypervisorBackend, devices?: string[]): string | undefined;
   /** An ID for the next zone whose guest the driver has started ahead, if it has one. */
   reserveZoneId?(): string | undefined;
   /** A reserved ID no zone took (its creation was refused): its guest is reused or removed. */

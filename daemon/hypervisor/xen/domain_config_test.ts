@@ -132,6 +132,12 @@ Deno.test("resolveBackend: AUTO is PVH where Xen has hvm, else PV; PVH without h
     (e) =>
       e instanceof FailedPreconditionError && /PVH needs hardware virtualisation/.test(e.message),
   );
+  // PCI passthrough: AUTO is PV; PVH is refused with libxl's reason.
+  assert.equal(resolveBackend(AUTO, true, true), PV);
+  assert.throws(
+    () => resolveBackend(PVH, true, true),
+    (e) => e instanceof FailedPreconditionError && /passthrough not yet supported/.test(e.message),
+  );
 });
 
 Deno.test("imageVdev: xvdb onwards, refuses slots past xvdz", () => {

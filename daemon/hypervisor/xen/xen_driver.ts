@@ -28,6 +28,7 @@ import type {
 } from "../driver.ts";
 import { bootstrapZone } from "../zone_bootstrap.ts";
 import { memoryFitProblem } from "./memory_fit.ts";
+import { withLibxlReason } from "./libxl_reason.ts";
 import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
 import {
   domainConfig,
@@ -145,9 +146,9 @@ export class XenDriver implements HypervisorDriver {
   #hasHvm?: boolean;
 
   /** Why a zone cannot have `backend` here (checked when the zone is asked for). */
-  backendProblem(backend: HypervisorBackend): string | undefined {
+  backendProblem(backend: HypervisorBackend, devices: string[] = []): string | undefined {
     try {
-      resolveBackend(backend, this.#hvm());
+      resolveBackend(backend, this.#hvm(), devices.some(isPciAddress));
       return undefined;
     } catch (e) {
       return (e as Error).message;
@@ -159,7 +160,8 @@ export class XenDriver implements HypervisorDriver {
   }
 
   async createGuest(launch: ZoneLaunch, signal: AbortSignal): Promise<CreatedGuest> {
-    const backend = resolveBackend(launch.spec.backend, this.#hvm());
+    const pciPassthrough = launch.spec.devices.some((d) => isPciAddress(d.name));
+    const backend = resolveBackend(launch.spec.backend, this.#hvm(), pciPassthrough);
     // CREATING with a domain already there: an earlier attempt died inside libxl
     // (the daemon was killed); what it left may be half built, so start over.
     const leftover = this.#domainOf(launch.zoneId);
@@ -173,7 +175,6 @@ export class XenDriver implements HypervisorDriver {
     }
     const fitProblem = memoryFitProblem(launch.spec, this.#xc.physinfo().freePages * 4096n);
     if (fitProblem) throw new FailedPreconditionError(fitProblem);
-    const pciPassthrough = launch.spec.devices.some((d) => isPciAddress(d.name));
     if (pciPassthrough && !this.#xc.physinfo().capabilities.includes("directio")) {
       throw new FailedPreconditionError(`spec.devices: ${NO_IOMMU}`);
     }
@@ -189,7 +190,12 @@ export class XenDriver implements HypervisorDriver {
     });
     const started = performance.now();
     // block-protect binds the disks' loop devices inside this call.
-    const domid = await this.#loops.building(() => this.#xl.createDomain(JSON.stringify(config)));
+    const domid = await this.#loops.building(() =>
+      withLibxlReason(
+        this.options.libxlLogPath,
+        () => this.#xl.createDomain(JSON.stringify(config)),
+      )
+    );
     this.options.log.info("domain created", {
       zone: launch.name,
       domid,
