@@ -27,7 +27,9 @@ Deno.test("unary and server-streaming RPCs over a 0660 Unix socket; errors keep 
     const client = createClient(ControlService, transport);
     assert.equal((await client.resolveZoneId({ name: "x" })).zoneId, "id-of-x");
     const ids: string[] = [];
-    for await (const e of client.watchEvents({})) ids.push(e.event.value!.id);
+    for await (const { event } of client.watchEvents({})) {
+      if (event.case === "zoneChanged") ids.push(event.value.id);
+    }
     assert.deepEqual(ids, ["a", "b"]);
     await assert.rejects(client.listImages({}), { code: 12, rawMessage: "not yet" });
   } finally {
