@@ -17,16 +17,7 @@ import {
   writeDaemonConfig,
 } from "./helpers/processes.ts";
 import { pushImage, startRegistry } from "./helpers/registry.ts";
-
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-}
+import { until } from "./helpers/until.ts";
 
 Deno.test("declared zones: diff and apply; the orchestrator keeps zones.d running with back-off", async (t) => {
   const registry = await startRegistry();
@@ -58,10 +49,10 @@ Deno.test("declared zones: diff and apply; the orchestrator keeps zones.d runnin
       const applied = await runCli(root, "zone", "apply", "-f", file, "--timeout", "60");
       assert.equal(applied.code, 0, applied.stderr + daemon.logs());
       assert.match(applied.stdout, /zone once applied from .*once\.toml/);
-      await until("hello done", 30, async () => {
+      await until("hello done", async () => {
         const w = await cliJson(root, "workload", "get", "hello");
         return w.status.state === "WORKLOAD_STATE_COMPLETED" ? w : undefined;
-      });
+      }, 30);
       const again = await runCli(root, "zone", "diff", "-f", file);
       assert.match(again.stdout, /zone once matches/);
       Deno.writeTextFileSync(file, '[zone]\nname = "once"\nmemroy = 1\n');
@@ -83,19 +74,19 @@ Deno.test("declared zones: diff and apply; the orchestrator keeps zones.d runnin
     await t.step(
       "a declared zone is created; its failing workload runs again, backing off",
       async () => {
-        await until("zone flaky READY", 60, async () => {
+        await until("zone flaky READY", async () => {
           const r = await runCli(root, "zone", "get", "flaky", "-o", "json");
           return r.code === 0 && JSON.parse(r.stdout).status.state === "ZONE_STATE_READY"
             ? true
             : undefined;
-        });
+        }, 60);
         // Restarts 2, 3 and 4 come 1 s, 2 s and 4 s after the one before.
-        await until("four runs of the failing workload", 60, () =>
+        await until("four runs of the failing workload", () =>
           Promise.resolve(
             (orchestrator!.logs().match(/restarting after back-off/g) ?? []).length >= 2
               ? true
               : undefined,
-          ));
+          ), 60);
         const logs = orchestrator!.logs();
         assert.match(logs, /declared zone .*zone=flaky action=create-zone/);
         assert.match(
@@ -116,13 +107,13 @@ Deno.test("declared zones: diff and apply; the orchestrator keeps zones.d runnin
           daemon.logs(),
           /policy decision source=orchestrator zone=flaky action=restart-workload/,
         );
-        await until("a back-off wait", 30, () =>
+        await until("a back-off wait", () =>
           Promise.resolve(
             /policy decision source=orchestrator zone=flaky action=wait reason=".*back-off \d+ s"/
                 .test(daemon.logs())
               ? true
               : undefined,
-          ));
+          ), 30);
       },
     );
 
@@ -133,18 +124,18 @@ Deno.test("declared zones: diff and apply; the orchestrator keeps zones.d runnin
         `[zone]\nname = "flaky"\n[[workloads]]\nname = "fine"\nimage = "${image}"\n` +
           `command = ["sh", "-c", "exit 0"]\n`,
       );
-      await until("flaky replaced", 60, async () => {
+      await until("flaky replaced", async () => {
         const r = await runCli(root, "zone", "get", "flaky", "-o", "json");
         if (r.code !== 0) return undefined;
         const z = JSON.parse(r.stdout);
         return z.id !== before && z.status.state === "ZONE_STATE_READY" ? true : undefined;
-      });
+      }, 60);
       assert.match(orchestrator!.logs(), /action=replace-zone .*its declaration changed/);
       Deno.removeSync(declared);
       await until(
         "flaky gone",
-        60,
         async () => (await runCli(root, "zone", "get", "flaky")).code !== 0 ? true : undefined,
+        60,
       );
       assert.match(orchestrator!.logs(), /its declaration .*flaky\.toml was removed/);
       assert.equal(

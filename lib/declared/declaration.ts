@@ -1,5 +1,4 @@
 import { create, toJson } from "@bufbuild/protobuf";
-import { createHash } from "node:crypto";
 import { parse, TomlError } from "smol-toml";
 import {
   HypervisorBackend,
@@ -10,7 +9,21 @@ import {
   ZoneSpecSchema,
 } from "../../proto/mod.ts";
 import { InvalidArgumentError } from "../errors/mod.ts";
-import { onlyKeys, stringList, table } from "../config/mod.ts";
+// fields.ts, not mod.ts: the CLI bundles this, and mod.ts brings the config file code (node:path).
+import { onlyKeys, stringList, table } from "../config/fields.ts";
+
+/**
+ * FNV-1a, 64 bits, as hex: tells declarations apart (not a security boundary: whoever writes
+ * zones.d is root). Sync and free of node: imports, which the CLI's bundle keeps out.
+ */
+function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}
 
 /** What a declared workload does when it ends. */
 export type RestartPolicy = "on-failure" | "always" | "never";
@@ -186,7 +199,7 @@ export function parseDeclaration(text: string, source: string): Declaration {
     toJson(ZoneSpecSchema, zone),
     workloads.map((w) => [toJson(WorkloadSpecSchema, w.spec), w.restart]),
   ]);
-  const hash = createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+  const hash = fnv1a64(canonical);
   zone.annotations[DECLARED_FROM] = source;
   zone.annotations[DECLARED_HASH] = hash;
   for (const w of workloads) w.spec.annotations[DECLARED_FROM] = source;

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { daemonFor } from "../cli/context.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
@@ -20,12 +19,14 @@ const FILE_OPTION = {
 };
 
 function readDeclaration(file: string): Declaration {
-  const path = resolve(file);
+  let path: string;
   let text: string;
   try {
+    // The absolute path: it is recorded on the zone as where the declaration came from.
+    path = Deno.realPathSync(file);
     text = Deno.readTextFileSync(path);
   } catch (e) {
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.usage);
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
   }
   return parseDeclaration(text, path);
 }
