@@ -13,6 +13,7 @@ import { WorkloadLogs } from "./workloads/workload_logs.ts";
 import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger, ZoneMemoryReports, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
+import { IdmPolicy } from "./idm/idm_policy.ts";
 import { RpcMetrics } from "../lib/rpc/mod.ts";
 import { kernelImageFiles } from "./zones/kernel_image.ts";
 import { deviceVolumes, ZoneDevices } from "./devices/mod.ts";
@@ -68,7 +69,15 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     },
   });
   const memoryReports = new ZoneMemoryReports(log);
+  const idmPolicy = new IdmPolicy(inputs.config.idm, log);
+  const snoop = new SnoopHub();
   driver.onChannel?.((zoneId, peer) => {
+    const zone = zones.store.find(zoneId);
+    idmPolicy.guard(
+      { id: zoneId, name: zone?.name ?? zoneId, annotations: zone?.spec.annotations ?? {} },
+      peer,
+      (packet) => snoop.tap(zoneId, "denied", packet),
+    );
     workloadManager.attach(zoneId, peer);
     memoryReports.attach(zoneId, peer);
   });
@@ -76,6 +85,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
   zones.onForget((zoneId) => {
     workloadManager.zoneForgotten(zoneId);
     memoryReports.forget(zoneId);
+    idmPolicy.forget(zoneId);
   });
   driver.onGuestExit?.((zoneId, reason, crashed) => {
     // Only READY zones: a guest lost while booting fails the boot step itself.
@@ -85,7 +95,6 @@ export function buildCore(inputs: CoreInputs): ApiContext {
       exitedAt: new Date(),
     });
   });
-  const snoop = new SnoopHub();
   driver.onPacket?.((zoneId, direction, packet) => snoop.tap(zoneId, direction, packet));
   return {
     config: inputs.config,
@@ -111,6 +120,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     workloadLogs,
     snoop,
     memoryReports,
+    idmPolicy,
     rpcMetrics: new RpcMetrics(),
     log,
   };

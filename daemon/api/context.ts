@@ -11,6 +11,7 @@ import type { ZoneLedger, ZoneMemoryReports } from "../zones/mod.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
 import type { WorkloadLogs } from "../workloads/workload_logs.ts";
 import type { SnoopHub } from "../idm/snoop_hub.ts";
+import type { IdmPolicy } from "../idm/idm_policy.ts";
 import type { ZoneDevices } from "../devices/zone_devices.ts";
 
 /** What the RPC handlers reach; built once by the daemon. */
@@ -35,6 +36,8 @@ export interface ApiContext {
   snoop: SnoopHub;
   /** Each zone's last pushed memory report (Xen zones' agents). */
   memoryReports: ZoneMemoryReports;
+  /** Which IDM messages each zone may send; what it denied. */
+  idmPolicy: IdmPolicy;
   /** Calls and latency per RPC, counted by the server's interceptor. */
   rpcMetrics: RpcMetrics;
   log: Logger;

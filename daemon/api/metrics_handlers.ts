@@ -58,6 +58,7 @@ export function metricsHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Con
           inZone: inZone.get(z.id),
           resources: z.spec.resources,
           memoryReport: ctx.memoryReports.get(z.id),
+          idmDenied: ctx.idmPolicy.denied(z.id),
         })),
         daemon: daemonFigures(ctx.startedAt, ctx.rpcMetrics),
         sampledAt: timestampNow(),

@@ -4,10 +4,12 @@ import {
   integer,
   loadOrCreateToml,
   oneOf,
+  onlyKeys,
   stringList,
   table,
   unixGroup,
 } from "../../lib/config/mod.ts";
+import { DEFAULT_IDM_POLICY, type IdmPolicyConfig, idmPolicyProblem } from "../idm/idm_policy.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 import { HypervisorBackend } from "../../proto/mod.ts";
@@ -40,6 +42,8 @@ export interface DaemonConfig {
    * may). Each must be in the daemon's read grant too (deno.json).
    */
   shareRoots: string[];
+  /** Which IDM message types zones may send ([idm]). */
+  idm: IdmPolicyConfig;
   /** Xen driver: the files every zone boots from, and where Xen's tools log. */
   xen: {
     kernel: string;
@@ -109,6 +113,15 @@ format = "squashfs"
 # here must also be in the daemon's read grant (deno.json "permissions").
 roots = ["/var/lib/kubelet/pods"]
 
+[idm]
+# The IDM message types a zone may send on its own (events, requests, streams); anything else
+# is dropped, counted, logged and shown by idm-snoop. The default is what the agent sends.
+allow = ["ready", "workload.output", "workload.exit", "zone.memory"]
+# Per-zone exceptions, in order: by zone name or by annotation ("key=value"), e.g.
+# [[idm.rules]]
+# annotation = "protect.dev/tier=untrusted"
+# deny = ["zone.memory"]
+
 [fake]
 # Simulated time between creating a zone and it becoming READY.
 boot_delay_ms = 50
@@ -141,6 +154,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
   const xen = table(doc, "xen", "");
   const shares = table(doc, "shares", "");
   const images = table(doc, "images", "");
+  const idm = idmPolicy(table(doc, "idm", ""));
   return {
     logLevel: oneOf(daemon, "log_level", "daemon.", LOG_LEVELS, "info"),
     driver: oneOf(daemon, "driver", "daemon.", DRIVER_NAMES, "fake"),
@@ -154,6 +168,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     bootTimeoutMs: integer(zones, "boot_timeout_ms", "zones.", 1000, 3_600_000, 30_000),
     imageFormat: oneOf(images, "format", "images.", IMAGE_FORMATS, "squashfs"),
     shareRoots: shareRoots(shares),
+    idm,
     xen: {
       kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),
       kernelDir: absolutePath(xen, "kernel_dir", "xen.", DEFAULT_XEN_CONFIG.kernelDir),
@@ -169,6 +184,62 @@ export function loadDaemonConfig(path: string): DaemonConfig {
       consoleLogDir: absolutePath(xen, "console_log_dir", "xen.", DEFAULT_XEN_CONFIG.consoleLogDir),
     },
   };
+}
+
+const MESSAGE_TYPE = /^[a-z][a-z0-9._-]{0,63}$/;
+
+function messageTypes(t: Record<string, unknown>, key: string, where: string): string[] {
+  const types = stringList(t, key, where);
+  const bad = types.find((m) => !MESSAGE_TYPE.test(m));
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(`${where}${key}`, `"${bad}" is not an IDM message type`);
+  }
+  return types;
+}
+
+/** [idm]: allow, and [[idm.rules]] of zone or annotation with allow and deny. */
+function idmPolicy(idm: Record<string, unknown>): IdmPolicyConfig {
+  onlyKeys(idm, ["allow", "rules"], "idm.");
+  const rules = idm.rules ?? [];
+  if (!Array.isArray(rules)) {
+    throw new InvalidArgumentError("idm.rules", "must be [[idm.rules]] tables");
+  }
+  const config: IdmPolicyConfig = {
+    allow: "allow" in idm ? messageTypes(idm, "allow", "idm.") : [...DEFAULT_IDM_POLICY.allow],
+    rules: rules.map((r, i) => {
+      const where = `idm.rules[${i}].`;
+      const rule = table({ r }, "r", where.slice(0, -1));
+      onlyKeys(rule, ["zone", "annotation", "allow", "deny"], where);
+      const zone = rule.zone;
+      if (zone !== undefined && typeof zone !== "string") {
+        throw new InvalidArgumentError(`${where}zone`, "must be a zone name");
+      }
+      const annotation = rule.annotation;
+      if (
+        annotation !== undefined && (typeof annotation !== "string" || !annotation.includes("="))
+      ) {
+        throw new InvalidArgumentError(`${where}annotation`, 'must be "key=value"');
+      }
+      if (zone === undefined && annotation === undefined) {
+        throw new InvalidArgumentError(where.slice(0, -1), "needs zone or annotation");
+      }
+      const at = (annotation as string | undefined)?.indexOf("=") ?? -1;
+      return {
+        zone: zone as string | undefined,
+        annotation: annotation === undefined ? undefined : {
+          key: (annotation as string).slice(0, at),
+          value: (annotation as string).slice(at + 1),
+        },
+        allow: messageTypes(rule, "allow", where),
+        deny: messageTypes(rule, "deny", where),
+      };
+    }),
+  };
+  const problem = idmPolicyProblem(config);
+  if (problem) {
+    throw new InvalidArgumentError(problem.split(":")[0], problem.slice(problem.indexOf(":") + 2));
+  }
+  return config;
 }
 
 /** [shares] roots: absolute, normalised directories ("/" would share the whole host). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEFAULT_DAEMON_TOML, DEFAULT_XEN_CONFIG, loadDaemonConfig } from "./daemon_config.ts";
+import { DEFAULT_IDM_POLICY } from "../idm/idm_policy.ts";
 import { HypervisorBackend } from "../../proto/mod.ts";
 
 Deno.test("first start writes daemon.toml with the defaults", () => {
@@ -16,6 +17,7 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     bootTimeoutMs: 30_000,
     imageFormat: "squashfs",
     shareRoots: ["/var/lib/kubelet/pods"],
+    idm: DEFAULT_IDM_POLICY,
     xen: DEFAULT_XEN_CONFIG,
   });
 });
@@ -67,4 +69,42 @@ Deno.test("images.format: squashfs or erofs", () => {
   assert.equal(loadDaemonConfig(path).imageFormat, "erofs");
   Deno.writeTextFileSync(path, '[images]\nformat = "ext4"\n');
   assert.throws(() => loadDaemonConfig(path), /images\.format: must be one of squashfs, erofs/);
+});
+
+Deno.test("[idm]: rules by zone or annotation; bad types, missing matches and a denied ready are refused", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/daemon.toml`;
+  const load = (toml: string) => {
+    Deno.writeTextFileSync(path, toml);
+    return loadDaemonConfig(path);
+  };
+  try {
+    const config = load(
+      '[idm]\nallow = ["ready", "workload.exit"]\n[[idm.rules]]\nannotation = "tier=untrusted"\ndeny = ["workload.exit"]\n',
+    );
+    assert.deepEqual(config.idm, {
+      allow: ["ready", "workload.exit"],
+      rules: [{
+        zone: undefined,
+        annotation: { key: "tier", value: "untrusted" },
+        allow: [],
+        deny: ["workload.exit"],
+      }],
+    });
+    assert.throws(
+      () => load('[idm]\nallow = ["ready", "Bad Type"]\n'),
+      /idm\.allow: "Bad Type" is not an IDM message type/,
+    );
+    assert.throws(
+      () => load('[[idm.rules]]\ndeny = ["x"]\n'),
+      /idm\.rules\[0\]: needs zone or annotation/,
+    );
+    assert.throws(
+      () => load('[[idm.rules]]\nzone = "a"\ndeny = ["ready"]\n'),
+      /"ready" is how a zone reports it booted/,
+    );
+    assert.throws(() => load("[idm]\nalow = []\n"), /idm\.alow: is not a setting here/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

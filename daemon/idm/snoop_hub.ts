@@ -83,7 +83,11 @@ export class SnoopHub {
       if (s.types.size && !s.types.has(packet.type)) continue;
       message ??= create(SnoopIdmResponseSchema, {
         zoneId,
-        direction: direction === "in" ? "zone->host" : "host->zone",
+        direction: direction === "in"
+          ? "zone->host"
+          : direction === "out"
+          ? "host->zone"
+          : "zone->host denied",
         messageType: packet.type,
         at: timestampNow(),
         json: JSON.stringify({

@@ -3,7 +3,7 @@ import { ControlService, HypervisorBackend } from "../../proto/mod.ts";
 import { createLogger } from "../../lib/log/mod.ts";
 import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
 import { controlService } from "../api/mod.ts";
-import { type DaemonConfig, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
+import { type DaemonConfig, DEFAULT_IDM_POLICY, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
 import { openDatabase } from "../state/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
@@ -37,6 +37,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     shareRoots: [],
     imageFormat: "squashfs",
     socketGroup: "protect",
+    idm: DEFAULT_IDM_POLICY,
     xen: DEFAULT_XEN_CONFIG,
   };
   const driver = new FakeDriver({ bootDelayMs });

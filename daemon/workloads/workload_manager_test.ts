@@ -1,4 +1,4 @@
-import { DEFAULT_XEN_CONFIG } from "../config/mod.ts";
+import { DEFAULT_IDM_POLICY, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -34,6 +34,7 @@ function coreWith(
       shareRoots: [],
       imageFormat: "squashfs",
       socketGroup: "protect",
+      idm: DEFAULT_IDM_POLICY,
       xen: DEFAULT_XEN_CONFIG,
     },
     hostUuid: "h",

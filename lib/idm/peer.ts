@@ -15,7 +15,8 @@ const MAX_SAFE_ID = BigInt(Number.MAX_SAFE_INTEGER);
 /** How long close() lets queued frames drain before it closes the transport anyway. */
 const CLOSE_FLUSH_MS = 1000;
 
-export type Direction = "in" | "out";
+/** "denied": a packet from the other side that this side's policy dropped (idm-snoop). */
+export type Direction = "in" | "out" | "denied";
 
 /** A data packet as the tap and the logs show it (built only for them). */
 function dataPacket(stream: IdmStream, payload: Uint8Array): Packet {
@@ -50,6 +51,8 @@ export interface PeerStats {
   framesCorrupt: number;
   packetsMalformed: number;
   protocolViolations: number;
+  /** Events, requests and streams the other side started that `admit` refused. */
+  packetsDenied: number;
 }
 
 /** Field 5's tag and length varint around a payload in a frame. */
@@ -62,7 +65,18 @@ const PAYLOAD_FIELD_OVERHEAD = 6;
  * and logged; it never crashes the peer or reaches a handler.
  */
 export class IdmPeer {
-  readonly stats: PeerStats = { framesCorrupt: 0, packetsMalformed: 0, protocolViolations: 0 };
+  readonly stats: PeerStats = {
+    framesCorrupt: 0,
+    packetsMalformed: 0,
+    protocolViolations: 0,
+    packetsDenied: 0,
+  };
+  /**
+   * Decides, for each event, request or stream the other side starts, whether it reaches a
+   * handler (the daemon's per-zone IDM policy); a refused one is counted and dropped. Answers
+   * and stream traffic of what this side started are not asked about.
+   */
+  admit?: (packet: Packet) => boolean;
   #decoder: FrameDecoder;
   #nextId: bigint;
   #pending = new Map<bigint, { resolve: (p: Packet) => void; reject: (e: Error) => void }>();
@@ -288,6 +302,19 @@ export class IdmPeer {
     }
     if (packet.type.length > 64) return this.#violation("type name longer than 64 bytes");
     this.options.onPacket?.("in", packet);
+    const initiated = packet.kind === PacketKind.EVENT || packet.kind === PacketKind.REQUEST ||
+      packet.kind === PacketKind.STREAM_OPEN;
+    if (initiated && this.admit && !this.admit(packet)) {
+      this.stats.packetsDenied++;
+      // A request or a stream is told at once, rather than left to time out.
+      if (packet.kind === PacketKind.EVENT) return;
+      return void this.#send(create(PacketSchema, {
+        id: packet.id,
+        kind: packet.kind === PacketKind.REQUEST ? PacketKind.RESPONSE : PacketKind.STREAM_CLOSE,
+        type: packet.type,
+        error: `${packet.type} is denied by the host's IDM policy`,
+      })).catch(() => {});
+    }
     switch (packet.kind) {
       case PacketKind.EVENT: {
         const handler = this.#eventHandlers.get(packet.type);

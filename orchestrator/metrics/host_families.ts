@@ -151,6 +151,17 @@ export function hostFamilies(
       "MemTotal less MemAvailable inside the zone, from its agent.",
       (z) => z.inZone?.memoryUsedBytes,
     ),
+    {
+      name: "protect_zone_idm_denied_total",
+      help: "IDM messages the zone sent that the daemon's policy denied, by message type.",
+      type: "counter",
+      samples: zones.flatMap((z) =>
+        Object.entries(z.idmDenied).map(([type, n]) => ({
+          labels: { zone: z.name, zone_id: z.zoneId, type },
+          value: Number(n),
+        }))
+      ),
+    },
     ...rpcFamilies(read),
   );
   return families;
