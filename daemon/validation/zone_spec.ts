@@ -52,8 +52,17 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
 
   const r = spec.resources ?? create(ZoneResourcesSchema);
   const target = r.targetMemoryMib || r.maxMemoryMib || BigInt(defaults.memoryMib);
+  const policy = r.policy || ResourcePolicy.STATIC;
+  if (!(policy in ResourcePolicy)) {
+    throw new InvalidArgumentError("spec.resources.policy", `unknown policy ${policy}`);
+  }
   const memory = {
-    min: r.minMemoryMib || target,
+    // A DYNAMIC zone's floor is where it starts unless given; a STATIC zone may be shrunk by
+    // hand to the smallest zone there is.
+    min: r.minMemoryMib ||
+      (policy === ResourcePolicy.DYNAMIC
+        ? target
+        : BigInt(Math.min(MIN_MEMORY_MIB, Number(target)))),
     target,
     max: r.maxMemoryMib || target,
   };
@@ -86,10 +95,6 @@ export function normalizeZoneSpec(input: ZoneSpec | undefined, defaults: ZoneDef
       "spec.resources",
       `cpus must satisfy min <= target <= max (got ${cpus.min}, ${cpus.target}, ${cpus.max})`,
     );
-  }
-  const policy = r.policy || ResourcePolicy.STATIC;
-  if (!(policy in ResourcePolicy)) {
-    throw new InvalidArgumentError("spec.resources.policy", `unknown policy ${policy}`);
   }
   if (policy === ResourcePolicy.DYNAMIC && memory.min === memory.max && cpus.min === cpus.max) {
     throw new InvalidArgumentError(
