@@ -146,7 +146,7 @@ console_log_dir = "/var/log/xen/console"
 
 /** Loads daemon.toml (creating it with defaults), naming any bad key. */
 export function loadDaemonConfig(path: string): DaemonConfig {
-  const doc = loadOrCreateToml(path, DEFAULT_DAEMON_TOML);
+  const doc = loadOrCreateToml(path, DEFAULT_DAEMON_TOML, ["idm.rules"]);
   const daemon = table(doc, "daemon", "");
   const defaults = table(doc, "zone_defaults", "");
   const fake = table(doc, "fake", "");
@@ -199,7 +199,6 @@ function messageTypes(t: Record<string, unknown>, key: string, where: string): s
 
 /** [idm]: allow, and [[idm.rules]] of zone or annotation with allow and deny. */
 function idmPolicy(idm: Record<string, unknown>): IdmPolicyConfig {
-  onlyKeys(idm, ["allow", "rules"], "idm.");
   const rules = idm.rules ?? [];
   if (!Array.isArray(rules)) {
     throw new InvalidArgumentError("idm.rules", "must be [[idm.rules]] tables");

@@ -103,7 +103,10 @@ Deno.test("[idm]: rules by zone or annotation; bad types, missing matches and a 
       () => load('[[idm.rules]]\nzone = "a"\ndeny = ["ready"]\n'),
       /"ready" is how a zone reports it booted/,
     );
-    assert.throws(() => load("[idm]\nalow = []\n"), /idm\.alow: is not a setting here/);
+    assert.throws(
+      () => load("[idm]\nalow = []\n"),
+      /idm\.alow: is not a setting \(known here: allow\)/,
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -31,3 +31,26 @@ Deno.test("field readers name the key and the rule", () => {
   assert.throws(() => table(t, "sub", ""), /invalid sub: must be a table/);
   assert.equal(integer({}, "n", "", 1, 9, 4), 4);
 });
+
+Deno.test("loadOrCreateToml refuses a setting the default file does not list, naming it", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/x.toml`;
+    const defaults = "[a]\nkeep = 1\n[m]\n";
+    Deno.writeTextFileSync(path, "[a]\nkeeep = 2\n");
+    assert.throws(
+      () => loadOrCreateToml(path, defaults),
+      /x\.toml: a\.keeep: is not a setting \(known here: keep\)/,
+    );
+    Deno.writeTextFileSync(path, "[b]\n");
+    assert.throws(
+      () => loadOrCreateToml(path, defaults),
+      /b: is not a setting \(known here: a, m\)/,
+    );
+    Deno.writeTextFileSync(path, '[m]\n"host.example" = ["mirror"]\n');
+    const plain = JSON.parse(JSON.stringify(loadOrCreateToml(path, defaults, ["m"])));
+    assert.deepEqual(plain, { m: { "host.example": ["mirror"] } });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -1,11 +1,4 @@
-import {
-  integer,
-  loadOrCreateToml,
-  oneOf,
-  onlyKeys,
-  table,
-  unixGroup,
-} from "../../lib/config/mod.ts";
+import { integer, loadOrCreateToml, oneOf, table, unixGroup } from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 
@@ -77,15 +70,10 @@ export function parseMetricsAddress(value: unknown): OrchestratorConfig["metrics
 /** Loads orchestrator.toml (creating it with defaults), naming any bad or unknown key. */
 export function loadOrchestratorConfig(path: string): OrchestratorConfig {
   const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML);
-  onlyKeys(doc, ["orchestrator", "metrics", "resources", "declared"], "");
   const orchestrator = table(doc, "orchestrator", "");
-  onlyKeys(orchestrator, ["log_level", "socket_group"], "orchestrator.");
   const metrics = table(doc, "metrics", "");
-  onlyKeys(metrics, ["address"], "metrics.");
   const resources = table(doc, "resources", "");
-  onlyKeys(resources, ["interval_ms", "reserve_mib"], "resources.");
   const declared = table(doc, "declared", "");
-  onlyKeys(declared, ["interval_ms", "boot_timeout_ms"], "declared.");
   return {
     logLevel: oneOf(orchestrator, "log_level", "orchestrator.", LOG_LEVELS, "info"),
     socketGroup: unixGroup(orchestrator, "socket_group", "orchestrator.", "protect"),

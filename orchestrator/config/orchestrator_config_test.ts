@@ -34,7 +34,10 @@ Deno.test("orchestrator.toml: written with defaults on first start; an unknown k
     });
     assert.match(Deno.readTextFileSync(path), /address = ""/);
     Deno.writeTextFileSync(path, '[metrics]\nadress = "127.0.0.1:1"\n');
-    assert.throws(() => loadOrchestratorConfig(path), /metrics\.adress.*is not a setting here/);
+    assert.throws(
+      () => loadOrchestratorConfig(path),
+      /metrics\.adress: is not a setting \(known here: address\)/,
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -46,7 +46,7 @@ pull_concurrency = 4
 
 /** Loads storage.toml (creating it with defaults), naming any bad key. */
 export function loadStorageConfig(path: string): StorageConfig {
-  const doc = loadOrCreateToml(path, DEFAULT_STORAGE_TOML);
+  const doc = loadOrCreateToml(path, DEFAULT_STORAGE_TOML, ["registries.mirrors"]);
   const storage = table(doc, "storage", "");
   const registries = table(doc, "registries", "");
   const mirrorTable = table(registries, "mirrors", "registries.");
