@@ -96,6 +96,9 @@ export function runResourceLoop(
   const cpus = new CpuPolicyState();
   let failing = false;
   const tick = async () => {
+    // The zone list is cheap; the hypervisor's figures are read only when a zone needs them.
+    const { zones } = await client.listZones({}, { timeoutMs: 5_000, signal });
+    if (!zones.some((z) => z.spec?.resources?.policy === ResourcePolicy.DYNAMIC)) return;
     const read = await client.readHostMetrics({}, { timeoutMs: 5_000, signal });
     const plan = planTick(read, memory, cpus, options.reserveMib);
     const changes = new Map<
