@@ -121,8 +121,11 @@ export function planMemory(
         reason: `uses ${Math.round(used)} MiB: wants ${wanted} MiB`,
         urgency: 0,
       });
-    } else if (z.targetMib > wanted + t.slackMib) idle.push({ z, wanted });
-    else state.calmSince.delete(z.zoneId);
+    } else if (z.targetMib > wanted + t.slackMib && r.pressureSome < 0.1) {
+      // Not while pressure is still in the 10 s average: a zone that just stalled is not idle
+      // (seen in the lab: a shrink between two growth spurts, then growth again).
+      idle.push({ z, wanted });
+    } else state.calmSince.delete(z.zoneId);
   }
   // Growth this tick may use the host's free memory less the reserve…
   let budget = hostFreeMib - t.reserveMib;

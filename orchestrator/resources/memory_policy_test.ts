@@ -96,6 +96,12 @@ Deno.test("an idle zone shrinks slowly after a calm spell, never below min; near
   );
 });
 
+Deno.test("a zone with pressure still in its 10 s average does not shrink", () => {
+  const state = new MemoryPolicyState();
+  const z = zone("a", 1024, { totalMib: 1000, availableMib: 500, pressureSome: 0.5 });
+  for (const now of [0, 5_000, 10_000]) assert.deepEqual(planMemory([z], 4096, state, now), []);
+});
+
 Deno.test("a zone that just grew does not shrink at once (hysteresis)", () => {
   const state = new MemoryPolicyState();
   planMemory([zone("a", 256, { totalMib: 240, availableMib: 30 })], 4096, state, 0);
