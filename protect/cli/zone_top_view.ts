@@ -43,7 +43,10 @@ export function topRows(now: ReadHostMetricsResponse, before?: ReadHostMetricsRe
     return {
       name: z.name,
       state: ZoneState[z.state] ?? "UNSPECIFIED",
-      backend: (HypervisorBackend[z.backend] ?? "").toLowerCase(),
+      // Unresolved (no hypervisor, or not booted yet): nothing to show.
+      backend: z.backend === HypervisorBackend.PV || z.backend === HypervisorBackend.PVH
+        ? HypervisorBackend[z.backend].toLowerCase()
+        : "-",
       vcpusOnline: g?.onlineVcpus,
       vcpusMax: g?.maxVcpus,
       cpuPercent,
