@@ -1,23 +1,12 @@
 import { createClient } from "@connectrpc/connect";
-import { ControlService, type ReadHostMetricsResponse } from "../proto/mod.ts";
+import { ControlService } from "../proto/mod.ts";
 import { createLogger, type LogLevel } from "../lib/log/mod.ts";
 import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
-import {
-  claimSocketPath,
-  createUnixTransport,
-  shareSocketWithGroup,
-  socketIsLive,
-} from "../lib/rpc/mod.ts";
+import { claimSocketPath, createUnixTransport, shareSocketWithGroup } from "../lib/rpc/mod.ts";
 import { runResourceLoop } from "./resources/mod.ts";
 import { runDeclaredZones } from "./declared/mod.ts";
 import { loadOrchestratorConfig, type OrchestratorConfig } from "./config/orchestrator_config.ts";
-import {
-  type DaemonHealth,
-  hostFamilies,
-  type MetricFamily,
-  metricsHandler,
-  serveMetrics,
-} from "./metrics/mod.ts";
+import { metricsCollector, metricsHandler, serveMetrics } from "./metrics/mod.ts";
 
 export interface OrchestratorOptions {
   root: string;
@@ -31,9 +20,6 @@ export interface RunningOrchestrator {
   close(): Promise<void>;
 }
 
-/** How long one scrape waits for protect-daemon (the agents get 2 s of it, in parallel). */
-const DAEMON_TIMEOUT_MS = 5_000;
-
 /** Wires config, the daemon client and the metrics endpoint. */
 export async function startOrchestrator(
   options: OrchestratorOptions,
@@ -46,33 +32,12 @@ export async function startOrchestrator(
   });
   const transport = createUnixTransport(paths.daemonSocket);
   const daemon = createClient(ControlService, transport);
-  const others: Array<[string, string]> = [
-    ["storage", paths.storageSocket],
-    ["network", paths.networkSocket],
-    ["cri", paths.criSocket],
-  ];
-  let daemonDown = false;
-  const collect = async (): Promise<MetricFamily[]> => {
-    let read: ReadHostMetricsResponse | undefined;
-    try {
-      read = await daemon.readHostMetrics({ includeInZone: true }, {
-        timeoutMs: DAEMON_TIMEOUT_MS,
-      });
-      if (daemonDown) log.info("protect-daemon answers again", { socket: paths.daemonSocket });
-      daemonDown = false;
-    } catch (error) {
-      // Once per outage: Prometheus scrapes every few seconds.
-      if (!daemonDown) log.warn("protect-daemon does not answer; serving health only", { error });
-      daemonDown = true;
-    }
-    const health: DaemonHealth[] = [
-      { daemon: "daemon", up: read !== undefined },
-      ...await Promise.all(
-        others.map(async ([name, socket]) => ({ daemon: name, up: await socketIsLive(socket) })),
-      ),
-    ];
-    return hostFamilies(read, health);
-  };
+  const collect = metricsCollector(daemon, {
+    daemon: paths.daemonSocket,
+    storage: paths.storageSocket,
+    network: paths.networkSocket,
+    cri: paths.criSocket,
+  }, log);
   await claimSocketPath(paths.orchestratorSocket, log);
   const server = await serveMetrics(
     [{ path: paths.orchestratorSocket }, ...(config.metricsAddress ? [config.metricsAddress] : [])],
