@@ -7,9 +7,10 @@ import { startOrchestrator } from "./orchestrator.ts";
 if (import.meta.main) {
   await runDaemonMain({
     name: "protect-orchestrator",
-    summary: "policy for protect: the metrics endpoint (Prometheus) over the control API",
+    summary:
+      "policy for protect over the control API: the metrics endpoint, DYNAMIC zones' memory and vCPUs, declared zones (zones.d)",
     rootLayout:
-      "DIR/run/protect/orchestrator.sock (serves /metrics), DIR/run/protect/daemon.sock (client), DIR/etc/protect/orchestrator.toml",
+      "DIR/run/protect/orchestrator.sock (serves /metrics), DIR/run/protect/daemon.sock (client), DIR/etc/protect/orchestrator.toml, DIR/etc/protect/zones.d/",
     start: startOrchestrator,
   }, Deno.args);
 }
