@@ -38,6 +38,13 @@ export interface MemoryTunables {
   /** What a zone should have beyond its use: use × (1 + this) + headroomMib. */
   spareShare: number;
   headroomMib: number;
+  /**
+   * Once a zone has not grown for leanAfterMs, it is settled: what it should have shrinks to
+   * use × (1 + leanShare) + leanHeadroomMib (the spare is for growth spurts, not for idling).
+   */
+  leanShare: number;
+  leanHeadroomMib: number;
+  leanAfterMs: number;
   /** How long a zone must stay calm, and how long after a growth, before it shrinks (ms). */
   calmMs: number;
   /** Targets closer than this to what is wanted are left alone (hysteresis). */
@@ -51,6 +58,9 @@ export const DEFAULT_MEMORY_TUNABLES: MemoryTunables = {
   pressure: 1,
   spareShare: 0.3,
   headroomMib: 160,
+  leanShare: 0.1,
+  leanHeadroomMib: 64,
+  leanAfterMs: 10_000,
   calmMs: 3_000,
   slackMib: 64,
 };
@@ -87,14 +97,27 @@ export function planMemory(
     const r = z.report;
     if (!r) continue;
     const used = Math.max(0, r.totalMib - r.availableMib);
-    const wanted = clamp(round(used * (1 + t.spareShare) + t.headroomMib), z.minMib, z.maxMib);
+    const settled = nowMs - (state.grewAt.get(z.zoneId) ?? -Infinity) >= t.leanAfterMs;
+    // The band it should sit in: a growing zone keeps the spare; a settled one the lean margin
+    // (measured in the lab: a PVH zone idles at ~170 MiB used, whose spare would keep it
+    // 130 MiB above its floor).
+    const wanted = clamp(
+      round(
+        settled
+          ? used * (1 + t.leanShare) + t.leanHeadroomMib
+          : used * (1 + t.spareShare) + t.headroomMib,
+      ),
+      z.minMib,
+      z.maxMib,
+    );
+    const spare = clamp(round(used * (1 + t.spareShare) + t.headroomMib), z.minMib, z.maxMib);
     const short = r.availableMib < Math.max(t.lowMib, r.totalMib * t.lowShare);
     const pressed = r.pressureSome > t.pressure;
     if ((short || pressed) && z.targetMib < z.maxMib) {
       state.calmSince.delete(z.zoneId);
       // Fast: half as much again at least, and at least what its use calls for.
       const to = clamp(
-        round(Math.max(z.targetMib * 1.5, wanted, z.targetMib + 128)),
+        round(Math.max(z.targetMib * 1.5, spare, z.targetMib + 128)),
         z.minMib,
         z.maxMib,
       );
@@ -117,8 +140,8 @@ export function planMemory(
         zoneId: z.zoneId,
         name: z.name,
         fromMib: z.targetMib,
-        toMib: wanted,
-        reason: `uses ${Math.round(used)} MiB: wants ${wanted} MiB`,
+        toMib: spare,
+        reason: `uses ${Math.round(used)} MiB: wants ${spare} MiB`,
         urgency: 0,
       });
     } else if (z.targetMib > wanted + t.slackMib && r.pressureSome < 0.1) {
