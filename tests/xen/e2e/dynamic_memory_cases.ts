@@ -1,6 +1,6 @@
 /** DYNAMIC zones: protect-orchestrator grows and shrinks their memory with use, and shares a tight host. (Imported in order by ../e2e_test.ts.) */
 import assert from "node:assert/strict";
-import { IMAGE, ok, protect, run, timed, timings, until, zone } from "../e2e_helpers.ts";
+import { domains, IMAGE, ok, protect, run, timed, timings, until, zone } from "../e2e_helpers.ts";
 import { opts } from "./e2e_options.ts";
 
 /** 100 MiB more held every 3 s, `steps` times, all released after `holdS` s (dd's buffer, held while its pipe is full). */
@@ -12,6 +12,18 @@ const hog = (steps: number, holdS: number) =>
 async function xlMib(domid: number): Promise<number> {
   const line = (await run("xl", "list", String(domid))).stdout.trim().split("\n")[1] ?? "";
   return Number(line.trim().split(/\s+/)[2]);
+}
+
+/**
+ * Waits for Xen to let go of the domains: a large domain on shadow paging (PVH in the TCG lab)
+ * takes a while to die after libxl's destroy returns, and the next cases count what is left.
+ */
+async function gone(names: string[]) {
+  await until(`the domains of ${names.join(", ")} gone`, 300, async () => {
+    const left = (await domains()).filter((d) => names.includes(d.name));
+    const loops = (await run("losetup", "-a")).stdout.trim().split("\n").filter(Boolean);
+    return left.length === 0 && loops.length <= (await domains()).length ? true : undefined;
+  });
 }
 
 /** The balloon target libxl wrote for the domain (MiB). */
@@ -91,6 +103,7 @@ Deno.test(
     const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
     assert.ok(Number(log.stdout) > 2, "each change is logged with its reason");
     await ok("zone", "destroy", "dyn1", "--wait");
+    await gone(["dyn1"]);
   },
 );
 
@@ -146,5 +159,6 @@ Deno.test(
     const xen = await run("xl", "dmesg");
     assert.doesNotMatch(xen.stdout, /Out of memory|cannot allocate/i);
     for (const name of ["dyna", "dynb", "ballast"]) await ok("zone", "destroy", name, "--wait");
+    await gone(["dyna", "dynb", "ballast"]);
   },
 );

@@ -228,7 +228,9 @@ Deno.test(
     assert.equal(value("protect_zone_vcpus_online", "e1"), Number(xlVcpus));
     const xlMib = Number(xlMemory);
     const currentMib = value("protect_zone_memory_current_bytes", "e1") / 2 ** 20;
-    assert.ok(Math.abs(currentMib - xlMib) <= 2, `metrics ${currentMib} MiB, xl ${xlMib} MiB`);
+    // libxl_dominfo's current_memkb counts every page the domain holds; a PVH domain holds
+    // ~14 MiB more than xl list shows (measured: 214 against 200 MiB).
+    assert.ok(Math.abs(currentMib - xlMib) <= 16, `metrics ${currentMib} MiB, xl ${xlMib} MiB`);
     // The agent's view from inside.
     assert.ok(value("protect_zone_in_zone_memory_total_bytes", "e1") > 100 * 2 ** 20);
     assert.ok(value("protect_host_memory_total_bytes") > 0);
