@@ -28,7 +28,7 @@ devices=(-device edu)
 [ "${PROTECT_LAB_IOMMU:-amd}" = amd ] && devices+=(-machine q35 -device amd-iommu)
 # PROTECT_LAB_XEN_ARGS: more Xen command-line options (e.g. hap_1gb=false hap_2mb=false).
 # PROTECT_LAB_DOM0_ARGS: more dom0 kernel arguments (protect.init=systemd: systemd as PID 1).
-# PROTECT_LAB_TIMEOUT: seconds before QEMU is stopped (default 2700: the e2e suite takes ~17 min
+# PROTECT_LAB_TIMEOUT: seconds before QEMU is stopped (default 2700: the e2e suite takes ~22 min
 # alone, twice that beside another lab); 0: no limit (a machine that runs until stopped).
 run=(timeout "${PROTECT_LAB_TIMEOUT:-2700}")
 [ "${PROTECT_LAB_TIMEOUT:-}" = 0 ] && run=()
