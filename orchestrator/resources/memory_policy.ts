@@ -41,11 +41,12 @@ export interface MemoryTunables {
   /**
    * Once a zone has not grown for leanAfterMs, it is settled: what it should have shrinks to
    * use × (1 + leanShare) + leanHeadroomMib (the spare is for growth spurts, not for idling).
+   * leanShare stays above lowShare's reach, so a settled zone is never "short" (no oscillation).
    */
   leanShare: number;
   leanHeadroomMib: number;
   leanAfterMs: number;
-  /** How long a zone must stay calm, and how long after a growth, before it shrinks (ms). */
+  /** How long a zone must stay calm before it shrinks (ms). */
   calmMs: number;
   /** Targets closer than this to what is wanted are left alone (hysteresis). */
   slackMib: number;
@@ -58,7 +59,7 @@ export const DEFAULT_MEMORY_TUNABLES: MemoryTunables = {
   pressure: 1,
   spareShare: 0.3,
   headroomMib: 160,
-  leanShare: 0.1,
+  leanShare: 0.25,
   leanHeadroomMib: 64,
   leanAfterMs: 10_000,
   calmMs: 3_000,
@@ -144,9 +145,8 @@ export function planMemory(
         reason: `uses ${Math.round(used)} MiB: wants ${spare} MiB`,
         urgency: 0,
       });
-    } else if (z.targetMib > wanted + t.slackMib && r.pressureSome < 0.1) {
-      // Not while pressure is still in the 10 s average: a zone that just stalled is not idle
-      // (seen in the lab: a shrink between two growth spurts, then growth again).
+    } else if (z.targetMib > wanted + t.slackMib && r.pressureSome < t.pressure) {
+      // Not while the zone still counts as under pressure (then it grows instead).
       idle.push({ z, wanted });
     } else state.calmSince.delete(z.zoneId);
   }
@@ -168,7 +168,9 @@ export function planMemory(
       });
       continue;
     }
-    if (nowMs - calm < t.calmMs || sinceGrowth < t.calmMs * 2) continue;
+    // Not within leanAfterMs of a growth: between growth spurts a zone is not idle (seen in the
+    // lab: a shrink 6 s after a growth, then growth again).
+    if (nowMs - calm < t.calmMs || sinceGrowth < t.leanAfterMs) continue;
     // Slow: half the way down each time.
     const to = Math.max(
       wanted,

@@ -55,54 +55,58 @@ Deno.test(
       "dynamic",
       "--wait",
     );
-    const z = await zone("dyn1");
-    const domid = z.status.domainId!;
-    let peakXl = 0;
-    let peakTarget = 0;
-    let done = false;
-    const watching = (async () => {
-      for (let i = 0; i < 120; i++) {
-        peakXl = Math.max(peakXl, await xlMib(domid));
-        peakTarget = Math.max(peakTarget, await targetMib("dyn1"));
-        await new Promise((r) => setTimeout(r, 1000));
-        if (done) return;
-      }
-    })();
-    const started = performance.now();
-    const r = await protect(
-      "workload",
-      "launch",
-      "--zone",
-      "dyn1",
-      "-n",
-      "grow",
-      IMAGE,
-      "--",
-      "sh",
-      "-c",
-      hog(6, 30),
-    );
-    done = true;
-    await watching;
-    timings["dynamic: 600 MiB workload"] = Math.round(performance.now() - started);
-    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-    assert.equal(r.stdout.trim(), "held");
-    console.log(`dyn1: peak ${peakXl} MiB in xl list, peak target ${peakTarget} MiB`);
-    assert.ok(peakXl > 600, `xl list peak ${peakXl} MiB`);
-    assert.ok(peakTarget > 600, `zone get peak target ${peakTarget} MiB`);
-    // Back near the 256 MiB floor within 30 s of the workload's end.
-    const ended = performance.now();
-    await until("dyn1 back near its floor", 30, async () => {
-      const [xl, target] = [await xlMib(domid), await xenTargetMib(domid)];
-      return target <= 352 && xl <= 360 ? true : undefined;
-    });
-    timings["dynamic: back near the floor after the workload"] = Math.round(
-      performance.now() - ended,
-    );
-    const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
-    assert.ok(Number(log.stdout) > 2, "each change is logged with its reason");
-    await ok("zone", "destroy", "dyn1", "--wait");
-    await gone(["dyn1"]);
+    try {
+      const z = await zone("dyn1");
+      const domid = z.status.domainId!;
+      let peakXl = 0;
+      let peakTarget = 0;
+      let done = false;
+      const watching = (async () => {
+        for (let i = 0; i < 120; i++) {
+          peakXl = Math.max(peakXl, await xlMib(domid));
+          peakTarget = Math.max(peakTarget, await targetMib("dyn1"));
+          await new Promise((r) => setTimeout(r, 1000));
+          if (done) return;
+        }
+      })();
+      const started = performance.now();
+      const r = await protect(
+        "workload",
+        "launch",
+        "--zone",
+        "dyn1",
+        "-n",
+        "grow",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        hog(6, 30),
+      );
+      done = true;
+      await watching;
+      timings["dynamic: 600 MiB workload"] = Math.round(performance.now() - started);
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "held");
+      console.log(`dyn1: peak ${peakXl} MiB in xl list, peak target ${peakTarget} MiB`);
+      assert.ok(peakXl > 600, `xl list peak ${peakXl} MiB`);
+      assert.ok(peakTarget > 600, `zone get peak target ${peakTarget} MiB`);
+      // Back near the 256 MiB floor within 30 s of the workload's end.
+      const ended = performance.now();
+      await until("dyn1 back near its floor", 30, async () => {
+        const [xl, target] = [await xlMib(domid), await xenTargetMib(domid)];
+        return target <= 352 && xl <= 360 ? true : undefined;
+      });
+      timings["dynamic: back near the floor after the workload"] = Math.round(
+        performance.now() - ended,
+      );
+      const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
+      assert.ok(Number(log.stdout) > 2, "each change is logged with its reason");
+    } finally {
+      // A failed case must not leave its zone to the next ones, which count what is left.
+      await protect("zone", "destroy", "dyn1", "--wait");
+      await gone(["dyn1"]);
+    }
   },
 );
 
@@ -116,48 +120,53 @@ Deno.test(
     const freeMib = Math.floor(Number(status.freeMemoryBytes) / 2 ** 20);
     const ballast = freeMib - 1400 - 2 * 256;
     assert.ok(ballast >= 64, `the lab has ${freeMib} MiB free`);
-    await ok("zone", "launch", "-n", "ballast", "--memory", String(ballast), "--wait");
-    for (const name of ["dyna", "dynb"]) {
-      await ok(
-        "zone",
-        "launch",
-        "-n",
-        name,
-        "--memory",
-        "256",
-        "--max-memory",
-        "1280",
-        "--policy",
-        "dynamic",
-        "--wait",
-      );
+    try {
+      await ok("zone", "launch", "-n", "ballast", "--memory", String(ballast), "--wait");
+      for (const name of ["dyna", "dynb"]) {
+        await ok(
+          "zone",
+          "launch",
+          "-n",
+          name,
+          "--memory",
+          "256",
+          "--max-memory",
+          "1280",
+          "--policy",
+          "dynamic",
+          "--wait",
+        );
+      }
+      const results = await timed("dynamic: two zones, 400 MiB each at once", () =>
+        Promise.all(
+          ["dyna", "dynb"].map((name) =>
+            protect(
+              "workload",
+              "launch",
+              "--zone",
+              name,
+              "-n",
+              `share-${name}`,
+              IMAGE,
+              "--",
+              "sh",
+              "-c",
+              hog(4, 20),
+            )
+          ),
+        ));
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.code, 0, `zone ${i ? "dynb" : "dyna"}: exit ${r.code}: ${r.stderr}`);
+      }
+      const dmesg = await run("dmesg");
+      assert.doesNotMatch(dmesg.stdout, /Out of memory|oom-kill/i, "dom0 saw no OOM");
+      const xen = await run("xl", "dmesg");
+      assert.doesNotMatch(xen.stdout, /Out of memory|cannot allocate/i);
+    } finally {
+      for (const name of ["dyna", "dynb", "ballast"]) {
+        await protect("zone", "destroy", name, "--wait");
+      }
+      await gone(["dyna", "dynb", "ballast"]);
     }
-    const results = await timed("dynamic: two zones, 400 MiB each at once", () =>
-      Promise.all(
-        ["dyna", "dynb"].map((name) =>
-          protect(
-            "workload",
-            "launch",
-            "--zone",
-            name,
-            "-n",
-            `share-${name}`,
-            IMAGE,
-            "--",
-            "sh",
-            "-c",
-            hog(4, 20),
-          )
-        ),
-      ));
-    for (const [i, r] of results.entries()) {
-      assert.equal(r.code, 0, `zone ${i ? "dynb" : "dyna"}: exit ${r.code}: ${r.stderr}`);
-    }
-    const dmesg = await run("dmesg");
-    assert.doesNotMatch(dmesg.stdout, /Out of memory|oom-kill/i, "dom0 saw no OOM");
-    const xen = await run("xl", "dmesg");
-    assert.doesNotMatch(xen.stdout, /Out of memory|cannot allocate/i);
-    for (const name of ["dyna", "dynb", "ballast"]) await ok("zone", "destroy", name, "--wait");
-    await gone(["dyna", "dynb", "ballast"]);
   },
 );
