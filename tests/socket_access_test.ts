@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { groupId } from "../lib/fs/mod.ts";
 import { protectPaths } from "../lib/paths/mod.ts";
 import { REPO, startProgramProcess, tempRoot, writeDaemonConfig } from "./helpers/processes.ts";
+import { until } from "./helpers/until.ts";
 
 const NOBODY = 65534;
 
@@ -91,11 +92,16 @@ Deno.test("daemon.sock: without its group, only root may use it (0600), and the 
   writeDaemonConfig(root, '[daemon]\ndriver = "fake"\nsocket_group = "no-such-group-x"\n');
   const daemon = await startProgramProcess("daemon", root);
   try {
-    assert.equal(Deno.statSync(protectPaths(root).daemonSocket).mode! & 0o777, 0o600);
-    assert.match(
-      daemon.logs(),
-      /the socket group does not exist.*groupadd --system no-such-group-x/,
+    // The socket answers as soon as it listens; its mode is set just after, then logged.
+    await until(
+      "the socket group warning",
+      () =>
+        /the socket group does not exist.*groupadd --system no-such-group-x/.test(daemon.logs())
+          ? true
+          : undefined,
+      10,
     );
+    assert.equal(Deno.statSync(protectPaths(root).daemonSocket).mode! & 0o777, 0o600);
   } finally {
     await daemon.stop();
     Deno.removeSync(root, { recursive: true });
