@@ -17,7 +17,6 @@ import {
 import type {
   ConsoleInput,
   CreatedGuest,
-  GuestFigures,
   GuestInfo,
   GuestLink,
   HypervisorDriver,
@@ -42,7 +41,7 @@ import { followFile } from "../follow_file.ts";
 import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
 import { LoopReclaimer } from "./loop_reclaimer.ts";
 import { loopsInUse } from "./block_backends.ts";
-import { xenDebugInfo } from "./debug_info.ts";
+import { xenIntrospection } from "./xen_introspection.ts";
 import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
 import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
@@ -50,7 +49,6 @@ import { isPciAddress, NO_IOMMU } from "./pci_passthrough.ts";
 import { XenZoneDevices } from "./xen_zone_devices.ts";
 import type { HostDevice } from "../../devices/host_devices.ts";
 import { PeerWaiters } from "../peer_waiters.ts";
-import { xenstoreDaemon } from "./xenstore_daemon.ts";
 
 export interface XenDriverOptions {
   boot: ZoneBootFiles;
@@ -345,41 +343,13 @@ export class XenDriver implements HypervisorDriver {
     return new ConsoleTty(tty);
   }
 
-  readonly hypervisor: HypervisorIntrospection = {
-    console: (clear) => this.#xc.readConsoleRing(clear),
-    cpuTopology: () => this.#xl.cpuTopology(),
-    memory: () => {
-      const p = this.#xc.physinfo();
-      return { totalBytes: p.totalPages * 4096n, freeBytes: p.freePages * 4096n };
-    },
-    xenstore: () => xenstoreDaemon(),
-    guests: () => {
-      const figures = new Map<string, GuestFigures>();
-      for (const d of this.#xl.listDomains()) {
-        const zoneId = this.#zoneIdOf(d);
-        if (!zoneId) continue;
-        // Written by libxl at creation and by each balloon target change, in KiB.
-        const targetKb = Number(this.#xs.read(`/local/domain/${d.domid}/memory/target`) ?? 0);
-        figures.set(zoneId, {
-          onlineVcpus: d.onlineVcpus,
-          maxVcpus: d.maxVcpuId + 1,
-          cpuSeconds: Number(d.cpuTimeNs) / 1e9,
-          memoryCurrentBytes: d.currentMemoryKb * 1024n,
-          memoryTargetBytes: Number.isSafeInteger(targetKb) ? BigInt(targetKb) * 1024n : 0n,
-          memoryMaxBytes: d.maxMemoryKb * 1024n,
-        });
-      }
-      return figures;
-    },
-    debugInfo: () =>
-      Promise.resolve(xenDebugInfo({
-        xs: this.#xs,
-        xl: this.#xl,
-        xc: this.#xc,
-        zoneIdOf: (d) => this.#zoneIdOf(d),
-        connected: (zoneId) => !!this.#zones.get(zoneId)?.peer,
-      })),
-  };
+  readonly hypervisor: HypervisorIntrospection = xenIntrospection({
+    xs: this.#xs,
+    xl: this.#xl,
+    xc: this.#xc,
+    zoneIdOf: (d) => this.#zoneIdOf(d),
+    connected: (zoneId) => !!this.#zones.get(zoneId)?.peer,
+  });
 
   async updateResources(zoneId: string, update: ResourceUpdate): Promise<void> {
     const domid = this.#requireDomid(zoneId);
