@@ -8,8 +8,11 @@ export type ControlClient = Client<typeof ControlService>;
 
 export const DEFAULT_SOCKET = "/run/protect/daemon.sock";
 
-/** A ControlService client on `socket`; fails early and clearly when nothing is there. */
-export function connectDaemon(socket: string): ControlClient {
+/**
+ * Fails early and clearly when `socket` is missing, not a socket, or not this user's: `program`
+ * names what should serve it, `hint` how to start it or point elsewhere.
+ */
+export function requireSocket(socket: string, program: string, hint: string): void {
   try {
     if (!Deno.statSync(socket).isSocket) {
       throw new CliError(`${socket} is not a socket`, EXIT.unreachable);
@@ -18,13 +21,21 @@ export function connectDaemon(socket: string): ControlClient {
     if (e instanceof Deno.errors.PermissionDenied) throw refused(socket);
     if (e instanceof Deno.errors.NotFound) {
       throw new CliError(
-        `cannot reach protect-daemon: no socket at ${socket} (is the daemon running? ` +
-          "use --socket or PROTECT_SOCKET to point elsewhere)",
+        `cannot reach ${program}: no socket at ${socket} (${hint})`,
         EXIT.unreachable,
       );
     }
     throw e;
   }
+}
+
+/** A ControlService client on `socket`; fails early and clearly when nothing is there. */
+export function connectDaemon(socket: string): ControlClient {
+  requireSocket(
+    socket,
+    "protect-daemon",
+    "is the daemon running? use --socket or PROTECT_SOCKET to point elsewhere",
+  );
   return createClient(ControlService, createUnixTransport(socket));
 }
 

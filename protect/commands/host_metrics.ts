@@ -1,4 +1,5 @@
 import { CliError, EXIT } from "../cli/exit_codes.ts";
+import { requireSocket } from "../cli/client.ts";
 import type { CommandSpec } from "../cli/framework/mod.ts";
 import { globals } from "../cli/context.ts";
 
@@ -6,21 +7,11 @@ export const DEFAULT_METRICS_SOCKET = "/run/protect/orchestrator.sock";
 
 /** GET /metrics from protect-orchestrator's socket: Prometheus text, or ?format=json. */
 async function readMetrics(socket: string, json: boolean): Promise<string> {
-  try {
-    if (!Deno.statSync(socket).isSocket) throw new CliError(`${socket} is not a socket`);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new CliError(
-        `cannot reach protect-orchestrator: no socket at ${socket} (is it running? ` +
-          "systemctl start protect-orchestrator; --from points elsewhere)",
-        EXIT.unreachable,
-      );
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new CliError(`${socket}: permission denied (root or the protect group may read it)`);
-    }
-    throw e;
-  }
+  requireSocket(
+    socket,
+    "protect-orchestrator",
+    "is it running? systemctl start protect-orchestrator; --from points elsewhere",
+  );
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
   try {
     const response = await fetch(`http://protect.local/metrics${json ? "?format=json" : ""}`, {
