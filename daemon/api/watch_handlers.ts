@@ -20,6 +20,12 @@ export function watchHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contr
     recordPolicyDecision(request) {
       const d = request.decision;
       if (!d) throw new InvalidArgumentError("decision", "is required");
+      if (d.at) {
+        throw new InvalidArgumentError(
+          "decision.at",
+          "is set by the daemon as it publishes; leave it unset",
+        );
+      }
       for (
         const [key, value, max] of [
           ["source", d.source, 64],

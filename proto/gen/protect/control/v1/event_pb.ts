@@ -102,6 +102,8 @@ export type PolicyDecision = Message<"protect.control.v1.PolicyDecision"> & {
   reason: string;
 
   /**
+   * When the daemon published it; set by the daemon (RecordPolicyDecision refuses a caller's).
+   *
    * @generated from field: google.protobuf.Timestamp at = 5;
    */
   at?: Timestamp | undefined;
