@@ -88,8 +88,14 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     idmPolicy.forget(zoneId);
   });
   driver.onGuestExit?.((zoneId, reason, crashed) => {
-    // Only READY zones: a guest lost while booting fails the boot step itself.
-    if (zones.store.find(zoneId)?.state !== ZoneState.READY) return;
+    // Only READY and POOLED zones: a guest lost while booting fails the boot step itself.
+    const state = zones.store.find(zoneId)?.state;
+    if (state === ZoneState.POOLED) {
+      // A pool zone has nothing to exit for: whatever stopped it, it is unusable.
+      zones.transition(zoneId, ZoneState.FAILED, { error: `pool zone: ${reason}` });
+      return;
+    }
+    if (state !== ZoneState.READY) return;
     zones.transition(zoneId, crashed ? ZoneState.FAILED : ZoneState.EXITED, {
       error: crashed ? reason : "",
       exitedAt: new Date(),

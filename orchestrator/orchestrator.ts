@@ -5,6 +5,10 @@ import { type ProtectPaths, protectPaths } from "../lib/paths/mod.ts";
 import { claimSocketPath, createUnixTransport, shareSocketWithGroup } from "../lib/rpc/mod.ts";
 import { runResourceLoop } from "./resources/mod.ts";
 import { runDeclaredZones } from "./declared/mod.ts";
+import { runWarmPool } from "./pool/mod.ts";
+
+/** How often the warm pool is looked at (a claimed zone is replaced within this). */
+const POOL_INTERVAL_MS = 1000;
 import { loadOrchestratorConfig, type OrchestratorConfig } from "./config/orchestrator_config.ts";
 import { metricsCollector, metricsHandler, serveMetrics } from "./metrics/mod.ts";
 
@@ -57,8 +61,15 @@ export async function startOrchestrator(
     log,
     stop.signal,
   );
+  const pooling = runWarmPool(
+    daemon,
+    { shapes: config.pool, intervalMs: POOL_INTERVAL_MS },
+    log,
+    stop.signal,
+  );
   log.info("protect-orchestrator serving", {
     socket: paths.orchestratorSocket,
+    pool: config.pool.map((shape) => `${shape.name}:${shape.size}`).join(", ") || "off",
     ...(config.metricsAddress
       ? { tcp: `${config.metricsAddress.hostname}:${config.metricsAddress.port}` }
       : {}),
@@ -68,7 +79,7 @@ export async function startOrchestrator(
     config,
     close: async () => {
       stop.abort();
-      await Promise.all([resizing, declaring]);
+      await Promise.all([resizing, declaring, pooling]);
       await server.close();
       transport.close();
       try {

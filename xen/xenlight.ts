@@ -34,6 +34,8 @@ const symbols = {
   libxl_domain_unpause: { parameters: ["pointer", "u32", "pointer"], result: "i32" },
   /** int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid, const libxl_asyncop_how *ao_how) */
   libxl_domain_pause: { parameters: ["pointer", "u32", "pointer"], result: "i32" },
+  /** int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name) */
+  libxl_domain_rename: { parameters: ["pointer", "u32", "pointer", "buffer"], result: "i32" },
   /** int libxl_domain_shutdown(libxl_ctx *ctx, uint32_t domid, const libxl_asyncop_how *ao_how) */
   libxl_domain_shutdown: { parameters: ["pointer", "u32", "pointer"], result: "i32" },
   /** int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid, const libxl_asyncop_how *ao_how) */
@@ -259,6 +261,16 @@ export class Libxl {
     const [lib, ctx] = this.#c();
     const rc = lib.libxl_domain_pause(ctx, domid, null);
     if (rc !== 0) throw new XenError("libxl_domain_pause", `domain ${domid}`, rc);
+  }
+
+  /**
+   * Renames a domain (its xenstore name, as `xl list` shows it). libxl refuses a name
+   * another domain has; old_name NULL means any current name.
+   */
+  rename(domid: number, name: string): void {
+    const [lib, ctx] = this.#c();
+    const rc = lib.libxl_domain_rename(ctx, domid, null, cString(name));
+    if (rc !== 0) throw new XenError("libxl_domain_rename", `domain ${domid} to ${name}`, rc);
   }
 
   /** Asks the guest to shut down (PV control node); does not wait. */

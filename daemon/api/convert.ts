@@ -30,6 +30,7 @@ export function zoneToProto(zone: ZoneRecord): Zone {
       exitCode: zone.exitCode,
       ipv4: zone.ipv4,
       ipv6: zone.ipv6,
+      fromPool: zone.fromPool ?? false,
     }),
   });
 }

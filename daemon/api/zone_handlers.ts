@@ -13,6 +13,7 @@ import {
   ResolveZoneIdResponseSchema,
   ResourcePolicy,
   UpdateZoneResourcesResponseSchema,
+  type ZoneSpec,
   ZoneState,
 } from "../../proto/mod.ts";
 import {
@@ -32,6 +33,7 @@ import type { ApiContext } from "./context.ts";
 import { zoneToProto } from "./convert.ts";
 import { requireId } from "./require_id.ts";
 import { askZoneMetrics } from "./in_zone_metrics.ts";
+import { findPoolZone } from "../zones/mod.ts";
 import type { ConsoleInput } from "../hypervisor/mod.ts";
 
 /** One console input message: keystrokes or a paste, not a file transfer. */
@@ -43,6 +45,7 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
   return {
     async createZone(request) {
       const spec = normalizeZoneSpec(request.spec, ctx.config.zoneDefaults);
+      if (spec.pool) checkPoolSpec(spec);
       if (!ctx.driver.hardwareIsolation) {
         // The zone shares the host's kernel: only what its namespaces keep is its own.
         for (const name of Object.keys(spec.sysctls)) {
@@ -81,6 +84,15 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
         spec.devices.map((d) => d.name),
       );
       if (backendProblem) throw new FailedPreconditionError(backendProblem);
+      if (!spec.pool && !request.noPool) {
+        // Synchronous from the look-up to the claim: two calls cannot take the same zone.
+        const pooled = findPoolZone(ctx.zones.store.list(), spec);
+        if (pooled) {
+          ctx.zones.claim(pooled, spec);
+          ctx.reconciler.wake();
+          return create(CreateZoneResponseSchema, { zoneId: pooled.id });
+        }
+      }
       const reserved = ctx.driver.reserveZoneId?.();
       const id = reserved ?? crypto.randomUUID();
       try {
@@ -260,4 +272,24 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
       return create(ResolveZoneIdResponseSchema, { zoneId: zone.id });
     },
   };
+}
+
+/**
+ * A pool zone is booted before anyone asks for it: what a claim brings (identity, network
+ * settings) would be replaced, and what it cannot change later (devices, shares) would
+ * never match a claim. Either is refused rather than ignored.
+ */
+function checkPoolSpec(spec: ZoneSpec): void {
+  const refuse = (field: string, reason: string) => {
+    throw new InvalidArgumentError(`spec.${field}`, `a pool zone (spec.pool) ${reason}`);
+  };
+  if (spec.devices.length > 0) refuse("devices", "boots without devices; claims never have them");
+  if (spec.shares.length > 0) refuse("shares", "boots without shares; claims never have them");
+  if ((spec.scratchDisk?.sizeMib ?? 0n) > 0n) refuse("scratch_disk", "has none");
+  if (spec.hostname) refuse("hostname", "has no hostname until it is claimed");
+  if (Object.keys(spec.sysctls).length > 0) refuse("sysctls", "takes its claim's sysctls");
+  const network = spec.network;
+  if (network && (network.publish.length > 0 || network.isolated || network.dns)) {
+    refuse("network", "takes its claim's ports, isolation and DNS; only `disabled` is its own");
+  }
 }

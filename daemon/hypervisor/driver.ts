@@ -111,6 +111,13 @@ export interface HypervisorDriver {
   /** Resolves once the guest's agent has applied its bootstrap (`boot`) and reported ready. */
   awaitReady(zoneId: string, signal: AbortSignal, boot: ZoneBoot): Promise<void>;
   /**
+   * Resolves once the guest's agent has connected, within the boot timeout, with no
+   * bootstrap (a warm-pool zone waits like that to be claimed). Absent: no pool zones.
+   */
+  awaitAgent?(zoneId: string, signal: AbortSignal): Promise<void>;
+  /** Gives a running guest the name of the zone that claimed it (Xen: the domain's name). */
+  renameGuest?(zoneId: string, name: string): Promise<void>;
+  /**
    * True when the guest's NIC is made with the guest (Xen's vif), so its reserved
    * MAC must be known before createGuest; otherwise the link is made at attach.
    */

@@ -25,7 +25,12 @@ interface InFlight {
 }
 
 /** States in which a zone that should exist needs no further work. */
-const SETTLED = new Set([ZoneState.READY, ZoneState.EXITED, ZoneState.FAILED]);
+const SETTLED = new Set([
+  ZoneState.READY,
+  ZoneState.POOLED,
+  ZoneState.EXITED,
+  ZoneState.FAILED,
+]);
 
 /**
  * Moves each zone's recorded state towards its desired state, one step at a
@@ -75,7 +80,8 @@ export class ZoneReconciler {
     for (const zone of zones.list()) {
       const guest = guests.get(zone.id);
       if (zone.desired !== "present") continue;
-      if (zone.state === ZoneState.READY && !guest?.running) {
+      const live = zone.state === ZoneState.READY || zone.state === ZoneState.POOLED;
+      if (live && !guest?.running) {
         const reason = guest?.exitReason ?? "guest disappeared while the daemon was down";
         log.warn("zone lost its guest; marking it FAILED", { zone: zone.name, reason });
         this.deps.ledger.transition(zone.id, ZoneState.FAILED, { error: reason });
@@ -157,7 +163,14 @@ export class ZoneReconciler {
         domainId: guest.domainId,
         backend: guest.backend,
       });
+    } else if (zone.state === ZoneState.CREATED && zone.spec.pool) {
+      // A warm-pool zone stops here: its agent connected, no identity until it is claimed.
+      if (!driver.awaitAgent) throw new Error(`the ${driver.name} driver keeps no pool zones`);
+      await driver.awaitAgent(zone.id, signal);
+      this.deps.ledger.transition(zone.id, ZoneState.POOLED, {});
     } else if (zone.state === ZoneState.CREATED) {
+      // A claimed pool zone's guest still has the pool's name.
+      if (zone.fromPool) await driver.renameGuest?.(zone.id, zone.name);
       const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
       await driver.awaitReady(zone.id, signal, {
         hostname: zone.spec.hostname || zone.name,

@@ -46,4 +46,6 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE zones ADD COLUMN ipv6 TEXT NOT NULL DEFAULT '';`,
   // "OOMKilled" when the zone reported the OOM killer ended the workload.
   `ALTER TABLE workloads ADD COLUMN reason TEXT NOT NULL DEFAULT '';`,
+  // 1 once a warm-pool zone was claimed (its name and spec replaced by the claimant's).
+  `ALTER TABLE zones ADD COLUMN from_pool INTEGER NOT NULL DEFAULT 0;`,
 ];

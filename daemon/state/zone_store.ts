@@ -23,6 +23,8 @@ export interface ZoneRecord {
   /** Addresses from protect-network; "" without a network. */
   ipv4: string;
   ipv6: string;
+  /** A warm-pool zone that a CreateZone claimed (name and spec are the claimant's). */
+  fromPool?: boolean;
 }
 
 interface ZoneRow {
@@ -41,6 +43,7 @@ interface ZoneRow {
   exited_at: string | null;
   ipv4: string;
   ipv6: string;
+  from_pool: number;
 }
 
 const enumName = (e: Record<string, string | number>, v: number) => String(e[v]);
@@ -63,6 +66,7 @@ function fromRow(row: ZoneRow): ZoneRecord {
     exitedAt: row.exited_at ? new Date(row.exited_at) : undefined,
     ipv4: row.ipv4,
     ipv6: row.ipv6,
+    fromPool: row.from_pool === 1,
   };
 }
 
@@ -77,8 +81,8 @@ export class ZoneStore {
     try {
       this.sql.get(
         `INSERT INTO zones (id, name, spec_json, desired, state, error, driver, domain_id,
-           backend, exit_code, created_at, ready_at, exited_at, ipv4, ipv6)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           backend, exit_code, created_at, ready_at, exited_at, ipv4, ipv6, from_pool)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         zone.id,
         zone.name,
@@ -95,22 +99,30 @@ export class ZoneStore {
         zone.exitedAt?.toISOString() ?? null,
         zone.ipv4,
         zone.ipv6,
+        zone.fromPool ? 1 : 0,
       );
     } catch (e) {
-      if (/UNIQUE constraint failed: zones.name/.test(String(e))) {
-        throw new AlreadyExistsError(`a zone named "${zone.name}" already exists`);
-      }
-      throw e;
+      throw nameTaken(e, zone.name);
     }
   }
 
-  /** Writes the mutable fields of `zone` back. */
+  /** Writes the mutable fields of `zone` back (the name changes when a pool zone is claimed). */
   update(zone: ZoneRecord): void {
+    try {
+      this.#update(zone);
+    } catch (e) {
+      throw nameTaken(e, zone.name);
+    }
+  }
+
+  #update(zone: ZoneRecord): void {
     this.sql.get(
-      `UPDATE zones SET spec_json = ?, desired = ?, state = ?, error = ?, domain_id = ?,
-         backend = ?, exit_code = ?, ready_at = ?, exited_at = ?, ipv4 = ?, ipv6 = ?
+      `UPDATE zones SET name = ?, spec_json = ?, desired = ?, state = ?, error = ?,
+         domain_id = ?, backend = ?, exit_code = ?, created_at = ?, ready_at = ?, exited_at = ?,
+         ipv4 = ?, ipv6 = ?, from_pool = ?
        WHERE id = ?`,
     ).run(
+      zone.name,
       toJsonString(ZoneSpecSchema, zone.spec),
       zone.desired,
       enumName(ZoneState, zone.state),
@@ -118,10 +130,12 @@ export class ZoneStore {
       zone.domainId,
       enumName(HypervisorBackend, zone.backend),
       zone.exitCode,
+      zone.createdAt.toISOString(),
       zone.readyAt?.toISOString() ?? null,
       zone.exitedAt?.toISOString() ?? null,
       zone.ipv4,
       zone.ipv6,
+      zone.fromPool ? 1 : 0,
       zone.id,
     );
   }
@@ -161,4 +175,11 @@ export class ZoneStore {
     return (this.sql.get("SELECT * FROM zones ORDER BY created_at, name").all() as unknown[])
       .map((r) => fromRow(r as ZoneRow));
   }
+}
+
+/** A taken name as AlreadyExists; any other error as it is. */
+function nameTaken(e: unknown, name: string): unknown {
+  return /UNIQUE constraint failed: zones.name/.test(String(e))
+    ? new AlreadyExistsError(`a zone named "${name}" already exists`)
+    : e;
 }

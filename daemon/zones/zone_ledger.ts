@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { WatchEventsResponseSchema, ZoneState } from "../../proto/mod.ts";
+import { WatchEventsResponseSchema, type ZoneSpec, ZoneState } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { zoneToProto } from "../api/convert.ts";
 import type { EventBus } from "../events/mod.ts";
@@ -39,6 +39,26 @@ export class ZoneLedger {
     if (!zone) return undefined;
     Object.assign(zone, patch, { state });
     this.store.update(zone);
+    this.#announce(zone);
+    return zone;
+  }
+
+  /**
+   * Hands a POOLED zone to a CreateZone: it takes the request's name and spec and goes
+   * back to CREATED, where the reconciler renames its guest and bootstraps it. Throws
+   * AlreadyExists (and changes nothing) when the name is taken.
+   */
+  claim(pooled: ZoneRecord, spec: ZoneSpec): ZoneRecord {
+    const zone: ZoneRecord = {
+      ...pooled,
+      name: spec.name,
+      spec,
+      state: ZoneState.CREATED,
+      fromPool: true,
+      createdAt: new Date(),
+    };
+    this.store.update(zone);
+    this.log.info("pool zone claimed", { zone: zone.name, pool: pooled.name, id: zone.id });
     this.#announce(zone);
     return zone;
   }

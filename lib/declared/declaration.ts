@@ -16,7 +16,7 @@ import { onlyKeys, stringList, table } from "../config/fields.ts";
  * FNV-1a, 64 bits, as hex: tells declarations apart (not a security boundary: whoever writes
  * zones.d is root). Sync and free of node: imports, which the CLI's bundle keeps out.
  */
-function fnv1a64(text: string): string {
+export function fnv1a64(text: string): string {
   let h = 0xcbf29ce484222325n;
   for (const byte of new TextEncoder().encode(text)) {
     h ^= BigInt(byte);

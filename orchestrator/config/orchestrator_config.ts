@@ -1,6 +1,7 @@
 import { integer, loadOrCreateToml, oneOf, table, unixGroup } from "../../lib/config/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
+import { parsePoolShapes, type PoolShape } from "../pool/mod.ts";
 
 export interface OrchestratorConfig {
   logLevel: LogLevel;
@@ -12,6 +13,8 @@ export interface OrchestratorConfig {
   resources: { intervalMs: number; reserveMib: number };
   /** How often zones.d is looked at, and how long a declared zone may take to boot. */
   declared: { intervalMs: number; bootTimeoutMs: number };
+  /** The warm pool's shapes ([[pool]]); none: no pool. */
+  pool: PoolShape[];
 }
 
 /** Written to orchestrator.toml on first start; every setting listed with its default. */
@@ -44,6 +47,27 @@ reserve_mib = 256
 # at every interval_ms; a zone that is not READY within boot_timeout_ms counts as failed.
 interval_ms = 2000
 boot_timeout_ms = 300000
+
+# The warm pool (docs/orchestrator.md): zones booted ahead of need, one [[pool]] table per
+# shape. A \`zone launch\` (or the CRI's RunPodSandbox) of the same shape claims a pool zone
+# instead of booting one: it gets its name, network and hostname and is READY in about a
+# second; the pool then boots a replacement (one pool zone at a time). Each pool zone holds
+# its memory while it waits (\`zone list --pool\`, \`zone top\`). No [[pool]] table: no pool;
+# size = 0 turns a shape off and destroys its zones. Settings left out (or 0, "") are the
+# daemon's [zone_defaults], as for \`zone launch\` without the flag, so the shape below is
+# what a plain \`protect zone launch -n NAME\` asks for.
+#
+# [[pool]]
+# name = "default"       # pool zones are named pool-default-XXXXXXXX
+# size = 1
+# memory_mib = 0         # zone launch --memory; also min_memory_mib, max_memory_mib
+# cpus = 0               # zone launch --cpus; also min_cpus, max_cpus
+# policy = ""            # "", "static" or "dynamic"
+# backend = ""           # "", "auto", "pv" or "pvh"
+# kernel = ""            # as zone launch --kernel / --initrd / --kernel-option
+# initrd = ""
+# kernel_options = []
+# network = true         # false: for zone launch --no-network
 `;
 
 const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
@@ -69,7 +93,7 @@ export function parseMetricsAddress(value: unknown): OrchestratorConfig["metrics
 
 /** Loads orchestrator.toml (creating it with defaults), naming any bad or unknown key. */
 export function loadOrchestratorConfig(path: string): OrchestratorConfig {
-  const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML);
+  const doc = loadOrCreateToml(path, DEFAULT_ORCHESTRATOR_TOML, ["pool"]);
   const orchestrator = table(doc, "orchestrator", "");
   const metrics = table(doc, "metrics", "");
   const resources = table(doc, "resources", "");
@@ -86,5 +110,6 @@ export function loadOrchestratorConfig(path: string): OrchestratorConfig {
       intervalMs: integer(declared, "interval_ms", "declared.", 200, 600_000, 2000),
       bootTimeoutMs: integer(declared, "boot_timeout_ms", "declared.", 1000, 3_600_000, 300_000),
     },
+    pool: parsePoolShapes(doc.pool),
   };
 }

@@ -103,8 +103,12 @@ export function topScreen(now: ReadHostMetricsResponse, rows: TopRow[], sort: To
       gib(h.totalMemoryBytes)
     } GiB free`
     : "";
+  // Warm pool zones wait to be claimed (zone list --pool); what they hold is the pool's cost.
+  const pool = rows.filter((r) => r.state === "POOLED");
+  const poolMib = pool.reduce((sum, r) => sum + (r.memCurrentMib ?? r.memTargetMib ?? 0), 0);
+  const poolNote = pool.length > 0 ? `; warm pool: ${pool.length} (${poolMib} MiB)` : "";
   return [
-    `protect zone top: ${rows.length} zone${rows.length === 1 ? "" : "s"} on ${host}`,
+    `protect zone top: ${rows.length} zone${rows.length === 1 ? "" : "s"} on ${host}${poolNote}`,
     `sorted by ${sort} (c: cpu, m: memory, n: name, q: quit)`,
     "",
     renderTable(sortRows(rows, sort), COLUMNS),

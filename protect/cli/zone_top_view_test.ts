@@ -72,3 +72,12 @@ Deno.test("sortRows: busiest or largest first, name breaks ties; screen shows da
   assert.match(screen[5], /^alpha\s+READY\s+pvh\s+1\/2\s+50\.0\s+256\/256\/512\s+60\/240$/);
   assert.match(screen[6], /^charlie\s+CREATING\s+-\s+-\s+-\s+-\s+-$/);
 });
+
+Deno.test("topScreen: the warm pool's zones and the memory they hold are counted in the header", () => {
+  const metrics = sample(0, 1, 1);
+  metrics.zones[1].state = ZoneState.POOLED;
+  const screen = topScreen(metrics, topRows(metrics), "name").split("\n");
+  assert.match(screen[0], /3 zones on .*; warm pool: 1 \(512 MiB\)$/);
+  assert.match(screen.join("\n"), /bravo\s+POOLED/);
+  assert.doesNotMatch(topScreen(sample(0, 1, 1), topRows(sample(0, 1, 1)), "name"), /warm pool/);
+});

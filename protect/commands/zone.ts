@@ -30,10 +30,20 @@ export const zoneCommand: CommandSpec = {
       name: "list",
       aliases: ["ls"],
       summary: "list zones",
+      options: [{
+        long: "pool",
+        description: "list the warm pool's zones instead: booted ahead by protect-orchestrator, " +
+          "no name or network of their own until a launch of their shape claims one",
+      }],
       async run({ options }) {
         const { client, output } = daemonFor(options);
         const { zones } = await client.listZones({});
-        console.log(await render(output, zones, zoneJson, ZONE_COLUMNS));
+        const pool = zones.filter((z) => z.spec?.pool);
+        const shown = options.pool ? pool : zones.filter((z) => !z.spec?.pool);
+        console.log(await render(output, shown, zoneJson, ZONE_COLUMNS));
+        if (!options.pool && pool.length > 0 && output === "table") {
+          console.error(`(${pool.length} warm pool zones not shown: zone list --pool)`);
+        }
       },
     },
     {

@@ -135,6 +135,11 @@ export const zoneLaunchCommand: CommandSpec = {
       description: "resolver option, e.g. ndots:5",
       repeatable: true,
     },
+    {
+      long: "no-pool",
+      description: "boot a new zone even when protect-orchestrator's warm pool holds one of " +
+        "this shape (zone list --pool)",
+    },
     { long: "wait", short: "w", description: "wait until the zone is READY (exit 1 if it FAILS)" },
     TIMEOUT_OPTION,
   ],
@@ -183,6 +188,7 @@ export const zoneLaunchCommand: CommandSpec = {
           (o.sysctl as string[]).map((a) => parseKeyValue(a, "--sysctl")),
         ),
       },
+      noPool: Boolean(o["no-pool"]),
     });
     const status = await client.getHostStatus({});
     if (status.hypervisor?.driver === "fake") {
@@ -203,7 +209,8 @@ export const zoneLaunchCommand: CommandSpec = {
       return "continue";
     }, (o.timeout as number) * 1000);
     if (!zone) throw new CliError("daemon returned no zone", EXIT.failed);
-    if (output === "table") console.log(`zone ${name} READY (${zoneId})`);
+    const pooled = zone.status?.fromPool ? ", claimed from the warm pool" : "";
+    if (output === "table") console.log(`zone ${name} READY (${zoneId}${pooled})`);
     else console.log(await render(output, [zone], zoneJson, ZONE_COLUMNS, false));
   },
 };

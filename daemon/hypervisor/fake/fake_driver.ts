@@ -122,6 +122,26 @@ export class FakeDriver implements HypervisorDriver {
     }
   }
 
+  #onExit?: (zoneId: string, reason: string, crashed: boolean) => void;
+
+  onGuestExit(exited: (zoneId: string, reason: string, crashed: boolean) => void): void {
+    this.#onExit = exited;
+  }
+
+  /** Test hook: the guest stops on its own (a shutdown, or a crash), as a reaper reports it. */
+  exitGuest(zoneId: string, reason: string, crashed: boolean): void {
+    const guest = this.#guests.get(zoneId);
+    if (!guest) throw new Error(`fake driver: no guest for zone ${zoneId}`);
+    guest.running = false;
+    this.#save();
+    this.#onExit?.(zoneId, reason, crashed);
+  }
+
+  /** A fake guest has no agent: "connected" once it has booted, as awaitReady has it. */
+  async awaitAgent(zoneId: string, signal: AbortSignal): Promise<void> {
+    await this.awaitReady(zoneId, signal);
+  }
+
   destroyGuest(zoneId: string): Promise<void> {
     this.#guests.delete(zoneId);
     this.#save();

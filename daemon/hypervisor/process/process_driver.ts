@@ -14,7 +14,7 @@ import type {
 } from "../driver.ts";
 import { agentArgs, agentEnv } from "./agent_command.ts";
 import { ZoneEndpoint } from "./zone_endpoint.ts";
-import { bootstrapZone } from "../zone_bootstrap.ts";
+import { awaitAgentConnected, bootstrapZone } from "../zone_bootstrap.ts";
 import { followFile } from "../follow_file.ts";
 import { exists } from "../../../lib/fs/mod.ts";
 
@@ -193,6 +193,22 @@ export class ProcessDriver implements HypervisorDriver {
       // The agent's mount namespace is a copy of the host's: it binds the directory itself.
       shares: (boot.shares ?? []).map((hostPath) => ({ hostPath })),
     });
+  }
+
+  awaitAgent(zoneId: string, signal: AbortSignal): Promise<void> {
+    if (!this.#guest(zoneId)) return Promise.reject(new Error("zone process record is missing"));
+    return awaitAgentConnected({
+      peer: this.endpoint.peer(zoneId, 0),
+      timeoutMs: this.options.bootTimeoutMs,
+      signal,
+    });
+  }
+
+  renameGuest(zoneId: string, name: string): Promise<void> {
+    const guest = this.#guest(zoneId);
+    if (!guest) return Promise.reject(new Error("zone process record is missing"));
+    this.#record(zoneId, { ...guest, name });
+    return Promise.resolve();
   }
 
   /** The zone's network namespace is unshare's: protect-network puts the veth's far end there. */

@@ -25,7 +25,7 @@ import type {
   ZoneBoot,
   ZoneLaunch,
 } from "../driver.ts";
-import { bootstrapZone } from "../zone_bootstrap.ts";
+import { awaitAgentConnected, bootstrapZone } from "../zone_bootstrap.ts";
 import { memoryFitProblem } from "./memory_fit.ts";
 import { withLibxlReason } from "./libxl_reason.ts";
 import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
@@ -42,7 +42,7 @@ import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
 import { LoopReclaimer } from "./loop_reclaimer.ts";
 import { loopsInUse } from "./block_backends.ts";
 import { xenIntrospection } from "./xen_introspection.ts";
-import { backendsPath, zoneKeysPath } from "./xenstore_paths.ts";
+import { backendsPath, consoleNamePath, zoneKeysPath } from "./xenstore_paths.ts";
 import { offerZoneChannel } from "./zone_channel.ts";
 import { ImageDisks, volumeDiskKey, volumesOfDiskKeys } from "./image_disks.ts";
 import { isPciAddress, NO_IOMMU } from "./pci_passthrough.ts";
@@ -203,6 +203,9 @@ export class XenDriver implements HypervisorDriver {
     try {
       if (signal.aborted) throw signal.reason;
       this.#adopt(launch.zoneId, launch.name, domid);
+      // xenconsoled names the log after the domain as it first sees it; a claimed pool
+      // zone is renamed later, so its log is found by this name (dom0's key, guest read-only).
+      this.#xs.write(consoleNamePath(domid), launch.name);
       this.#xl.unpause(domid);
     } catch (e) {
       this.#forget(launch.zoneId);
@@ -226,6 +229,30 @@ export class XenDriver implements HypervisorDriver {
       sysctls: boot.sysctls,
       shares: (boot.shares ?? []).map((_, i) => ({ xenTag: shareTag(i) })),
     });
+  }
+
+  awaitAgent(zoneId: string, signal: AbortSignal): Promise<void> {
+    const zone = this.#zones.get(zoneId);
+    if (!zone) return Promise.reject(new Error("the zone's domain is gone"));
+    return awaitAgentConnected({
+      peer: this.channel(zoneId, 0),
+      timeoutMs: this.options.bootTimeoutMs,
+      signal,
+      guestGone: zone.gone,
+    });
+  }
+
+  /** The domain takes the claiming zone's name (`xl list`); a no-op when it has it already. */
+  renameGuest(zoneId: string, name: string): Promise<void> {
+    const domid = this.#requireDomid(zoneId);
+    const current = this.#xs.read(`/local/domain/${domid}/name`);
+    if (current !== name) {
+      this.#xl.rename(domid, name);
+      this.options.log.info("domain renamed", { zone: name, from: current, domid });
+    }
+    const zone = this.#zones.get(zoneId);
+    if (zone) zone.name = name;
+    return Promise.resolve();
   }
 
   /** The zone's vif (made with the domain, named by domainConfig), if it has one. */
@@ -331,7 +358,8 @@ export class XenDriver implements HypervisorDriver {
   ): AsyncGenerator<Uint8Array> {
     const domain = this.#domainOf(zoneId);
     if (!domain) return;
-    const name = this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
+    const name = this.#xs.read(consoleNamePath(domain.domid)) ??
+      this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
     yield* followFile(`${this.options.consoleLogDir}/guest-${name}.log`, replay, follow, signal);
   }
 

@@ -3,6 +3,9 @@
 /** Dom0-owned keys protect keeps with a domain (its image disks); they survive a daemon restart. */
 export const zoneKeysPath = (domid: number) => `/local/domain/${domid}/protect`;
 
+/** The domain's name when xenconsoled first saw it (its log file), kept across a rename. */
+export const consoleNamePath = (domid: number) => `${zoneKeysPath(domid)}/console-name`;
+
 /** The IDM vchan ring the host offers a zone. */
 export const idmPath = (domid: number) => `/local/domain/${domid}/data/protect/idm`;
 
