@@ -6,9 +6,14 @@
  * Interleaved, N rounds (default 5), for PV and, when Xen reports hvm, PVH side by side
  * (the reference guest of the same type). Also reports the daemon's own time around
  * libxl_domain_create_new (CREATING→CREATED vs the libxl call), from its log.
+ * Then the warm pool (protect-orchestrator with one [[pool]] zone of the same shape): a
+ * claim's CreateZone → READY through the API against the same xl reference (target ≤ 0.15×),
+ * `zone launch --wait` end to end, and a workload's start in a claimed zone against a cold one.
+ * Cold launches pass --no-pool.
  * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N] [pv|pvh|both]
  */
 import { XenStore } from "../xen/mod.ts";
+import { createUntilReady, restartOrchestrator } from "../tests/xen/lab_api.ts";
 
 const N = Number(Deno.args[0] ?? 5);
 const WANTED = Deno.args[1] ?? "both";
@@ -84,6 +89,7 @@ async function ours(backend: string, i: number): Promise<number> {
     name,
     "--backend",
     backend,
+    "--no-pool",
     "--wait",
     "--timeout",
     "300",
@@ -117,13 +123,14 @@ const backends = WANTED === "both" ? (hvm ? ["pv", "pvh"] : ["pv"]) : [WANTED];
 if (WANTED === "both" && !hvm) console.log("PVH left out: Xen reports no hvm in virt_caps");
 let failed = false;
 for (const backend of backends) {
-  console.log(`== ${backend.toUpperCase()} ==`);
-  try {
-    await measure(backend);
-  } catch (e) {
-    // One backend failing (a PVH guest dying under TCG) still reports the other.
-    console.log(`${backend}: failed: ${(e as Error).message}`);
-    failed = true;
+  for (const [what, run] of [["cold", measure], ["warm pool", measurePooled]] as const) {
+    try {
+      await run(backend);
+    } catch (e) {
+      // One backend failing (a PVH guest dying under TCG) still reports the other.
+      console.log(`${backend} ${what}: failed: ${(e as Error).message}`);
+      failed = true;
+    }
   }
 }
 if (failed) Deno.exit(1);
@@ -223,4 +230,104 @@ async function measure(backend: string) {
     `create step ${median(stepMs)} ms vs libxl_domain_create_new ${median(libxlMs)} ms: ` +
       `overhead ${(overhead * 100).toFixed(1)}% (target <= 10%)`,
   );
+}
+
+/** The pool's zone once it is POOLED (the pool is full and nothing boots). */
+async function pooledZone(): Promise<string> {
+  for (let i = 0; i < 3000; i++) {
+    const zones = JSON.parse(await sh("protect", "zone", "list", "--pool", "-o", "json"));
+    const z = zones.find((z: { status: { state: string } }) =>
+      z.status.state === "ZONE_STATE_POOLED"
+    );
+    if (z) return z.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the pool never had a POOLED zone");
+}
+
+/** The pooled case: the claim through the API, `zone launch --wait`, a workload's start. */
+async function measurePooled(backend: string) {
+  console.log(`== ${backend.toUpperCase()}, warm pool ==`);
+  await restartOrchestrator(`[[pool]]\nname = "bench"\nsize = 1\nbackend = "${backend}"\n`);
+  const spec = (name: string) => ({ name, backend: `HYPERVISOR_BACKEND_${backend.toUpperCase()}` });
+  try {
+    const apiMs: number[] = [];
+    const daemonMs: number[] = [];
+    const refMs: number[] = [];
+    for (let i = 0; i < N; i++) {
+      // Interleaved with the reference, each with the pool full and nothing else booting.
+      await pooledZone();
+      refMs.push(await reference(backend, 100 + i));
+      const claimed = await pooledZone();
+      const c = await createUntilReady(spec(`pooled${backend}${i}`));
+      if (c.zoneId !== claimed || !c.fromPool) {
+        throw new Error("the launch did not claim the pool zone");
+      }
+      apiMs.push(c.apiMs);
+      daemonMs.push(c.daemonMs);
+      console.log(`${backend} pooled round ${i}: claim ${fmt(c.apiMs)}  xl ${fmt(refMs[i])}`);
+      await sh("protect", "zone", "destroy", `pooled${backend}${i}`, "--wait");
+    }
+    const cliMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await pooledZone();
+      const t = performance.now();
+      await sh(
+        "protect",
+        "zone",
+        "launch",
+        "-n",
+        `pooledcli${backend}${i}`,
+        "--backend",
+        backend,
+        "--wait",
+      );
+      cliMs.push(performance.now() - t);
+    }
+    // A workload's start (to its exit) in a claimed zone and in a cold one.
+    const workload = async (zone: string) => {
+      const t = performance.now();
+      await sh("protect", "workload", "launch", "--zone", zone, "lab/busybox:1", "--", "true");
+      return performance.now() - t;
+    };
+    await sh(
+      "protect",
+      "zone",
+      "launch",
+      "-n",
+      `coldw${backend}`,
+      "--backend",
+      backend,
+      "--no-pool",
+      "--wait",
+    );
+    const inPooled: number[] = [];
+    const inCold: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      inPooled.push(await workload(`pooledcli${backend}${i % 3}`));
+      inCold.push(await workload(`coldw${backend}`));
+    }
+    for (let i = 0; i < 3; i++) {
+      await sh("protect", "zone", "destroy", `pooledcli${backend}${i}`, "--wait");
+    }
+    await sh("protect", "zone", "destroy", `coldw${backend}`, "--wait");
+    const list = (xs: number[]) => xs.map(fmt).join(", ");
+    console.log(`pooled CreateZone → READY (API): median ${fmt(median(apiMs))} of ${list(apiMs)}`);
+    console.log(
+      `  the daemon's claim → READY:    median ${fmt(median(daemonMs))} of ${list(daemonMs)}`,
+    );
+    console.log(`xl create + ready signal:        median ${fmt(median(refMs))} of ${list(refMs)}`);
+    console.log(
+      `${backend} pooled: ratio ${(median(apiMs) / median(refMs)).toFixed(2)}x (target <= 0.15x)`,
+    );
+    console.log(`pooled zone launch --wait (CLI): median ${fmt(median(cliMs))} of ${list(cliMs)}`);
+    console.log(
+      `workload launch (to exit): claimed zone median ${fmt(median(inPooled))} of ${
+        list(inPooled)
+      }; ` +
+        `cold zone ${fmt(median(inCold))} of ${list(inCold)}`,
+    );
+  } finally {
+    await restartOrchestrator("");
+  }
 }

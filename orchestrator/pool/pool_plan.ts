@@ -18,8 +18,8 @@ export interface PoolPlanOptions {
 /**
  * What to do next for the warm pool, from the daemon's zone list. Failed pool zones and
  * those of a shape that is gone, turned off or changed are destroyed; a shape with too many
- * loses its newest; a shape short of its size gets one more zone — one boot at a time for
- * the whole pool, so refilling never crowds out the launches the pool is there to speed up.
+ * loses its newest; a shape short of its size gets one more zone, and only while no zone at
+ * all is booting: one boot at a time, and refilling never crowds out a launch.
  */
 export function planPool(
   shapes: PoolShape[],
@@ -50,7 +50,9 @@ export function planPool(
       keep.set(name, [...(keep.get(name) ?? []), zone]);
     }
   }
-  let booting = pool.some((z) => BOOTING.has(z.status?.state ?? ZoneState.UNSPECIFIED));
+  // Any zone, not only the pool's: a claim is CREATED until READY, and a refill booting
+  // beside it would slow the very launch the pool is there to speed up.
+  let booting = zones.some((z) => BOOTING.has(z.status?.state ?? ZoneState.UNSPECIFIED));
   for (const shape of shapes) {
     const live = keep.get(shape.name) ?? [];
     // Newest first: the zones that have waited longest are claimed first, keep them.

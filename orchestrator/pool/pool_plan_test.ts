@@ -45,6 +45,8 @@ Deno.test("planPool: claimed and ordinary zones are not the pool's", () => {
     status: { state: ZoneState.READY, fromPool: true },
   });
   assert.deepEqual(describe(planPool([small], [claimed], noWait)), ["create small"]);
+  claimed.status!.state = ZoneState.CREATED;
+  assert.deepEqual(planPool([small], [claimed], noWait), [], "no refill while a zone boots");
 });
 
 Deno.test("planPool: failed, orphaned, turned-off, changed and surplus pool zones go", () => {

@@ -12,4 +12,5 @@ import "./e2e/network_cases.ts";
 import "./e2e/workload_cases.ts";
 import "./e2e/device_cases.ts";
 import "./e2e/dynamic_memory_cases.ts";
+import "./e2e/pool_cases.ts";
 import "./e2e/lifecycle_cases.ts";
