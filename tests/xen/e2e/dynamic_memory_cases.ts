@@ -170,3 +170,64 @@ Deno.test(
     }
   },
 );
+
+/** vCPUs Xen has online for the domain (`xl list`'s VCPUs column). */
+async function xlVcpus(domid: number): Promise<number> {
+  const line = (await run("xl", "list", String(domid))).stdout.trim().split("\n")[1] ?? "";
+  return Number(line.trim().split(/\s+/)[3]);
+}
+
+Deno.test(
+  "a DYNAMIC zone gets its second vCPU under load and gives it back once idle",
+  opts,
+  async () => {
+    await ok(
+      "zone",
+      "launch",
+      "-n",
+      "dyncpu",
+      "--cpus",
+      "1",
+      "--min-cpus",
+      "1",
+      "--max-cpus",
+      "2",
+      "--policy",
+      "dynamic",
+      "--wait",
+    );
+    try {
+      const domid = (await zone("dyncpu")).status.domainId!;
+      assert.equal(await xlVcpus(domid), 1);
+      // One busy shell for 45 s: a vCPU's worth of load (> 80 % of the one online).
+      await ok(
+        "workload",
+        "launch",
+        "--zone",
+        "dyncpu",
+        "-n",
+        "spin",
+        "-d",
+        IMAGE,
+        "--",
+        "sh",
+        "-c",
+        "while :; do :; done & busybox sleep 45; kill $!",
+      );
+      await timed(
+        "dynamic: a busy zone's second vCPU online (xl list)",
+        () => until("2 vCPUs online", 60, async () => (await xlVcpus(domid)) === 2 || undefined),
+      );
+      await timed(
+        "dynamic: the vCPU given back once idle",
+        () => until("1 vCPU online", 120, async () => (await xlVcpus(domid)) === 1 || undefined),
+      );
+      const log = await Deno.readTextFile("/mnt/host/out/orchestrator.log");
+      assert.match(log, /zone vCPUs zone=dyncpu from=1 to=2 reason=/);
+      assert.match(log, /zone vCPUs zone=dyncpu from=2 to=1 reason=/);
+    } finally {
+      await protect("zone", "destroy", "dyncpu", "--wait");
+      await gone(["dyncpu"]);
+    }
+  },
+);
