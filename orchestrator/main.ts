@@ -8,7 +8,7 @@ if (import.meta.main) {
   await runDaemonMain({
     name: "protect-orchestrator",
     summary:
-      "policy for protect over the control API: the metrics endpoint, DYNAMIC zones' memory and vCPUs, declared zones (zones.d)",
+      "policy for protect over the control API: the metrics endpoint, DYNAMIC zones' memory and vCPUs, declared zones (zones.d), the warm pool ([[pool]] in orchestrator.toml)",
     rootLayout:
       "DIR/run/protect/orchestrator.sock (serves /metrics), DIR/run/protect/daemon.sock (client), DIR/etc/protect/orchestrator.toml, DIR/etc/protect/zones.d/",
     start: startOrchestrator,

@@ -90,7 +90,7 @@ interface ZoneJson {
 export async function restartOrchestrator(toml: string): Promise<void> {
   Deno.writeTextFileSync("/etc/protect/orchestrator.toml", toml);
   const script = "kill $(cat /run/orchestrator.pid) 2>/dev/null; " +
-    "while [ -S /run/protect/orchestrator.sock ]; do sleep 0.2; done; " +
+    "for i in $(seq 100); do [ -S /run/protect/orchestrator.sock ] || break; sleep 0.2; done; " +
     "protect-orchestrator >>/mnt/host/out/orchestrator.log 2>&1 </dev/null & " +
     "echo $! > /run/orchestrator.pid";
   const out = await new Deno.Command("sh", { args: ["-c", script], stdout: "null" }).output();
