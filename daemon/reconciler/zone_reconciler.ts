@@ -169,9 +169,12 @@ export class ZoneReconciler {
       await driver.awaitAgent(zone.id, signal);
       this.deps.ledger.transition(zone.id, ZoneState.POOLED, {});
     } else if (zone.state === ZoneState.CREATED) {
+      const started = performance.now();
       // A claimed pool zone's guest still has the pool's name.
       if (zone.fromPool) await driver.renameGuest?.(zone.id, zone.name);
+      const renamed = performance.now();
       const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
+      const attached = performance.now();
       await driver.awaitReady(zone.id, signal, {
         hostname: zone.spec.hostname || zone.name,
         sysctls: zone.spec.sysctls,
@@ -179,6 +182,14 @@ export class ZoneReconciler {
         network: withSpecDns(network, zone.spec),
       });
       if (zone.spec.devices.length > 0) await this.deps.devices?.attachAll(zone);
+      // Where the step's time went (a claim's whole latency; a cold boot's wait for the guest).
+      this.deps.log.info("zone bootstrapped", {
+        zone: zone.name,
+        fromPool: zone.fromPool || undefined,
+        renameMs: zone.fromPool ? Math.round(renamed - started) : undefined,
+        networkMs: Math.round(attached - renamed),
+        bootMs: Math.round(performance.now() - attached),
+      });
       this.deps.ledger.transition(zone.id, ZoneState.READY, {
         readyAt: new Date(),
         ipv4: network?.ipv4 ?? "",
