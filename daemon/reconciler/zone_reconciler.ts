@@ -2,7 +2,12 @@ import { ZoneState } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { HypervisorDriver } from "../hypervisor/mod.ts";
 import type { ZoneRecord } from "../state/mod.ts";
-import { withSpecDns, type ZoneLedger, type ZoneNetworking } from "../zones/mod.ts";
+import {
+  withSpecDns,
+  type ZoneLedger,
+  type ZoneNetworking,
+  type ZoneNetworkSetup,
+} from "../zones/mod.ts";
 import { isKernelReference } from "../validation/mod.ts";
 import type { ZoneDevices } from "../devices/mod.ts";
 
@@ -39,6 +44,8 @@ const SETTLED = new Set([
  */
 export class ZoneReconciler {
   #inFlight = new Map<string, InFlight>();
+  /** What each POOLED zone's host side was attached with (lost on restart: claims attach). */
+  #poolNetworks = new Map<string, ZoneNetworkSetup>();
   #stopping = false;
 
   constructor(private readonly deps: ZoneReconcilerDeps) {}
@@ -137,6 +144,17 @@ export class ZoneReconciler {
     }
   }
 
+  /**
+   * The network a claimed pool zone's host side got while it was pooled, when the claim
+   * asks for nothing it lacks (published ports, isolation): the attach would change nothing.
+   */
+  #claimedNetwork(zone: ZoneRecord): ZoneNetworkSetup | undefined {
+    const wanted = zone.spec.network;
+    if (!zone.fromPool || wanted?.disabled || wanted?.isolated) return undefined;
+    if ((wanted?.publish.length ?? 0) > 0) return undefined;
+    return this.#poolNetworks.get(zone.id);
+  }
+
   /** A kernel named by OCI reference, pulled and extracted (once per image) before the build. */
   async #kernelFiles(zone: ZoneRecord) {
     if (!isKernelReference(zone.spec.kernel)) return undefined;
@@ -166,14 +184,23 @@ export class ZoneReconciler {
     } else if (zone.state === ZoneState.CREATED && zone.spec.pool) {
       // A warm-pool zone stops here: its agent connected, no identity until it is claimed.
       if (!driver.awaitAgent) throw new Error(`the ${driver.name} driver keeps no pool zones`);
-      await driver.awaitAgent(zone.id, signal);
+      const link = await driver.networkLink?.(zone.id);
+      // The host's side of its link is made while the guest boots (the zone configures
+      // nothing until its bootstrap), so a claim without ports or isolation skips it.
+      const [network] = await Promise.all([
+        this.deps.network?.attach(zone, link),
+        driver.awaitAgent(zone.id, signal),
+      ]);
+      if (network) this.#poolNetworks.set(zone.id, network);
       this.deps.ledger.transition(zone.id, ZoneState.POOLED, {});
     } else if (zone.state === ZoneState.CREATED) {
       const started = performance.now();
       // A claimed pool zone's guest still has the pool's name.
       if (zone.fromPool) await driver.renameGuest?.(zone.id, zone.name);
       const renamed = performance.now();
-      const network = await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
+      const network = this.#claimedNetwork(zone) ??
+        await this.deps.network?.attach(zone, await driver.networkLink?.(zone.id));
+      this.#poolNetworks.delete(zone.id);
       const attached = performance.now();
       await driver.awaitReady(zone.id, signal, {
         hostname: zone.spec.hostname || zone.name,
@@ -199,6 +226,7 @@ export class ZoneReconciler {
   }
 
   async #destroy(zone: ZoneRecord): Promise<void> {
+    this.#poolNetworks.delete(zone.id);
     if (zone.state !== ZoneState.DESTROYING) {
       this.deps.ledger.transition(zone.id, ZoneState.DESTROYING, {});
     }

@@ -45,6 +45,21 @@ Deno.test(
 
       const z = (await ok("zone", "get", "pooled1", "-o", "json").then(JSON.parse)) as ZoneView;
       assert.ok(z.status.ipv4, "protect-network attached it at the claim");
+      // The zone configured its interface from the bootstrap: zone e1 reaches it.
+      const ping = await protect(
+        "zone",
+        "exec",
+        "e1",
+        "--",
+        "busybox",
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "10",
+        z.status.ipv4!,
+      );
+      assert.equal(ping.code, 0, `ping ${z.status.ipv4}: ${ping.stdout}${ping.stderr}`);
       assert.ok(
         (await domains()).some((d) => d.name === "pooled1" && d.domid === z.status.domainId),
         "the domain took the zone's name",
