@@ -2,7 +2,7 @@ import type { Client } from "@connectrpc/connect";
 import { join } from "node:path";
 import type { ControlService, Zone } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { sleep } from "../../lib/async/mod.ts";
+import { runTicks } from "../tick_loop.ts";
 import {
   applyDeclaration,
   type Declaration,
@@ -178,18 +178,7 @@ export function runDeclaredZones(
   };
 
   return (async () => {
-    let failing = false;
-    while (!signal.aborted) {
-      try {
-        await tick();
-        failing = false;
-      } catch (error) {
-        if (signal.aborted) break;
-        if (!failing) log.warn("declared zones: cannot read protect-daemon; retrying", { error });
-        failing = true;
-      }
-      await sleep(options.intervalMs, signal);
-    }
+    await runTicks("declared zones", tick, { intervalMs: options.intervalMs, log, signal });
     await Promise.allSettled(busy.values());
   })();
 }

@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
 import { type ControlService, ZoneState } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { sleep } from "../../lib/async/mod.ts";
+import { runTicks } from "../tick_loop.ts";
 import { Backoff } from "../declared/mod.ts";
 import { POOL_SHAPE, type PoolShape } from "./pool_shape.ts";
 import { planPool, type PoolAction } from "./pool_plan.ts";
@@ -80,18 +80,5 @@ export function runWarmPool(
     for (const action of actions) await carryOut(action);
   };
 
-  return (async () => {
-    let failing = false;
-    while (!signal.aborted) {
-      try {
-        await tick();
-        failing = false;
-      } catch (error) {
-        if (signal.aborted) break;
-        if (!failing) log.warn("warm pool: cannot reach protect-daemon; retrying", { error });
-        failing = true;
-      }
-      await sleep(options.intervalMs, signal);
-    }
-  })();
+  return runTicks("the warm pool", tick, { intervalMs: options.intervalMs, log, signal });
 }

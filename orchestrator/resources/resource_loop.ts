@@ -8,7 +8,7 @@ import {
   ZoneState,
 } from "../../proto/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { sleep } from "../../lib/async/mod.ts";
+import { runTicks } from "../tick_loop.ts";
 import { type CpuDecision, CpuPolicyState, planCpus } from "./cpu_policy.ts";
 import {
   DEFAULT_MEMORY_TUNABLES,
@@ -94,7 +94,6 @@ export function runResourceLoop(
 ): Promise<void> {
   const memory = new MemoryPolicyState();
   const cpus = new CpuPolicyState();
-  let failing = false;
   const tick = async () => {
     // The zone list is cheap; the hypervisor's figures are read only when a zone needs them.
     const { zones } = await client.listZones({}, { timeoutMs: 5_000, signal });
@@ -141,19 +140,5 @@ export function runResourceLoop(
       }
     }
   };
-  return (async () => {
-    while (!signal.aborted) {
-      try {
-        await tick();
-        if (failing) log.info("the resource loop reads protect-daemon again");
-        failing = false;
-      } catch (error) {
-        if (signal.aborted) break;
-        // Once per outage, not once a second.
-        if (!failing) log.warn("the resource loop cannot read protect-daemon; retrying", { error });
-        failing = true;
-      }
-      await sleep(options.intervalMs, signal);
-    }
-  })();
+  return runTicks("the resource loop", tick, { intervalMs: options.intervalMs, log, signal });
 }
