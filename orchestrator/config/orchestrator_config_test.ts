@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
-import { loadOrchestratorConfig, parseMetricsAddress } from "./orchestrator_config.ts";
+import {
+  DEFAULT_ORCHESTRATOR_TOML,
+  loadOrchestratorConfig,
+  parseMetricsAddress,
+} from "./orchestrator_config.ts";
 
 Deno.test("metrics.address: loopback host:port or nothing; anything else refused with the reason", () => {
   assert.equal(parseMetricsAddress(""), undefined);
@@ -31,6 +35,7 @@ Deno.test("orchestrator.toml: written with defaults on first start; an unknown k
       metricsAddress: undefined,
       resources: { intervalMs: 1000, reserveMib: 256 },
       declared: { intervalMs: 2000, bootTimeoutMs: 300_000 },
+      pool: [],
     });
     assert.match(Deno.readTextFileSync(path), /address = ""/);
     Deno.writeTextFileSync(path, '[metrics]\nadress = "127.0.0.1:1"\n');
@@ -38,6 +43,14 @@ Deno.test("orchestrator.toml: written with defaults on first start; an unknown k
       () => loadOrchestratorConfig(path),
       /metrics\.adress: is not a setting \(known here: address\)/,
     );
+    // [[pool]] tables: the documented example, uncommented, is a valid shape.
+    const example = DEFAULT_ORCHESTRATOR_TOML.split("\n# [[pool]]")[1].replace(/^# /gm, "");
+    Deno.writeTextFileSync(path, `[[pool]]${example}`);
+    const [shape] = loadOrchestratorConfig(path).pool;
+    assert.equal(shape.name, "default");
+    assert.equal(shape.size, 1);
+    Deno.writeTextFileSync(path, '[[pool]]\nname = "a"\nsise = 2\n');
+    assert.throws(() => loadOrchestratorConfig(path), /pool\[0\]\.sise: is not a setting here/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
