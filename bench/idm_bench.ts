@@ -11,10 +11,9 @@
 import { writeAll } from "../lib/bytes/mod.ts";
 import { join } from "node:path";
 import { createLogger } from "../lib/log/mod.ts";
-import { connTransport, IdmPeer, useNativeCrc32 } from "../lib/idm/mod.ts";
+import { connTransport, IdmPeer } from "../lib/idm/mod.ts";
 import { median } from "./stats.ts";
 
-await useNativeCrc32(); // as protect-daemon does
 const quiet = createLogger("bench", { level: "error", sink: () => {} });
 const CHUNK = 64 * 1024;
 const TOTAL = 512 * 1024 * 1024;

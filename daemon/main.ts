@@ -1,13 +1,10 @@
 /**
  * protect-daemon: flags, wiring, signals. The logic lives in daemon.ts and below.
  */
-import { useNativeCrc32 } from "../lib/idm/mod.ts";
 import { runDaemonMain } from "../lib/program/mod.ts";
 import { startDaemon } from "./daemon.ts";
 
 if (import.meta.main) {
-  // IDM checks a CRC on every frame from every zone: the native one keeps up with the sockets.
-  await useNativeCrc32();
   await runDaemonMain({
     name: "protect-daemon",
     summary: "zone and workload lifecycle for protect",

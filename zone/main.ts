@@ -4,7 +4,7 @@
  * (see agent.ts and host_session.ts).
  */
 import { createLogger } from "../lib/log/mod.ts";
-import { connectUnix, useNativeCrc32 } from "../lib/idm/mod.ts";
+import { connectUnix } from "../lib/idm/mod.ts";
 import { type AgentState, HostLink, serveAgent } from "./agent.ts";
 import { parseAgentFlags } from "./agent_flags.ts";
 import { WorkloadRunner } from "./runtime/workload_runner.ts";
@@ -21,9 +21,6 @@ try {
   console.error(`protect-zone-agent: ${(e as Error).message}`);
   Deno.exit(2);
 }
-// The native CRC-32 loads Deno's Node layer: worth it beside a host socket's
-// throughput, not in a Xen zone, where it would cost seconds of boot under TCG.
-if (!flags.xen) await useNativeCrc32();
 const socket = flags.idmSocket;
 // /proc through libc in a Xen zone: Deno opens it only under --allow-all (kernel_files.ts).
 const zoneId = flags.zoneId ||

@@ -1,10 +1,8 @@
 /**
- * CRC-32 (IEEE 802.3, as zlib). The slicing-by-8 table version below is the
- * default and the reference the tests compare against; useNativeCrc32()
- * switches to the runtime's native zlib.crc32 (about 60x faster: 39 vs
- * 0.64 GiB/s here, what lets IDM streams keep up with a socket). It is opt-in
- * because loading node:zlib starts Deno's Node compatibility layer, about
- * 100 ms natively and seconds under TCG: the Xen zone agent skips it.
+ * CRC-32 (IEEE 802.3, as zlib), slicing-by-8 in JavaScript. IDM checks it over each
+ * 12-byte frame header only (frame.ts), where calling into a native one (node:zlib,
+ * which also starts Deno's Node layer: seconds of a Xen zone's boot under TCG) would
+ * cost more than it saves.
  */
 const TABLES = (() => {
   const t = Array.from({ length: 8 }, () => new Uint32Array(256));
@@ -20,22 +18,8 @@ const TABLES = (() => {
 })();
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES;
 
-type Crc32 = (data: Uint8Array, previous?: number) => number;
-let implementation: Crc32 = crc32Portable;
-
 /** CRC of `data`, continuing from `previous` (the CRC of the bytes before it). */
 export function crc32(data: Uint8Array, previous = 0): number {
-  return implementation(data, previous);
-}
-
-/** Switches crc32() to node:zlib's native one, when the runtime has it. Call once at start-up. */
-export async function useNativeCrc32(): Promise<void> {
-  const zlib = await import("node:zlib") as { crc32?: Crc32 };
-  if (typeof zlib.crc32 === "function") implementation = zlib.crc32;
-}
-
-/** Slicing-by-8: eight table lookups per 8 bytes. */
-export function crc32Portable(data: Uint8Array, previous = 0): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
   let i = 0;
   const end8 = data.length - (data.length % 8);

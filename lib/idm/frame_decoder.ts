@@ -1,5 +1,11 @@
-import { crc32 } from "./crc32.ts";
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC, readUint32LE, VERSION } from "./frame.ts";
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  HEADER_BYTES,
+  headerCrc,
+  MAGIC,
+  readUint32LE,
+  VERSION,
+} from "./frame.ts";
 import { PayloadPool } from "./payload_pool.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 
@@ -12,17 +18,23 @@ export const LEND_MIN_BYTES = 32 * 1024;
 /** What the decoder has seen; corrupt input is counted, never fatal. */
 export interface DecoderStats {
   frames: number;
-  /** Frames refused: bad CRC, bad version, or declared longer than the limit. */
+  /** Frame headers refused: bad CRC, another version, or a length over the limit. */
   corrupt: number;
   /** Bytes skipped while resynchronising on the magic. */
   skippedBytes: number;
+  /**
+   * The version of an older IDM frame header seen (the other end is another protect
+   * release, which this end cannot talk to); undefined while none was.
+   */
+  foreignVersion?: number;
 }
 
 /**
- * Turns a byte stream into frame payloads. A corrupt frame is skipped by
- * resynchronising on the next magic — starting one byte past the bad one,
- * so a good frame hidden inside a bogus length is still found — never by
- * discarding buffered data. Memory stays below limit + one chunk.
+ * Turns a byte stream into frame payloads. A frame whose header fails its CRC is
+ * skipped by resynchronising on the next magic — starting one byte past the bad
+ * one — never by discarding buffered data; a header is checked before its payload
+ * is awaited, so a lying length stalls nothing. Payload bytes are the transport's
+ * to keep intact (frame.ts). Memory stays below limit + one chunk.
  *
  * A big payload read whole from a chunk whose buffer `chunks` can hold is lent
  * from it, not copied; any other is copied into a pool buffer.
@@ -139,12 +151,28 @@ export class FrameDecoder {
     this.#end += chunk.length;
   }
 
-  /** Bytes of the frame whose header starts `bytes`, if that header is plausible; else 0. */
+  /** Bytes of the frame whose header starts `bytes`, if that header is valid; else 0. */
   #frameBytes(bytes: Uint8Array): number {
     if (bytes.length < HEADER_BYTES) return 0;
     for (let k = 0; k < 4; k++) if (bytes[k] !== MAGIC[k]) return 0;
-    const length = readUint32LE(bytes, 8);
-    return bytes[4] === VERSION && length <= this.maxFrameBytes ? HEADER_BYTES + length : 0;
+    return this.#validHeader(bytes, 0) ? HEADER_BYTES + readUint32LE(bytes, 8) : 0;
+  }
+
+  /**
+   * Whether the 16 bytes at `at` (after a magic) are a header of ours: this version, its
+   * CRC right, a length within the limit. An older version's header is noted in stats.
+   */
+  #validHeader(bytes: Uint8Array, at: number): boolean {
+    const version = bytes[at + 4];
+    if (version !== VERSION) {
+      // Version 1's header: flags and reserved zero (what follows a magic in garbage rarely is).
+      if (version === 1 && bytes[at + 5] === 0 && bytes[at + 6] === 0 && bytes[at + 7] === 0) {
+        this.stats.foreignVersion = version;
+      }
+      return false;
+    }
+    return headerCrc(bytes, at) === readUint32LE(bytes, at + 12) &&
+      readUint32LE(bytes, at + 8) <= this.maxFrameBytes;
   }
 
   /** Index of the next magic at or after `from`, or -1 (a partial magic at the end counts). */
@@ -194,21 +222,15 @@ export class FrameDecoder {
       }
       if (at > this.#start) this.#skipTo(at);
       if (this.#end - this.#start < HEADER_BYTES) return undefined;
-      const version = this.#buffer[this.#start + 4];
-      const length = readUint32LE(this.#buffer, this.#start + 8);
-      if (version !== VERSION || length > this.maxFrameBytes) {
+      if (!this.#validHeader(this.#buffer, this.#start)) {
         this.stats.corrupt++;
         this.#skipTo(this.#start + 1);
         continue;
       }
+      const length = readUint32LE(this.#buffer, this.#start + 8);
       if (this.#end - this.#start < HEADER_BYTES + length) return undefined;
       const payloadStart = this.#start + HEADER_BYTES;
       const bytes = this.#buffer.subarray(payloadStart, payloadStart + length);
-      if (crc32(bytes) !== readUint32LE(this.#buffer, this.#start + 12)) {
-        this.stats.corrupt++;
-        this.#skipTo(this.#start + 1);
-        continue;
-      }
       this.#start = payloadStart + length;
       this.stats.frames++;
       const payload = this.#keep(bytes);

@@ -33,14 +33,14 @@ export class FrameWriter {
    * Queues the frame of `head` (a packet without its payload) plus `payload` as
    * field `field` (see writeFrame); rejects once the transport has failed.
    */
-  push(head: Uint8Array, field: number, payload: Uint8Array, headCrc?: number): Promise<void> {
+  push(head: Uint8Array, field: number, payload: Uint8Array): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const size = frameSize(head, payload.length);
     if (this.#waiting.length === 0 && this.#fits(size)) {
-      this.#append(size, head, field, payload, headCrc);
+      this.#append(size, head, field, payload);
       return QUEUED;
     }
-    return this.#pushLater(size, head, field, payload, headCrc);
+    return this.#pushLater(size, head, field, payload);
   }
 
   async #pushLater(
@@ -48,7 +48,6 @@ export class FrameWriter {
     head: Uint8Array,
     field: number,
     payload: Uint8Array,
-    headCrc?: number,
   ): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiting.push(resolve);
@@ -59,7 +58,7 @@ export class FrameWriter {
         await new Promise<void>((r) => this.#roomWaiter = r);
       }
       if (this.#failure) throw this.#failure;
-      this.#append(size, head, field, payload, headCrc);
+      this.#append(size, head, field, payload);
     } finally {
       this.#waiting.shift();
       this.#waiting[0]?.();
@@ -83,14 +82,13 @@ export class FrameWriter {
     head: Uint8Array,
     field: number,
     payload: Uint8Array,
-    headCrc?: number,
   ): void {
     if (this.#used + size > this.#filling.length) {
       const grown = new Uint8Array(Math.max(this.#used + size, this.#filling.length * 2));
       grown.set(this.#filling.subarray(0, this.#used));
       this.#filling = grown;
     }
-    writeFrame(this.#filling, this.#used, head, field, payload, headCrc);
+    writeFrame(this.#filling, this.#used, head, field, payload);
     this.#used += size;
     if (!this.#writing) void this.#drain();
   }

@@ -3,7 +3,6 @@
  * frames with CRC32 and resynchronisation, requests with timeouts, events,
  * and streams with credit-based flow control, over any byte transport.
  */
-export { useNativeCrc32 } from "./crc32.ts";
 export { DEFAULT_MAX_FRAME_BYTES, encodeFrame, HEADER_BYTES } from "./frame.ts";
 export { type DecoderStats, FrameDecoder } from "./frame_decoder.ts";
 export { type Direction, IdmPeer, type PeerOptions, type PeerStats } from "./peer.ts";

@@ -2,8 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Packet, PacketKind, PacketSchema } from "../../proto/gen/protect/idm/v1/idm_pb.ts";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { crc32 } from "./crc32.ts";
-import { DEFAULT_MAX_FRAME_BYTES } from "./frame.ts";
+import { DEFAULT_MAX_FRAME_BYTES, VERSION } from "./frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
 import { FrameWriter } from "./frame_writer.ts";
 import { IdmStream } from "./stream.ts";
@@ -179,15 +178,9 @@ export class IdmPeer {
       throw new ResourceExhaustedError(`too many IDM streams open (${this.#streams.size})`);
     }
     const dataHead = streamDataHead(id, type);
-    const dataHeadCrc = crc32(dataHead);
     const stream: IdmStream = new IdmStream(id, type, {
       sendData: (_sid, data) =>
-        this.#write(
-          dataHead,
-          data,
-          this.options.onPacket && (() => dataPacket(stream, data)),
-          dataHeadCrc,
-        ),
+        this.#write(dataHead, data, this.options.onPacket && (() => dataPacket(stream, data))),
       sendCredit: (sid, credit) =>
         this.#send(create(PacketSchema, { id: sid, kind: PacketKind.STREAM_CREDIT, type, credit })),
       sendClose: (sid, error) =>
@@ -226,14 +219,12 @@ export class IdmPeer {
    * Frames `head` (a packet without its payload) and `payload` as field 5, and
    * writes it after the frames before it. `packet` is what the tap sees; a maker,
    * so the hot path builds it only when someone is watching (and passes none when
-   * nobody is). `headCrc`: a stream's data head is the same for every packet, so
-   * its CRC is computed once.
+   * nobody is).
    */
   #write(
     head: Uint8Array,
     payload: Uint8Array,
     packet: Packet | (() => Packet) | undefined,
-    headCrc?: number,
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError("IDM channel is closed"));
     // The other side drops a frame over its limit as corrupt: refuse it here, with the size.
@@ -247,7 +238,7 @@ export class IdmPeer {
     }
     const tap = this.options.onPacket;
     if (tap && packet) tap("out", typeof packet === "function" ? packet() : packet);
-    return this.#writer.push(head, 5, payload, headCrc);
+    return this.#writer.push(head, 5, payload);
   }
 
   async #readLoop(): Promise<void> {
@@ -271,6 +262,20 @@ export class IdmPeer {
           this.options.log.warn("non-frame bytes skipped on the IDM channel", {
             bytes: stats.skippedBytes - skippedBytes,
           });
+        }
+        if (stats.foreignVersion !== undefined) {
+          // Nothing it sends can be read, nor what we send by it: say why, once, and hang up.
+          this.options.log.error(
+            "the other end speaks another IDM protocol version; closing the channel",
+            {
+              theirs: stats.foreignVersion,
+              ours: VERSION,
+              hint: "the zone agent and the daemon come from different protect releases: " +
+                "install the zone files (kernel, initrd, addons) of this release",
+            },
+          );
+          this.close();
+          break;
         }
       }
     } catch (e) {

@@ -258,3 +258,23 @@ for (const kind of Object.keys(transports)) {
     }
   });
 }
+
+Deno.test("a peer of another IDM version is told apart: one clear error, and the channel closes", async () => {
+  const [a, b] = transportPair();
+  const lines: string[] = [];
+  const log = createLogger("test", { level: "error", sink: (l) => lines.push(l) });
+  const host = new IdmPeer(a, { log, role: "host" });
+  try {
+    const old = encodeFrame(enc("a version 1 hello"));
+    old[4] = 1; // what an agent of the previous release sends
+    await b.write(old);
+    await host.done;
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0], /the other end speaks another IDM protocol version; closing/);
+    assert.match(lines[0], /theirs=1 ours=2/);
+    await assert.rejects(host.request("x", enc("")), /IDM channel is closed/);
+  } finally {
+    host.close();
+    b.close();
+  }
+});
