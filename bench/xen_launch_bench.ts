@@ -10,13 +10,14 @@
  * claim's CreateZone → READY through the API against the same xl reference (target ≤ 0.15×),
  * `zone launch --wait` end to end, and a workload's start in a claimed zone against a cold one.
  * Cold launches pass --no-pool.
- * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N] [pv|pvh|both]
+ * Usage: deno run --no-config -A bench/xen_launch_bench.ts [N] [pv|pvh|both] [cold|pool|both]
  */
 import { XenStore } from "../xen/mod.ts";
 import { createUntilReady, restartOrchestrator } from "../tests/xen/lab_api.ts";
 
 const N = Number(Deno.args[0] ?? 5);
 const WANTED = Deno.args[1] ?? "both";
+const CASES = Deno.args[2] ?? "both";
 const XEN = "/var/lib/protect/xen";
 const decoder = new TextDecoder();
 
@@ -123,7 +124,8 @@ const backends = WANTED === "both" ? (hvm ? ["pv", "pvh"] : ["pv"]) : [WANTED];
 if (WANTED === "both" && !hvm) console.log("PVH left out: Xen reports no hvm in virt_caps");
 let failed = false;
 for (const backend of backends) {
-  for (const [what, run] of [["cold", measure], ["warm pool", measurePooled]] as const) {
+  const cases = [["cold", measure], ["pool", measurePooled]] as const;
+  for (const [what, run] of cases.filter(([c]) => CASES === "both" || CASES === c)) {
     try {
       await run(backend);
     } catch (e) {
