@@ -256,6 +256,11 @@ async function measurePooled(backend: string) {
     const apiMs: number[] = [];
     const daemonMs: number[] = [];
     const refMs: number[] = [];
+    // What a waiting pool zone costs: the memory Xen has given its domain.
+    const poolId = await pooledZone();
+    const pool = JSON.parse(await sh("protect", "zone", "get", poolId, "-o", "json"));
+    const xlLine = (await sh("xl", "list", String(pool.status.domainId))).trim().split("\n")[1];
+    console.log(`a pool zone holds ${xlLine.trim().split(/\s+/)[2]} MiB (xl list)`);
     for (let i = 0; i < N; i++) {
       // Interleaved with the reference, each with the pool full and nothing else booting.
       await pooledZone();
