@@ -14,12 +14,17 @@ import { createLogger } from "../lib/log/mod.ts";
 import { ProcessDriver } from "../daemon/hypervisor/process/process_driver.ts";
 import { REPO } from "./helpers/processes.ts";
 
-/** PIDs of the unshare processes running the zone. */
+/**
+ * PIDs of the unshare processes running the zone. unshare --fork's child carries the same
+ * arguments until it execs the agent: a process whose parent is one of them is that child.
+ */
 function zoneProcesses(zoneId: string): number[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
+  const out = new Deno.Command("ps", { args: ["-eo", "pid=,ppid=,args="] }).outputSync();
+  const rows = new TextDecoder().decode(out.stdout).split("\n")
     .filter((l) => l.includes("unshare") && l.includes(`--zone-id ${zoneId}`))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
+    .map((l) => l.trim().split(/\s+/).slice(0, 2).map(Number));
+  const pids = new Set(rows.map(([pid]) => pid));
+  return rows.filter(([, ppid]) => !pids.has(ppid)).map(([pid]) => pid);
 }
 
 function driverIn(dir: string, spareAgent = false) {
