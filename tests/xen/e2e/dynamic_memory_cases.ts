@@ -231,9 +231,14 @@ Deno.test(
         "dynamic: the vCPU given back once idle",
         () => until("1 vCPU online", 120, async () => (await xlVcpus(domid)) === 1 || undefined),
       );
-      const log = await Deno.readTextFile("/mnt/host/out/orchestrator.log");
-      assert.match(log, /zone vCPUs zone=dyncpu from=1 to=2 reason=/);
-      assert.match(log, /zone vCPUs zone=dyncpu from=2 to=1 reason=/);
+      // Each change is logged with its reason, once the zone has confirmed it (after xl shows it).
+      for (const change of [/from=1 to=2 reason="busy/, /from=2 to=1 reason="idle/]) {
+        await until(`the orchestrator's log line ${change}`, 30, async () => {
+          const lines = (await Deno.readTextFile("/mnt/host/out/orchestrator.log")).split("\n");
+          return lines.some((l) => l.includes("zone vCPUs zone=dyncpu ") && change.test(l)) ||
+            undefined;
+        });
+      }
     } finally {
       await protect("zone", "destroy", "dyncpu", "--wait");
       await gone(["dyncpu"]);
