@@ -319,6 +319,21 @@ async function measurePooled(backend: string) {
     }
     await sh("protect", "zone", "destroy", `coldw${backend}`, "--wait");
     const list = (xs: number[]) => xs.map(fmt).join(", ");
+    // Where a claim's time goes, from the daemon's "zone bootstrapped" lines.
+    const daemonLog = Deno.readTextFileSync("/mnt/host/out/daemon.log").split("\n");
+    const phase = (key: string) =>
+      median(
+        Array.from({ length: N }, (_, i) => {
+          const line = daemonLog.find((l) =>
+            l.includes("zone bootstrapped") && l.includes(`zone=pooled${backend}${i} `)
+          );
+          return Number(line?.match(new RegExp(`${key}=(\\d+)`))?.[1]);
+        }).filter((v) => !isNaN(v)),
+      );
+    console.log(
+      `claim phases (medians): rename ${phase("renameMs")} ms, network ${phase("networkMs")} ms, ` +
+        `bootstrap to ready ${phase("bootMs")} ms`,
+    );
     console.log(`pooled CreateZone → READY (API): median ${fmt(median(apiMs))} of ${list(apiMs)}`);
     console.log(
       `  the daemon's claim → READY:    median ${fmt(median(daemonMs))} of ${list(daemonMs)}`,
