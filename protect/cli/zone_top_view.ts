@@ -105,8 +105,10 @@ export function topScreen(now: ReadHostMetricsResponse, rows: TopRow[], sort: To
     : "";
   // Warm pool zones wait to be claimed (zone list --pool); what they hold is the pool's cost.
   const pool = rows.filter((r) => r.state === "POOLED");
-  const poolMib = pool.reduce((sum, r) => sum + (r.memCurrentMib ?? r.memTargetMib ?? 0), 0);
-  const poolNote = pool.length > 0 ? `; warm pool: ${pool.length} (${poolMib} MiB)` : "";
+  const held = pool.map((r) => r.memCurrentMib).filter((m) => m !== undefined);
+  // Without a hypervisor's figures (process driver) there is nothing honest to add up.
+  const poolMib = held.length > 0 ? ` (${held.reduce((a, b) => a + b, 0)} MiB)` : "";
+  const poolNote = pool.length > 0 ? `; warm pool: ${pool.length}${poolMib}` : "";
   return [
     `protect zone top: ${rows.length} zone${rows.length === 1 ? "" : "s"} on ${host}${poolNote}`,
     `sorted by ${sort} (c: cpu, m: memory, n: name, q: quit)`,

@@ -80,4 +80,6 @@ Deno.test("topScreen: the warm pool's zones and the memory they hold are counted
   assert.match(screen[0], /3 zones on .*; warm pool: 1 \(512 MiB\)$/);
   assert.match(screen.join("\n"), /bravo\s+POOLED/);
   assert.doesNotMatch(topScreen(sample(0, 1, 1), topRows(sample(0, 1, 1)), "name"), /warm pool/);
+  metrics.zones[1].guest = undefined; // no hypervisor figures: a count, no made-up MiB
+  assert.match(topScreen(metrics, topRows(metrics), "name").split("\n")[0], /; warm pool: 1$/);
 });
