@@ -121,7 +121,13 @@ export function zoneHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Contro
     },
 
     destroyZone(request) {
-      ctx.zones.requestDestroy(requireId(request.zoneId, "zone_id"));
+      const zoneId = requireId(request.zoneId, "zone_id");
+      if (request.onlyPool && !ctx.zones.store.get(zoneId).spec.pool) {
+        throw new FailedPreconditionError(
+          `zone ${zoneId} is no longer a pool zone (a launch claimed it); not destroyed`,
+        );
+      }
+      ctx.zones.requestDestroy(zoneId);
       ctx.reconciler.wake();
       return create(DestroyZoneResponseSchema);
     },

@@ -59,6 +59,14 @@ Deno.test("claims: another shape, no_pool or a taken name leave the pool zone al
     const pool = (await h.client.getZone({ zoneId: poolId })).zone;
     assert.equal(pool?.spec?.name, "pool-1");
     assert.equal(pool?.status?.state, ZoneState.POOLED);
+    // The orchestrator trims only unclaimed pool zones: a claimed one is refused.
+    const claimed = await h.client.createZone({ spec: { name: "web" } });
+    assert.equal(claimed.zoneId, poolId);
+    const trim = await h.client.destroyZone({ zoneId: poolId, onlyPool: true }).catch((e) => e);
+    assert.equal(trim.code, Code.FailedPrecondition);
+    assert.match(trim.rawMessage, /no longer a pool zone \(a launch claimed it\); not destroyed/);
+    await h.reconciler.idle();
+    assert.equal((await h.client.getZone({ zoneId: poolId })).zone?.status?.state, ZoneState.READY);
   } finally {
     await h.close();
   }

@@ -46,7 +46,10 @@ export function runWarmPool(
     if (action.kind === "destroy") {
       decide(action.zone.spec?.name ?? action.zone.id, "destroy-pool-zone", action.reason);
       if (action.zone.status?.state === ZoneState.FAILED) backoff.record(action.shape, Date.now());
-      await client.destroyZone({ zoneId: action.zone.id }, { signal });
+      // only_pool: a launch may have claimed it since the list was read.
+      await client.destroyZone({ zoneId: action.zone.id, onlyPool: true }, { signal }).catch(
+        (error) => log.info("a pool zone was not destroyed", { zone: action.zone.id, error }),
+      );
       return;
     }
     const name = poolZoneName(action.shape.name);
