@@ -275,49 +275,6 @@ async function measurePooled(backend: string) {
       console.log(`${backend} pooled round ${i}: claim ${fmt(c.apiMs)}  xl ${fmt(refMs[i])}`);
       await sh("protect", "zone", "destroy", `pooled${backend}${i}`, "--wait");
     }
-    const cliMs: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await pooledZone();
-      const t = performance.now();
-      await sh(
-        "protect",
-        "zone",
-        "launch",
-        "-n",
-        `pooledcli${backend}${i}`,
-        "--backend",
-        backend,
-        "--wait",
-      );
-      cliMs.push(performance.now() - t);
-    }
-    // A workload's start (to its exit) in a claimed zone and in a cold one.
-    const workload = async (zone: string) => {
-      const t = performance.now();
-      await sh("protect", "workload", "launch", "--zone", zone, "lab/busybox:1", "--", "true");
-      return performance.now() - t;
-    };
-    await sh(
-      "protect",
-      "zone",
-      "launch",
-      "-n",
-      `coldw${backend}`,
-      "--backend",
-      backend,
-      "--no-pool",
-      "--wait",
-    );
-    const inPooled: number[] = [];
-    const inCold: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      inPooled.push(await workload(`pooledcli${backend}${i % 3}`));
-      inCold.push(await workload(`coldw${backend}`));
-    }
-    for (let i = 0; i < 3; i++) {
-      await sh("protect", "zone", "destroy", `pooledcli${backend}${i}`, "--wait");
-    }
-    await sh("protect", "zone", "destroy", `coldw${backend}`, "--wait");
     const list = (xs: number[]) => xs.map(fmt).join(", ");
     // Where a claim's time goes, from the daemon's "zone bootstrapped" lines.
     const daemonLog = Deno.readTextFileSync("/mnt/host/out/daemon.log").split("\n");
@@ -330,25 +287,78 @@ async function measurePooled(backend: string) {
           return Number(line?.match(new RegExp(`${key}=(\\d+)`))?.[1]);
         }).filter((v) => !isNaN(v)),
       );
-    console.log(
-      `claim phases (medians): rename ${phase("renameMs")} ms, network ${phase("networkMs")} ms, ` +
-        `bootstrap to ready ${phase("bootMs")} ms`,
-    );
     console.log(`pooled CreateZone → READY (API): median ${fmt(median(apiMs))} of ${list(apiMs)}`);
     console.log(
       `  the daemon's claim → READY:    median ${fmt(median(daemonMs))} of ${list(daemonMs)}`,
+    );
+    console.log(
+      `  claim phases (medians): rename ${phase("renameMs")} ms, network ${
+        phase("networkMs")
+      } ms, ` +
+        `bootstrap to ready ${phase("bootMs")} ms`,
     );
     console.log(`xl create + ready signal:        median ${fmt(median(refMs))} of ${list(refMs)}`);
     console.log(
       `${backend} pooled: ratio ${(median(apiMs) / median(refMs)).toFixed(2)}x (target <= 0.15x)`,
     );
-    console.log(`pooled zone launch --wait (CLI): median ${fmt(median(cliMs))} of ${list(cliMs)}`);
-    console.log(
-      `workload launch (to exit): claimed zone median ${fmt(median(inPooled))} of ${
-        list(inPooled)
-      }; ` +
-        `cold zone ${fmt(median(inCold))} of ${list(inCold)}`,
-    );
+
+    // End to end through the CLI, and a workload's start (to its exit) in a claimed zone
+    // against a cold one.
+    const zones = [0, 1, 2].map((i) => `pooledcli${backend}${i}`);
+    const cold = `coldw${backend}`;
+    try {
+      const cliMs: number[] = [];
+      for (const name of zones) {
+        await pooledZone();
+        const t = performance.now();
+        await sh("protect", "zone", "launch", "-n", name, "--backend", backend, "--wait");
+        cliMs.push(performance.now() - t);
+      }
+      console.log(
+        `pooled zone launch --wait (CLI): median ${fmt(median(cliMs))} of ${list(cliMs)}`,
+      );
+      await sh(
+        "protect",
+        "zone",
+        "launch",
+        "-n",
+        cold,
+        "--backend",
+        backend,
+        "--no-pool",
+        "--wait",
+      );
+      const workload = async (zone: string) => {
+        const t = performance.now();
+        await sh(
+          "protect",
+          "workload",
+          "launch",
+          "--zone",
+          zone,
+          "lab/busybox:1",
+          "--",
+          "sh",
+          "-c",
+          "true",
+        );
+        return performance.now() - t;
+      };
+      const inPooled: number[] = [];
+      const inCold: number[] = [];
+      for (const name of zones) {
+        inPooled.push(await workload(name));
+        inCold.push(await workload(cold));
+      }
+      console.log(
+        `workload launch (to exit): claimed zone median ${fmt(median(inPooled))} of ` +
+          `${list(inPooled)}; cold zone ${fmt(median(inCold))} of ${list(inCold)}`,
+      );
+    } finally {
+      for (const name of [...zones, cold]) {
+        await sh("protect", "zone", "destroy", name, "--wait").catch(() => {});
+      }
+    }
   } finally {
     await restartOrchestrator("");
   }
