@@ -264,7 +264,8 @@ async function measurePooled(backend: string) {
     for (let i = 0; i < N; i++) {
       // Interleaved with the reference, each with the pool full and nothing else booting.
       await pooledZone();
-      refMs.push(await reference(backend, 100 + i));
+      // Rounds 50…: names apart from the cold case's (and vif names within 15 characters).
+      refMs.push(await reference(backend, 50 + i));
       const claimed = await pooledZone();
       const c = await createUntilReady(spec(`pooled${backend}${i}`));
       if (c.zoneId !== claimed || !c.fromPool) {
