@@ -1,8 +1,6 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { parse, TomlError } from "smol-toml";
 import {
-  HypervisorBackend,
-  ResourcePolicy,
   type WorkloadSpec,
   WorkloadSpecSchema,
   type ZoneSpec,
@@ -11,6 +9,7 @@ import {
 import { InvalidArgumentError } from "../errors/mod.ts";
 // fields.ts, not mod.ts: the CLI bundles this, and mod.ts brings the config file code (node:path).
 import { onlyKeys, stringList, table } from "../config/fields.ts";
+import { field, ZONE_SHAPE_KEYS, zoneShape } from "./zone_shape.ts";
 
 /**
  * FNV-1a, 64 bits, as hex: tells declarations apart (not a security boundary: whoever writes
@@ -47,67 +46,10 @@ export interface Declaration {
 export const DECLARED_FROM = "protect.dev/declared-from";
 export const DECLARED_HASH = "protect.dev/declared-hash";
 
-const ZONE_KEYS = [
-  "name",
-  "memory_mib",
-  "min_memory_mib",
-  "max_memory_mib",
-  "cpus",
-  "min_cpus",
-  "max_cpus",
-  "policy",
-  "backend",
-  "kernel",
-  "kernel_options",
-] as const;
+const ZONE_KEYS = ["name", ...ZONE_SHAPE_KEYS] as const;
 const WORKLOAD_KEYS = ["name", "image", "command", "env", "restart"] as const;
-const BACKENDS: Record<string, HypervisorBackend> = {
-  auto: HypervisorBackend.AUTO,
-  pv: HypervisorBackend.PV,
-  pvh: HypervisorBackend.PVH,
-};
-const POLICIES: Record<string, ResourcePolicy> = {
-  static: ResourcePolicy.STATIC,
-  dynamic: ResourcePolicy.DYNAMIC,
-};
 const RESTARTS: readonly RestartPolicy[] = ["on-failure", "always", "never"];
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-function field<T>(
-  t: Record<string, unknown>,
-  key: string,
-  where: string,
-  kind: "string" | "number",
-  fallback: T,
-): T {
-  const v = t[key];
-  if (v === undefined) return fallback;
-  const ok = kind === "number" ? Number.isInteger(v) && (v as number) > 0 : typeof v === "string";
-  if (!ok) {
-    throw new InvalidArgumentError(
-      `${where}${key}`,
-      kind === "number" ? "must be a positive whole number" : "must be a string",
-    );
-  }
-  return v as T;
-}
-
-function choice<T>(
-  t: Record<string, unknown>,
-  key: string,
-  where: string,
-  map: Record<string, T>,
-  fallback: string,
-): T {
-  const v = field(t, key, where, "string", fallback);
-  if (!(v in map)) {
-    throw new InvalidArgumentError(
-      `${where}${key}`,
-      `must be one of ${Object.keys(map).join(", ")}`,
-    );
-  }
-  return map[v];
-}
 
 /**
  * Parses a zones.d declaration (TOML). Any unknown key, or a bad value, is refused with the
@@ -132,25 +74,7 @@ export function parseDeclaration(text: string, source: string): Declaration {
   if (!NAME.test(name)) {
     throw new InvalidArgumentError(`${where}zone.name`, "is required: a DNS label (a-z, 0-9, -)");
   }
-  const num = (key: string) => field(z, key, `${where}zone.`, "number", 0);
-  const zone = create(ZoneSpecSchema, {
-    name,
-    resources: {
-      targetMemoryMib: BigInt(num("memory_mib")),
-      minMemoryMib: BigInt(num("min_memory_mib")),
-      maxMemoryMib: BigInt(num("max_memory_mib")),
-      targetCpus: num("cpus"),
-      minCpus: num("min_cpus"),
-      maxCpus: num("max_cpus"),
-      policy: choice(z, "policy", `${where}zone.`, POLICIES, "static"),
-    },
-    backend: choice(z, "backend", `${where}zone.`, {
-      "": HypervisorBackend.UNSPECIFIED,
-      ...BACKENDS,
-    }, ""),
-    kernel: field(z, "kernel", `${where}zone.`, "string", ""),
-    kernelOptions: stringList(z, "kernel_options", `${where}zone.`),
-  });
+  const zone = create(ZoneSpecSchema, { name, ...zoneShape(z, `${where}zone.`) });
   const list = doc.workloads ?? [];
   if (!Array.isArray(list)) {
     throw new InvalidArgumentError(`${where}workloads`, "must be [[workloads]] tables");

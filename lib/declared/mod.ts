@@ -7,8 +7,10 @@ export {
   DECLARED_FROM,
   DECLARED_HASH,
   type DeclaredWorkload,
+  fnv1a64,
   parseDeclaration,
   type RestartPolicy,
 } from "./declaration.ts";
 export { type DeclaredAction, describeAction, planDeclaration } from "./plan.ts";
 export { applyDeclaration, type ApplyOptions } from "./apply.ts";
+export { ZONE_SHAPE_KEYS, zoneShape } from "./zone_shape.ts";

@@ -60,14 +60,11 @@ boot_timeout_ms = 300000
 # [[pool]]
 # name = "default"       # pool zones are named pool-default-XXXXXXXX
 # size = 1
-# memory_mib = 0         # zone launch --memory; also min_memory_mib, max_memory_mib
-# cpus = 0               # zone launch --cpus; also min_cpus, max_cpus
-# policy = ""            # "", "static" or "dynamic"
-# backend = ""           # "", "auto", "pv" or "pvh"
-# kernel = ""            # as zone launch --kernel / --initrd / --kernel-option
-# initrd = ""
-# kernel_options = []
-# network = true         # false: for zone launch --no-network
+#
+# Shape settings, each optional, as in a zones.d declaration: memory_mib, min_memory_mib,
+# max_memory_mib (zone launch --memory …), cpus, min_cpus, max_cpus, policy ("static" or
+# "dynamic"), backend ("auto", "pv" or "pvh"), kernel, initrd, kernel_options (a list), and
+# network = false for launches with --no-network.
 `;
 
 const LOOPBACK = ["127.0.0.1", "::1", "localhost"];

@@ -44,7 +44,8 @@ Deno.test("orchestrator.toml: written with defaults on first start; an unknown k
       /metrics\.adress: is not a setting \(known here: address\)/,
     );
     // [[pool]] tables: the documented example, uncommented, is a valid shape.
-    const example = DEFAULT_ORCHESTRATOR_TOML.split("\n# [[pool]]")[1].replace(/^# /gm, "");
+    const example = DEFAULT_ORCHESTRATOR_TOML.split("\n# [[pool]]")[1].split("\n#\n")[0]
+      .replace(/^# /gm, "");
     Deno.writeTextFileSync(path, `[[pool]]${example}`);
     const [shape] = loadOrchestratorConfig(path).pool;
     assert.equal(shape.name, "default");

@@ -1,13 +1,8 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import {
-  HypervisorBackend,
-  ResourcePolicy,
-  type ZoneSpec,
-  ZoneSpecSchema,
-} from "../../proto/mod.ts";
+import { type ZoneSpec, ZoneSpecSchema } from "../../proto/mod.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
-import { integer, oneOf, onlyKeys, stringList } from "../../lib/config/mod.ts";
-import { fnv1a64 } from "../../lib/declared/declaration.ts";
+import { integer, onlyKeys } from "../../lib/config/mod.ts";
+import { fnv1a64, ZONE_SHAPE_KEYS, zoneShape } from "../../lib/declared/mod.ts";
 
 /** Which [[pool]] shape a pool zone was booted for, and that shape's settings (hash). */
 export const POOL_SHAPE = "protect.dev/pool-shape";
@@ -15,8 +10,8 @@ export const POOL_SHAPE_HASH = "protect.dev/pool-shape-hash";
 
 /**
  * One [[pool]] table of orchestrator.toml: how many zones of one shape to keep booted.
- * Zero-valued settings are the daemon's zone_defaults, as for `zone launch` without the
- * flag, so a shape with only a name and a size matches a plain `zone launch`.
+ * Settings left out are the daemon's zone_defaults, as for `zone launch` without the flag,
+ * so a shape with only a name and a size matches a plain `zone launch`.
  */
 export interface PoolShape {
   name: string;
@@ -27,44 +22,10 @@ export interface PoolShape {
   hash: string;
 }
 
-const KEYS = [
-  "name",
-  "size",
-  "memory_mib",
-  "min_memory_mib",
-  "max_memory_mib",
-  "cpus",
-  "min_cpus",
-  "max_cpus",
-  "policy",
-  "backend",
-  "kernel",
-  "initrd",
-  "kernel_options",
-  "network",
-] as const;
+const KEYS = ["name", "size", "network", ...ZONE_SHAPE_KEYS] as const;
 
-const BACKENDS = {
-  "": HypervisorBackend.UNSPECIFIED,
-  auto: HypervisorBackend.AUTO,
-  pv: HypervisorBackend.PV,
-  pvh: HypervisorBackend.PVH,
-};
-const POLICIES = {
-  "": ResourcePolicy.UNSPECIFIED,
-  static: ResourcePolicy.STATIC,
-  dynamic: ResourcePolicy.DYNAMIC,
-};
 /** Leaves room in a zone name for "pool-" and "-" and 8 hex digits. */
 const SHAPE_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
-
-function text(t: Record<string, unknown>, key: string, where: string): string {
-  const value = t[key] ?? "";
-  if (typeof value !== "string" || value.length > 4096 || value.includes("\0")) {
-    throw new InvalidArgumentError(`${where}${key}`, "must be a string (a path or reference)");
-  }
-  return value;
-}
 
 /** Parses orchestrator.toml's [[pool]] array, naming the first bad setting. */
 export function parsePoolShapes(value: unknown): PoolShape[] {
@@ -96,28 +57,14 @@ function parsePoolShape(t: unknown, where: string): PoolShape {
       "must be a DNS label of at most 40 characters (pool zones are named pool-NAME-XXXXXXXX)",
     );
   }
-  const mib = (key: string) => BigInt(integer(table, key, where, 0, 1 << 20, 0));
-  const cpus = (key: string) => integer(table, key, where, 0, 512, 0);
   const network = table.network ?? true;
   if (typeof network !== "boolean") {
     throw new InvalidArgumentError(`${where}network`, "must be true or false");
   }
   const init: MessageInitShape<typeof ZoneSpecSchema> = {
+    ...zoneShape(table, where),
     name: "",
     pool: true,
-    kernel: text(table, "kernel", where),
-    initrd: text(table, "initrd", where),
-    kernelOptions: stringList(table, "kernel_options", where),
-    backend: BACKENDS[oneOf(table, "backend", where, Object.keys(BACKENDS) as Backend[], "")],
-    resources: {
-      targetMemoryMib: mib("memory_mib"),
-      minMemoryMib: mib("min_memory_mib"),
-      maxMemoryMib: mib("max_memory_mib"),
-      targetCpus: cpus("cpus"),
-      minCpus: cpus("min_cpus"),
-      maxCpus: cpus("max_cpus"),
-      policy: POLICIES[oneOf(table, "policy", where, Object.keys(POLICIES) as Policy[], "")],
-    },
     network: { disabled: !network },
   };
   const spec = create(ZoneSpecSchema, init);
@@ -126,6 +73,3 @@ function parsePoolShape(t: unknown, where: string): PoolShape {
   spec.annotations[POOL_SHAPE_HASH] = hash;
   return { name, size: integer(table, "size", where, 0, 64, 1), spec, hash };
 }
-
-type Backend = keyof typeof BACKENDS;
-type Policy = keyof typeof POLICIES;

@@ -62,7 +62,8 @@ Deno.test("parsePoolShapes: a bad setting is named", () => {
   bad([{ name: "Web" }], /pool\[0\]\.name/);
   bad([{ name: "x".repeat(41) }], /at most 40 characters/);
   bad([{ name: "a" }, { name: "b", size: 65 }], /pool\[1\]\.size: must be an integer from 0 to 64/);
-  bad([{ name: "a", backend: "hvm" }], /pool\[0\]\.backend: must be one of , auto, pv, pvh/);
+  bad([{ name: "a", backend: "hvm" }], /pool\[0\]\.backend: must be one of auto, pv, pvh/);
+  bad([{ name: "a", memory_mib: 0 }], /pool\[0\]\.memory_mib: must be a positive whole number/);
   bad([{ name: "a", memroy_mib: 1 }], /pool\[0\]\.memroy_mib: is not a setting here/);
   bad([{ name: "a", network: "yes" }], /pool\[0\]\.network: must be true or false/);
   bad([{ name: "a" }, { name: "a" }], /two shapes are named "a"/);
