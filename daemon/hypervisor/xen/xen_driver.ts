@@ -4,10 +4,8 @@ import { HypervisorBackend } from "../../../proto/mod.ts";
 import type { Direction, IdmPeer } from "../../../lib/idm/mod.ts";
 import type { Logger } from "../../../lib/log/mod.ts";
 import {
-  ConsoleTty,
   type DomainInfo,
   Libxl,
-  SHUTDOWN_REASONS,
   ToolLogger,
   type Vchan,
   XenCtrl,
@@ -28,7 +26,7 @@ import type {
 import { awaitAgentConnected, bootstrapZone } from "../zone_bootstrap.ts";
 import { memoryFitProblem } from "./memory_fit.ts";
 import { withLibxlReason } from "./libxl_reason.ts";
-import { FailedPreconditionError, UnavailableError } from "../../../lib/errors/mod.ts";
+import { FailedPreconditionError } from "../../../lib/errors/mod.ts";
 import {
   domainConfig,
   resolveBackend,
@@ -37,7 +35,8 @@ import {
   type ZoneBootFiles,
 } from "./domain_config.ts";
 import { tailLines } from "./tail_lines.ts";
-import { followFile } from "../follow_file.ts";
+import { followZoneConsole, zoneConsoleInput } from "./zone_console.ts";
+import { describeShutdown, stoppedZones } from "./stopped_domains.ts";
 import { detachLoopDevice, listLoopDevices } from "./loop_devices.ts";
 import { LoopReclaimer } from "./loop_reclaimer.ts";
 import { loopsInUse } from "./block_backends.ts";
@@ -358,17 +357,12 @@ export class XenDriver implements HypervisorDriver {
   ): AsyncGenerator<Uint8Array> {
     const domain = this.#domainOf(zoneId);
     if (!domain) return;
-    const name = this.#xs.read(consoleNamePath(domain.domid)) ??
-      this.#xs.read(`/local/domain/${domain.domid}/name`) ?? "";
-    yield* followFile(`${this.options.consoleLogDir}/guest-${name}.log`, replay, follow, signal);
+    const logDir = this.options.consoleLogDir;
+    yield* followZoneConsole(this.#xs, domain.domid, logDir, replay, follow, signal);
   }
 
-  /** xenconsoled's pty for the domain, as `xl console` writes to it. */
   openConsoleInput(zoneId: string): ConsoleInput {
-    const domid = this.#requireDomid(zoneId);
-    const tty = this.#xs.read(`/local/domain/${domid}/console/tty`);
-    if (!tty) throw new UnavailableError(`xenconsoled has no console pty for domain ${domid} yet`);
-    return new ConsoleTty(tty);
+    return zoneConsoleInput(this.#xs, this.#requireDomid(zoneId));
   }
 
   readonly hypervisor: HypervisorIntrospection = xenIntrospection({
@@ -509,25 +503,18 @@ export class XenDriver implements HypervisorDriver {
       const zoneId = this.#zoneIdOf(d);
       if (zoneId) live.set(zoneId, d);
     }
-    for (const [zoneId, zone] of [...this.#zones]) {
-      const d = live.get(zoneId);
-      if (d && !d.shutdown) continue;
-      const reason = d ? describeShutdown(d) : "domain was destroyed outside protect";
-      const crashed = !d || d.shutdownReason !== 0;
+    for (const { zoneId, reason, crashed, leftover } of stoppedZones(this.#zones.keys(), live)) {
+      const zone = this.#zones.get(zoneId);
+      if (!zone) continue; // destroyed by protect while an earlier one was being reaped
       this.options.log.warn("zone's domain stopped", { zone: zoneId, domid: zone.domid, reason });
       this.#forget(zoneId);
       zone.markGone(new Error(`the zone's domain stopped: ${reason}`));
-      if (d && !d.dying) {
-        await this.#destroyDomain(d.domid).catch((error) =>
+      if (leftover !== undefined) {
+        await this.#destroyDomain(leftover).catch((error) =>
           this.options.log.error("destroying a stopped domain failed", { zone: zoneId, error })
         );
       }
       this.#onExit?.(zoneId, reason, crashed);
     }
   }
-}
-
-function describeShutdown(d: DomainInfo): string {
-  const reason = SHUTDOWN_REASONS[d.shutdownReason] ?? `reason ${d.shutdownReason}`;
-  return reason === "crash" ? "the guest crashed" : `the guest shut down (${reason})`;
 }
