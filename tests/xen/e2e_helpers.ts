@@ -93,3 +93,20 @@ export async function assertNoTraces(domid: number) {
   const vbd = await run("xenstore-ls", `/local/domain/0/backend/vbd/${domid}`);
   assert.notEqual(vbd.code, 0, `block backends left for domain ${domid}`);
 }
+
+/** One ping from inside zone `from` (busybox) to `address`, waiting up to `seconds`. */
+export async function pingFrom(from: string, address: string, seconds = 5): Promise<Ran> {
+  return await protect(
+    "zone",
+    "exec",
+    from,
+    "--",
+    "busybox",
+    "ping",
+    "-c",
+    "1",
+    "-W",
+    String(seconds),
+    address,
+  );
+}

@@ -1,7 +1,7 @@
 /** Networking over vifs: zone to zone, published ports on dom0, isolation, teardown. (Imported in order by ../e2e_test.ts.) */
 import assert from "node:assert/strict";
 import { zoneLinkName } from "../../../lib/zone_link/mod.ts";
-import { domains, IMAGE, ok, protect, run, timed, until, zone } from "../e2e_helpers.ts";
+import { domains, IMAGE, ok, pingFrom, protect, run, timed, until, zone } from "../e2e_helpers.ts";
 import { opts } from "./e2e_options.ts";
 
 Deno.test(
@@ -85,19 +85,7 @@ Deno.test(
     });
     const v6 = await fetchFrom("e1", `http://[${web.status.ipv6}]/`);
     assert.equal(v6.stdout, "hello-web\n", v6.stderr);
-    const ping = await protect(
-      "zone",
-      "exec",
-      "e1",
-      "--",
-      "busybox",
-      "ping",
-      "-c",
-      "1",
-      "-W",
-      "5",
-      web.status.ipv4!,
-    );
+    const ping = await pingFrom("e1", web.status.ipv4!);
     assert.equal(ping.code, 0, ping.stdout + ping.stderr);
     // Published ports: dom0's loopback reaches both zones, isolated or not.
     assert.equal((await dom0Fetch("http://127.0.0.1:8080/")).stdout, "hello-web\n");

@@ -4,6 +4,7 @@ import {
   domains,
   IMAGE,
   ok,
+  pingFrom,
   protect,
   timed,
   timings,
@@ -46,19 +47,7 @@ Deno.test(
       const z = (await ok("zone", "get", "pooled1", "-o", "json").then(JSON.parse)) as ZoneView;
       assert.ok(z.status.ipv4, "protect-network attached it at the claim");
       // The zone configured its interface from the bootstrap: zone e1 reaches it.
-      const ping = await protect(
-        "zone",
-        "exec",
-        "e1",
-        "--",
-        "busybox",
-        "ping",
-        "-c",
-        "1",
-        "-W",
-        "10",
-        z.status.ipv4!,
-      );
+      const ping = await pingFrom("e1", z.status.ipv4!, 10);
       assert.equal(ping.code, 0, `ping ${z.status.ipv4}: ${ping.stdout}${ping.stderr}`);
       assert.ok(
         (await domains()).some((d) => d.name === "pooled1" && d.domid === z.status.domainId),
