@@ -9,6 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { ControlService } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
 import { startProgramProcess, tempRoot, writeDaemonConfig } from "../tests/helpers/processes.ts";
+import { percentile } from "./stats.ts";
 
 const rounds = Number(Deno.args[0] ?? 5);
 const UNARY = 1000;
@@ -25,8 +26,6 @@ const clients = Array.from(
   { length: 50 },
   () => createClient(ControlService, createUnixTransport(daemon.socket)),
 );
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 try {
   const before = rssMiB();
   const stop = new AbortController();

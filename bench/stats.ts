@@ -6,6 +6,10 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The value at fraction `p` (0..1) of an ascending list. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
 /** Milliseconds one call of `fn` takes. */
 export async function timeOnce(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

@@ -14,6 +14,7 @@ import { WorkloadManager } from "./workloads/workload_manager.ts";
 import { ZoneLedger, ZoneMemoryReports, ZoneNetworking } from "./zones/mod.ts";
 import { SnoopHub } from "./idm/snoop_hub.ts";
 import { IdmPolicy } from "./idm/idm_policy.ts";
+import { IdmRateLimits } from "./idm/idm_rate_limits.ts";
 import { RpcMetrics } from "../lib/rpc/mod.ts";
 import { kernelImageFiles } from "./zones/kernel_image.ts";
 import { deviceVolumes, ZoneDevices } from "./devices/mod.ts";
@@ -70,6 +71,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
   });
   const memoryReports = new ZoneMemoryReports(log);
   const idmPolicy = new IdmPolicy(inputs.config.idm, log);
+  const idmLimits = new IdmRateLimits(inputs.config.idmLimits, log);
   const snoop = new SnoopHub();
   driver.onChannel?.((zoneId, peer) => {
     const zone = zones.store.find(zoneId);
@@ -78,6 +80,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
       peer,
       (packet) => snoop.tap(zoneId, "denied", packet),
     );
+    idmLimits.guard({ id: zoneId, name: zone?.name ?? zoneId }, peer);
     workloadManager.attach(zoneId, peer);
     memoryReports.attach(zoneId, peer);
   });
@@ -86,6 +89,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     workloadManager.zoneForgotten(zoneId);
     memoryReports.forget(zoneId);
     idmPolicy.forget(zoneId);
+    idmLimits.forget(zoneId);
   });
   driver.onGuestExit?.((zoneId, reason, crashed) => {
     // Only READY and POOLED zones: a guest lost while booting fails the boot step itself.
@@ -127,6 +131,7 @@ export function buildCore(inputs: CoreInputs): ApiContext {
     snoop,
     memoryReports,
     idmPolicy,
+    idmLimits,
     rpcMetrics: new RpcMetrics(),
     log,
   };

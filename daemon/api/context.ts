@@ -8,6 +8,7 @@ import type { StorageConnection } from "../clients/storage_client.ts";
 import type { NetworkConnection } from "../clients/network_client.ts";
 import type { WorkloadStore } from "../state/mod.ts";
 import type { ZoneLedger, ZoneMemoryReports } from "../zones/mod.ts";
+import type { IdmRateLimits } from "../idm/idm_rate_limits.ts";
 import type { WorkloadManager } from "../workloads/workload_manager.ts";
 import type { WorkloadLogs } from "../workloads/workload_logs.ts";
 import type { SnoopHub } from "../idm/snoop_hub.ts";
@@ -38,6 +39,8 @@ export interface ApiContext {
   memoryReports: ZoneMemoryReports;
   /** Which IDM messages each zone may send; what it denied. */
   idmPolicy: IdmPolicy;
+  /** Per-zone limits on what zones send over IDM, and how long each was throttled. */
+  idmLimits: IdmRateLimits;
   /** Calls and latency per RPC, counted by the server's interceptor. */
   rpcMetrics: RpcMetrics;
   log: Logger;

@@ -59,6 +59,7 @@ export function metricsHandlers(ctx: ApiContext): Partial<ServiceImpl<typeof Con
           resources: z.spec.resources,
           memoryReport: ctx.memoryReports.get(z.id),
           idmDenied: ctx.idmPolicy.denied(z.id),
+          idmThrottledSeconds: ctx.idmLimits.throttledSeconds(z.id),
         })),
         daemon: daemonFigures(ctx.startedAt, ctx.rpcMetrics),
         sampledAt: timestampNow(),

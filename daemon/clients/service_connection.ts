@@ -25,14 +25,17 @@ export class ServiceConnection<S extends DescService> {
 
   /** Connection failures become Unavailable; the program's own errors pass through. */
   error(error: unknown): unknown {
-    if (
-      error instanceof ConnectError && error.code === Code.Unknown &&
-      /connect|refused|No such file/i.test(String(error.cause))
-    ) {
-      return new UnavailableError(
-        `cannot reach ${this.program} at ${this.socket}: ${error.message}`,
-      );
+    if (!(error instanceof ConnectError) || error.code !== Code.Unknown) return error;
+    // A unary call's cause is the OS error; a streaming call's is fetch's TypeError, with
+    // the OS error one level down.
+    const causes: string[] = [];
+    for (let c = error.cause, depth = 0; c !== undefined && depth < 4; depth++) {
+      causes.push(String(c));
+      c = (c as { cause?: unknown }).cause;
     }
-    return error;
+    const os = causes.find((c) => /connect|refused|No such file|reset|broken pipe/i.test(c));
+    if (!os) return error;
+    const reason = /[A-Z][A-Za-z ]*\(os error \d+\)/.exec(os)?.[0] ?? os;
+    return new UnavailableError(`cannot reach ${this.program} at ${this.socket}: ${reason}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   unixGroup,
 } from "../../lib/config/mod.ts";
 import { DEFAULT_IDM_POLICY, type IdmPolicyConfig, idmPolicyProblem } from "../idm/idm_policy.ts";
+import { DEFAULT_IDM_LIMITS, type IdmLimitsConfig } from "../idm/idm_rate_limits.ts";
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../../lib/log/mod.ts";
 import { HypervisorBackend } from "../../proto/mod.ts";
@@ -44,6 +45,8 @@ export interface DaemonConfig {
   shareRoots: string[];
   /** Which IDM message types zones may send ([idm]). */
   idm: IdmPolicyConfig;
+  /** How much of each kind a zone may send over IDM per second ([idm.limits]). */
+  idmLimits: IdmLimitsConfig;
   /** Xen driver: the files every zone boots from, and where Xen's tools log. */
   xen: {
     kernel: string;
@@ -122,6 +125,20 @@ allow = ["ready", "workload.output", "workload.exit", "zone.memory"]
 # annotation = "protect.dev/tier=untrusted"
 # deny = ["zone.memory"]
 
+[idm.limits]
+# Per zone: what its agent may send, sustained per second and as a burst above that. A zone
+# over a limit is throttled (its channel is read no faster than the limit, so nothing is
+# lost and its writes wait), logged, and counted (host metrics: idm_throttled_seconds).
+# Workload output, in bytes:
+logs_per_s = ${DEFAULT_IDM_LIMITS.logs.perSecond}
+logs_burst = ${DEFAULT_IDM_LIMITS.logs.burst}
+# Events (workload exits and any other message but memory reports), in messages:
+events_per_s = ${DEFAULT_IDM_LIMITS.events.perSecond}
+events_burst = ${DEFAULT_IDM_LIMITS.events.burst}
+# Memory reports, in messages:
+metrics_per_s = ${DEFAULT_IDM_LIMITS.metrics.perSecond}
+metrics_burst = ${DEFAULT_IDM_LIMITS.metrics.burst}
+
 [fake]
 # Simulated time between creating a zone and it becoming READY.
 boot_delay_ms = 50
@@ -169,6 +186,7 @@ export function loadDaemonConfig(path: string): DaemonConfig {
     imageFormat: oneOf(images, "format", "images.", IMAGE_FORMATS, "squashfs"),
     shareRoots: shareRoots(shares),
     idm,
+    idmLimits: idmLimits(table(table(doc, "idm", ""), "limits", "idm.")),
     xen: {
       kernel: absolutePath(xen, "kernel", "xen.", DEFAULT_XEN_CONFIG.kernel),
       kernelDir: absolutePath(xen, "kernel_dir", "xen.", DEFAULT_XEN_CONFIG.kernelDir),
@@ -195,6 +213,36 @@ function messageTypes(t: Record<string, unknown>, key: string, where: string): s
     throw new InvalidArgumentError(`${where}${key}`, `"${bad}" is not an IDM message type`);
   }
   return types;
+}
+
+/** [idm.limits]: a rate and a burst per kind; a burst below its rate would throttle every second. */
+function idmLimits(t: Record<string, unknown>): IdmLimitsConfig {
+  const rate = (kind: keyof IdmLimitsConfig) => {
+    const perSecond = integer(
+      t,
+      `${kind}_per_s`,
+      "idm.limits.",
+      1,
+      2 ** 40,
+      DEFAULT_IDM_LIMITS[kind].perSecond,
+    );
+    const burst = integer(
+      t,
+      `${kind}_burst`,
+      "idm.limits.",
+      1,
+      2 ** 42,
+      DEFAULT_IDM_LIMITS[kind].burst,
+    );
+    if (burst < perSecond) {
+      throw new InvalidArgumentError(
+        `idm.limits.${kind}_burst`,
+        `must be at least ${kind}_per_s (${perSecond})`,
+      );
+    }
+    return { perSecond, burst };
+  };
+  return { logs: rate("logs"), events: rate("events"), metrics: rate("metrics") };
 }
 
 /** [idm]: allow, and [[idm.rules]] of zone or annotation with allow and deny. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEFAULT_DAEMON_TOML, DEFAULT_XEN_CONFIG, loadDaemonConfig } from "./daemon_config.ts";
 import { DEFAULT_IDM_POLICY } from "../idm/idm_policy.ts";
+import { DEFAULT_IDM_LIMITS } from "../idm/idm_rate_limits.ts";
 import { HypervisorBackend } from "../../proto/mod.ts";
 
 Deno.test("first start writes daemon.toml with the defaults", () => {
@@ -18,6 +19,7 @@ Deno.test("first start writes daemon.toml with the defaults", () => {
     imageFormat: "squashfs",
     shareRoots: ["/var/lib/kubelet/pods"],
     idm: DEFAULT_IDM_POLICY,
+    idmLimits: DEFAULT_IDM_LIMITS,
     xen: DEFAULT_XEN_CONFIG,
   });
 });
@@ -105,7 +107,20 @@ Deno.test("[idm]: rules by zone or annotation; bad types, missing matches and a 
     );
     assert.throws(
       () => load("[idm]\nalow = []\n"),
-      /idm\.alow: is not a setting \(known here: allow\)/,
+      /idm\.alow: is not a setting \(known here: allow, limits\)/,
+    );
+    const limited = load("[idm.limits]\nlogs_per_s = 1048576\nlogs_burst = 2097152\n");
+    assert.deepEqual(limited.idmLimits, {
+      ...DEFAULT_IDM_LIMITS,
+      logs: { perSecond: 1 << 20, burst: 2 << 20 },
+    });
+    assert.throws(
+      () => load("[idm.limits]\nevents_per_s = 100\nevents_burst = 10\n"),
+      /idm\.limits\.events_burst: must be at least events_per_s \(100\)/,
+    );
+    assert.throws(
+      () => load("[idm.limits]\nmetrics_per_s = 0\n"),
+      /idm\.limits\.metrics_per_s: must be an integer from 1/,
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });

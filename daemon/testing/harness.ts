@@ -3,7 +3,12 @@ import { ControlService, HypervisorBackend } from "../../proto/mod.ts";
 import { createLogger } from "../../lib/log/mod.ts";
 import { createInMemoryTransport, errorInterceptor, type Routes } from "../../lib/rpc/mod.ts";
 import { controlService } from "../api/mod.ts";
-import { type DaemonConfig, DEFAULT_IDM_POLICY, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
+import {
+  type DaemonConfig,
+  DEFAULT_IDM_LIMITS,
+  DEFAULT_IDM_POLICY,
+  DEFAULT_XEN_CONFIG,
+} from "../config/mod.ts";
 import { FakeDriver } from "../hypervisor/mod.ts";
 import { openDatabase } from "../state/mod.ts";
 import type { ZoneReconciler } from "../reconciler/mod.ts";
@@ -38,6 +43,7 @@ export function createHarness(bootDelayMs = 5): Harness {
     imageFormat: "squashfs",
     socketGroup: "protect",
     idm: DEFAULT_IDM_POLICY,
+    idmLimits: DEFAULT_IDM_LIMITS,
     xen: DEFAULT_XEN_CONFIG,
   };
   const driver = new FakeDriver({ bootDelayMs });

@@ -1,4 +1,4 @@
-import { DEFAULT_IDM_POLICY, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
+import { DEFAULT_IDM_LIMITS, DEFAULT_IDM_POLICY, DEFAULT_XEN_CONFIG } from "../config/mod.ts";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -35,6 +35,7 @@ function coreWith(
       imageFormat: "squashfs",
       socketGroup: "protect",
       idm: DEFAULT_IDM_POLICY,
+      idmLimits: DEFAULT_IDM_LIMITS,
       xen: DEFAULT_XEN_CONFIG,
     },
     hostUuid: "h",

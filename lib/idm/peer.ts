@@ -76,6 +76,16 @@ export class IdmPeer {
    * and stream traffic of what this side started are not asked about.
    */
   admit?: (packet: Packet) => boolean;
+  /**
+   * For each event, request or stream the other side starts (and `admit` let through): how
+   * many ms to stop reading before the next frame (the daemon's per-zone rate limits). Nothing
+   * is dropped: while this side waits, the other side's writes back up behind the channel.
+   */
+  pace?: (packet: Packet) => number;
+  /** How long the read loop waits once the current chunk's frames are dispatched. */
+  #pauseMs = 0;
+  /** Ends the read loop's pause early when the channel closes. */
+  #wake?: () => void;
   #decoder: FrameDecoder;
   #nextId: bigint;
   #pending = new Map<bigint, { resolve: (p: Packet) => void; reject: (e: Error) => void }>();
@@ -159,6 +169,7 @@ export class IdmPeer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wake?.();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise((r) => timer = setTimeout(r, CLOSE_FLUSH_MS));
     void Promise.race([this.#writer.flushed(), late]).finally(() => {
@@ -252,6 +263,8 @@ export class IdmPeer {
             // One bad packet must not take the channel down.
             this.options.log.error("IDM dispatch failed", { error: e });
           }
+          if (this.#pauseMs > 0) await this.#pause();
+          if (this.#closed) return;
         }
         const stats = this.#decoder.stats;
         if (stats.corrupt > corrupt) {
@@ -287,6 +300,19 @@ export class IdmPeer {
     }
   }
 
+  /** Stops reading for #pauseMs (the transport's reads stop too, so the sender backs up). */
+  async #pause(): Promise<void> {
+    const ms = this.#pauseMs;
+    this.#pauseMs = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.#wake = undefined;
+  }
+
   #violation(reason: string, packet?: Packet): void {
     this.stats.protocolViolations++;
     this.options.log.warn("IDM protocol violation", { reason, type: packet?.type, id: packet?.id });
@@ -320,6 +346,7 @@ export class IdmPeer {
         error: `${packet.type} is denied by the host's IDM policy`,
       })).catch(() => {});
     }
+    if (initiated && this.pace) this.#pauseMs = Math.max(this.#pauseMs, this.pace(packet));
     switch (packet.kind) {
       case PacketKind.EVENT: {
         const handler = this.#eventHandlers.get(packet.type);

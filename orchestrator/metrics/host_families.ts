@@ -162,6 +162,18 @@ export function hostFamilies(
         }))
       ),
     },
+    {
+      name: "protect_zone_idm_throttled_seconds_total",
+      help:
+        "Seconds the daemon held the zone's IDM channel back for going over its [idm.limits], by kind.",
+      type: "counter",
+      samples: zones.flatMap((z) =>
+        Object.entries(z.idmThrottledSeconds).map(([kind, s]) => ({
+          labels: { zone: z.name, zone_id: z.zoneId, kind },
+          value: s,
+        }))
+      ),
+    },
     ...rpcFamilies(read),
   );
   return families;
