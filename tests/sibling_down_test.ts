@@ -42,7 +42,7 @@ Deno.test("storage or network down: fast, named failures; the daemon keeps its s
   let network: ProgramProcess = await startProgramProcess("network", root);
   try {
     const reservations = async () =>
-      (await cliJson(root, "network", "reservation", "list", "-o", "json")) as {
+      (await cliJson(root, "network", "reservation", "list")) as {
         zoneId?: string;
         ipv4: string;
       }[];
