@@ -30,7 +30,12 @@ import { skipIf } from "./helpers/skip.ts";
 import { canTestNetworking, createNetns } from "./helpers/netns.ts";
 import { until } from "./helpers/until.ts";
 
-const env = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
+/** A whole-number setting from the environment; anything else stops the test, naming it. */
+function env(name: string, fallback: number): number {
+  const value = Number(Deno.env.get(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: not a whole number ≥ 1`);
+  return value;
+}
 const ROUNDS = env("PROTECT_CHAOS_ROUNDS", 2);
 const ZONES = env("PROTECT_CHAOS_ZONES", 20);
 const KILLS = env("PROTECT_CHAOS_KILLS", 2);
@@ -69,6 +74,18 @@ async function sh(cmd: string): Promise<string> {
 /** Host processes whose command line contains `text`. */
 async function processesWith(text: string): Promise<string[]> {
   return (await sh("ps -eo pid=,args=")).split("\n").filter((l) => l.includes(text));
+}
+
+/**
+ * Runs a CLI command again while protect-daemon is away (exit 3), as kubelet or an operator
+ * would; a repeat that finds the first attempt's zone or workload says "already exists".
+ */
+async function retried(root: string, args: string[]) {
+  for (let attempt = 1;; attempt++) {
+    const r = await runCli(root, ...args);
+    if (r.code !== 3 || attempt === 20) return r;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
 }
 
 Deno.test({
@@ -110,41 +127,31 @@ Deno.test({
       // A unique sleep per zone: how a workload's process is found on the host.
       const marker = (i: number) => String(900_000 + round * 1000 + i);
       const killed: string[] = [];
+      /** Launches that ended without a zone, and what the CLI said. */
+      const refused: string[] = [];
 
       await t.step(`round ${round}: launches under kill -9`, async () => {
         const started = performance.now();
         let done = 0;
         const launches = names.map(async (name, i) => {
-          const z = await runCli(root, "zone", "launch", "-n", name, "--wait", "--timeout", "180");
-          if (z.code !== 0) return void done++;
-          await runCli(
-            root,
-            "workload",
+          const z = await retried(root, [
+            "zone",
             "launch",
-            "-d",
-            "--zone",
+            "-n",
             name,
-            "--name",
-            `${name}-sleep`,
-            image,
-            "--",
-            "sleep",
-            marker(i),
-          );
+            "--wait",
+            "--timeout",
+            "180",
+          ]);
+          if (z.code !== 0 && !/already exists/.test(z.stderr)) {
+            refused.push(`${name}: exit ${z.code}: ${z.stderr.trim().split("\n")[0]}`);
+            return void done++;
+          }
+          const sleep = ["-d", "--zone", name, "--name", `${name}-sleep`, image, "--", "sleep"];
+          await retried(root, ["workload", "launch", ...sleep, marker(i)]);
           if (i % 2 === 0) {
-            await runCli(
-              root,
-              "workload",
-              "launch",
-              "-d",
-              "--zone",
-              name,
-              image,
-              "--",
-              "sh",
-              "-c",
-              "exit 0",
-            );
+            const exit0 = ["-d", "--zone", name, "--name", `${name}-exit`, image, "--", "sh"];
+            await retried(root, ["workload", "launch", ...exit0, "-c", "exit 0"]);
           }
           done++;
         });
@@ -165,6 +172,9 @@ Deno.test({
         })();
         await Promise.all([...launches, chaos]);
         console.log(`round ${round}: killed ${killed.join(", ")}`);
+        if (refused.length) {
+          console.log(`round ${round}: launches refused:\n  ${refused.join("\n  ")}`);
+        }
       });
 
       let zones: ZoneView[] = [];

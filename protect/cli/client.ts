@@ -56,7 +56,11 @@ export function describeRpcError(error: unknown, socket: string): CliError {
   if (error instanceof ConnectError) {
     // A transport failure carries the fetch error as its cause; errors the
     // daemon sent (even Unavailable, e.g. storage down) do not.
-    if (error.cause instanceof TypeError || error.cause instanceof Deno.errors.ConnectionRefused) {
+    // NotFound: the socket went between our check and the connect (a daemon restarting).
+    if (
+      error.cause instanceof TypeError || error.cause instanceof Deno.errors.ConnectionRefused ||
+      error.cause instanceof Deno.errors.NotFound
+    ) {
       const root = (error.cause as Error).cause;
       const why = root instanceof Error ? root.message : error.cause.message;
       return new CliError(

@@ -29,3 +29,20 @@ Deno.test("a daemon that went away mid-request: one message, exit 3", () => {
   assert.equal(refused.exitCode, EXIT.failed);
   assert.equal(refused.message, "zone x not found");
 });
+
+Deno.test("a daemon socket gone or refusing at connect time (a restart): cannot reach, exit 3", () => {
+  const socket = "/run/protect/daemon.sock";
+  for (
+    const os of [
+      new Deno.errors.NotFound("No such file or directory (os error 2)"),
+      new Deno.errors.ConnectionRefused("Connection refused (os error 111)"),
+    ]
+  ) {
+    const cli = describeRpcError(ConnectError.from(os), socket);
+    assert.equal(cli.exitCode, EXIT.unreachable, cli.message);
+    assert.match(
+      cli.message,
+      /^cannot reach protect-daemon at \/run\/protect\/daemon\.sock: (No such file|Connection refused).*\(is the daemon running\?\)$/,
+    );
+  }
+});

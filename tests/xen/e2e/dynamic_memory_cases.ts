@@ -25,6 +25,12 @@ async function gone(names: string[]) {
   });
 }
 
+/** Whether Xen runs HVM/PVH guests with hardware-assisted paging (else shadow paging). */
+async function hostHasHap(): Promise<boolean> {
+  const info = (await run("xl", "info")).stdout;
+  return /^virt_caps\s*:.*\bhap\b/m.test(info);
+}
+
 /** The balloon target libxl wrote for the domain (MiB). */
 async function xenTargetMib(domid: number): Promise<number> {
   const kib = await run("xenstore-read", `/local/domain/${domid}/memory/target`);
@@ -103,16 +109,35 @@ Deno.test(
       timings["dynamic: target back near the floor after the workload"] = Math.round(
         performance.now() - ended,
       );
-      // Measured on PVH under TCG: the balloon had not given the pages back 30 s later.
-      let xl = 0;
-      await until(`dyn1's memory down to its target of ${target} MiB (xl list)`, 120, async () => {
-        xl = await xlMib(domid);
-        return xl <= target + 24 ? true : undefined;
-      }).catch((e) => {
+      // Then the guest's balloon gives the pages back. On PV (and on HAP) that takes well under
+      // a second. A PVH guest on Xen's shadow paging (the TCG lab: no NPT) gives them back
+      // steadily but slowly, ~2 MiB/s measured, as Xen unshadows each page it takes back; so
+      // there the case allows for that rate and asserts that the memory keeps coming back.
+      const shadow = !(await hostHasHap()) && z.status.backend === "HYPERVISOR_BACKEND_PVH";
+      let xl = await xlMib(domid);
+      const excess = xl - target;
+      const allowS = shadow ? Math.max(120, excess / 1.0 + 60) : 120;
+      let lastProgress = performance.now();
+      let lastXl = xl;
+      await until(
+        `dyn1's memory down to its target of ${target} MiB (xl list)`,
+        allowS,
+        async () => {
+          xl = await xlMib(domid);
+          if (xl < lastXl) [lastXl, lastProgress] = [xl, performance.now()];
+          if (performance.now() - lastProgress > 30_000) {
+            throw new Error(`no memory came back for 30 s: xl list stays at ${xl} MiB`);
+          }
+          return xl <= target + 24 ? true : undefined;
+        },
+      ).catch((e) => {
         throw new Error(`${(e as Error).message}: xl list still shows ${xl} MiB`);
       });
-      timings["dynamic: xl list back near the floor after the workload"] = Math.round(
-        performance.now() - ended,
+      const tookMs = performance.now() - ended;
+      timings["dynamic: xl list back near the floor after the workload"] = Math.round(tookMs);
+      console.log(
+        `dyn1: ${excess} MiB given back to Xen in ${(tookMs / 1000).toFixed(1)} s` +
+          (shadow ? " (PVH on shadow paging)" : ""),
       );
       const log = await run("grep", "-c", "zone memory target", "/mnt/host/out/orchestrator.log");
       assert.ok(Number(log.stdout) > 2, "each change is logged with its reason");
