@@ -1,8 +1,10 @@
 /**
  * Zone launch/destroy soak on the process driver with protect-network (in its own network
- * namespace): the resident memory of protect-network and protect-daemon sampled every 25
- * cycles, and its growth over the second half (a leak grows linearly; a warm-up does not).
- * Needs root, ip(8), nft(8). Run: ./denow run -A bench/zone_soak_bench.ts [cycles=200]
+ * namespace): the resident memory and open file descriptors of protect-daemon and
+ * protect-network sampled every 25 cycles. The verdict: after the first quarter (warm-up),
+ * each stays within 10 % of its first post-warm-up sample (a leak grows linearly; a warm-up
+ * does not); exit status 1 when one does not.
+ * Needs root, ip(8), nft(8). Run: ./denow run -A bench/zone_soak_bench.ts [cycles=2000]
  */
 import { createClient } from "@connectrpc/connect";
 import { ControlService, ZoneState } from "../proto/mod.ts";
@@ -10,7 +12,7 @@ import { createUnixTransport } from "../lib/rpc/mod.ts";
 import { startProgramProcess, tempRoot, writeDaemonConfig } from "../tests/helpers/processes.ts";
 import { createNetns } from "../tests/helpers/netns.ts";
 
-const cycles = Number(Deno.args[0] ?? 200);
+const cycles = Number(Deno.args[0] ?? 2000);
 const host = await createNetns("pt-soak-");
 const root = tempRoot();
 writeDaemonConfig(root, '[daemon]\ndriver = "process"\n');
@@ -23,18 +25,25 @@ const daemon = await startProgramProcess("daemon-process", root);
 const client = createClient(ControlService, createUnixTransport(daemon.socket));
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1]) / 1024;
-const samples: { cycle: number; network: number; daemon: number }[] = [];
+const fds = (pid: number) => [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+type Figure = "networkMiB" | "daemonMiB" | "networkFds" | "daemonFds";
+const samples: ({ cycle: number } & Record<Figure, number>)[] = [];
 const sample = (cycle: number) =>
   samples.push({
     cycle,
-    network: rssMiB(network.process.pid),
-    daemon: rssMiB(daemon.process.pid),
+    networkMiB: rssMiB(network.process.pid),
+    daemonMiB: rssMiB(daemon.process.pid),
+    networkFds: fds(network.process.pid),
+    daemonFds: fds(daemon.process.pid),
   });
 
+/** Polls the zone until it is in one of `states` (a zone no longer found counts as DESTROYED). */
 async function until(zoneId: string, states: ZoneState[]) {
-  for await (const e of client.watchEvents({})) {
-    const z = e.event.case === "zoneChanged" ? e.event.value : undefined;
-    if (z?.id === zoneId && states.includes(z.status!.state)) return z;
+  while (true) {
+    const z = await client.getZone({ zoneId }).then((r) => r.zone, () => undefined);
+    if (!z && states.includes(ZoneState.DESTROYED)) return undefined;
+    if (z && states.includes(z.status!.state)) return z;
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -50,19 +59,22 @@ try {
     await until(zoneId, [ZoneState.DESTROYED]);
     if (i % 25 === 0) sample(i);
   }
-  const half = samples.filter((s) => s.cycle >= cycles / 2);
-  const growth = (key: "network" | "daemon") =>
-    (half.at(-1)![key] - half[0][key]) / ((half.at(-1)!.cycle - half[0].cycle) / 100);
+  const warm = samples.filter((s) => s.cycle >= cycles / 4);
+  const figures: Figure[] = ["daemonMiB", "networkMiB", "daemonFds", "networkFds"];
+  const drift = Object.fromEntries(figures.map((f) => {
+    const base = warm[0][f];
+    const worst = Math.max(...warm.map((s) => Math.abs(s[f] - base) / base));
+    return [f, Number((worst * 100).toFixed(1))];
+  })) as Record<Figure, number>;
+  const flat = figures.every((f) => drift[f] <= 10);
   console.log(JSON.stringify({
     bench: "zone launch/destroy soak (process driver, protect-network)",
     cycles,
-    networkMiB: samples.map((s) => Math.round(s.network)),
-    daemonMiB: samples.map((s) => Math.round(s.daemon)),
-    secondHalfGrowthMiBPer100Cycles: {
-      network: Number(growth("network").toFixed(1)),
-      daemon: Number(growth("daemon").toFixed(1)),
-    },
+    ...Object.fromEntries(figures.map((f) => [f, samples.map((s) => Math.round(s[f]))])),
+    driftAfterWarmUpPercent: drift,
+    verdict: flat ? "flat (within 10 % after warm-up)" : "GROWS: more than 10 % after warm-up",
   }));
+  if (!flat) Deno.exitCode = 1;
 } finally {
   await daemon.stop();
   await network.stop();

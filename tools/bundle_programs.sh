@@ -15,10 +15,10 @@ for spec in protect-daemon-xen:daemon-xen:daemon/main.ts protect-storage:storage
   IFS=: read -r name set entry <<<"$spec"
   "${DENO:-./denow}" bundle --quiet --platform deno -o "dist/$name.js" "$entry"
   flags="$("${DENO:-./denow}" eval --quiet \
-    "import { permissionFlags, readPermissionSet } from './lib/permissions/mod.ts';
-     console.log(permissionFlags(readPermissionSet('deno.json', '$set')).join(' '))")"
+    "import { permissionFlags, readPermissionSet, RUN_FLAGS } from './lib/permissions/mod.ts';
+     console.log([...RUN_FLAGS, ...permissionFlags(readPermissionSet('deno.json', '$set'))].join(' '))")"
   # The installed layout keeps its own deno beside the programs; the lab's dom0 has one on PATH.
-  printf '#!/bin/sh\nd="$(dirname "$0")"; deno="$d/deno"; [ -x "$deno" ] || deno=deno\nexec "$deno" run --quiet --unstable-no-legacy-abort %s "$d/%s.js" "$@"\n' \
+  printf '#!/bin/sh\nd="$(dirname "$0")"; deno="$d/deno"; [ -x "$deno" ] || deno=deno\nexec "$deno" run --quiet %s "$d/%s.js" "$@"\n' \
     "$flags" "$name" > "dist/$name"
   chmod +x "dist/$name"
 done

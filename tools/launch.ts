@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { permissionFlags, readPermissionSet } from "../lib/permissions/mod.ts";
+import { permissionFlags, readPermissionSet, RUN_FLAGS } from "../lib/permissions/mod.ts";
 
 const PROGRAMS: Record<string, { set: string; entry: string }> = {
   daemon: { set: "daemon", entry: "daemon/main.ts" },
@@ -32,8 +32,7 @@ const root = args.find((a) => a.startsWith("--root="))?.slice(7) ??
   (rootIndex >= 0 ? args[rootIndex + 1] : "/");
 const flags = permissionFlags(readPermissionSet(join(repo, "deno.json"), program.set), root);
 const child = new Deno.Command(Deno.execPath(), {
-  // New abort semantics: request.signal fires when a client goes away, not on every response.
-  args: ["run", "--unstable-no-legacy-abort", ...flags, join(repo, program.entry), ...args],
+  args: ["run", ...RUN_FLAGS, ...flags, join(repo, program.entry), ...args],
   stdin: "inherit",
 }).spawn();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -294,7 +294,12 @@ export class IdmPeer {
     } catch (e) {
       if (!this.#closed) this.options.log.warn("IDM channel read failed", { error: e });
     } finally {
-      this.#closed = true;
+      // The other side went away (or the read failed): let go of the transport (its socket
+      // or ring) now. close() lets go of it itself, once what it queued is written.
+      if (!this.#closed) {
+        this.#closed = true;
+        this.transport.close();
+      }
       for (const p of this.#pending.values()) p.reject(new UnavailableError("IDM channel closed"));
       for (const s of this.#streams.values()) s.receiveClose("IDM channel closed");
     }

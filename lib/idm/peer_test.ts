@@ -278,3 +278,18 @@ Deno.test("a peer of another IDM version is told apart: one clear error, and the
     b.close();
   }
 });
+
+Deno.test("when the other side goes away, the peer lets go of its transport (no socket left open)", async () => {
+  const [a, b] = transportPair();
+  let closed = 0;
+  const host = new IdmPeer({ ...a, close: () => (closed++, a.close()) }, {
+    log: quiet,
+    role: "host",
+  });
+  const zone = new IdmPeer(b, { log: quiet, role: "zone" });
+  zone.close();
+  await Promise.all([host.done, zone.done]);
+  assert.equal(closed, 1, "the host's transport was closed once");
+  host.close(); // and a later close() changes nothing
+  assert.equal(closed, 1);
+});

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { permissionFlags, readPermissionSet } from "../../lib/permissions/mod.ts";
+import { permissionFlags, readPermissionSet, RUN_FLAGS } from "../../lib/permissions/mod.ts";
 import { protectPaths } from "../../lib/paths/mod.ts";
 
 export const REPO = join(fileURLToPath(import.meta.url), "../../..");
@@ -13,7 +13,7 @@ export const REPO = join(fileURLToPath(import.meta.url), "../../..");
 export function denoRunArgs(set: string, entry: string, root: string): string[] {
   return [
     "run",
-    "--unstable-no-legacy-abort",
+    ...RUN_FLAGS,
     ...permissionFlags(readPermissionSet(join(REPO, "deno.json"), set), root),
     join(REPO, entry),
   ];
