@@ -29,6 +29,7 @@ import { pushImage, startRegistry } from "./helpers/registry.ts";
 import { skipIf } from "./helpers/skip.ts";
 import { canTestNetworking, createNetns } from "./helpers/netns.ts";
 import { until } from "./helpers/until.ts";
+import { prng } from "./helpers/prng.ts";
 
 /** A whole-number setting from the environment; anything else stops the test, naming it. */
 function env(name: string, fallback: number): number {
@@ -40,18 +41,6 @@ const ROUNDS = env("PROTECT_CHAOS_ROUNDS", 2);
 const ZONES = env("PROTECT_CHAOS_ZONES", 20);
 const KILLS = env("PROTECT_CHAOS_KILLS", 2);
 const SEED = env("PROTECT_CHAOS_SEED", Date.now() % 1_000_000);
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Victim = "daemon-process" | "storage" | "network";
 

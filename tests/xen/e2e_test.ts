@@ -14,3 +14,4 @@ import "./e2e/device_cases.ts";
 import "./e2e/dynamic_memory_cases.ts";
 import "./e2e/pool_cases.ts";
 import "./e2e/lifecycle_cases.ts";
+import "./e2e/chaos_cases.ts";
