@@ -13,7 +13,6 @@
  * longer run (`./denow task test:chaos`).
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { protectPaths } from "../lib/paths/mod.ts";
 import { busyboxLayers } from "../storage/testing/busybox_image.ts";
@@ -30,6 +29,7 @@ import { skipIf } from "./helpers/skip.ts";
 import { canTestNetworking, createNetns } from "./helpers/netns.ts";
 import { until } from "./helpers/until.ts";
 import { prng } from "./helpers/prng.ts";
+import { integrityProblems } from "./helpers/sqlite_integrity.ts";
 
 /** A whole-number setting from the environment; anything else stops the test, naming it. */
 function env(name: string, fallback: number): number {
@@ -265,15 +265,7 @@ Deno.test({
       await t.step(`round ${round}: every database passes integrity_check`, async () => {
         const dbs = (await sh(`find '${paths.stateDir}' -name '*.db'`)).trim().split("\n");
         assert.ok(dbs.length >= 2, `databases found: ${dbs.join(", ")}`);
-        for (const file of dbs) {
-          const db = new DatabaseSync(file, { readOnly: true });
-          try {
-            const rows = db.prepare("PRAGMA integrity_check").all();
-            assert.deepEqual(rows.map((r) => r.integrity_check), ["ok"], file);
-          } finally {
-            db.close();
-          }
-        }
+        assert.deepEqual(integrityProblems(dbs), {});
       });
     }
   } finally {

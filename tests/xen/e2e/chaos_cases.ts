@@ -4,9 +4,9 @@
  * once, in a seeded order at seeded points, and restarted. (Imported in order by ../e2e_test.ts.)
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { assertNoTraces, IMAGE, OUT, protect, run, until, type ZoneView } from "../e2e_helpers.ts";
 import { prng } from "../../helpers/prng.ts";
+import { integrityProblems } from "../../helpers/sqlite_integrity.ts";
 import { opts } from "./e2e_options.ts";
 
 /** How session.sh starts each program, its pid file and its socket. */
@@ -152,15 +152,7 @@ Deno.test(
       const dbs = (await run("find", "/var/lib/protect", "-name", "*.db")).stdout.trim().split(
         "\n",
       );
-      for (const file of dbs) {
-        const db = new DatabaseSync(file, { readOnly: true });
-        try {
-          const rows = db.prepare("PRAGMA integrity_check").all();
-          assert.deepEqual(rows.map((r) => r.integrity_check), ["ok"], file);
-        } finally {
-          db.close();
-        }
-      }
+      assert.deepEqual(integrityProblems(dbs), {});
     } finally {
       await Promise.all(names.map((n) => protect("zone", "destroy", n, "--wait")));
     }
