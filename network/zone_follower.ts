@@ -1,6 +1,6 @@
 import { createClient } from "@connectrpc/connect";
 import { ControlService, ZoneState } from "../proto/mod.ts";
-import { createUnixTransport } from "../lib/rpc/mod.ts";
+import { createUnixTransport, serverStream } from "../lib/rpc/mod.ts";
 import { sleep } from "../lib/async/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Reservations } from "./reservations/reservations.ts";
@@ -35,7 +35,9 @@ export async function followZones(
       }
       log.info("following protect-daemon's zone events", { socket: daemonSocket });
       quiet = false;
-      for await (const { event } of client.watchEvents({}, { signal })) {
+      // Not client.watchEvents: connect's client keeps every message of a call until it ends.
+      const events = serverStream(daemonSocket, ControlService.method.watchEvents, {}, signal);
+      for await (const { event } of events) {
         if (event.case === "zoneChanged" && event.value.status?.state === ZoneState.DESTROYED) {
           await release(event.value.id, "zone destroyed");
         }

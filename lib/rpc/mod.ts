@@ -16,3 +16,4 @@ export { errorInterceptor } from "./error_interceptor.ts";
 export { connectionLost, ConnectionLostError } from "./connection_lost.ts";
 export { shareSocketWithGroup } from "./socket_group.ts";
 export { LATENCY_BOUNDS_SECONDS, type MethodFigures, RpcMetrics } from "./rpc_metrics.ts";
+export { serverStream } from "./server_stream.ts";

@@ -1,5 +1,11 @@
 import { toJson } from "@bufbuild/protobuf";
-import { PolicyDecisionSchema, ZoneMetricsSchema, ZoneState } from "../../proto/mod.ts";
+import {
+  ControlService,
+  PolicyDecisionSchema,
+  ZoneMetricsSchema,
+  ZoneState,
+} from "../../proto/mod.ts";
+import { serverStream } from "../../lib/rpc/mod.ts";
 import { daemonFor } from "../cli/context.ts";
 import { type CommandSpec, UsageError } from "../cli/framework/mod.ts";
 import { render } from "../cli/output.ts";
@@ -176,8 +182,9 @@ export const zoneCommand: CommandSpec = {
       summary:
         "stream zone changes, and protect-orchestrator's decisions about zones, as they happen (Ctrl-C to stop)",
       async run({ options }) {
-        const { client, output } = daemonFor(options);
-        for await (const { event } of client.watchEvents({})) {
+        const { socket, output } = daemonFor(options);
+        // Not client.watchEvents: connect's client keeps every message of a call until it ends.
+        for await (const { event } of serverStream(socket, ControlService.method.watchEvents, {})) {
           if (event.case === "policyDecision") {
             const d = event.value;
             console.log(
