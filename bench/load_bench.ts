@@ -8,7 +8,12 @@
 import { createClient } from "@connectrpc/connect";
 import { ControlService } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
-import { startProgramProcess, tempRoot, writeDaemonConfig } from "../tests/helpers/processes.ts";
+import {
+  rssMiB,
+  startProgramProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "../tests/helpers/processes.ts";
 import { percentile } from "./stats.ts";
 
 const rounds = Number(Deno.args[0] ?? 5);
@@ -18,16 +23,13 @@ const STREAMS = 100;
 const root = tempRoot();
 writeDaemonConfig(root, '[daemon]\ndriver = "fake"\n[fake]\nboot_delay_ms = 0\n');
 const daemon = await startProgramProcess("daemon", root);
-const rssMiB = () =>
-  Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${daemon.process.pid}/status`))![1]) /
-  1024;
 // Each caller its own transport (its own connections), as separate clients would be.
 const clients = Array.from(
   { length: 50 },
   () => createClient(ControlService, createUnixTransport(daemon.socket)),
 );
 try {
-  const before = rssMiB();
+  const before = rssMiB(daemon.process.pid);
   const stop = new AbortController();
   const seen = new Array(STREAMS).fill(0);
   const streamErrors: string[] = [];
@@ -59,7 +61,7 @@ try {
       }
     }));
   }
-  const after = rssMiB();
+  const after = rssMiB(daemon.process.pid);
   stop.abort();
   await Promise.all(watching);
   await new Promise((r) => setTimeout(r, 1000));
@@ -81,7 +83,7 @@ try {
     daemonRssMiB: {
       before: Math.round(before),
       after: Math.round(after),
-      idle: Math.round(rssMiB()),
+      idle: Math.round(rssMiB(daemon.process.pid)),
     },
   }));
   if (errors > 0 || streamErrors.length > 0) Deno.exitCode = 1;

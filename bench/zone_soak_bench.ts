@@ -9,7 +9,12 @@
 import { createClient } from "@connectrpc/connect";
 import { ControlService, ZoneState } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
-import { startProgramProcess, tempRoot, writeDaemonConfig } from "../tests/helpers/processes.ts";
+import {
+  rssMiB,
+  startProgramProcess,
+  tempRoot,
+  writeDaemonConfig,
+} from "../tests/helpers/processes.ts";
 import { createNetns } from "../tests/helpers/netns.ts";
 
 const cycles = Number(Deno.args[0] ?? 2000);
@@ -23,8 +28,6 @@ Deno.writeTextFileSync(
 const network = await startProgramProcess("network", root, host.name);
 const daemon = await startProgramProcess("daemon-process", root);
 const client = createClient(ControlService, createUnixTransport(daemon.socket));
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1]) / 1024;
 const fds = (pid: number) => [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
 type Figure = "networkMiB" | "daemonMiB" | "networkFds" | "daemonFds";
 const samples: ({ cycle: number } & Record<Figure, number>)[] = [];

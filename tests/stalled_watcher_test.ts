@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { ControlService, ZoneState } from "../proto/mod.ts";
 import { createUnixTransport } from "../lib/rpc/mod.ts";
-import { startProgramProcess, tempRoot, writeDaemonConfig } from "./helpers/processes.ts";
+import { rssMiB, startProgramProcess, tempRoot, writeDaemonConfig } from "./helpers/processes.ts";
 
 /** Opens WatchEvents as Connect-over-HTTP/1.1 (JSON) on a raw socket, and reads nothing. */
 async function stalledWatch(socket: string): Promise<Deno.UnixConn> {
@@ -26,9 +26,6 @@ Deno.test("a watcher that stops reading is cut off at its bound; the daemon's me
   const root = tempRoot();
   writeDaemonConfig(root, '[daemon]\ndriver = "fake"\n[fake]\nboot_delay_ms = 0\n');
   const daemon = await startProgramProcess("daemon", root);
-  const rssMiB = () =>
-    Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${daemon.process.pid}/status`))![1]) /
-    1024;
   const client = createClient(ControlService, createUnixTransport(daemon.socket));
   let stalled: Deno.UnixConn | undefined;
   try {
@@ -41,10 +38,10 @@ Deno.test("a watcher that stops reading is cut off at its bound; the daemon's me
     };
     // Warm up first, so what is measured is not the daemon's first use.
     for (let i = 0; i < 100; i++) await cycle(i);
-    const before = rssMiB();
+    const before = rssMiB(daemon.process.pid);
     stalled = await stalledWatch(daemon.socket);
     for (let i = 100; i < 1100; i++) await cycle(i);
-    const after = rssMiB();
+    const after = rssMiB(daemon.process.pid);
     console.log(`daemon RSS ${before.toFixed(1)} MiB before, ${after.toFixed(1)} MiB after`);
     assert.ok(after - before < 40, `the daemon grew ${(after - before).toFixed(1)} MiB`);
     // Reading now: what the socket held, then the end of the stream with the reason.

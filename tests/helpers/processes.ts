@@ -169,3 +169,8 @@ export async function cliJson(root: string, ...args: string[]) {
   if (r.code !== 0) throw new Error(`protect ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/** A process's resident memory (VmRSS), in MiB. */
+export function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1]) / 1024;
+}
