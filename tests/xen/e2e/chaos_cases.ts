@@ -4,7 +4,16 @@
  * once, in a seeded order at seeded points, and restarted. (Imported in order by ../e2e_test.ts.)
  */
 import assert from "node:assert/strict";
-import { assertNoTraces, IMAGE, OUT, protect, run, until, type ZoneView } from "../e2e_helpers.ts";
+import {
+  assertNoTraces,
+  IMAGE,
+  OUT,
+  protect,
+  run,
+  timings,
+  until,
+  type ZoneView,
+} from "../e2e_helpers.ts";
 import { prng } from "../../helpers/prng.ts";
 import { integrityProblems } from "../../helpers/sqlite_integrity.ts";
 import { opts } from "./e2e_options.ts";
@@ -81,12 +90,15 @@ Deno.test(
       const chaos = (async () => {
         for (const program of order) {
           await new Promise((r) => setTimeout(r, 2000 + random() * 15_000));
-          killed.push(`${program} at ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          const at = performance.now() - started;
+          killed.push(`${program} at ${(at / 1000).toFixed(1)} s`);
+          timings[`chaos: ${program} kill -9'd at (ms)`] = Math.round(at); // the suite prints these
           await killAndRestart(program, 500 + random() * 2000);
         }
       })();
       await Promise.all([...launches, chaos]);
       console.log(`chaos seed ${seed}: killed ${killed.join(", ")}`);
+      timings["chaos: seed"] = seed;
 
       const ours = await until("the zones to settle", 300, async () => {
         const r = await protect("zone", "list", "-o", "json");
@@ -98,12 +110,10 @@ Deno.test(
         );
         return settled ? zs : undefined;
       });
-      console.log(
-        `chaos: ${ours.length} zones, ${
-          ours.filter((z) => z.status.state === "ZONE_STATE_READY").length
-        } READY`,
-      );
-      for (const z of ours.filter((z) => z.status.state === "ZONE_STATE_READY")) {
+      const ready = ours.filter((z) => z.status.state === "ZONE_STATE_READY");
+      console.log(`chaos: ${ours.length} zones, ${ready.length} READY`);
+      timings["chaos: zones READY after the kills"] = ready.length;
+      for (const z of ready) {
         const i = names.indexOf(z.spec.name);
         const w = await protect("workload", "get", `${z.spec.name}-sleep`, "-o", "json");
         if (w.code !== 0) continue; // its launch was refused for good: nothing to match
