@@ -82,7 +82,7 @@ export class IdmPeer {
    * is dropped: while this side waits, the other side's writes back up behind the channel.
    */
   pace?: (packet: Packet) => number;
-  /** How long the read loop waits once the current chunk's frames are dispatched. */
+  /** How long the read loop waits after the frame it has just dispatched. */
   #pauseMs = 0;
   /** Ends the read loop's pause early when the channel closes. */
   #wake?: () => void;
