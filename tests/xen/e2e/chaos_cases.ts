@@ -9,8 +9,8 @@ import {
   IMAGE,
   OUT,
   protect,
+  record,
   run,
-  timings,
   until,
   type ZoneView,
 } from "../e2e_helpers.ts";
@@ -92,13 +92,13 @@ Deno.test(
           await new Promise((r) => setTimeout(r, 2000 + random() * 15_000));
           const at = performance.now() - started;
           killed.push(`${program} at ${(at / 1000).toFixed(1)} s`);
-          timings[`chaos: ${program} kill -9'd at (ms)`] = Math.round(at); // the suite prints these
+          record(`chaos: ${program} kill -9'd at (ms)`, Math.round(at));
           await killAndRestart(program, 500 + random() * 2000);
         }
       })();
       await Promise.all([...launches, chaos]);
       console.log(`chaos seed ${seed}: killed ${killed.join(", ")}`);
-      timings["chaos: seed"] = seed;
+      record("chaos: seed", seed);
 
       const ours = await until("the zones to settle", 300, async () => {
         const r = await protect("zone", "list", "-o", "json");
@@ -112,7 +112,7 @@ Deno.test(
       });
       const ready = ours.filter((z) => z.status.state === "ZONE_STATE_READY");
       console.log(`chaos: ${ours.length} zones, ${ready.length} READY`);
-      timings["chaos: zones READY after the kills"] = ready.length;
+      record("chaos: zones READY after the kills", ready.length);
       for (const z of ready) {
         const i = names.indexOf(z.spec.name);
         const w = await protect("workload", "get", `${z.spec.name}-sleep`, "-o", "json");
